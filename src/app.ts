@@ -1,0 +1,125 @@
+import type { IncomingMessage } from 'node:http';
+import Koa, { type Context } from 'koa';
+import Router from '@koa/router';
+import type Provider from 'oidc-provider';
+import type { Config } from './config/load-config.js';
+import type { Database } from './db/database.js';
+import type { Migration } from './db/migrate.js';
+import { createGroupService, type GroupService } from './directory/group-service.js';
+import { createPasswordHasher, type PasswordHasher } from './directory/password-hasher.js';
+import { createUserService, type UserService } from './directory/user-service.js';
+import { errorHandler } from './http/error-handler.js';
+import { healthRoutes } from './http/health.js';
+import { requestLogging } from './http/request-logging.js';
+import { securityHeaders } from './http/security-headers.js';
+import { createCsrf } from './interaction/csrf.js';
+import { interactionRoutes } from './interaction/interaction-routes.js';
+import { createProviderPages } from './interaction/provider-pages.js';
+import { createViews, defaultViewsDir } from './interaction/views.js';
+import type { Logger } from './lib/logger.js';
+import { createSecretBox } from './lib/secret-box.js';
+import { createAccessTokenVerifier, type AccessTokenVerifier } from './oidc/access-token-verifier.js';
+import { introspectionBridge, revocationBridge } from './oidc/bridges/token-endpoint-bridges.js';
+import { userinfoBridge } from './oidc/bridges/userinfo-bridge.js';
+import { createClientService, type ClientService } from './oidc/client-service.js';
+import { createProvider, defaultLifetimes, longestSignedTokenLifetime } from './oidc/provider-factory.js';
+import { createProviderHolder, type ProviderHolder } from './oidc/provider-holder.js';
+import { createSigningKeyService, type SigningKeyService } from './oidc/signing-keys.js';
+
+/** The domain services, shared by the HTTP app and the CLI. */
+export interface Services {
+  users: UserService;
+  groups: GroupService;
+  clients: ClientService;
+  keys: SigningKeyService;
+  hasher: PasswordHasher;
+}
+
+export function createServices(deps: { config: Config; db: Database; secrets: readonly string[] }): Services {
+  const { config, db } = deps;
+  const hasher = createPasswordHasher();
+  const users = createUserService({ db, hasher });
+  const lifetimes = defaultLifetimes(config.accessTokenTtl);
+  return {
+    hasher,
+    users,
+    groups: createGroupService({ db, users }),
+    clients: createClientService({ db }),
+    keys: createSigningKeyService({
+      db,
+      box: createSecretBox(deps.secrets),
+      // A retired key stays published while tokens it signed can live, plus the time other replicas may
+      // take to notice the rotation and stop signing with it, plus a minute of clock tolerance.
+      publishRetiredForSeconds: longestSignedTokenLifetime(lifetimes) + config.keyRefreshSeconds + 60,
+    }),
+  };
+}
+
+export interface LatchkeyApp {
+  app: Koa;
+  services: Services;
+  holder: ProviderHolder;
+  verifier: AccessTokenVerifier;
+}
+
+/**
+ * The composition root: wires services, the provider and the HTTP routes. Route order matters: our
+ * routes (health, hosted UI, token bridges) first, everything else falls through to oidc-provider.
+ */
+export async function createApp(deps: { config: Config; db: Database; secrets: readonly string[]; logger: Logger; migrations: readonly Migration[] }): Promise<LatchkeyApp> {
+  const { config, db, logger, secrets } = deps;
+  const services = createServices(deps);
+  await services.keys.ensure();
+
+  const views = createViews({ dir: defaultViewsDir() });
+  const pages = createProviderPages(views);
+  const audiences = [config.issuer, ...config.apiAudiences];
+  const lifetimes = defaultLifetimes(config.accessTokenTtl);
+  const holder = await createProviderHolder({
+    keys: services.keys,
+    logger,
+    build: (keySet) => createProvider({
+      issuer: config.issuer, db, secrets, privateJwks: keySet.privateJwks, audiences, lifetimes, trustProxy: config.trustProxy, pages, logger,
+    }),
+  });
+  const verifier = createAccessTokenVerifier({ db, holder, issuer: config.issuer, audiences });
+
+  const callbacks = new WeakMap<Provider, ReturnType<Provider['callback']>>();
+  async function delegate(ctx: Context, req: IncomingMessage = ctx.req): Promise<void> {
+    const { provider } = holder;
+    let callback = callbacks.get(provider);
+    if (!callback) {
+      callback = provider.callback();
+      callbacks.set(provider, callback);
+    }
+    ctx.respond = false;
+    await callback(req, ctx.res);
+  }
+
+  const app = new Koa({ proxy: config.trustProxy, keys: [...secrets] });
+  app.on('error', () => {}); // logged by errorHandler; Koa's default would print to stderr
+
+  const router = new Router();
+  router.get('/static/latchkey.css', (ctx) => {
+    ctx.type = 'text/css; charset=utf-8';
+    ctx.set('Cache-Control', 'public, max-age=3600');
+    ctx.body = views.stylesheet;
+  });
+  const userinfo = userinfoBridge({ db, verifier });
+  router.get('/me', userinfo);
+  router.post('/me', userinfo);
+  router.post('/token/introspection', introspectionBridge({ holder, verifier, delegate }));
+  router.post('/token/revocation', revocationBridge({ db, holder, verifier, delegate }));
+
+  app.use(requestLogging(logger));
+  app.use(errorHandler({
+    logger,
+    renderHtml: (ctx, status, code, description) => views.render(ctx, 'error.njk', { title: 'Something went wrong', error: description, code }, status),
+  }));
+  app.use(securityHeaders);
+  app.use(healthRoutes({ db, migrations: deps.migrations }).routes());
+  app.use(interactionRoutes({ holder, users: services.users, views, csrf: createCsrf(secrets), logger }).routes());
+  app.use(router.routes());
+  app.use((ctx) => delegate(ctx));
+  return { app, services, holder, verifier };
+}

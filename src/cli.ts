@@ -1,0 +1,34 @@
+import { Command, CommanderError } from 'commander';
+import { ConfigError } from './config/load-config.js';
+import { AppError, InvalidRequestError } from './errors/app-error.js';
+import { registerCommands } from './cli/commands.js';
+
+/** Exit codes: 0 ok, 1 the operation failed, 2 usage or configuration error. */
+export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const program = new Command('latchkey')
+    .description('Latchkey: a self-hosted OpenID Connect identity broker.\nEnvironment: DATABASE_URL (unset: embedded database in LATCHKEY_DATA_DIR), LATCHKEY_SECRET, LATCHKEY_ISSUER, PORT.')
+    .option('--json', 'print machine-readable JSON', false)
+    .showHelpAfterError()
+    .exitOverride();
+  registerCommands(program, env);
+  try {
+    await program.parseAsync([...argv]);
+    return 0;
+  } catch (error) {
+    let code = 1;
+    if (error instanceof CommanderError) {
+      code = error.exitCode === 0 ? 0 : 2;
+    } else if (error instanceof ConfigError) {
+      process.stderr.write(`latchkey: ${error.message}\n`);
+      code = 2;
+    } else if (error instanceof AppError) {
+      const details = error instanceof InvalidRequestError && error.details ? error.details.map((d) => `\n  - ${d.path}: ${d.message}`).join('') : '';
+      if (program.opts().json) process.stdout.write(`${JSON.stringify({ error: error.code, error_description: error.message, ...(details ? { details: (error as InvalidRequestError).details } : {}) })}\n`);
+      process.stderr.write(`latchkey: ${error.message}${details}\n`);
+    } else {
+      process.stderr.write(`latchkey: ${error instanceof Error ? error.message : String(error)}\n`);
+    }
+    process.exitCode = code;
+    return code;
+  }
+}

@@ -1,0 +1,189 @@
+import type { Command } from 'commander';
+import { presentUser } from '../directory/user.presenter.js';
+import { findGroupNamesByUserId } from '../directory/repositories/group.repository.js';
+import { withCliContext } from './cli-context.js';
+import { createOutput, table } from './output.js';
+import { readStdinSecret } from './read-secret.js';
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+function out(program: Command) {
+  return createOutput(Boolean(program.opts().json));
+}
+
+/** Registers every subcommand on `program`. Each reads options, calls one service, prints a result. */
+export function registerCommands(program: Command, env: NodeJS.ProcessEnv): void {
+  program.command('migrate')
+    .description('apply pending database migrations')
+    .action(async () => {
+      await withCliContext(env, async ({ migrationReport, db }) => {
+        out(program).result({ applied: migrationReport.applied, database: db.kind }, () =>
+          migrationReport.applied.length ? `applied: ${migrationReport.applied.join(', ')}` : 'database is up to date');
+      });
+    });
+
+  program.command('serve')
+    .description('run the server (same as npm start)')
+    .action(async () => {
+      const { runServer } = await import('../main.js');
+      await runServer(env);
+    });
+
+  const user = program.command('user').description('manage users');
+  user.command('create')
+    .description('create a user')
+    .option('--email <email>', 'e-mail address')
+    .option('--password <password>', 'password ("-" reads it from standard input)')
+    .option('--username <username>', 'username')
+    .option('--name <name>', 'full name')
+    .option('--given-name <name>', 'given name')
+    .option('--family-name <name>', 'family name')
+    .option('--group <group>', 'add to this group (repeatable)', collect, [])
+    .option('--verified', 'mark the e-mail address as verified', false)
+    .action(async (o: { email?: string; password?: string; username?: string; name?: string; givenName?: string; familyName?: string; group: string[]; verified: boolean }) => {
+      const password = o.password === '-' ? await readStdinSecret() : o.password;
+      await withCliContext(env, async ({ services }) => {
+        const created = await services.users.create({
+          email: o.email, username: o.username, password, emailVerified: o.verified, groups: o.group,
+          profile: { ...(o.name ? { name: o.name } : {}), ...(o.givenName ? { given_name: o.givenName } : {}), ...(o.familyName ? { family_name: o.familyName } : {}) },
+        });
+        out(program).result(presentUser(created, o.group), () => `created user ${created.id} (${created.email ?? created.username})`);
+      });
+    });
+  user.command('list')
+    .description('list users')
+    .option('--limit <n>', 'how many', (v) => Number.parseInt(v, 10), 100)
+    .action(async (o: { limit: number }) => {
+      await withCliContext(env, async ({ services }) => {
+        const rows = await services.users.list(Math.min(Math.max(o.limit || 100, 1), 1000), null);
+        out(program).result(rows.map((u) => presentUser(u)), () => table(
+          ['ID', 'USERNAME', 'EMAIL', 'VERIFIED', 'STATUS', 'ENABLED'],
+          rows.map((u) => [u.id, u.username ?? '', u.email ?? '', String(u.email_verified), u.status, String(u.enabled)]),
+        ));
+      });
+    });
+  user.command('show <user>')
+    .description('show a user (by id, username or e-mail)')
+    .action(async (reference: string) => {
+      await withCliContext(env, async ({ services, db }) => {
+        const found = await services.users.resolve(reference);
+        const presented = presentUser(found, await findGroupNamesByUserId(db, found.id));
+        out(program).result(presented, () => Object.entries(presented).map(([k, v]) => `${k.padEnd(18)}${typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v)}`).join('\n'));
+      });
+    });
+  for (const [name, enabled] of [['disable', false], ['enable', true]] as const) {
+    user.command(`${name} <user>`)
+      .description(`${name} a user (a disabled user cannot sign in and their tokens stop working)`)
+      .action(async (reference: string) => {
+        await withCliContext(env, async ({ services }) => {
+          const updated = await services.users.setEnabled(reference, enabled);
+          out(program).result(presentUser(updated), () => `${name}d user ${updated.id}`);
+        });
+      });
+  }
+  user.command('delete <user>')
+    .description('delete a user and their group memberships')
+    .action(async (reference: string) => {
+      await withCliContext(env, async ({ services }) => {
+        await services.users.delete(reference);
+        out(program).result({ deleted: reference }, () => `deleted user ${reference}`);
+      });
+    });
+
+  const group = program.command('group').description('manage groups');
+  group.command('create <name>')
+    .description('create a group')
+    .option('--precedence <n>', 'lower wins when choosing a role (default 0)', (v) => Number(v), 0)
+    .option('--role <role>', 'identity-pool role for members')
+    .option('--description <text>', 'description', '')
+    .action(async (name: string, o: { precedence: number; role?: string; description: string }) => {
+      await withCliContext(env, async ({ services }) => {
+        const created = await services.groups.create({ name, precedence: o.precedence, role: o.role ?? null, description: o.description });
+        out(program).result({ id: created.id, name: created.name, precedence: created.precedence, role: created.role_name }, () => `created group ${created.name}`);
+      });
+    });
+  group.command('list')
+    .description('list groups')
+    .action(async () => {
+      await withCliContext(env, async ({ services }) => {
+        const rows = await services.groups.list();
+        out(program).result(rows.map((g) => ({ name: g.name, precedence: g.precedence, role: g.role_name, members: g.members, description: g.description })),
+          () => table(['NAME', 'PRECEDENCE', 'ROLE', 'MEMBERS'], rows.map((g) => [g.name, String(g.precedence), g.role_name ?? '', String(g.members)])));
+      });
+    });
+  group.command('add-user <group> <user>')
+    .description('add a user (id, username or e-mail) to a group')
+    .action(async (groupName: string, reference: string) => {
+      await withCliContext(env, async ({ services }) => {
+        const { added } = await services.groups.addUser(groupName, reference);
+        out(program).result({ group: groupName, user: reference, added }, () => (added ? `added ${reference} to ${groupName}` : `${reference} was already in ${groupName}`));
+      });
+    });
+  group.command('remove-user <group> <user>')
+    .description('remove a user from a group')
+    .action(async (groupName: string, reference: string) => {
+      await withCliContext(env, async ({ services }) => {
+        const { removed } = await services.groups.removeUser(groupName, reference);
+        out(program).result({ group: groupName, user: reference, removed }, () => (removed ? `removed ${reference} from ${groupName}` : `${reference} was not in ${groupName}`));
+      });
+    });
+
+  const client = program.command('client').description('manage OAuth clients (applications)');
+  client.command('create')
+    .description('register an application; prints client_id (and client_secret, shown only once)')
+    .requiredOption('--name <name>', 'display name shown on the consent page')
+    .option('--redirect-uri <uri>', 'allowed redirect URI (repeatable)', collect, [])
+    .option('--post-logout-redirect-uri <uri>', 'allowed post-logout redirect URI (repeatable)', collect, [])
+    .option('--public', 'public client (SPA or native app): no secret, PKCE only', false)
+    .option('--grant-types <list>', 'comma-separated: authorization_code,refresh_token,client_credentials')
+    .option('--scope <scopes>', 'space-separated scopes the client may request')
+    .action(async (o: { name: string; redirectUri: string[]; postLogoutRedirectUri: string[]; public: boolean; grantTypes?: string; scope?: string }) => {
+      await withCliContext(env, async ({ services }) => {
+        const created = await services.clients.create({
+          name: o.name, redirectUris: o.redirectUri, postLogoutRedirectUris: o.postLogoutRedirectUri, public: o.public,
+          ...(o.grantTypes ? { grantTypes: o.grantTypes.split(',').map((s) => s.trim()).filter(Boolean) } : {}),
+          ...(o.scope ? { scope: o.scope } : {}),
+        });
+        out(program).result(created, () => [
+          `client_id:     ${created.client_id}`,
+          ...(created.client_secret ? [`client_secret: ${created.client_secret}`, '', 'Store the secret now: Latchkey keeps only its hash and cannot show it again.'] : []),
+        ].join('\n'));
+      });
+    });
+  client.command('list')
+    .description('list clients')
+    .action(async () => {
+      await withCliContext(env, async ({ services }) => {
+        const rows = await services.clients.list();
+        out(program).result(rows, () => table(['CLIENT_ID', 'NAME', 'AUTH', 'GRANT TYPES'], rows.map((c) => [c.client_id, c.name, c.token_endpoint_auth_method, c.grant_types.join(',')])));
+      });
+    });
+  client.command('delete <clientId>')
+    .description('delete a client')
+    .action(async (clientId: string) => {
+      await withCliContext(env, async ({ services }) => {
+        await services.clients.delete(clientId);
+        out(program).result({ deleted: clientId }, () => `deleted client ${clientId}`);
+      });
+    });
+
+  const keys = program.command('keys').description('manage token signing keys');
+  keys.command('rotate')
+    .description('create a new signing key; the old one stays published until its tokens expire')
+    .action(async () => {
+      await withCliContext(env, async ({ services }) => {
+        const rotated = await services.keys.rotate();
+        out(program).result(rotated, () => `new signing key ${rotated.kid}; ${rotated.retired} key(s) retired (still published until their tokens expire)`);
+      });
+    });
+  keys.command('list')
+    .description('list published signing keys')
+    .action(async () => {
+      await withCliContext(env, async ({ services }) => {
+        await services.keys.ensure();
+        const set = await services.keys.load();
+        const rows = set.publicJwks.map((k, i) => ({ kid: k.kid, alg: k.alg, signing: i === 0 }));
+        out(program).result(rows, () => table(['KID', 'ALG', 'SIGNING'], rows.map((r) => [String(r.kid), String(r.alg), r.signing ? 'yes' : 'no (retired)'])));
+      });
+    });
+}

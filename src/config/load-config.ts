@@ -1,0 +1,139 @@
+import { z } from 'zod';
+
+/**
+ * Latchkey's configuration, read once from the environment at start-up.
+ *
+ * Every key is documented where it is declared. `loadConfig` is synchronous and pure: it never touches
+ * the disk or the network, lists every problem at once, and returns a deep-frozen object, so a bad value
+ * stops start-up before anything listens (oidc-provider `lib/helpers/configuration.js` does the same).
+ */
+export interface Config {
+  /** `PORT`: TCP port of the HTTP server (default 3000). */
+  readonly port: number;
+  /** `HOST`: interface to bind (default 0.0.0.0; tests use 127.0.0.1). */
+  readonly host: string;
+  /** `LATCHKEY_ISSUER`: public URL of the issuer, no trailing slash (default `http://localhost:$PORT`). */
+  readonly issuer: string;
+  /** `DATABASE_URL`: a Postgres URL; unset means the embedded PGlite database in `dataDir`. */
+  readonly databaseUrl: string | null;
+  /** `LATCHKEY_DATA_DIR`: where the embedded database and generated secret live (default `./data`). */
+  readonly dataDir: string;
+  /**
+   * `LATCHKEY_SECRET`: comma-separated list; the first signs and encrypts, all verify and decrypt, so a
+   * secret rotates by prepending a new one. Null means "generate and keep one in the data dir", which is
+   * only allowed for the embedded database outside production.
+   */
+  readonly secrets: readonly string[] | null;
+  /** `LATCHKEY_API_AUDIENCES`: extra resource indicators (RFC 8707) an app may ask access tokens for. */
+  readonly apiAudiences: readonly string[];
+  /** `LATCHKEY_ACCESS_TOKEN_TTL`: lifetime of access tokens in seconds (default 3600, as Cognito). */
+  readonly accessTokenTtl: number;
+  /** `LATCHKEY_TRUST_PROXY`: honour X-Forwarded-* headers (default false; set it behind a reverse proxy). */
+  readonly trustProxy: boolean;
+  /** `LATCHKEY_KEY_REFRESH_SECONDS`: how often a replica checks for rotated signing keys (default 30). */
+  readonly keyRefreshSeconds: number;
+  /** `LOG_LEVEL`: pino level (default info). */
+  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** `NODE_ENV`: `production` makes `LATCHKEY_SECRET` mandatory. */
+  readonly production: boolean;
+}
+
+/** Raised with every configuration problem found, each naming its variable. */
+export class ConfigError extends Error {
+  readonly problems: readonly string[];
+  constructor(problems: string[]) {
+    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+const booleanString = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => ['true', '1', 'yes'].includes(v));
+const absoluteHttpUrl = z.string().refine((value) => {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && !url.search && !url.hash;
+  } catch {
+    return false;
+  }
+}, 'must be an absolute http(s) URL without query or fragment');
+
+const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  LATCHKEY_ISSUER: absoluteHttpUrl.optional(),
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
+  LATCHKEY_DATA_DIR: z.string().min(1).default('./data'),
+  LATCHKEY_SECRET: z.string().optional(),
+  LATCHKEY_API_AUDIENCES: z.string().optional(),
+  LATCHKEY_ACCESS_TOKEN_TTL: z.coerce.number().int().min(60).max(86400).default(3600),
+  LATCHKEY_TRUST_PROXY: booleanString.default(false),
+  LATCHKEY_KEY_REFRESH_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  NODE_ENV: z.string().optional(),
+});
+
+/** Minimum secret length: 32 characters keeps HMAC and HKDF inputs at 128+ bits of entropy in practice. */
+const MIN_SECRET_LENGTH = 32;
+
+/**
+ * Parses and validates the environment. Throws {@link ConfigError} listing every problem.
+ * Blank variables count as unset, as a blank line in an env file means "not configured".
+ */
+export function loadConfig(env: Readonly<Record<string, string | undefined>>): Config {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value.trim() !== ''));
+  const parsed = envSchema.safeParse(cleaned);
+  const problems: string[] = [];
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) problems.push(`${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(problems);
+  }
+  const e = parsed.data;
+  const production = e.NODE_ENV === 'production';
+
+  let secrets: string[] | null = null;
+  if (e.LATCHKEY_SECRET !== undefined) {
+    secrets = e.LATCHKEY_SECRET.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+    if (secrets.length === 0) problems.push('LATCHKEY_SECRET: must hold at least one secret');
+    if (secrets.some((s) => s.length < MIN_SECRET_LENGTH)) {
+      problems.push(`LATCHKEY_SECRET: every secret must be at least ${MIN_SECRET_LENGTH} characters`);
+    }
+  } else if (production) {
+    problems.push('LATCHKEY_SECRET: required when NODE_ENV=production');
+  } else if (e.DATABASE_URL !== undefined) {
+    // Replicas on a shared Postgres must share cookie and key-encryption secrets; a generated one would not be.
+    problems.push('LATCHKEY_SECRET: required when DATABASE_URL is set (every replica must share it)');
+  }
+
+  const audiences = (e.LATCHKEY_API_AUDIENCES ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  for (const audience of audiences) {
+    if (!absoluteHttpUrl.safeParse(audience).success && !/^urn:[a-z0-9][a-z0-9-]{0,31}:\S+$/i.test(audience)) {
+      problems.push(`LATCHKEY_API_AUDIENCES: "${audience}" is neither an absolute URL nor a URN`);
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const issuer = (e.LATCHKEY_ISSUER ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
+  return deepFreeze({
+    port: e.PORT,
+    host: e.HOST,
+    issuer,
+    databaseUrl: e.DATABASE_URL ?? null,
+    dataDir: e.LATCHKEY_DATA_DIR,
+    secrets,
+    apiAudiences: audiences,
+    accessTokenTtl: e.LATCHKEY_ACCESS_TOKEN_TTL,
+    trustProxy: e.LATCHKEY_TRUST_PROXY,
+    keyRefreshSeconds: e.LATCHKEY_KEY_REFRESH_SECONDS,
+    logLevel: e.LOG_LEVEL,
+    production,
+  });
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,70 @@
+import pg from 'pg';
+
+/** Something that runs parameterized SQL: the pool, or one client inside a transaction. */
+export interface Queryable {
+  query<Row extends object = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<QueryResult<Row>>;
+}
+
+export interface QueryResult<Row> {
+  rows: Row[];
+  rowCount: number;
+}
+
+/** The one database interface the rest of Latchkey sees, whichever Postgres is behind it. */
+export interface Database extends Queryable {
+  readonly kind: 'postgres' | 'embedded';
+  /**
+   * Runs `work` in one transaction on one checked-out client (never `pool.query('BEGIN')`, which would run
+   * on a random connection). Commits on success, rolls back on any error and rethrows it.
+   */
+  transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+// Postgres returns int8 (count(*), bigserial) as strings by default; every int8 Latchkey reads fits a double.
+pg.types.setTypeParser(20, (value) => Number.parseInt(value, 10));
+
+/** Wraps a node-postgres pool; used for `DATABASE_URL` and for the embedded database's socket alike. */
+export function createPoolDatabase(
+  config: pg.PoolConfig,
+  kind: Database['kind'],
+  onClose: () => Promise<void> = async () => {},
+): Database {
+  const pool = new pg.Pool(config);
+  // An idle client losing its connection (database restart) must not crash the process.
+  pool.on('error', () => {});
+  let closed = false;
+  return {
+    kind,
+    async query<Row extends object>(text: string, params: readonly unknown[] = []) {
+      const result = await pool.query<Row>(text, params as unknown[]);
+      return { rows: result.rows, rowCount: result.rowCount ?? 0 };
+    },
+    async transaction(work) {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        const tx: Queryable = {
+          async query<Row extends object>(text: string, params: readonly unknown[] = []) {
+            const result = await client.query<Row>(text, params as unknown[]);
+            return { rows: result.rows, rowCount: result.rowCount ?? 0 };
+          },
+        };
+        const value = await work(tx);
+        await client.query('COMMIT');
+        return value;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => {});
+        throw error;
+      } finally {
+        client.release();
+      }
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await pool.end();
+      await onClose();
+    },
+  };
+}

@@ -1,0 +1,22 @@
+/**
+ * Identifiers are compared after Unicode NFKC normalisation and lower-casing, so that "Ａlice" (full-width)
+ * and "alice", or "Bob@Example.com" and "bob@example.com", are the same account and cannot be registered
+ * twice to impersonate each other.
+ */
+export function normalizeIdentifier(value: string): string {
+  return value.normalize('NFKC').trim().toLowerCase();
+}
+
+/** A deliberately plain e-mail shape check; ownership is proven by verification, not by regex. */
+const EMAIL_PATTERN = /^[^\s@<>()[\]\\,;:"]{1,64}@[^\s@<>()[\]\\,;:"]{1,253}\.[^\s@<>()[\]\\,;:".]{2,63}$/u;
+
+export function isEmailShaped(value: string): boolean {
+  return value.length <= 254 && EMAIL_PATTERN.test(value.normalize('NFKC'));
+}
+
+/** Usernames: letters, digits and `._-`, 1–128 characters after normalisation; never e-mail shaped. */
+const USERNAME_PATTERN = /^[\p{L}\p{N}._-]{1,128}$/u;
+
+export function isValidUsername(value: string): boolean {
+  return USERNAME_PATTERN.test(value.normalize('NFKC'));
+}

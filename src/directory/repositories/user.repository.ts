@@ -1,0 +1,107 @@
+import type { Queryable } from '../../db/database.js';
+
+/** A user row as stored. Never hand this to a template or a JSON body: use a presenter. */
+export interface UserRow {
+  id: string;
+  username: string | null;
+  email: string | null;
+  email_verified: boolean;
+  phone_number: string | null;
+  phone_number_verified: boolean;
+  status: 'unconfirmed' | 'confirmed' | 'reset_required';
+  enabled: boolean;
+  password_hash: string | null;
+  profile: Record<string, unknown>;
+  custom_attributes: Record<string, unknown>;
+  created_at: Date;
+  updated_at: Date;
+  last_login_at: Date | null;
+}
+
+const USER_COLUMNS = `id, username, email, email_verified, phone_number, phone_number_verified, status, enabled,
+  password_hash, profile, custom_attributes, created_at, updated_at, last_login_at`;
+
+export interface NewUser {
+  username: string | null;
+  usernameNormalized: string | null;
+  email: string | null;
+  emailNormalized: string | null;
+  emailVerified: boolean;
+  phoneNumber: string | null;
+  status: UserRow['status'];
+  passwordHash: string | null;
+  profile: Record<string, unknown>;
+  customAttributes: Record<string, unknown>;
+}
+
+export async function insertUser(db: Queryable, user: NewUser): Promise<UserRow> {
+  const { rows } = await db.query<UserRow>(
+    `INSERT INTO users (username, username_normalized, email, email_normalized, email_verified, phone_number,
+       status, password_hash, profile, custom_attributes)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+     RETURNING ${USER_COLUMNS}`,
+    [user.username, user.usernameNormalized, user.email, user.emailNormalized, user.emailVerified, user.phoneNumber,
+      user.status, user.passwordHash, JSON.stringify(user.profile), JSON.stringify(user.customAttributes)],
+  );
+  return rows[0]!;
+}
+
+export async function findUserById(db: Queryable, id: string): Promise<UserRow | undefined> {
+  const { rows } = await db.query<UserRow>(`SELECT ${USER_COLUMNS} FROM users WHERE id = $1`, [id]);
+  return rows[0];
+}
+
+/** Looks a user up by normalised username or e-mail in one query (the login form accepts either). */
+export async function findUserByLogin(db: Queryable, normalized: string): Promise<UserRow | undefined> {
+  const { rows } = await db.query<UserRow>(
+    `SELECT ${USER_COLUMNS} FROM users WHERE username_normalized = $1 OR email_normalized = $1
+     ORDER BY (username_normalized = $1) DESC LIMIT 1`,
+    [normalized],
+  );
+  return rows[0];
+}
+
+export async function listUsers(db: Queryable, limit: number, after: { createdAt: Date; id: string } | null): Promise<UserRow[]> {
+  const { rows } = await db.query<UserRow>(
+    `SELECT ${USER_COLUMNS} FROM users
+     WHERE ($2::timestamptz IS NULL OR (created_at, id) > ($2::timestamptz, $3::uuid))
+     ORDER BY created_at, id LIMIT $1`,
+    [limit, after?.createdAt ?? null, after?.id ?? null],
+  );
+  return rows;
+}
+
+export async function updateUserEnabledById(db: Queryable, id: string, enabled: boolean): Promise<UserRow | undefined> {
+  const { rows } = await db.query<UserRow>(
+    `UPDATE users SET enabled = $2, updated_at = now() WHERE id = $1 RETURNING ${USER_COLUMNS}`,
+    [id, enabled],
+  );
+  return rows[0];
+}
+
+/** Rehash on login: guarded on the old hash so a concurrent password change is never overwritten. */
+export async function updatePasswordHashIfUnchanged(db: Queryable, id: string, oldHash: string, newHash: string): Promise<boolean> {
+  const { rowCount } = await db.query('UPDATE users SET password_hash = $3, updated_at = now() WHERE id = $1 AND password_hash = $2', [id, oldHash, newHash]);
+  return rowCount === 1;
+}
+
+export async function updateLastLoginById(db: Queryable, id: string): Promise<void> {
+  await db.query('UPDATE users SET last_login_at = now() WHERE id = $1', [id]);
+}
+
+export async function deleteUserById(db: Queryable, id: string): Promise<boolean> {
+  const { rowCount } = await db.query('DELETE FROM users WHERE id = $1', [id]);
+  return rowCount === 1;
+}
+
+/** A user and their group names in precedence order, in one round trip (the token hot path). */
+export async function findUserWithGroupsById(db: Queryable, id: string): Promise<(UserRow & { groups: string[] }) | undefined> {
+  const { rows } = await db.query<UserRow & { groups: string[] }>(
+    `SELECT ${USER_COLUMNS.split(',').map((c) => `u.${c.trim()}`).join(', ')},
+       COALESCE(ARRAY(SELECT g.name FROM group_members m JOIN groups g ON g.id = m.group_id
+                       WHERE m.user_id = u.id ORDER BY g.precedence, g.name), '{}') AS groups
+     FROM users u WHERE u.id = $1`,
+    [id],
+  );
+  return rows[0];
+}

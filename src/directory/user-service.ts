@@ -1,0 +1,133 @@
+import type { Database } from '../db/database.js';
+import { ConflictError, InvalidRequestError, NotFoundError } from '../errors/app-error.js';
+import { validateCustomAttributes, validateProfile } from './attributes.js';
+import { isEmailShaped, isValidUsername, normalizeIdentifier } from './normalize.js';
+import type { PasswordHasher } from './password-hasher.js';
+import { checkPassword, DEFAULT_PASSWORD_POLICY, type PasswordPolicy } from './password-policy.js';
+import { listAttributeDefinitions } from './repositories/attribute.repository.js';
+import { findGroupByName, insertGroupMember } from './repositories/group.repository.js';
+import * as users from './repositories/user.repository.js';
+import type { UserRow } from './repositories/user.repository.js';
+
+export interface CreateUserInput {
+  email?: string | undefined;
+  username?: string | undefined;
+  password?: string | undefined;
+  emailVerified?: boolean;
+  phoneNumber?: string | undefined;
+  profile?: Record<string, unknown>;
+  customAttributes?: Record<string, unknown>;
+  groups?: readonly string[];
+}
+
+/** The outcome of a password check; `user` is set only when `ok`. */
+export type AuthenticationResult =
+  | { ok: true; user: UserRow }
+  | { ok: false; reason: 'invalid_credentials' | 'disabled' | 'unconfirmed' };
+
+export interface UserService {
+  create(input: CreateUserInput): Promise<UserRow>;
+  authenticate(login: string, password: string): Promise<AuthenticationResult>;
+  findById(id: string): Promise<UserRow | undefined>;
+  /** Finds by UUID, username or e-mail, for the CLI and admin API. */
+  resolve(reference: string): Promise<UserRow>;
+  list(limit: number, after: { createdAt: Date; id: string } | null): Promise<UserRow[]>;
+  setEnabled(reference: string, enabled: boolean): Promise<UserRow>;
+  delete(reference: string): Promise<void>;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function createUserService(deps: { db: Database; hasher: PasswordHasher; passwordPolicy?: PasswordPolicy }): UserService {
+  const { db, hasher } = deps;
+  const policy = deps.passwordPolicy ?? DEFAULT_PASSWORD_POLICY;
+
+  async function resolve(reference: string): Promise<UserRow> {
+    const found = UUID.test(reference)
+      ? await users.findUserById(db, reference.toLowerCase())
+      : await users.findUserByLogin(db, normalizeIdentifier(reference));
+    if (!found) throw new NotFoundError(`no user "${reference}"`);
+    return found;
+  }
+
+  return {
+    async create(input) {
+      const problems: { path: string; message: string }[] = [];
+      const email = input.email?.trim() || null;
+      const username = input.username?.trim() || null;
+      if (!email && !username) problems.push({ path: 'email', message: 'an e-mail or a username is required' });
+      if (email && !isEmailShaped(email)) problems.push({ path: 'email', message: 'is not an e-mail address' });
+      if (username && (!isValidUsername(username) || isEmailShaped(username))) {
+        problems.push({ path: 'username', message: 'may hold letters, digits and . _ - only (1-128)' });
+      }
+      if (problems.length) throw new InvalidRequestError('invalid user', problems);
+      if (input.password !== undefined) checkPassword(input.password, policy);
+
+      const definitions = await listAttributeDefinitions(db);
+      const customAttributes = validateCustomAttributes(definitions, input.customAttributes ?? {}, { creating: true });
+      const profile = validateProfile(input.profile ?? {});
+      const passwordHash = input.password !== undefined ? await hasher.hash(input.password) : null;
+
+      return db.transaction(async (tx) => {
+        let user: UserRow;
+        try {
+          user = await users.insertUser(tx, {
+            username,
+            usernameNormalized: username ? normalizeIdentifier(username) : null,
+            email,
+            emailNormalized: email ? normalizeIdentifier(email) : null,
+            emailVerified: input.emailVerified ?? false,
+            phoneNumber: input.phoneNumber ?? null,
+            status: input.emailVerified ? 'confirmed' : 'unconfirmed',
+            passwordHash,
+            profile,
+            customAttributes,
+          });
+        } catch (error) {
+          if ((error as { code?: string }).code === '23505') throw new ConflictError('a user with this username or e-mail already exists');
+          throw error;
+        }
+        for (const name of input.groups ?? []) {
+          const group = await findGroupByName(tx, name);
+          if (!group) throw new NotFoundError(`no group "${name}"`);
+          await insertGroupMember(tx, group.id, user.id);
+        }
+        return user;
+      });
+    },
+
+    async authenticate(login, password) {
+      // Every path spends one argon2 verification, found or not, so response time does not reveal
+      // whether the account exists (OWASP Authentication Cheat Sheet, "authentication responses").
+      const normalized = normalizeIdentifier(login);
+      const user = normalized.length > 0 && normalized.length <= 254 ? await users.findUserByLogin(db, normalized) : undefined;
+      if (!user || !user.password_hash) {
+        await hasher.burn(password);
+        return { ok: false, reason: 'invalid_credentials' };
+      }
+      const { valid, needsRehash } = await hasher.verify(user.password_hash, password);
+      if (!valid) return { ok: false, reason: 'invalid_credentials' };
+      // Account state is disclosed only to someone who proved the password.
+      if (!user.enabled) return { ok: false, reason: 'disabled' };
+      if (needsRehash) await users.updatePasswordHashIfUnchanged(db, user.id, user.password_hash, await hasher.hash(password));
+      await users.updateLastLoginById(db, user.id);
+      return { ok: true, user };
+    },
+
+    findById: (id) => (UUID.test(id) ? users.findUserById(db, id) : Promise.resolve(undefined)),
+    resolve,
+    list: (limit, after) => users.listUsers(db, limit, after),
+
+    async setEnabled(reference, enabled) {
+      const user = await resolve(reference);
+      const updated = await users.updateUserEnabledById(db, user.id, enabled);
+      if (!updated) throw new NotFoundError(`no user "${reference}"`);
+      return updated;
+    },
+
+    async delete(reference) {
+      const user = await resolve(reference);
+      await users.deleteUserById(db, user.id);
+    },
+  };
+}

@@ -1,0 +1,157 @@
+import Router from '@koa/router';
+import type { Context, Next } from 'koa';
+import type { PromptDetail } from 'oidc-provider';
+import type { UserService } from '../directory/user-service.js';
+import { MAX_PASSWORD_BYTES } from '../directory/password-hasher.js';
+import { AppError } from '../errors/app-error.js';
+import { readForm } from '../http/read-form.js';
+import type { Logger } from '../lib/logger.js';
+import type { ProviderHolder } from '../oidc/provider-holder.js';
+import type { Csrf } from './csrf.js';
+import type { Views } from './views.js';
+
+type InteractionDetails = Awaited<ReturnType<import('oidc-provider').default['interactionDetails']>>;
+
+interface InteractionState {
+  interaction: InteractionDetails;
+  clientName: string;
+  form: Record<string, string>;
+}
+
+const SCOPE_DESCRIPTIONS: Record<string, string> = {
+  openid: 'Sign you in with your account',
+  profile: 'See your name and profile',
+  email: 'See your e-mail address',
+  phone: 'See your phone number',
+  offline_access: 'Keep you signed in',
+};
+
+const INVALID_CREDENTIALS = 'Incorrect username or password.';
+
+export interface InteractionDeps {
+  holder: ProviderHolder;
+  users: UserService;
+  views: Views;
+  csrf: Csrf;
+  logger: Logger;
+}
+
+/**
+ * The hosted login and consent pages. Each route is a chain of named steps:
+ * mark HTML → load the interaction (bound to its cookie) → read the form → check CSRF → handle.
+ */
+export function interactionRoutes(deps: InteractionDeps): Router {
+  const { holder, views, csrf } = deps;
+  const router = new Router();
+
+  async function renderErrorsAsHtml(ctx: Context, next: Next) {
+    ctx.state.html = true;
+    await next();
+  }
+
+  /** Loads the interaction from the provider; its cookie must match the uid in the path. */
+  async function loadInteraction(ctx: Context, next: Next) {
+    const interaction = await holder.provider.interactionDetails(ctx.req, ctx.res);
+    if (interaction.uid !== ctx.params.uid) throw new AppError(400, 'interaction_mismatch', 'This sign-in page belongs to another session. Start signing in again from the application.');
+    const client = await holder.provider.Client.find(String(interaction.params.client_id));
+    ctx.state.interaction = interaction;
+    ctx.state.clientName = client?.clientName ?? String(interaction.params.client_id);
+    await next();
+  }
+
+  function requirePrompt(name: string) {
+    return async function checkPrompt(ctx: Context, next: Next) {
+      const { interaction } = ctx.state as InteractionState;
+      if (interaction.prompt.name !== name) throw new AppError(400, 'wrong_step', 'This step is not expected now. Start signing in again from the application.');
+      await next();
+    };
+  }
+
+  async function parseForm(ctx: Context, next: Next) {
+    ctx.state.form = await readForm(ctx);
+    await next();
+  }
+
+  async function checkCsrf(ctx: Context, next: Next) {
+    const { interaction, form } = ctx.state as InteractionState;
+    csrf.verify(interaction.uid, form.csrf);
+    await next();
+  }
+
+  function renderLogin(ctx: Context, status: number, extra: { error?: string; username?: string }) {
+    const { interaction, clientName } = ctx.state as InteractionState;
+    const hint = typeof interaction.params.login_hint === 'string' ? interaction.params.login_hint.slice(0, 254) : '';
+    views.render(ctx, 'login.njk', { title: 'Sign in', uid: interaction.uid, csrf: csrf.issue(interaction.uid), clientName, username: extra.username ?? hint, error: extra.error }, status);
+  }
+
+  async function showPrompt(ctx: Context) {
+    const { interaction, clientName } = ctx.state as InteractionState;
+    if (interaction.prompt.name === 'login') return renderLogin(ctx, 200, {});
+    if (interaction.prompt.name === 'consent') {
+      const details = interaction.prompt.details as PromptDetail['details'] & { missingOIDCScope?: string[]; missingResourceScopes?: Record<string, string[]> };
+      const scopes = new Set<string>([...(details.missingOIDCScope ?? []), ...Object.values(details.missingResourceScopes ?? {}).flat()]);
+      return views.render(ctx, 'consent.njk', {
+        title: 'Allow access',
+        uid: interaction.uid,
+        csrf: csrf.issue(interaction.uid),
+        clientName,
+        scopes: [...scopes].map((s) => SCOPE_DESCRIPTIONS[s] ?? s),
+      });
+    }
+    throw new AppError(400, 'unsupported_prompt', 'This sign-in step is not supported.');
+  }
+
+  async function login(ctx: Context) {
+    const { form } = ctx.state as InteractionState;
+    const username = (form.username ?? '').trim();
+    const password = form.password ?? '';
+    if (!username || !password) return renderLogin(ctx, 400, { error: 'Enter your username or e-mail and your password.', username });
+    if (username.length > 254 || Buffer.byteLength(password) > MAX_PASSWORD_BYTES) return renderLogin(ctx, 400, { error: INVALID_CREDENTIALS });
+    const result = await deps.users.authenticate(username, password);
+    if (!result.ok) {
+      deps.logger.info({ event: 'login.failed', reason: result.reason }, 'login failed');
+      const message = result.reason === 'disabled' ? 'This account is disabled. Contact your administrator.' : INVALID_CREDENTIALS;
+      return renderLogin(ctx, 401, { error: message, username });
+    }
+    deps.logger.info({ event: 'login.succeeded', userId: result.user.id }, 'login succeeded');
+    const returnTo = await holder.provider.interactionResult(ctx.req, ctx.res, {
+      login: { accountId: result.user.id, amr: ['pwd'], remember: true },
+    }, { mergeWithLastSubmission: false });
+    ctx.status = 303;
+    ctx.redirect(returnTo);
+  }
+
+  async function consent(ctx: Context) {
+    const { interaction } = ctx.state as InteractionState;
+    const { provider } = holder;
+    const details = interaction.prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[]; missingResourceScopes?: Record<string, string[]> };
+    const accountId = interaction.session?.accountId;
+    if (!accountId) throw new AppError(400, 'login_required', 'Sign in first.');
+    const grant = interaction.grantId
+      ? await provider.Grant.find(interaction.grantId)
+      : new provider.Grant({ accountId, clientId: String(interaction.params.client_id) });
+    if (!grant) throw new AppError(400, 'grant_not_found', 'This sign-in expired. Start again from the application.');
+    if (details.missingOIDCScope) grant.addOIDCScope(details.missingOIDCScope.join(' '));
+    if (details.missingOIDCClaims) grant.addOIDCClaims(details.missingOIDCClaims);
+    for (const [indicator, scopes] of Object.entries(details.missingResourceScopes ?? {})) grant.addResourceScope(indicator, scopes.join(' '));
+    const grantId = await grant.save();
+    const returnTo = await provider.interactionResult(ctx.req, ctx.res, { consent: interaction.grantId ? {} : { grantId } }, { mergeWithLastSubmission: true });
+    ctx.status = 303;
+    ctx.redirect(returnTo);
+  }
+
+  async function abort(ctx: Context) {
+    const returnTo = await holder.provider.interactionResult(ctx.req, ctx.res, {
+      error: 'access_denied',
+      error_description: 'End-User aborted interaction',
+    }, { mergeWithLastSubmission: false });
+    ctx.status = 303;
+    ctx.redirect(returnTo);
+  }
+
+  router.get('/interaction/:uid', renderErrorsAsHtml, loadInteraction, showPrompt);
+  router.post('/interaction/:uid/login', renderErrorsAsHtml, loadInteraction, requirePrompt('login'), parseForm, checkCsrf, login);
+  router.post('/interaction/:uid/consent', renderErrorsAsHtml, loadInteraction, requirePrompt('consent'), parseForm, checkCsrf, consent);
+  router.post('/interaction/:uid/abort', renderErrorsAsHtml, loadInteraction, parseForm, checkCsrf, abort);
+  return router;
+}

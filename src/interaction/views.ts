@@ -1,0 +1,49 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import nunjucks from 'nunjucks';
+import type { Context } from 'koa';
+
+/** Content Security Policy for hosted pages: no script at all, styles from our origin only. */
+const PAGE_CSP = "default-src 'none'; style-src 'self'; img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'";
+
+export interface Views {
+  /** Renders a template (auto-escaped) with security headers and no caching. */
+  render(ctx: Context, template: string, data: Record<string, unknown>, status?: number): void;
+  /** Renders to a string, for oidc-provider callbacks that set `ctx.body` themselves. */
+  renderToString(template: string, data: Record<string, unknown>): string;
+  readonly stylesheet: string;
+}
+
+/** Finds `views/` at the package root, from `src/interaction` or `dist/src/interaction`. */
+export function defaultViewsDir(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i += 1) {
+    const candidate = join(dir, 'views');
+    try {
+      readFileSync(join(candidate, 'layout.njk'));
+      return candidate;
+    } catch { /* keep climbing */ }
+    dir = dirname(dir);
+  }
+  throw new Error('views directory not found');
+}
+
+export function createViews(options: { dir: string; productName?: string }): Views {
+  // autoescape: every interpolation is HTML-escaped unless a template says `| safe` on trusted markup.
+  const env = new nunjucks.Environment(new nunjucks.FileSystemLoader(options.dir, { noCache: false }), { autoescape: true, throwOnUndefined: false });
+  const productName = options.productName ?? 'Latchkey';
+  const stylesheet = readFileSync(join(options.dir, 'static', 'latchkey.css'), 'utf8');
+  const renderToString = (template: string, data: Record<string, unknown>) => env.render(template, { productName, ...data });
+  return {
+    stylesheet,
+    renderToString,
+    render(ctx, template, data, status = 200) {
+      ctx.status = status;
+      ctx.type = 'text/html; charset=utf-8';
+      ctx.set('Content-Security-Policy', PAGE_CSP);
+      ctx.set('Cache-Control', 'no-store');
+      ctx.body = renderToString(template, data);
+    },
+  };
+}

@@ -1,0 +1,21 @@
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+
+/** SHA-256 hex digest. Enough for high-entropy random secrets (client secrets), which need no salt. */
+export function sha256Hex(value: string): string {
+  return createHash('sha256').update(value, 'utf8').digest('hex');
+}
+
+/** HMAC-SHA256 as base64url. */
+export function hmacBase64url(key: string | Buffer, value: string): string {
+  return createHmac('sha256', key).update(value, 'utf8').digest('base64url');
+}
+
+/**
+ * Constant-time string comparison. Both sides are hashed first so that unequal lengths neither throw
+ * nor leak through timing (oidc-provider `lib/helpers/constant_equals.js` pads for the same reason).
+ */
+export function constantTimeEqual(a: string, b: string): boolean {
+  const left = createHash('sha256').update(a, 'utf8').digest();
+  const right = createHash('sha256').update(b, 'utf8').digest();
+  return timingSafeEqual(left, right) && a.length === b.length;
+}

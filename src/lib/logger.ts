@@ -1,0 +1,28 @@
+import { pino, type Logger, type DestinationStream } from 'pino';
+
+export type { Logger };
+
+/**
+ * Paths redacted in every environment. Logs are the most common way secrets leak from an auth server,
+ * so redaction is by path and generous, and request bodies or token responses are never logged at all.
+ */
+export const REDACTED_PATHS = [
+  'password', '*.password', 'newPassword', '*.newPassword',
+  'authorization', '*.authorization', 'headers.authorization', 'req.headers.authorization',
+  'cookie', '*.cookie', 'headers.cookie', 'req.headers.cookie', 'res.headers["set-cookie"]',
+  'client_secret', '*.client_secret', 'clientSecret', '*.clientSecret',
+  'code', '*.code', 'code_verifier', '*.code_verifier',
+  'id_token', '*.id_token', 'access_token', '*.access_token', 'refresh_token', '*.refresh_token',
+  'token', '*.token', 'state', '*.state', 'nonce', '*.nonce', 'secret', '*.secret', 'secrets',
+  '*.payload', 'payload', 'privateJwk', '*.privateJwk', 'databaseUrl', '*.databaseUrl',
+];
+
+/** Creates the JSON logger. `destination` lets tests capture lines. */
+export function createLogger(level: string, destination?: DestinationStream): Logger {
+  return pino({
+    level,
+    base: { service: 'latchkey' },
+    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    timestamp: pino.stdTimeFunctions.isoTime,
+  }, destination);
+}

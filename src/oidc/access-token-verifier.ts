@@ -1,0 +1,92 @@
+import { createLocalJWKSet, jwtVerify, type JWTPayload } from 'jose';
+import type { Database } from '../db/database.js';
+import { UnauthorizedError } from '../errors/app-error.js';
+import { findAccessTokenLiveness } from './repositories/oidc-model.repository.js';
+import type { ProviderHolder } from './provider-holder.js';
+import { SIGNING_ALG } from './signing-keys.js';
+
+/** A verified, live Latchkey access token. */
+export interface VerifiedAccessToken {
+  jti: string;
+  sub: string;
+  clientId: string;
+  /** The user, or null for client-credentials tokens. */
+  accountId: string | null;
+  grantId: string | null;
+  scopes: ReadonlySet<string>;
+  audiences: readonly string[];
+  groups: readonly string[];
+  exp: number;
+  iat: number;
+  payload: JWTPayload;
+}
+
+export interface AccessTokenVerifier {
+  /**
+   * Verifies signature (published keys only, RS256 only: no `alg` confusion), issuer, `typ: at+jwt`
+   * (RFC 9068 §4, so an ID token cannot pass as an access token), expiry and audience, then liveness in
+   * one query: grant still present, token not revoked, user still enabled. Throws UnauthorizedError.
+   */
+  verify(token: string, options?: { audience?: string }): Promise<VerifiedAccessToken>;
+}
+
+/** Shape check before any crypto: three base64url segments (a JWS compact serialization). */
+export function looksLikeJwt(token: string): boolean {
+  return token.length < 8192 && /^[\w-]+\.[\w-]+\.[\w-]+$/.test(token);
+}
+
+export function createAccessTokenVerifier(deps: { db: Database; holder: ProviderHolder; issuer: string; audiences: readonly string[] }): AccessTokenVerifier {
+  let cached: { version: string; jwks: ReturnType<typeof createLocalJWKSet> } | undefined;
+  function jwks() {
+    const { keySet } = deps.holder;
+    if (cached?.version !== keySet.version) cached = { version: keySet.version, jwks: createLocalJWKSet({ keys: [...keySet.publicJwks] }) };
+    return cached.jwks;
+  }
+  const invalid = (description: string) => new UnauthorizedError('invalid_token', description);
+
+  async function verifySignature(token: string): Promise<JWTPayload> {
+    if (!looksLikeJwt(token)) throw invalid('malformed access token');
+    try {
+      const { payload } = await jwtVerify(token, jwks(), {
+        issuer: deps.issuer,
+        typ: 'at+jwt',
+        algorithms: [SIGNING_ALG],
+        clockTolerance: 5,
+        requiredClaims: ['exp', 'iat', 'jti', 'sub', 'client_id'],
+      });
+      return payload;
+    } catch {
+      throw invalid('access token is invalid or expired');
+    }
+  }
+
+  return {
+    async verify(token, options = {}) {
+      const payload = await verifySignature(token);
+      const audiences = typeof payload.aud === 'string' ? [payload.aud] : (payload.aud ?? []);
+      const wanted = options.audience ? [options.audience] : deps.audiences;
+      if (!audiences.some((a) => wanted.includes(a))) throw invalid('access token audience is not accepted here');
+      const clientId = String(payload.client_id);
+      const grantId = typeof payload.grant_id === 'string' ? payload.grant_id : null;
+      // Client-credentials tokens carry no grant, and their `sub` is the client itself.
+      const accountId = grantId ? String(payload.sub) : null;
+      const liveness = await findAccessTokenLiveness(deps.db, { grantId, jti: String(payload.jti), accountId, clientId });
+      if (grantId && !liveness.grant_live) throw invalid('access token grant was revoked');
+      if (liveness.revoked) throw invalid('access token was revoked');
+      if (accountId && liveness.user_enabled !== true) throw invalid('access token user is disabled or deleted');
+      return {
+        jti: String(payload.jti),
+        sub: String(payload.sub),
+        clientId,
+        accountId,
+        grantId,
+        scopes: new Set(typeof payload.scope === 'string' ? payload.scope.split(' ') : []),
+        audiences,
+        groups: Array.isArray(payload.groups) ? payload.groups.map(String) : [],
+        exp: Number(payload.exp),
+        iat: Number(payload.iat),
+        payload,
+      };
+    },
+  };
+}

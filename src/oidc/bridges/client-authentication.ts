@@ -1,0 +1,42 @@
+import type Provider from 'oidc-provider';
+import type { Context } from 'koa';
+import { AppError } from '../../errors/app-error.js';
+
+export class InvalidClientError extends AppError {
+  constructor() {
+    super(401, 'invalid_client', 'client authentication failed');
+  }
+}
+
+/**
+ * Authenticates a confidential client on the token bridges with client_secret_basic or client_secret_post
+ * (the methods Latchkey registers), through the provider's own Client model and secret comparison.
+ */
+export async function authenticateClient(ctx: Context, provider: Provider, form: Record<string, string>): Promise<{ clientId: string }> {
+  let clientId: string | undefined;
+  let secret: string | undefined;
+  const header = ctx.get('authorization');
+  if (header) {
+    const match = /^Basic ([A-Za-z0-9+/=]+)$/i.exec(header);
+    if (!match) throw new InvalidClientError();
+    const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    if (colon < 0) throw new InvalidClientError();
+    try {
+      // RFC 6749 §2.3.1: id and secret are form-urlencoded before base64.
+      clientId = decodeURIComponent(decoded.slice(0, colon).replace(/\+/g, ' '));
+      secret = decodeURIComponent(decoded.slice(colon + 1).replace(/\+/g, ' '));
+    } catch {
+      throw new InvalidClientError();
+    }
+    if (form.client_secret !== undefined) throw new InvalidClientError();
+  } else {
+    clientId = form.client_id;
+    secret = form.client_secret;
+  }
+  if (!clientId || !secret || clientId.length > 200 || secret.length > 512) throw new InvalidClientError();
+  const client = await provider.Client.find(clientId);
+  if (!client || client.clientAuthMethod === 'none') throw new InvalidClientError();
+  if (!(await client.compareClientSecret(secret))) throw new InvalidClientError();
+  return { clientId };
+}

@@ -1,0 +1,99 @@
+import type { Context, Next } from 'koa';
+import type { Database } from '../../db/database.js';
+import { AppError } from '../../errors/app-error.js';
+import { readRawBody, replayRequest } from '../../http/raw-body.js';
+import type { AccessTokenVerifier } from '../access-token-verifier.js';
+import { looksLikeJwt } from '../access-token-verifier.js';
+import type { ProviderHolder } from '../provider-holder.js';
+import { insertRevokedAccessToken } from '../repositories/oidc-model.repository.js';
+import { authenticateClient } from './client-authentication.js';
+
+/** oidc-provider's own body limit (lib/shared/selective_body.js). */
+const BODY_LIMIT = 56 * 1024;
+
+type Delegate = (ctx: Context, req: import('node:http').IncomingMessage) => Promise<void>;
+
+async function readTokenForm(ctx: Context): Promise<{ raw: Buffer; form: Record<string, string> } | null> {
+  if (!ctx.is('application/x-www-form-urlencoded')) return null;
+  const raw = await readRawBody(ctx.req, BODY_LIMIT);
+  const form: Record<string, string> = {};
+  for (const [key, value] of new URLSearchParams(raw.toString('utf8'))) {
+    if (key in form) return { raw, form: {} }; // duplicates: let the provider reject them its own way
+    form[key] = value;
+  }
+  return { raw, form };
+}
+
+function sendOAuthError(ctx: Context, error: AppError): void {
+  ctx.status = error.status;
+  if (error.status === 401) ctx.set('WWW-Authenticate', 'Basic realm="latchkey"');
+  ctx.body = { error: error.code, error_description: error.message };
+}
+
+/**
+ * Introspection (RFC 7662) of Latchkey's JWT access tokens, which oidc-provider does not store and so
+ * cannot introspect. Active only while the token verifies and its grant is live; a client may introspect
+ * tokens issued to it or addressed to it. Other tokens (refresh tokens, opaque ones) replay to the provider.
+ */
+export function introspectionBridge(deps: { holder: ProviderHolder; verifier: AccessTokenVerifier; delegate: Delegate }) {
+  return async function introspect(ctx: Context, next: Next): Promise<void> {
+    if (ctx.method !== 'POST') return next();
+    const body = await readTokenForm(ctx);
+    if (!body) return next();
+    const token = body.form.token;
+    if (!token || !looksLikeJwt(token)) return deps.delegate(ctx, replayRequest(ctx.req, body.raw));
+    ctx.set('Cache-Control', 'no-store');
+    try {
+      const caller = await authenticateClient(ctx, deps.holder.provider, body.form);
+      let verified;
+      try {
+        verified = await deps.verifier.verify(token);
+      } catch {
+        ctx.body = { active: false };
+        return;
+      }
+      if (verified.clientId !== caller.clientId && !verified.audiences.includes(caller.clientId)) {
+        ctx.body = { active: false };
+        return;
+      }
+      const p = verified.payload;
+      ctx.body = {
+        active: true,
+        iss: p.iss, sub: verified.sub, aud: p.aud, client_id: verified.clientId, scope: p.scope,
+        exp: verified.exp, iat: verified.iat, jti: verified.jti, token_type: 'Bearer',
+        ...(verified.accountId ? { groups: verified.groups } : {}),
+      };
+    } catch (error) {
+      if (error instanceof AppError) return sendOAuthError(ctx, error);
+      throw error;
+    }
+  };
+}
+
+/**
+ * Revocation (RFC 7009) of JWT access tokens: the `jti` goes on a deny list until the token would have
+ * expired, which userinfo, introspection and the STS endpoint consult. Per §2.2, an invalid or foreign
+ * token still answers 200. Refresh tokens replay to the provider, which revokes the whole grant.
+ */
+export function revocationBridge(deps: { db: Database; holder: ProviderHolder; verifier: AccessTokenVerifier; delegate: Delegate }) {
+  return async function revoke(ctx: Context, next: Next): Promise<void> {
+    if (ctx.method !== 'POST') return next();
+    const body = await readTokenForm(ctx);
+    if (!body) return next();
+    const token = body.form.token;
+    if (!token || !looksLikeJwt(token)) return deps.delegate(ctx, replayRequest(ctx.req, body.raw));
+    ctx.set('Cache-Control', 'no-store');
+    try {
+      const caller = await authenticateClient(ctx, deps.holder.provider, body.form);
+      const verified = await deps.verifier.verify(token).catch(() => null);
+      if (verified && verified.clientId === caller.clientId) {
+        await insertRevokedAccessToken(deps.db, verified.jti, verified.exp - Math.floor(Date.now() / 1000) + 60);
+      }
+      ctx.status = 200;
+      ctx.body = '';
+    } catch (error) {
+      if (error instanceof AppError) return sendOAuthError(ctx, error);
+      throw error;
+    }
+  };
+}

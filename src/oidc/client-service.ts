@@ -1,0 +1,108 @@
+import { randomBytes } from 'node:crypto';
+import type { Database } from '../db/database.js';
+import { InvalidRequestError, NotFoundError } from '../errors/app-error.js';
+import { sha256Hex } from '../lib/hashing.js';
+import * as clients from './repositories/client.repository.js';
+
+export const SUPPORTED_GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials'] as const;
+
+export interface CreateClientInput {
+  name: string;
+  redirectUris?: readonly string[];
+  postLogoutRedirectUris?: readonly string[];
+  public?: boolean;
+  grantTypes?: readonly string[];
+  scope?: string;
+}
+
+export interface CreatedClient {
+  client_id: string;
+  client_secret?: string;
+  name: string;
+  redirect_uris: string[];
+  post_logout_redirect_uris: string[];
+  grant_types: string[];
+  token_endpoint_auth_method: string;
+  scope: string;
+}
+
+export interface ClientService {
+  create(input: CreateClientInput): Promise<CreatedClient>;
+  list(): Promise<Omit<CreatedClient, 'client_secret'>[]>;
+  delete(clientId: string): Promise<void>;
+}
+
+function validRedirectUri(uri: string, publicClient: boolean): boolean {
+  try {
+    const url = new URL(uri);
+    if (url.hash) return false;
+    if (url.protocol === 'https:') return true;
+    // Plain http only for loopback (RFC 8252 §7.3); native apps may also use private-use schemes.
+    if (url.protocol === 'http:') return ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
+    return publicClient && /^[a-z][a-z0-9+.-]*\.[a-z0-9+.-]+:$/.test(url.protocol);
+  } catch {
+    return false;
+  }
+}
+
+/** Creates and lists OAuth clients. A confidential client's secret is shown once and stored hashed. */
+export function createClientService(deps: { db: Database }): ClientService {
+  const { db } = deps;
+  function present(row: clients.ClientRow): Omit<CreatedClient, 'client_secret'> {
+    const m = row.metadata;
+    return {
+      client_id: row.client_id,
+      name: row.name,
+      redirect_uris: (m.redirect_uris as string[] | undefined) ?? [],
+      post_logout_redirect_uris: (m.post_logout_redirect_uris as string[] | undefined) ?? [],
+      grant_types: (m.grant_types as string[] | undefined) ?? [],
+      token_endpoint_auth_method: String(m.token_endpoint_auth_method),
+      scope: String(m.scope ?? ''),
+    };
+  }
+  return {
+    async create(input) {
+      const problems: { path: string; message: string }[] = [];
+      const isPublic = input.public ?? false;
+      const name = input.name.trim();
+      if (!name || name.length > 200) problems.push({ path: 'name', message: 'must be 1-200 characters' });
+      const grantTypes = [...new Set(input.grantTypes ?? ['authorization_code', 'refresh_token'])];
+      for (const g of grantTypes) {
+        if (!(SUPPORTED_GRANT_TYPES as readonly string[]).includes(g)) problems.push({ path: 'grant_types', message: `unsupported grant type "${g}"` });
+      }
+      if (isPublic && grantTypes.includes('client_credentials')) problems.push({ path: 'grant_types', message: 'a public client cannot use client_credentials' });
+      const usesRedirects = grantTypes.includes('authorization_code');
+      const redirectUris = [...(input.redirectUris ?? [])];
+      if (usesRedirects && redirectUris.length === 0) problems.push({ path: 'redirect_uris', message: 'at least one is required for authorization_code' });
+      for (const uri of [...redirectUris, ...(input.postLogoutRedirectUris ?? [])]) {
+        if (!validRedirectUri(uri, isPublic)) problems.push({ path: 'redirect_uris', message: `"${uri}" must be https, loopback http, or (public clients) a private-use scheme, without fragment` });
+      }
+      const scopes = (input.scope ?? 'openid profile email offline_access').split(/\s+/).filter(Boolean);
+      for (const s of scopes) {
+        if (!/^[\x21\x23-\x5B\x5D-\x7E]{1,128}$/.test(s)) problems.push({ path: 'scope', message: `invalid scope "${s}"` });
+      }
+      if (grantTypes.includes('authorization_code') && !scopes.includes('openid')) problems.push({ path: 'scope', message: 'must include openid for sign-in clients' });
+      if (problems.length) throw new InvalidRequestError('invalid client', problems);
+
+      const clientId = randomBytes(16).toString('base64url');
+      const secret = isPublic ? undefined : randomBytes(32).toString('base64url');
+      const metadata: Record<string, unknown> = {
+        redirect_uris: usesRedirects ? redirectUris : [],
+        post_logout_redirect_uris: [...(input.postLogoutRedirectUris ?? [])],
+        grant_types: grantTypes,
+        response_types: usesRedirects ? ['code'] : [],
+        token_endpoint_auth_method: isPublic ? 'none' : 'client_secret_basic',
+        scope: scopes.join(' '),
+      };
+      if (isPublic && redirectUris.some((u) => !u.startsWith('https:'))) metadata.application_type = 'native';
+      const row = await clients.insertClient(db, { clientId, name, secretHash: secret ? sha256Hex(secret) : null, metadata });
+      return { ...present(row), ...(secret ? { client_secret: secret } : {}) };
+    },
+    async list() {
+      return (await clients.listClients(db)).map(present);
+    },
+    async delete(clientId) {
+      if (!(await clients.deleteClientById(db, clientId))) throw new NotFoundError(`no client "${clientId}"`);
+    },
+  };
+}

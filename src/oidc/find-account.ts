@@ -1,0 +1,29 @@
+import type { Account, KoaContextWithOIDC } from 'oidc-provider';
+import type { Queryable } from '../db/database.js';
+import { findUserWithGroupsById } from '../directory/repositories/user.repository.js';
+import { userClaims } from './claims.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** An account as the provider sees it, plus its groups for token claims. */
+export interface LatchkeyAccount extends Account {
+  groups: string[];
+}
+
+/**
+ * oidc-provider's `findAccount`: one query for the user and their groups. A deleted or disabled user is
+ * "not found", which ends existing sessions and makes the token endpoint refuse their grants.
+ */
+export function createFindAccount(db: Queryable) {
+  return async function findAccount(_ctx: KoaContextWithOIDC, sub: string): Promise<LatchkeyAccount | undefined> {
+    if (!UUID.test(sub)) return undefined;
+    const user = await findUserWithGroupsById(db, sub);
+    if (!user || !user.enabled) return undefined;
+    const claims = userClaims(user);
+    return {
+      accountId: user.id,
+      groups: user.groups,
+      claims: () => ({ ...claims, sub: user.id }),
+    };
+  };
+}

@@ -1,0 +1,173 @@
+import Provider, { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import type { JWK } from 'jose';
+import type { Database } from '../db/database.js';
+import { constantTimeEqual, sha256Hex } from '../lib/hashing.js';
+import type { Logger } from '../lib/logger.js';
+import { SCOPE_CLAIMS, SUPPORTED_SCOPES } from './claims.js';
+import { createFindAccount, type LatchkeyAccount } from './find-account.js';
+import { createPostgresAdapterClass } from './postgres-adapter.js';
+import { createClientRepository } from './repositories/client.repository.js';
+import { SIGNING_ALG } from './signing-keys.js';
+
+/** Token lifetimes in seconds. Defaults follow Cognito (1 h access/ID tokens, 30 d refresh tokens). */
+export interface TokenLifetimes {
+  accessToken: number;
+  idToken: number;
+  refreshToken: number;
+  authorizationCode: number;
+  session: number;
+  interaction: number;
+}
+
+export function defaultLifetimes(accessTokenTtl: number): TokenLifetimes {
+  return { accessToken: accessTokenTtl, idToken: 3600, refreshToken: 30 * 86400, authorizationCode: 60, session: 14 * 86400, interaction: 3600 };
+}
+
+/** The longest a signed token lives: how long a retired key must stay published. */
+export function longestSignedTokenLifetime(l: TokenLifetimes): number {
+  return Math.max(l.accessToken, l.idToken);
+}
+
+/** Pages the provider renders itself (errors, logout), supplied by the hosted UI. */
+export interface ProviderPages {
+  error(ctx: KoaContextWithOIDC, out: { error: string; error_description?: string | undefined }): void;
+  logout(ctx: KoaContextWithOIDC, form: string): void;
+  loggedOut(ctx: KoaContextWithOIDC): void;
+}
+
+export interface ProviderOptions {
+  issuer: string;
+  db: Database;
+  secrets: readonly string[];
+  privateJwks: readonly JWK[];
+  /** Resource indicators apps may ask for; the first is the default audience. */
+  audiences: readonly string[];
+  lifetimes: TokenLifetimes;
+  trustProxy: boolean;
+  pages: ProviderPages;
+  logger: Logger;
+}
+
+/**
+ * Builds the oidc-provider instance: Postgres adapter, clients from the `clients` table, accounts from the
+ * user directory, JWT access tokens (RFC 9068) for a default audience, PKCE always, refresh-token rotation,
+ * introspection, revocation, client credentials, RP-initiated logout, and no dev interactions.
+ */
+export function createProvider(options: ProviderOptions): Provider {
+  const { db, lifetimes, audiences, pages } = options;
+  const [defaultAudience] = audiences;
+  if (!defaultAudience) throw new Error('at least one audience is required');
+  const allowedAudiences = new Set(audiences);
+  const clients = createClientRepository(db);
+  const findAccount = createFindAccount(db);
+
+  const configuration: Configuration = {
+    adapter: createPostgresAdapterClass(db, clients),
+    findAccount,
+    jwks: { keys: options.privateJwks as JWK[] } as Configuration['jwks'],
+    cookies: {
+      keys: [...options.secrets],
+      long: { signed: true, httpOnly: true, sameSite: 'lax' },
+      short: { signed: true, httpOnly: true, sameSite: 'lax' },
+    },
+    claims: Object.fromEntries(Object.entries(SCOPE_CLAIMS).map(([scope, claims]) => [scope, [...claims]])),
+    scopes: [...SUPPORTED_SCOPES],
+    responseTypes: ['code'],
+    // Secrets are stored as SHA-256 digests, so only methods that present the secret itself are allowed:
+    // client_secret_jwt would need the plaintext as an HMAC key.
+    clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'none'],
+    enabledJWA: {
+      idTokenSigningAlgValues: [SIGNING_ALG],
+      userinfoSigningAlgValues: [SIGNING_ALG],
+      introspectionSigningAlgValues: [SIGNING_ALG],
+      authorizationSigningAlgValues: [SIGNING_ALG],
+      requestObjectSigningAlgValues: ['RS256', 'PS256', 'ES256', 'EdDSA'],
+      clientAuthSigningAlgValues: ['RS256', 'PS256', 'ES256', 'EdDSA'],
+    },
+    clientDefaults: {
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'client_secret_basic',
+      id_token_signed_response_alg: SIGNING_ALG,
+    },
+    // OAuth 2.1 and the Security BCP (RFC 9700 §2.1.1): PKCE for every client, not only public ones.
+    pkce: { required: () => true },
+    features: {
+      devInteractions: { enabled: false },
+      introspection: { enabled: true },
+      revocation: { enabled: true },
+      clientCredentials: { enabled: true },
+      userinfo: { enabled: true },
+      rpInitiatedLogout: {
+        enabled: true,
+        logoutSource: async (ctx, form) => pages.logout(ctx, form),
+        postLogoutSuccessSource: async (ctx) => pages.loggedOut(ctx),
+      },
+      resourceIndicators: {
+        enabled: true,
+        // A pool-level default audience, so apps get a JWT access token without sending `resource`.
+        defaultResource: () => defaultAudience,
+        useGrantedResource: () => true,
+        getResourceServerInfo: (_ctx, resourceIndicator, client) => {
+          if (!allowedAudiences.has(resourceIndicator)) throw new errors.InvalidTarget();
+          return {
+            scope: client.scope ?? SUPPORTED_SCOPES.join(' '),
+            audience: resourceIndicator,
+            accessTokenFormat: 'jwt',
+            accessTokenTTL: lifetimes.accessToken,
+            jwt: { sign: { alg: SIGNING_ALG } },
+          };
+        },
+      },
+    },
+    async extraTokenClaims(ctx, token) {
+      const extra: Record<string, unknown> = { ...(token as { extra?: Record<string, unknown> }).extra };
+      // The grant id lets userinfo, introspection and the STS endpoint check that a JWT access token's
+      // grant is still live (JWT access tokens are not stored; revoking the grant must still cut them).
+      const grantId = (token as { grantId?: string }).grantId;
+      if (grantId) extra.grant_id = grantId;
+      const accountId = (token as { accountId?: string }).accountId;
+      if (accountId) {
+        const loaded = ctx.oidc.account as LatchkeyAccount | undefined;
+        const account = loaded?.accountId === accountId ? loaded : await findAccount(ctx, accountId);
+        extra.groups = account?.groups ?? [];
+      }
+      return extra;
+    },
+    issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
+    rotateRefreshToken: true,
+    ttl: {
+      AccessToken: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? lifetimes.accessToken,
+      ClientCredentials: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? lifetimes.accessToken,
+      IdToken: lifetimes.idToken,
+      RefreshToken: lifetimes.refreshToken,
+      AuthorizationCode: lifetimes.authorizationCode,
+      Session: lifetimes.session,
+      Grant: lifetimes.refreshToken,
+      Interaction: lifetimes.interaction,
+    },
+    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    renderError: async (ctx, out) => pages.error(ctx, out),
+    clientBasedCORS: (_ctx, origin, client) => {
+      // Browsers may call token/userinfo endpoints only from the origins of the client's redirect URIs.
+      return client.redirectUris?.some((uri) => { try { return new URL(uri).origin === origin; } catch { return false; } }) ?? false;
+    },
+    loadExistingGrant: async (ctx) => {
+      const grantId = ctx.oidc.result?.consent?.grantId ?? ctx.oidc.session?.grantIdFor(ctx.oidc.client!.clientId);
+      return grantId ? ctx.oidc.provider.Grant.find(grantId) : undefined;
+    },
+  };
+
+  const provider = new Provider(options.issuer, configuration);
+  provider.proxy = options.trustProxy;
+
+  // Stored secrets are SHA-256 digests; hash what the client presents and compare in constant time.
+  provider.Client.prototype.compareClientSecret = async function compareClientSecret(this: { clientSecret?: string }, actual: string) {
+    if (typeof this.clientSecret !== 'string' || typeof actual !== 'string') return false;
+    return constantTimeEqual(this.clientSecret, sha256Hex(actual));
+  };
+
+  provider.on('server_error', (_ctx, error) => options.logger.error({ err: error }, 'oidc server_error'));
+  provider.on('grant.revoked', (_ctx, grantId) => options.logger.info({ grantId }, 'grant revoked'));
+  return provider;
+}

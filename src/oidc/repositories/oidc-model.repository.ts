@@ -1,0 +1,87 @@
+import type { Queryable } from '../../db/database.js';
+
+/** A stored oidc-provider model instance. */
+export interface OidcModelRow {
+  payload: Record<string, unknown>;
+  consumed_at: Date | null;
+}
+
+export async function upsertOidcModel(
+  db: Queryable,
+  row: { model: string; id: string; payload: unknown; grantId: string | null; userCode: string | null; uid: string | null; expiresIn: number | null },
+): Promise<void> {
+  await db.query(
+    `INSERT INTO oidc_model (model, id, payload, grant_id, user_code, uid, expires_at)
+     VALUES ($1, $2, $3, $4, $5, $6, CASE WHEN $7::int IS NULL THEN NULL ELSE now() + $7::int * interval '1 second' END)
+     ON CONFLICT (model, id) DO UPDATE SET payload = EXCLUDED.payload, grant_id = EXCLUDED.grant_id,
+       user_code = EXCLUDED.user_code, uid = EXCLUDED.uid, expires_at = EXCLUDED.expires_at`,
+    [row.model, row.id, JSON.stringify(row.payload), row.grantId, row.userCode, row.uid, row.expiresIn],
+  );
+}
+
+const LIVE = '(expires_at IS NULL OR expires_at > now())';
+
+export async function findOidcModelById(db: Queryable, model: string, id: string): Promise<OidcModelRow | undefined> {
+  const { rows } = await db.query<OidcModelRow>(`SELECT payload, consumed_at FROM oidc_model WHERE model = $1 AND id = $2 AND ${LIVE}`, [model, id]);
+  return rows[0];
+}
+
+export async function findOidcModelByUid(db: Queryable, model: string, uid: string): Promise<OidcModelRow | undefined> {
+  const { rows } = await db.query<OidcModelRow>(`SELECT payload, consumed_at FROM oidc_model WHERE model = $1 AND uid = $2 AND ${LIVE}`, [model, uid]);
+  return rows[0];
+}
+
+export async function findOidcModelByUserCode(db: Queryable, model: string, userCode: string): Promise<OidcModelRow | undefined> {
+  const { rows } = await db.query<OidcModelRow>(`SELECT payload, consumed_at FROM oidc_model WHERE model = $1 AND user_code = $2 AND ${LIVE}`, [model, userCode]);
+  return rows[0];
+}
+
+/** Marks consumed once; the guard in WHERE makes concurrent consumption a no-op for the loser. */
+export async function consumeOidcModel(db: Queryable, model: string, id: string): Promise<void> {
+  await db.query('UPDATE oidc_model SET consumed_at = now() WHERE model = $1 AND id = $2 AND consumed_at IS NULL', [model, id]);
+}
+
+export async function deleteOidcModel(db: Queryable, model: string, id: string): Promise<void> {
+  await db.query('DELETE FROM oidc_model WHERE model = $1 AND id = $2', [model, id]);
+}
+
+export async function deleteOidcModelsByGrantId(db: Queryable, grantId: string): Promise<void> {
+  await db.query('DELETE FROM oidc_model WHERE grant_id = $1', [grantId]);
+}
+
+/**
+ * Liveness of a JWT access token in one round trip: its grant still exists (and belongs to the same
+ * account and client), its `jti` was not revoked, and its user is still enabled.
+ */
+export async function findAccessTokenLiveness(
+  db: Queryable,
+  token: { grantId: string | null; jti: string; accountId: string | null; clientId: string },
+): Promise<{ grant_live: boolean; revoked: boolean; user_enabled: boolean | null }> {
+  const { rows } = await db.query<{ grant_live: boolean; revoked: boolean; user_enabled: boolean | null }>(
+    `SELECT
+       EXISTS (SELECT 1 FROM oidc_model WHERE model = 'Grant' AND id = $1 AND ${LIVE}
+               AND payload->>'accountId' = $3 AND payload->>'clientId' = $4) AS grant_live,
+       EXISTS (SELECT 1 FROM oidc_model WHERE model = 'RevokedAccessToken' AND id = $2) AS revoked,
+       (SELECT enabled FROM users WHERE $3::text IS NOT NULL AND id::text = $3) AS user_enabled`,
+    [token.grantId, token.jti, token.accountId, token.clientId],
+  );
+  return rows[0]!;
+}
+
+/** Remembers a revoked JWT access token until it would have expired anyway. */
+export async function insertRevokedAccessToken(db: Queryable, jti: string, expiresIn: number): Promise<void> {
+  await db.query(
+    `INSERT INTO oidc_model (model, id, payload, expires_at) VALUES ('RevokedAccessToken', $1, '{}', now() + $2::int * interval '1 second')
+     ON CONFLICT (model, id) DO NOTHING`,
+    [jti, Math.max(1, Math.ceil(expiresIn))],
+  );
+}
+
+/** Deletes expired rows in bounded batches; returns how many went. */
+export async function deleteExpiredOidcModels(db: Queryable, batchSize: number): Promise<number> {
+  const { rowCount } = await db.query(
+    `DELETE FROM oidc_model WHERE ctid IN (SELECT ctid FROM oidc_model WHERE expires_at < now() LIMIT $1)`,
+    [batchSize],
+  );
+  return rowCount;
+}

@@ -1,0 +1,72 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createApp, type LatchkeyApp } from './app.js';
+import type { Config } from './config/load-config.js';
+import { readOrCreateDataDirSecret } from './config/data-dir-secret.js';
+import type { Database } from './db/database.js';
+import { defaultMigrationsDir, migrate, readMigrations } from './db/migrate.js';
+import { openDatabase } from './db/open-database.js';
+import type { Logger } from './lib/logger.js';
+import { scheduleExpirySweep } from './oidc/expiry-cleanup.js';
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  latchkey: LatchkeyApp;
+  db: Database;
+  /** Stops accepting, lets in-flight requests finish (up to `graceMs`), then closes the database. */
+  close(graceMs?: number): Promise<void>;
+}
+
+/** The secrets to use: configured ones, or (embedded database, not production) one kept in the data dir. */
+export function resolveSecrets(config: Config, logger: Logger): readonly string[] {
+  if (config.secrets) return config.secrets;
+  const { secret, generated } = readOrCreateDataDirSecret(config.dataDir);
+  if (generated) logger.warn({ dataDir: config.dataDir }, 'LATCHKEY_SECRET is not set: generated one and stored it in the data directory; set LATCHKEY_SECRET in production');
+  return [secret];
+}
+
+/** Opens the database, migrates, builds the app and listens: what `latchkey serve` and `npm start` run. */
+export async function startServer(config: Config, logger: Logger, options: { db?: Database } = {}): Promise<RunningServer> {
+  const secrets = resolveSecrets(config, logger);
+  const db = options.db ?? await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  try {
+    const migrations = readMigrations(defaultMigrationsDir());
+    const report = await migrate(db, migrations);
+    if (report.applied.length) logger.info({ applied: report.applied }, 'migrations applied');
+    const latchkey = await createApp({ config, db, secrets, logger, migrations });
+    const server: Server = createServer(latchkey.app.callback());
+    server.keepAliveTimeout = 5000;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.port, config.host, () => resolve());
+    });
+    const { port } = server.address() as AddressInfo;
+    latchkey.holder.startPolling(config.keyRefreshSeconds);
+    const stopSweep = scheduleExpirySweep(db, logger);
+    logger.info({ issuer: config.issuer, port, database: db.kind }, 'latchkey listening');
+    let closing: Promise<void> | undefined;
+    return {
+      url: `http://127.0.0.1:${port}`,
+      port,
+      latchkey,
+      db,
+      close(graceMs = 10_000) {
+        closing ??= (async () => {
+          stopSweep();
+          latchkey.holder.stop();
+          server.closeIdleConnections();
+          const drained = new Promise<void>((resolve) => server.close(() => resolve()));
+          const timeout = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref());
+          await Promise.race([drained, timeout]);
+          server.closeAllConnections();
+          if (!options.db) await db.close();
+        })();
+        return closing;
+      },
+    };
+  } catch (error) {
+    if (!options.db) await db.close();
+    throw error;
+  }
+}
