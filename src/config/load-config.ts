@@ -66,7 +66,7 @@ const envSchema = z.object({
   LATCHKEY_DATA_DIR: z.string().min(1).default('./data'),
   LATCHKEY_SECRET: z.string().optional(),
   LATCHKEY_API_AUDIENCES: z.string().optional(),
-  LATCHKEY_ACCESS_TOKEN_TTL: z.coerce.number().int().min(60).max(86400).default(3600),
+  LATCHKEY_ACCESS_TOKEN_TTL: z.coerce.number().int().min(5).max(86400).default(3600),
   LATCHKEY_TRUST_PROXY: booleanString.default(false),
   LATCHKEY_KEY_REFRESH_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -51,7 +51,7 @@ export function createAccessTokenVerifier(deps: { db: Database; holder: Provider
         issuer: deps.issuer,
         typ: 'at+jwt',
         algorithms: [SIGNING_ALG],
-        clockTolerance: 5,
+        clockTolerance: 2,
         requiredClaims: ['exp', 'iat', 'jti', 'sub', 'client_id'],
       });
       return payload;

@@ -70,6 +70,12 @@ export function createProvider(options: ProviderOptions): Provider {
       long: { signed: true, httpOnly: true, sameSite: 'lax' },
       short: { signed: true, httpOnly: true, sameSite: 'lax' },
     },
+    extraClientMetadata: {
+      properties: ['latchkey_scopes'],
+      validator: (_ctx, key, value) => {
+        if (key === 'latchkey_scopes' && value !== undefined && typeof value !== 'string') throw new errors.InvalidClientMetadata('latchkey_scopes must be a string');
+      },
+    },
     claims: Object.fromEntries(Object.entries(SCOPE_CLAIMS).map(([scope, claims]) => [scope, [...claims]])),
     scopes: [...SUPPORTED_SCOPES],
     responseTypes: ['code'],
@@ -108,10 +114,16 @@ export function createProvider(options: ProviderOptions): Provider {
         // A pool-level default audience, so apps get a JWT access token without sending `resource`.
         defaultResource: () => defaultAudience,
         useGrantedResource: () => true,
-        getResourceServerInfo: (_ctx, resourceIndicator, client) => {
+        getResourceServerInfo: (ctx, resourceIndicator, client) => {
           if (!allowedAudiences.has(resourceIndicator)) throw new errors.InvalidTarget();
+          // A client gets only the scopes it was registered with (RFC 6749 §3.3); asking for others is an
+          // error rather than a silent downgrade.
+          const allowed = new Set(String(client.latchkey_scopes ?? '').split(' ').filter(Boolean));
+          const requested = typeof ctx.oidc.params?.scope === 'string' ? ctx.oidc.params.scope.split(' ').filter(Boolean) : [];
+          const refused = requested.filter((s) => !allowed.has(s));
+          if (refused.length) throw new errors.InvalidScope('requested scope is not allowed for this client', refused.join(' '));
           return {
-            scope: client.scope ?? SUPPORTED_SCOPES.join(' '),
+            scope: [...allowed].join(' '),
             audience: resourceIndicator,
             accessTokenFormat: 'jwt',
             accessTokenTTL: lifetimes.accessToken,

@@ -1,5 +1,6 @@
 import type { AdapterPayload } from 'oidc-provider';
 import type { Database, Queryable } from '../../db/database.js';
+import { SUPPORTED_SCOPES } from '../claims.js';
 
 export interface ClientRow {
   client_id: string;
@@ -50,8 +51,14 @@ export function createClientRepository(db: Database): ClientRepository {
       // The provider sees the secret's SHA-256 digest in place of the secret; `compareClientSecret` is
       // overridden to hash what the client presents (see provider-factory.ts). Symmetric algorithms that
       // would key on the secret (HS*, client_secret_jwt) are disabled, so the digest is never a key.
+      // oidc-provider validates `scope` against its static scope list, so it gets only the OIDC scopes;
+      // the full list (API scopes included) travels as `latchkey_scopes` and bounds resource-server scopes.
+      const allScopes = String(row.metadata.scope ?? '').split(' ').filter(Boolean);
+      const staticScopes = allScopes.filter((s) => (SUPPORTED_SCOPES as readonly string[]).includes(s));
       return {
         ...row.metadata,
+        scope: staticScopes.length ? staticScopes.join(' ') : undefined,
+        latchkey_scopes: allScopes.join(' '),
         client_id: row.client_id,
         client_name: row.name,
         ...(row.client_secret_hash ? { client_secret: row.client_secret_hash } : {}),
