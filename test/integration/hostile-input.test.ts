@@ -1,0 +1,207 @@
+import * as oidc from 'openid-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, currentBackend, type TestDatabase } from '../support/backend.js';
+import { PASSWORD, REDIRECT_URI, seedDirectory } from '../support/fixtures.js';
+import { openLoginPage, signInToCallback } from '../support/flows.js';
+import { snapshot } from '../support/snapshot.js';
+import { startTestServer, type TestServer } from '../support/test-server.js';
+import { alertText, findForm, UserAgent } from '../support/user-agent.js';
+
+/** Bad input gets a precise 4xx and leaves the data as it was. */
+describe(`hostile and malformed input (${currentBackend()})`, () => {
+  let database: TestDatabase;
+  let server: TestServer;
+  let config: oidc.Configuration;
+  let seeded: Awaited<ReturnType<typeof seedDirectory>>;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    server = await startTestServer({ env: database.env });
+    seeded = await seedDirectory(server.latchkey.services);
+    config = await oidc.discovery(new URL(server.issuer), seeded.client.client_id, seeded.client.client_secret!, undefined, { execute: [oidc.allowInsecureRequests] });
+  });
+  afterAll(async () => {
+    await server?.close();
+    await database?.drop();
+  });
+
+  async function expectUnchanged(action: () => Promise<void>) {
+    const before = await snapshot(server.db);
+    await action();
+    expect(await snapshot(server.db)).toBe(before);
+  }
+
+  it('answers a wrong password, an unknown user and SQL-looking input identically, changing nothing', async () => {
+    const agent = new UserAgent();
+    const { page } = await openLoginPage(agent, config);
+    const answers: { status: number; alert: string | undefined }[] = [];
+    await expectUnchanged(async () => {
+      for (const [username, password] of [
+        ['alice', 'wrong password'],
+        ['nobody@example.com', PASSWORD],
+        ["' OR '1'='1' --", "' OR '1'='1"],
+        ['alice"; DROP TABLE users; --', 'x'],
+        ['ａｌｉｃｅ', 'wrong password'], // full-width: normalises to alice, still the wrong password
+      ]) {
+        const response = await agent.submit(page, 'form#login-form', { username: username!, password: password! });
+        answers.push({ status: response.status, alert: alertText(response.html) });
+      }
+    });
+    for (const answer of answers) expect(answer).toEqual({ status: 401, alert: 'Incorrect username or password.' });
+    expect((await server.db.query('SELECT count(*)::int AS n FROM users')).rows[0]).toEqual({ n: 1 });
+  });
+
+  it('takes about as long for an unknown user as for a wrong password (no enumeration by timing)', async () => {
+    const agent = new UserAgent();
+    const { page } = await openLoginPage(agent, config);
+    const time = async (username: string) => {
+      const started = performance.now();
+      const response = await agent.submit(page, 'form#login-form', { username, password: 'wrong password' });
+      expect(response.status).toBe(401);
+      return performance.now() - started;
+    };
+    const median = (values: number[]) => values.sort((x, y) => x - y)[Math.floor(values.length / 2)]!;
+    await time('alice'); // warm-up: the dummy hash is created on first use
+    await time('ghost');
+    const known: number[] = [];
+    const unknown: number[] = [];
+    for (let i = 0; i < 7; i += 1) {
+      known.push(await time('alice'));
+      unknown.push(await time(`ghost-${i}@example.com`));
+    }
+    const ratio = median(unknown) / median(known);
+    expect(ratio).toBeGreaterThan(0.6);
+    expect(ratio).toBeLessThan(1.6);
+  });
+
+  it('escapes reflected input in the login page', async () => {
+    const agent = new UserAgent();
+    const { page } = await openLoginPage(agent, config);
+    const response = await agent.submit(page, 'form#login-form', { username: '<script>alert(1)</script>', password: 'x' });
+    expect(response.html).not.toContain('<script>alert(1)</script>');
+    expect(response.html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(response.headers.get('content-security-policy')).toContain("default-src 'none'");
+  });
+
+  it('refuses a missing, forged or foreign CSRF token with 403', async () => {
+    const agent = new UserAgent();
+    const { page } = await openLoginPage(agent, config);
+    const other = await openLoginPage(new UserAgent(), config);
+    const foreignToken = findForm(other.page.html, 'form#login-form').querySelector('input[name=csrf]')!.getAttribute('value')!;
+    await expectUnchanged(async () => {
+      for (const csrf of ['', 'forged', foreignToken]) {
+        const response = await agent.submit(page, 'form#login-form', { username: 'alice', password: PASSWORD, csrf });
+        expect(response.status).toBe(403);
+        expect(response.location).toBeNull();
+        expect(alertText(response.html)).toMatch(/expired or was not sent by this site/);
+      }
+    });
+  });
+
+  it('refuses malformed login bodies with precise errors', async () => {
+    const agent = new UserAgent();
+    const { page } = await openLoginPage(agent, config);
+    const action = new URL(findForm(page.html, 'form#login-form').getAttribute('action')!, page.url).toString();
+    await expectUnchanged(async () => {
+      const json = await agent.request(action, { method: 'POST', headers: { 'content-type': 'application/json' } });
+      expect(json.status).toBe(415);
+      const huge = await agent.request(action, { method: 'POST', body: new URLSearchParams({ username: 'a'.repeat(20_000), password: 'x' }) });
+      expect(huge.status).toBe(413);
+      const duplicated = await agent.request(action, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams('username=a&username=b&password=x') });
+      expect(duplicated.status).toBe(400);
+      const noCookie = await fetch(action, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'username=alice&password=x' });
+      expect(noCookie.status).toBe(400);
+    });
+  });
+
+  it('refuses an unregistered redirect_uri without redirecting to it', async () => {
+    const url = oidc.buildAuthorizationUrl(config, { redirect_uri: 'https://evil.example/cb', scope: 'openid', code_challenge: 'a'.repeat(43), code_challenge_method: 'S256' });
+    const response = await new UserAgent().request(url.toString());
+    expect(response.status).toBe(400);
+    expect(response.location).toBeNull();
+    expect(response.html).toContain('redirect_uri');
+  });
+
+  it('requires PKCE and rejects a wrong verifier', async () => {
+    const noPkce = oidc.buildAuthorizationUrl(config, { redirect_uri: REDIRECT_URI, scope: 'openid', state: 's' });
+    const response = await new UserAgent().request(noPkce.toString());
+    expect(response.status).toBe(303);
+    const back = new URL(response.location!);
+    expect(back.origin + back.pathname).toBe(REDIRECT_URI);
+    expect(back.searchParams.get('error')).toBe('invalid_request');
+
+    const agent = new UserAgent();
+    const { page } = await openLoginPage(agent, config);
+    const callback = await signInToCallback(agent, page, 'alice', PASSWORD);
+    await expect(oidc.authorizationCodeGrant(config, new URL(callback), { pkceCodeVerifier: oidc.randomPKCECodeVerifier() }))
+      .rejects.toMatchObject({ error: 'invalid_grant' });
+  });
+
+  it('revokes the grant when a code is replayed', async () => {
+    const agent = new UserAgent();
+    const { page, verifier } = await openLoginPage(agent, config);
+    const callback = await signInToCallback(agent, page, 'alice', PASSWORD);
+    const tokens = await oidc.authorizationCodeGrant(config, new URL(callback), { pkceCodeVerifier: verifier });
+    expect((await oidc.tokenIntrospection(config, tokens.access_token)).active).toBe(true);
+    await expect(oidc.authorizationCodeGrant(config, new URL(callback), { pkceCodeVerifier: verifier })).rejects.toMatchObject({ error: 'invalid_grant' });
+    // RFC 6749 §4.1.2: tokens issued from a replayed code should be revoked.
+    expect(await oidc.tokenIntrospection(config, tokens.access_token)).toEqual({ active: false });
+    await expect(oidc.refreshTokenGrant(config, tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+  });
+
+  it('refuses an expired code', async () => {
+    const agent = new UserAgent();
+    const { page, verifier } = await openLoginPage(agent, config);
+    const callback = await signInToCallback(agent, page, 'alice', PASSWORD);
+    // Codes live 60 s; move this one past its expiry on the database clock.
+    const code = new URL(callback).searchParams.get('code');
+    const expired = await server.db.query(`UPDATE oidc_model SET expires_at = now() - interval '1 second' WHERE model = 'AuthorizationCode' AND id = $1`, [code]);
+    expect(expired.rowCount).toBe(1);
+    await expect(oidc.authorizationCodeGrant(config, new URL(callback), { pkceCodeVerifier: verifier })).rejects.toMatchObject({ error: 'invalid_grant' });
+  });
+
+  it('refuses malformed token requests and tampered or foreign tokens', async () => {
+    await expectUnchanged(async () => {
+      const garbage = await fetch(`${server.issuer}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '%%%' });
+      expect(garbage.status).toBeGreaterThanOrEqual(400);
+      expect(garbage.status).toBeLessThan(500);
+      const noGrant = await fetch(`${server.issuer}/token`, {
+        method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${seeded.client.client_id}:${seeded.client.client_secret}`).toString('base64')}` }, body: 'code=abc',
+      });
+      expect(noGrant.status).toBe(400);
+      expect((await noGrant.json() as { error: string }).error).toBe('invalid_request');
+    });
+    const agent = new UserAgent();
+    const { page, verifier } = await openLoginPage(agent, config);
+    const tokens = await oidc.authorizationCodeGrant(config, new URL(await signInToCallback(agent, page, 'alice', PASSWORD)), { pkceCodeVerifier: verifier });
+    const [header, payload, signature] = tokens.access_token.split('.');
+    const claims = JSON.parse(Buffer.from(payload!, 'base64url').toString());
+    const tampered = [header, Buffer.from(JSON.stringify({ ...claims, groups: ['root'] })).toString('base64url'), signature].join('.');
+    const unsigned = [Buffer.from(JSON.stringify({ alg: 'none', typ: 'at+jwt' })).toString('base64url'), payload, ''].join('.');
+    for (const token of [tampered, `${unsigned}x`, tokens.id_token!]) {
+      const userinfo = await fetch(`${server.issuer}/me`, { headers: { authorization: `Bearer ${token}` } });
+      expect(userinfo.status).toBe(401);
+      expect(userinfo.headers.get('www-authenticate')).toContain('invalid_token');
+      expect(await oidc.tokenIntrospection(config, token)).toEqual({ active: false });
+    }
+  });
+
+  it('shuts a disabled user out: no sign-in, and existing tokens stop working', async () => {
+    const agent = new UserAgent();
+    const { page, verifier } = await openLoginPage(agent, config);
+    const tokens = await oidc.authorizationCodeGrant(config, new URL(await signInToCallback(agent, page, 'alice', PASSWORD)), { pkceCodeVerifier: verifier });
+    await server.latchkey.services.users.setEnabled('alice', false);
+    try {
+      await expect(oidc.fetchUserInfo(config, tokens.access_token, seeded.user.id)).rejects.toMatchObject({ status: 401 });
+      expect(await oidc.tokenIntrospection(config, tokens.access_token)).toEqual({ active: false });
+      await expect(oidc.refreshTokenGrant(config, tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+      const fresh = new UserAgent();
+      const login = await openLoginPage(fresh, config);
+      const refused = await fresh.submit(login.page, 'form#login-form', { username: 'alice', password: PASSWORD });
+      expect(refused.status).toBe(401);
+      expect(alertText(refused.html)).toMatch(/disabled/);
+    } finally {
+      await server.latchkey.services.users.setEnabled('alice', true);
+    }
+  });
+});
