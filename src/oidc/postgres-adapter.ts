@@ -1,4 +1,4 @@
-import type { Adapter, AdapterPayload } from 'oidc-provider';
+import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
 import type { Database } from '../db/database.js';
 import * as store from './repositories/oidc-model.repository.js';
 import type { ClientRepository } from './repositories/client.repository.js';
@@ -46,7 +46,14 @@ export function createPostgresAdapterClass(db: Database, clients: ClientReposito
     }
 
     async consume(id: string): Promise<void> {
-      await store.consumeOidcModel(db, this.model, id);
+      // oidc-provider checks `consumed` when it finds the token and consumes it later, so parallel
+      // redemptions of one code or refresh token would all pass its check. The atomic UPDATE decides the
+      // race; losers are treated as the replay they are: the grant is revoked and the request fails.
+      const { consumed, grantId } = await store.consumeOidcModel(db, this.model, id);
+      if (!consumed) {
+        if (grantId) await store.deleteOidcModelsByGrantId(db, grantId);
+        throw new errors.InvalidGrant(`${this.model === 'AuthorizationCode' ? 'authorization code' : 'token'} already used`);
+      }
     }
 
     async destroy(id: string): Promise<void> {

@@ -36,9 +36,19 @@ export async function findOidcModelByUserCode(db: Queryable, model: string, user
   return rows[0];
 }
 
-/** Marks consumed once; the guard in WHERE makes concurrent consumption a no-op for the loser. */
-export async function consumeOidcModel(db: Queryable, model: string, id: string): Promise<void> {
-  await db.query('UPDATE oidc_model SET consumed_at = now() WHERE model = $1 AND id = $2 AND consumed_at IS NULL', [model, id]);
+/**
+ * Marks a one-time token consumed. The guard in WHERE makes it atomic: of concurrent redemptions exactly
+ * one sees `consumed: true`. Returns the token's grant id so the losers can revoke it.
+ */
+export async function consumeOidcModel(db: Queryable, model: string, id: string): Promise<{ consumed: boolean; grantId: string | null }> {
+  const { rows } = await db.query<{ consumed: boolean; grant_id: string | null }>(
+    `WITH consumed AS (
+       UPDATE oidc_model SET consumed_at = now() WHERE model = $1 AND id = $2 AND consumed_at IS NULL RETURNING grant_id)
+     SELECT EXISTS (SELECT 1 FROM consumed) AS consumed,
+            (SELECT grant_id FROM oidc_model WHERE model = $1 AND id = $2) AS grant_id`,
+    [model, id],
+  );
+  return { consumed: rows[0]?.consumed ?? false, grantId: rows[0]?.grant_id ?? null };
 }
 
 export async function deleteOidcModel(db: Queryable, model: string, id: string): Promise<void> {
