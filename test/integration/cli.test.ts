@@ -1,0 +1,111 @@
+import * as oidc from 'openid-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, currentBackend, type TestDatabase } from '../support/backend.js';
+import { openLoginPage, signInToCallback } from '../support/flows.js';
+import { REDIRECT_URI } from '../support/fixtures.js';
+import { runCli, spawnServer } from '../support/processes.js';
+import { freePort, TEST_SECRET } from '../support/test-server.js';
+import { UserAgent } from '../support/user-agent.js';
+
+/**
+ * The CLI as a user runs it, with and without a running server on the same database. On the embedded
+ * database the server holds PGlite, and the CLI reaches it through the server's socket.
+ */
+describe(`latchkey CLI (${currentBackend()})`, () => {
+  let database: TestDatabase;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    env = { ...database.env, LOG_LEVEL: 'warn', ...(currentBackend() === 'postgres' ? { LATCHKEY_SECRET: TEST_SECRET } : {}) };
+  });
+  afterAll(async () => {
+    await database?.drop();
+  });
+
+  it('prints help listing the commands', async () => {
+    const result = await runCli(['--help'], env);
+    expect(result.code).toBe(0);
+    for (const command of ['migrate', 'serve', 'user', 'group', 'client', 'keys']) expect(result.stdout).toContain(command);
+    const user = await runCli(['user', '--help'], env);
+    for (const command of ['create', 'list', 'show', 'disable', 'enable', 'delete']) expect(user.stdout).toContain(command);
+  });
+
+  it('manages users, groups and clients without a server, then with one running, and signs in', async () => {
+    expect((await runCli(['migrate'], env)).code).toBe(0);
+    const group = await runCli(['--json', 'group', 'create', 'editors', '--precedence', '5'], env);
+    expect(group.code).toBe(0);
+    expect(JSON.parse(group.stdout)).toMatchObject({ name: 'editors', precedence: 5 });
+    // The password comes from standard input, so it stays out of the process list.
+    const created = await runCli(['--json', 'user', 'create', '--email', 'bob@example.com', '--username', 'bob', '--password', '-', '--verified', '--group', 'editors', '--name', 'Bob'], env, 'a long enough password\n');
+    expect(created.code, created.stderr).toBe(0);
+    const bob = JSON.parse(created.stdout) as { id: string; email_verified: boolean; groups: string[] };
+    expect(bob).toMatchObject({ email_verified: true, groups: ['editors'] });
+    expect(created.stdout).not.toContain('password');
+
+    const port = await freePort();
+    const issuer = `http://127.0.0.1:${port}`;
+    const server = await spawnServer({ ...env, PORT: String(port), HOST: '127.0.0.1', LATCHKEY_ISSUER: issuer, LOG_LEVEL: 'info' }, port);
+    try {
+      // With the server running (and, embedded, holding the database), the CLI still works.
+      const client = await runCli(['--json', 'client', 'create', '--name', 'CLI App', '--redirect-uri', REDIRECT_URI], env);
+      expect(client.code, client.stderr).toBe(0);
+      const { client_id, client_secret } = JSON.parse(client.stdout) as { client_id: string; client_secret: string };
+      expect(client_secret).toMatch(/^[\w-]{43}$/);
+      const listed = await runCli(['--json', 'user', 'list'], env);
+      expect(JSON.parse(listed.stdout).map((u: { email: string }) => u.email)).toEqual(['bob@example.com']);
+      const shown = await runCli(['--json', 'user', 'show', 'BOB@example.com'], env);
+      expect(JSON.parse(shown.stdout)).toMatchObject({ id: bob.id, groups: ['editors'] });
+      expect(shown.stdout).not.toContain('argon2');
+
+      const config = await oidc.discovery(new URL(issuer), client_id, client_secret, undefined, { execute: [oidc.allowInsecureRequests] });
+      const agent = new UserAgent();
+      const { page, verifier } = await openLoginPage(agent, config);
+      const tokens = await oidc.authorizationCodeGrant(config, new URL(await signInToCallback(agent, page, 'bob', 'a long enough password')), { pkceCodeVerifier: verifier });
+      expect(tokens.claims()).toMatchObject({ sub: bob.id, groups: ['editors'] });
+
+      // Disabling through the CLI takes effect on the running server at once.
+      expect((await runCli(['user', 'disable', 'bob'], env)).code).toBe(0);
+      expect(await oidc.tokenIntrospection(config, tokens.access_token)).toEqual({ active: false });
+      expect((await runCli(['user', 'enable', 'bob'], env)).code).toBe(0);
+
+      const rotated = await runCli(['--json', 'keys', 'rotate'], env);
+      expect(rotated.code).toBe(0);
+      expect(JSON.parse(rotated.stdout)).toMatchObject({ retired: 1 });
+    } finally {
+      // Graceful shutdown on SIGTERM: exit code 0.
+      server.child.kill('SIGTERM');
+      expect(await server.exited).toBe(0);
+    }
+    expect(server.output()).not.toContain('a long enough password');
+  });
+
+  it('fails clearly: unknown user, invalid input, unknown command, bad configuration', async () => {
+    const missing = await runCli(['user', 'show', 'nobody@example.com'], env);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('no user "nobody@example.com"');
+
+    const invalid = await runCli(['--json', 'user', 'create', '--email', 'not-an-email', '--password', 'short'], env);
+    expect(invalid.code).toBe(1);
+    expect(invalid.stderr).toMatch(/email: is not an e-mail address|password must be at least/);
+    expect(JSON.parse(invalid.stdout)).toMatchObject({ error: 'invalid_request' });
+
+    const badRedirect = await runCli(['client', 'create', '--name', 'x', '--redirect-uri', 'http://evil.example/cb'], env);
+    expect(badRedirect.code).toBe(1);
+    expect(badRedirect.stderr).toContain('redirect_uris');
+
+    const unknown = await runCli(['frobnicate'], env);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain("unknown command 'frobnicate'");
+
+    const badConfig = await runCli(['user', 'list'], { ...env, PORT: 'seventy', LATCHKEY_SECRET: 'short' });
+    expect(badConfig.code).toBe(2);
+    expect(badConfig.stderr).toContain('PORT');
+  });
+
+  it('refuses to start with a bad configuration, naming the variable', async () => {
+    const port = await freePort();
+    await expect(spawnServer({ ...env, PORT: String(port), DATABASE_URL: 'mysql://nope' }, port)).rejects.toThrow(/DATABASE_URL: must be a postgres:\/\/ URL/);
+    await expect(spawnServer({ ...env, PORT: String(port), LATCHKEY_SECRET: 'too-short' }, port)).rejects.toThrow(/LATCHKEY_SECRET/);
+  });
+});
