@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { createSecretBox } from '../../src/lib/secret-box.js';
+import { constantTimeEqual } from '../../src/lib/hashing.js';
+import { createCsrf } from '../../src/interaction/csrf.js';
+
+const A = 'a'.repeat(40);
+const B = 'b'.repeat(40);
+
+describe('secret box', () => {
+  it('round-trips and binds the purpose', () => {
+    const box = createSecretBox([A]);
+    const sealed = box.seal('private key', 'signing-key:1');
+    expect(sealed).not.toContain('private key');
+    expect(box.open(sealed, 'signing-key:1')).toBe('private key');
+    expect(() => box.open(sealed, 'signing-key:2')).toThrow(/no configured secret/);
+  });
+
+  it('opens values sealed under an older secret after rotation, and detects tampering', () => {
+    const sealed = createSecretBox([A]).seal('v', 'p');
+    expect(createSecretBox([B, A]).open(sealed, 'p')).toBe('v');
+    expect(() => createSecretBox([B]).open(sealed, 'p')).toThrow();
+    const [v, iv, tag, body] = sealed.split('.');
+    const flipped = `${v}.${iv}.${tag}.${body!.slice(0, -2)}${body!.endsWith('A') ? 'B' : 'A'}${body!.slice(-1)}`;
+    expect(() => createSecretBox([A]).open(flipped, 'p')).toThrow();
+    expect(() => createSecretBox([A]).open('garbage', 'p')).toThrow(/malformed/);
+  });
+});
+
+describe('constantTimeEqual', () => {
+  it('compares strings of any length without throwing', () => {
+    expect(constantTimeEqual('abc', 'abc')).toBe(true);
+    expect(constantTimeEqual('abc', 'abd')).toBe(false);
+    expect(constantTimeEqual('abc', 'abcd')).toBe(false);
+    expect(constantTimeEqual('', '')).toBe(true);
+  });
+});
+
+describe('CSRF tokens', () => {
+  it('verify for their interaction only, under any configured secret', () => {
+    const csrf = createCsrf([A]);
+    const token = csrf.issue('uid-1');
+    expect(() => csrf.verify('uid-1', token)).not.toThrow();
+    expect(() => csrf.verify('uid-2', token)).toThrow(/expired or was not sent by this site/);
+    expect(() => csrf.verify('uid-1', undefined)).toThrow();
+    expect(() => csrf.verify('uid-1', 'x'.repeat(500))).toThrow();
+    expect(() => createCsrf([B, A]).verify('uid-1', token)).not.toThrow();
+  });
+});

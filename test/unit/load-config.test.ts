@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config/load-config.js';
+
+const SECRET = 'x'.repeat(32);
+
+describe('loadConfig', () => {
+  it('applies documented defaults for the embedded database', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({ port: 3000, issuer: 'http://localhost:3000', databaseUrl: null, dataDir: './data', secrets: null, accessTokenTtl: 3600 });
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(() => { (config as { port: number }).port = 1; }).toThrow();
+  });
+
+  it('lists every problem at once, each naming its variable', () => {
+    try {
+      loadConfig({ PORT: 'abc', LATCHKEY_ISSUER: 'ftp://x', DATABASE_URL: 'mysql://db', LOG_LEVEL: 'loud' });
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      const text = (error as ConfigError).problems.join('\n');
+      for (const name of ['PORT', 'LATCHKEY_ISSUER', 'DATABASE_URL', 'LOG_LEVEL']) expect(text).toContain(name);
+    }
+  });
+
+  it('requires a shared secret in production and with an external database', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/LATCHKEY_SECRET: required when NODE_ENV=production/);
+    expect(() => loadConfig({ DATABASE_URL: 'postgres://db/x' })).toThrow(/LATCHKEY_SECRET: required when DATABASE_URL/);
+    expect(() => loadConfig({ LATCHKEY_SECRET: 'short' })).toThrow(/at least 32 characters/);
+  });
+
+  it('splits secret lists for rotation and strips a trailing slash from the issuer', () => {
+    const config = loadConfig({ LATCHKEY_SECRET: ` ${SECRET}1 , ${SECRET}2 `, LATCHKEY_ISSUER: 'https://id.example.com/', DATABASE_URL: 'postgres://db/x' });
+    expect(config.secrets).toEqual([`${SECRET}1`, `${SECRET}2`]);
+    expect(config.issuer).toBe('https://id.example.com');
+  });
+
+  it('treats blank variables as unset and validates extra audiences', () => {
+    expect(loadConfig({ PORT: '', DATABASE_URL: '  ' }).port).toBe(3000);
+    expect(loadConfig({ LATCHKEY_API_AUDIENCES: 'https://api.example.com, urn:latchkey:storage' }).apiAudiences).toEqual(['https://api.example.com', 'urn:latchkey:storage']);
+    expect(() => loadConfig({ LATCHKEY_API_AUDIENCES: 'not a uri' })).toThrow(/LATCHKEY_API_AUDIENCES/);
+  });
+});
