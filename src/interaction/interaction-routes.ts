@@ -111,6 +111,8 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     if (!result.ok) {
       deps.logger.info({ event: 'login.failed', reason: result.reason }, 'login failed');
       const message = result.reason === 'disabled' ? 'This account is disabled. Contact your administrator.' : INVALID_CREDENTIALS;
+      // RFC 9110 §15.5.2: a 401 carries a challenge; ours is the form itself.
+      ctx.set('WWW-Authenticate', 'Form realm="Latchkey"');
       return renderLogin(ctx, 401, { error: message, username });
     }
     deps.logger.info({ event: 'login.succeeded', userId: result.user.id }, 'login succeeded');
