@@ -8,6 +8,11 @@ import type { Migration } from './db/migrate.js';
 import { createGroupService, type GroupService } from './directory/group-service.js';
 import { createPasswordHasher, type PasswordHasher } from './directory/password-hasher.js';
 import { createUserService, type UserService } from './directory/user-service.js';
+import { awsStsRoutes } from './credentials/aws-sts-routes.js';
+import { createCredentialService, type CredentialService } from './credentials/credential-service.js';
+import { credentialsRoutes } from './credentials/credentials-routes.js';
+import { createMinioStsClient, type StsBackend } from './credentials/minio-sts-client.js';
+import { createRoleService, type RoleService } from './credentials/role-service.js';
 import { errorHandler } from './http/error-handler.js';
 import { healthRoutes } from './http/health.js';
 import { requestLogging } from './http/request-logging.js';
@@ -33,16 +38,33 @@ export interface Services {
   clients: ClientService;
   keys: SigningKeyService;
   hasher: PasswordHasher;
+  roles: RoleService;
+  credentials: CredentialService;
 }
 
-export function createServices(deps: { config: Config; db: Database; secrets: readonly string[] }): Services {
-  const { config, db } = deps;
+export function createServices(deps: { config: Config; db: Database; secrets: readonly string[]; logger: Logger; sts?: StsBackend | null }): Services {
+  const { config, db, logger } = deps;
   const hasher = createPasswordHasher();
-  const users = createUserService({ db, hasher });
+  const sts = deps.sts !== undefined ? deps.sts : config.s3 ? createMinioStsClient(config.s3) : null;
+  const credentials = createCredentialService({ db, sts, logger });
+  const users = createUserService({
+    db,
+    hasher,
+    hooks: {
+      // A disabled or deleted user's storage credentials must stop working now, not at expiry.
+      userLocked: async (userId) => {
+        await credentials.revokeUser(userId).catch((error: unknown) => {
+          logger.error({ err: error, userId }, 'could not revoke the user\'s storage credentials; they stay valid until they expire');
+        });
+      },
+    },
+  });
   const lifetimes = defaultLifetimes(config.accessTokenTtl);
   return {
     hasher,
     users,
+    credentials,
+    roles: createRoleService({ db, maxDurationCeiling: config.stsMaxDuration }),
     groups: createGroupService({ db, users }),
     clients: createClientService({ db }),
     keys: createSigningKeyService({
@@ -66,7 +88,7 @@ export interface LatchkeyApp {
  * The composition root: wires services, the provider and the HTTP routes. Route order matters: our
  * routes (health, hosted UI, token bridges) first, everything else falls through to oidc-provider.
  */
-export async function createApp(deps: { config: Config; db: Database; secrets: readonly string[]; logger: Logger; migrations: readonly Migration[] }): Promise<LatchkeyApp> {
+export async function createApp(deps: { config: Config; db: Database; secrets: readonly string[]; logger: Logger; migrations: readonly Migration[]; sts?: StsBackend | null }): Promise<LatchkeyApp> {
   const { config, db, logger, secrets } = deps;
   const services = createServices(deps);
   await services.keys.ensure();
@@ -78,9 +100,19 @@ export async function createApp(deps: { config: Config; db: Database; secrets: r
   const holder = await createProviderHolder({
     keys: services.keys,
     logger,
-    build: (keySet) => createProvider({
-      issuer: config.issuer, db, secrets, privateJwks: keySet.privateJwks, audiences, lifetimes, trustProxy: config.trustProxy, pages, logger,
-    }),
+    build: (keySet) => {
+      const provider = createProvider({
+        issuer: config.issuer, db, secrets, privateJwks: keySet.privateJwks, audiences, lifetimes, trustProxy: config.trustProxy, pages, logger,
+      });
+      // Signing out of the session everywhere (RP-initiated logout, "sign out of all") revokes storage credentials.
+      provider.on('end_session.success', (ctx) => {
+        const accountId = ctx.oidc.session?.accountId;
+        if (accountId && ctx.oidc.params?.logout === 'yes') {
+          services.credentials.revokeUser(accountId).catch((error: unknown) => logger.error({ err: error, userId: accountId }, 'could not revoke storage credentials at sign-out'));
+        }
+      });
+      return provider;
+    },
   });
   const verifier = createAccessTokenVerifier({ db, holder, issuer: config.issuer, audiences });
 
@@ -120,6 +152,8 @@ export async function createApp(deps: { config: Config; db: Database; secrets: r
   app.use(healthRoutes({ db, migrations: deps.migrations }).routes());
   app.use(interactionRoutes({ holder, users: services.users, views, csrf: createCsrf(secrets), logger }).routes());
   app.use(router.routes());
+  app.use(credentialsRoutes({ verifier, credentials: services.credentials, audience: config.issuer }).routes());
+  app.use(awsStsRoutes({ verifier, credentials: services.credentials, audience: config.issuer, issuer: config.issuer, logger }).routes());
   app.use((ctx) => delegate(ctx));
   return { app, services, holder, verifier };
 }

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError } from './config/load-config.js';
 import { AppError, InvalidRequestError } from './errors/app-error.js';
 import { registerCommands } from './cli/commands.js';
+import { registerIdentityPoolCommands } from './cli/identity-pool-commands.js';
 
 /** Exit codes: 0 ok, 1 the operation failed, 2 usage or configuration error. */
 export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
@@ -11,6 +12,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     .showHelpAfterError()
     .exitOverride();
   registerCommands(program, env);
+  registerIdentityPoolCommands(program, env);
   try {
     await program.parseAsync([...argv]);
     return 0;

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { createApp, type LatchkeyApp } from './app.js';
 import type { Config } from './config/load-config.js';
 import { readOrCreateDataDirSecret } from './config/data-dir-secret.js';
+import type { StsBackend } from './credentials/minio-sts-client.js';
 import type { Database } from './db/database.js';
 import { defaultMigrationsDir, migrate, readMigrations } from './db/migrate.js';
 import { openDatabase } from './db/open-database.js';
@@ -27,14 +28,14 @@ export function resolveSecrets(config: Config, logger: Logger): readonly string[
 }
 
 /** Opens the database, migrates, builds the app and listens: what `latchkey serve` and `npm start` run. */
-export async function startServer(config: Config, logger: Logger, options: { db?: Database } = {}): Promise<RunningServer> {
+export async function startServer(config: Config, logger: Logger, options: { db?: Database; sts?: StsBackend | null } = {}): Promise<RunningServer> {
   const secrets = resolveSecrets(config, logger);
   const db = options.db ?? await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   try {
     const migrations = readMigrations(defaultMigrationsDir());
     const report = await migrate(db, migrations);
     if (report.applied.length) logger.info({ applied: report.applied }, 'migrations applied');
-    const latchkey = await createApp({ config, db, secrets, logger, migrations });
+    const latchkey = await createApp({ config, db, secrets, logger, migrations, ...(options.sts !== undefined ? { sts: options.sts } : {}) });
     const server: Server = createServer(latchkey.app.callback());
     server.keepAliveTimeout = 5000;
     await new Promise<void>((resolve, reject) => {

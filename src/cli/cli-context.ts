@@ -27,7 +27,7 @@ export async function withCliContext<T>(env: NodeJS.ProcessEnv, work: (ctx: CliC
   try {
     const migrationReport = await migrate(db, readMigrations(defaultMigrationsDir()));
     const secrets = resolveSecrets(config, logger);
-    const services = createServices({ config, db, secrets });
+    const services = createServices({ config, db, secrets, logger });
     return await work({ config, db, services, logger, migrationReport });
   } finally {
     await db.close();

@@ -32,6 +32,21 @@ export interface Config {
   readonly trustProxy: boolean;
   /** `LATCHKEY_KEY_REFRESH_SECONDS`: how often a replica checks for rotated signing keys (default 30). */
   readonly keyRefreshSeconds: number;
+  /**
+   * The identity pool's object store (MinIO). Null when `S3_ENDPOINT` is unset: the credentials endpoints
+   * then answer 503 with a clear message.
+   */
+  readonly s3: {
+    /** `S3_ENDPOINT`: MinIO's URL, where Latchkey calls STS AssumeRole and the revoke-tokens admin API. */
+    readonly endpoint: string;
+    /** `S3_REGION`: SigV4 region (default us-east-1). */
+    readonly region: string;
+    /** `S3_STS_ACCESS_KEY` / `S3_STS_SECRET_KEY`: the dedicated MinIO user whose policy is the envelope. */
+    readonly accessKey: string;
+    readonly secretKey: string;
+  } | null;
+  /** `LATCHKEY_STS_MAX_DURATION`: ceiling for a role's maximum credential lifetime, seconds (default 43200). */
+  readonly stsMaxDuration: number;
   /** `LOG_LEVEL`: pino level (default info). */
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** `NODE_ENV`: `production` makes `LATCHKEY_SECRET` mandatory. */
@@ -69,6 +84,11 @@ const envSchema = z.object({
   LATCHKEY_ACCESS_TOKEN_TTL: z.coerce.number().int().min(5).max(86400).default(3600),
   LATCHKEY_TRUST_PROXY: booleanString.default(false),
   LATCHKEY_KEY_REFRESH_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
+  S3_ENDPOINT: absoluteHttpUrl.optional(),
+  S3_REGION: z.string().regex(/^[a-z0-9-]{1,32}$/, 'must look like us-east-1').default('us-east-1'),
+  S3_STS_ACCESS_KEY: z.string().min(3).max(128).optional(),
+  S3_STS_SECRET_KEY: z.string().min(8).max(128).optional(),
+  LATCHKEY_STS_MAX_DURATION: z.coerce.number().int().min(900).max(604800).default(43200),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   NODE_ENV: z.string().optional(),
 });
@@ -111,6 +131,12 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       problems.push(`LATCHKEY_API_AUDIENCES: "${audience}" is neither an absolute URL nor a URN`);
     }
   }
+  const s3Keys = [e.S3_ENDPOINT, e.S3_STS_ACCESS_KEY, e.S3_STS_SECRET_KEY];
+  if (s3Keys.some((v) => v !== undefined) && s3Keys.some((v) => v === undefined)) {
+    for (const [name, value] of [['S3_ENDPOINT', e.S3_ENDPOINT], ['S3_STS_ACCESS_KEY', e.S3_STS_ACCESS_KEY], ['S3_STS_SECRET_KEY', e.S3_STS_SECRET_KEY]] as const) {
+      if (value === undefined) problems.push(`${name}: required when any of S3_ENDPOINT, S3_STS_ACCESS_KEY, S3_STS_SECRET_KEY is set`);
+    }
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   const issuer = (e.LATCHKEY_ISSUER ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
@@ -125,6 +151,10 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     accessTokenTtl: e.LATCHKEY_ACCESS_TOKEN_TTL,
     trustProxy: e.LATCHKEY_TRUST_PROXY,
     keyRefreshSeconds: e.LATCHKEY_KEY_REFRESH_SECONDS,
+    s3: e.S3_ENDPOINT && e.S3_STS_ACCESS_KEY && e.S3_STS_SECRET_KEY
+      ? { endpoint: e.S3_ENDPOINT.replace(/\/+$/, ''), region: e.S3_REGION, accessKey: e.S3_STS_ACCESS_KEY, secretKey: e.S3_STS_SECRET_KEY }
+      : null,
+    stsMaxDuration: e.LATCHKEY_STS_MAX_DURATION,
     logLevel: e.LOG_LEVEL,
     production,
   });

@@ -29,7 +29,14 @@ export function createGroupService(deps: { db: Database; users: UserService }): 
       if (!Number.isInteger(precedence) || precedence < 0 || precedence > 2_147_483_647) {
         throw new InvalidRequestError('invalid group', [{ path: 'precedence', message: 'must be a non-negative integer' }]);
       }
-      const created = await groups.insertGroup(db, { name: input.name, description: input.description ?? '', precedence, roleName: input.role ?? null });
+      let created: GroupRow | undefined;
+      try {
+        created = await groups.insertGroup(db, { name: input.name, description: input.description ?? '', precedence, roleName: input.role ?? null });
+      } catch (error) {
+        // groups.role_name references roles.name: the role must exist first.
+        if ((error as { code?: string }).code === '23503') throw new NotFoundError(`no role "${input.role}"; create it with \`latchkey role create\``);
+        throw error;
+      }
       if (!created) throw new ConflictError(`group "${input.name}" already exists`);
       return created;
     },

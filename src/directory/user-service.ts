@@ -38,7 +38,13 @@ export interface UserService {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export function createUserService(deps: { db: Database; hasher: PasswordHasher; passwordPolicy?: PasswordPolicy }): UserService {
+/** Things that must happen when a user loses access (wired in app.ts; the directory knows no consumers). */
+export interface UserLifecycleHooks {
+  /** Called after a user was disabled or deleted; failures are reported, the change stands. */
+  userLocked?: (userId: string) => Promise<void>;
+}
+
+export function createUserService(deps: { db: Database; hasher: PasswordHasher; passwordPolicy?: PasswordPolicy; hooks?: UserLifecycleHooks }): UserService {
   const { db, hasher } = deps;
   const policy = deps.passwordPolicy ?? DEFAULT_PASSWORD_POLICY;
 
@@ -122,12 +128,14 @@ export function createUserService(deps: { db: Database; hasher: PasswordHasher; 
       const user = await resolve(reference);
       const updated = await users.updateUserEnabledById(db, user.id, enabled);
       if (!updated) throw new NotFoundError(`no user "${reference}"`);
+      if (!enabled) await deps.hooks?.userLocked?.(user.id);
       return updated;
     },
 
     async delete(reference) {
       const user = await resolve(reference);
       await users.deleteUserById(db, user.id);
+      await deps.hooks?.userLocked?.(user.id);
     },
   };
 }

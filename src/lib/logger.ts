@@ -14,7 +14,7 @@ export const REDACTED_PATHS = [
   'code', '*.code', 'code_verifier', '*.code_verifier',
   'id_token', '*.id_token', 'access_token', '*.access_token', 'refresh_token', '*.refresh_token',
   'token', '*.token', 'state', '*.state', 'nonce', '*.nonce', 'secret', '*.secret', 'secrets',
-  '*.payload', 'payload', 'privateJwk', '*.privateJwk', 'databaseUrl', '*.databaseUrl',
+  '*.payload', 'payload', 'secretKey', '*.secretKey', 'SecretAccessKey', '*.SecretAccessKey', 'SessionToken', '*.SessionToken', 'sessionToken', '*.sessionToken', 's3.secretKey', 'WebIdentityToken', '*.WebIdentityToken', 'privateJwk', '*.privateJwk', 'databaseUrl', '*.databaseUrl',
 ];
 
 /** Creates the JSON logger. `destination` lets tests capture lines. */

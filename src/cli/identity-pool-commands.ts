@@ -1,0 +1,117 @@
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { InvalidRequestError, NotFoundError } from '../errors/app-error.js';
+import { findIssuanceByAccessKey } from '../credentials/repositories/issuance.repository.js';
+import { withCliContext } from './cli-context.js';
+import { createOutput, table } from './output.js';
+
+function out(program: Command) {
+  return createOutput(Boolean(program.opts().json));
+}
+
+function integer(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n)) throw new InvalidRequestError(`"${value}" is not an integer`);
+  return n;
+}
+
+/** `latchkey role …` and `latchkey pool …`: the identity pool's roles, default role and rules. */
+export function registerIdentityPoolCommands(program: Command, env: NodeJS.ProcessEnv): void {
+  const role = program.command('role').description('manage identity-pool roles (storage credentials)');
+  role.command('create <name>')
+    .description('create or update a role from an S3 policy template (variables: ${sub}, ${username}, ${email})')
+    .requiredOption('--policy <file>', 'JSON policy document ("-" for standard input)')
+    .option('--max-duration <seconds>', 'longest credential lifetime (default 3600)', integer)
+    .option('--description <text>', 'description')
+    .action(async (name: string, o: { policy: string; maxDuration?: number; description?: string }) => {
+      let policy: string;
+      try {
+        policy = readFileSync(o.policy === '-' ? 0 : o.policy, 'utf8');
+      } catch (error) {
+        throw new InvalidRequestError(`cannot read policy file ${o.policy}: ${(error as Error).message}`);
+      }
+      await withCliContext(env, async ({ services }) => {
+        const saved = await services.roles.createRole({ name, policy, ...(o.maxDuration !== undefined ? { maxDurationSeconds: o.maxDuration } : {}), ...(o.description ? { description: o.description } : {}) });
+        out(program).result(saved, () => `${saved.created ? 'created' : 'updated'} role ${saved.name} (max ${saved.max_duration_seconds} s)`);
+      });
+    });
+  role.command('list')
+    .description('list roles')
+    .action(async () => {
+      await withCliContext(env, async ({ services }) => {
+        const rows = await services.roles.listRoles();
+        out(program).result(rows, () => table(['NAME', 'MAX DURATION', 'DESCRIPTION'], rows.map((r) => [r.name, `${r.max_duration_seconds} s`, r.description])));
+      });
+    });
+  role.command('delete <name>')
+    .description('delete a role (groups lose it, rules using it are removed)')
+    .action(async (name: string) => {
+      await withCliContext(env, async ({ services }) => {
+        await services.roles.deleteRole(name);
+        out(program).result({ deleted: name }, () => `deleted role ${name}`);
+      });
+    });
+
+  const pool = program.command('pool').description('identity-pool settings: default role, ambiguity, rules');
+  pool.command('show')
+    .description('show the pool settings and rules')
+    .action(async () => {
+      await withCliContext(env, async ({ services }) => {
+        const s = await services.roles.poolSettings();
+        out(program).result(s, () => [
+          `default role:              ${s.default_role ?? '(none)'}`,
+          `ambiguous role resolution: ${s.ambiguous_role_resolution}`,
+          '',
+          table(['#', 'CLAIM', 'MATCH', 'VALUE', 'ROLE'], s.rules.map((r) => [String(r.position), r.claim, r.match_type, r.value, r.role_name])),
+        ].join('\n'));
+      });
+    });
+  pool.command('set-default-role <role>')
+    .description('role for authenticated users whom no rule or group assigns one ("none" to clear)')
+    .action(async (name: string) => {
+      await withCliContext(env, async ({ services }) => {
+        const s = await services.roles.setDefaultRole(name === 'none' ? null : name);
+        out(program).result(s, () => `default role: ${s.default_role ?? '(none)'}`);
+      });
+    });
+  pool.command('set-ambiguous <mode>')
+    .description('when group precedence ties between different roles: deny | default_role')
+    .action(async (mode: string) => {
+      await withCliContext(env, async ({ services }) => {
+        const s = await services.roles.setAmbiguousRoleResolution(mode);
+        out(program).result(s, () => `ambiguous role resolution: ${s.ambiguous_role_resolution}`);
+      });
+    });
+  const rule = pool.command('rule').description('ordered role-mapping rules (first match wins, at most 25)');
+  rule.command('add')
+    .description('add a rule, at the end or at --position')
+    .requiredOption('--claim <claim>', 'claim to test, e.g. email, groups, custom:tier')
+    .requiredOption('--match <type>', 'equals | contains | startsWith | notEqual')
+    .requiredOption('--value <value>', 'value to compare with')
+    .requiredOption('--role <role>', 'role to assign when the rule matches')
+    .option('--position <n>', '1-based position', integer)
+    .action(async (o: { claim: string; match: string; value: string; role: string; position?: number }) => {
+      await withCliContext(env, async ({ services }) => {
+        const rules = await services.roles.addRule({ claim: o.claim, match: o.match, value: o.value, role: o.role, ...(o.position !== undefined ? { position: o.position } : {}) });
+        out(program).result(rules, () => table(['#', 'CLAIM', 'MATCH', 'VALUE', 'ROLE'], rules.map((r) => [String(r.position), r.claim, r.match_type, r.value, r.role_name])));
+      });
+    });
+  rule.command('remove <position>')
+    .description('remove the rule at a position')
+    .action(async (position: string) => {
+      await withCliContext(env, async ({ services }) => {
+        const rules = await services.roles.removeRule(integer(position));
+        out(program).result(rules, () => `removed rule ${position}; ${rules.length} left`);
+      });
+    });
+
+  program.command('credentials-audit <accessKeyId>')
+    .description('who received a storage access key (as seen in the object store\'s logs)')
+    .action(async (accessKeyId: string) => {
+      await withCliContext(env, async ({ db }) => {
+        const found = await findIssuanceByAccessKey(db, accessKeyId);
+        if (!found) throw new NotFoundError(`no issuance of access key ${accessKeyId}`);
+        out(program).result(found, () => `${found.access_key_id}: user ${found.user_id}, client ${found.client_id}, role ${found.role_name}, issued ${found.issued_at.toISOString()}, expires ${found.expires_at.toISOString()}`);
+      });
+    });
+}

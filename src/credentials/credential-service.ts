@@ -1,0 +1,92 @@
+import type { Database } from '../db/database.js';
+import { findUserWithGroupsById } from '../directory/repositories/user.repository.js';
+import { AppError, ForbiddenError, InvalidRequestError } from '../errors/app-error.js';
+import type { Logger } from '../lib/logger.js';
+import type { VerifiedAccessToken } from '../oidc/access-token-verifier.js';
+import { userClaims } from '../oidc/claims.js';
+import { StsUnavailableError, type StsBackend } from './minio-sts-client.js';
+import { PolicyRenderError, renderPolicy } from './policy-template.js';
+import { insertIssuance } from './repositories/issuance.repository.js';
+import { findResolutionContext } from './repositories/role.repository.js';
+import { resolveRole } from './role-resolution.js';
+
+/** The scope an access token must carry to be traded for storage credentials. */
+export const STS_SCOPE = 'sts';
+export const DEFAULT_DURATION_SECONDS = 3600;
+export const MIN_DURATION_SECONDS = 900;
+
+export interface IssuedCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken: string;
+  expiration: Date;
+  role: string;
+  userId: string;
+}
+
+export interface CredentialService {
+  /** Trades a verified access token for temporary credentials (the identity pool's one operation). */
+  issue(input: { token: VerifiedAccessToken; role?: string | undefined; durationSeconds?: number | undefined; channel: 'credentials' | 'aws-sts' }): Promise<IssuedCredentials>;
+  /** Revokes a user's outstanding credentials (user disabled, signed out everywhere). */
+  revokeUser(userId: string): Promise<void>;
+}
+
+/** The per-user revocation tag MinIO stores in each credential (TokenRevokeType). */
+export function revokeTypeFor(userId: string): string {
+  return `u:${userId}`;
+}
+
+/**
+ * Steps of an issuance: check the object store is configured → check scope and subject → load the user
+ * and everything resolution needs in one query → resolve the role → check the duration → render the
+ * session policy → AssumeRole → record the issuance. MinIO is called only after every local check passed.
+ */
+export function createCredentialService(deps: { db: Database; sts: StsBackend | null; logger: Logger }): CredentialService {
+  const { db, logger } = deps;
+  return {
+    async issue({ token, role: requestedRole, durationSeconds, channel }) {
+      if (!deps.sts) throw new StsUnavailableError('the identity pool is not configured on this server (S3_ENDPOINT is unset)');
+      if (!token.scopes.has(STS_SCOPE)) throw new AppError(403, 'insufficient_scope', `the access token lacks the "${STS_SCOPE}" scope`);
+      if (!token.accountId) throw new ForbiddenError('user_required', 'storage credentials are issued to users, not to client-credentials tokens');
+      const user = await findUserWithGroupsById(db, token.accountId);
+      if (!user || !user.enabled) throw new AppError(401, 'invalid_token', 'the access token user is disabled or deleted');
+
+      const context = await findResolutionContext(db, user.id);
+      const resolution = resolveRole({
+        requestedRole,
+        groups: context.groups,
+        rules: context.rules,
+        defaultRole: context.default_role,
+        ambiguousRoleResolution: context.ambiguous_role_resolution,
+        claims: { ...userClaims(user), client_id: token.clientId },
+      });
+      if (!resolution.ok) throw new ForbiddenError(resolution.code, resolution.message);
+      const role = context.roles.find((r) => r.name === resolution.role);
+      if (!role) throw new ForbiddenError('no_role', `role "${resolution.role}" does not exist`);
+
+      const duration = durationSeconds ?? Math.min(DEFAULT_DURATION_SECONDS, role.max_duration_seconds);
+      if (!Number.isInteger(duration) || duration < MIN_DURATION_SECONDS || duration > role.max_duration_seconds) {
+        throw new InvalidRequestError(`duration_seconds must be between ${MIN_DURATION_SECONDS} and ${role.max_duration_seconds} for role "${role.name}"`, [{ path: 'duration_seconds', message: 'out of range' }]);
+      }
+
+      let policy: string;
+      try {
+        policy = renderPolicy(role.policy_template, { sub: user.id, username: user.username, email: user.email_verified ? user.email : null });
+      } catch (error) {
+        if (error instanceof PolicyRenderError) throw new ForbiddenError('role_not_applicable', error.message);
+        throw error;
+      }
+
+      const credentials = await deps.sts.assumeRole({ policy, durationSeconds: duration, revokeType: revokeTypeFor(user.id) });
+      await insertIssuance(db, { user_id: user.id, client_id: token.clientId, role_name: role.name, access_key_id: credentials.accessKeyId, channel, expires_at: credentials.expiration });
+      logger.info({ event: 'credentials.issued', userId: user.id, clientId: token.clientId, role: role.name, accessKeyId: credentials.accessKeyId, reason: resolution.reason, channel }, 'storage credentials issued');
+      return { ...credentials, role: role.name, userId: user.id };
+    },
+
+    async revokeUser(userId) {
+      if (!deps.sts) return;
+      await deps.sts.revoke(revokeTypeFor(userId));
+      logger.info({ event: 'credentials.revoked', userId }, 'storage credentials revoked');
+    },
+  };
+}

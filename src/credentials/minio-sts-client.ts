@@ -1,0 +1,106 @@
+import { XMLParser } from 'fast-xml-parser';
+import { AppError } from '../errors/app-error.js';
+import { signRequest } from './sigv4.js';
+
+export interface TemporaryCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken: string;
+  expiration: Date;
+}
+
+/** The object store's token service, as the credentials feature needs it. */
+export interface StsBackend {
+  /** MinIO `AssumeRole` as the broker user, narrowed by `policy`, tagged for per-user revocation. */
+  assumeRole(input: { policy: string; durationSeconds: number; revokeType: string }): Promise<TemporaryCredentials>;
+  /** Revokes every outstanding credential tagged `revokeType` (MinIO's revoke-tokens admin call). */
+  revoke(revokeType: string): Promise<void>;
+}
+
+/** MinIO answered with an error: 502, with MinIO's code in the description. */
+export class StsUpstreamError extends AppError {
+  constructor(description: string) {
+    super(502, 'sts_upstream_error', description);
+  }
+}
+
+/** MinIO did not answer (down, unreachable, timed out): 503. */
+export class StsUnavailableError extends AppError {
+  constructor(description = 'the object store is unavailable; try again later') {
+    super(503, 'sts_unavailable', description);
+  }
+}
+
+export interface MinioStsOptions {
+  endpoint: string;
+  region: string;
+  accessKey: string;
+  secretKey: string;
+  timeoutMs?: number;
+  fetch?: typeof fetch;
+}
+
+const xml = new XMLParser({ ignoreAttributes: true, parseTagValue: false, trimValues: true });
+const MAX_RESPONSE_BYTES = 64 * 1024;
+
+/**
+ * Talks to MinIO's STS (`POST /`, form body, SigV4 service `sts`) and admin API (SigV4 service `s3`).
+ * AssumeRole is signed by hand rather than with @aws-sdk/client-sts because the SDK cannot send MinIO's
+ * `TokenRevokeType` extension, which per-user revocation depends on.
+ */
+export function createMinioStsClient(options: MinioStsOptions): StsBackend {
+  const doFetch = options.fetch ?? fetch;
+  const timeoutMs = options.timeoutMs ?? 5000;
+
+  async function call(url: URL, body: string, service: 'sts' | 's3', contentType?: string): Promise<{ status: number; text: string }> {
+    const headers = await signRequest({ url, method: 'POST', body, service, region: options.region, accessKey: options.accessKey, secretKey: options.secretKey, ...(contentType ? { contentType } : {}) });
+    let response: Response;
+    try {
+      response = await doFetch(url, { method: 'POST', headers, body, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });
+    } catch {
+      throw new StsUnavailableError();
+    }
+    const text = await response.text();
+    if (text.length > MAX_RESPONSE_BYTES) throw new StsUpstreamError('the object store sent an oversized response');
+    return { status: response.status, text };
+  }
+
+  function upstreamError(status: number, text: string): AppError {
+    if (status === 503) return new StsUnavailableError('the object store is not ready; try again later');
+    let code = `HTTP ${status}`;
+    try {
+      const parsed = xml.parse(text) as { ErrorResponse?: { Error?: { Code?: string } } };
+      code = parsed.ErrorResponse?.Error?.Code ?? code;
+    } catch {
+      try { code = (JSON.parse(text) as { Code?: string }).Code ?? code; } catch { /* keep the HTTP status */ }
+    }
+    return new StsUpstreamError(`the object store refused the request (${code})`);
+  }
+
+  return {
+    async assumeRole(input) {
+      const body = new URLSearchParams({
+        Action: 'AssumeRole',
+        Version: '2011-06-15',
+        DurationSeconds: String(input.durationSeconds),
+        Policy: input.policy,
+        TokenRevokeType: input.revokeType,
+      }).toString();
+      const { status, text } = await call(new URL('/', options.endpoint), body, 'sts', 'application/x-www-form-urlencoded');
+      if (status !== 200) throw upstreamError(status, text);
+      const parsed = xml.parse(text) as { AssumeRoleResponse?: { AssumeRoleResult?: { Credentials?: Record<string, string> } } };
+      const c = parsed.AssumeRoleResponse?.AssumeRoleResult?.Credentials;
+      if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken || !c.Expiration || Number.isNaN(Date.parse(c.Expiration))) {
+        throw new StsUpstreamError('the object store sent an unexpected response');
+      }
+      return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, expiration: new Date(c.Expiration) };
+    },
+    async revoke(revokeType) {
+      const url = new URL('/minio/admin/v3/revoke-tokens/builtin', options.endpoint);
+      url.searchParams.set('user', options.accessKey);
+      url.searchParams.set('tokenRevokeType', revokeType);
+      const { status, text } = await call(url, '', 's3');
+      if (status !== 204 && status !== 200) throw upstreamError(status, text);
+    },
+  };
+}

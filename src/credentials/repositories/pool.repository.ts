@@ -1,0 +1,64 @@
+import type { Queryable } from '../../db/database.js';
+
+export interface PoolSettingsRow {
+  default_role: string | null;
+  ambiguous_role_resolution: 'deny' | 'default_role';
+}
+
+export interface RuleRow {
+  position: number;
+  claim: string;
+  match_type: 'equals' | 'contains' | 'startsWith' | 'notEqual';
+  value: string;
+  role_name: string;
+}
+
+export async function findPoolSettings(db: Queryable): Promise<PoolSettingsRow> {
+  const { rows } = await db.query<PoolSettingsRow>('SELECT default_role, ambiguous_role_resolution FROM pool_settings');
+  return rows[0]!;
+}
+
+export async function updatePoolSettings(db: Queryable, settings: Partial<{ defaultRole: string | null; ambiguousRoleResolution: 'deny' | 'default_role' }>): Promise<PoolSettingsRow> {
+  const { rows } = await db.query<PoolSettingsRow>(
+    `UPDATE pool_settings SET
+       default_role = CASE WHEN $1::boolean THEN $2 ELSE default_role END,
+       ambiguous_role_resolution = COALESCE($3, ambiguous_role_resolution),
+       updated_at = now()
+     RETURNING default_role, ambiguous_role_resolution`,
+    ['defaultRole' in settings, settings.defaultRole ?? null, settings.ambiguousRoleResolution ?? null],
+  );
+  return rows[0]!;
+}
+
+export async function listRules(db: Queryable): Promise<RuleRow[]> {
+  const { rows } = await db.query<RuleRow>('SELECT position, claim, match_type, value, role_name FROM role_mapping_rules ORDER BY position');
+  return rows;
+}
+
+/**
+ * Inserts a rule at `position` (1-based), shifting later rules down, in the caller's transaction.
+ * The 25-rule cap is enforced by the CHECK on position: shifting rule 25 to 26 fails.
+ */
+export async function insertRuleAt(db: Queryable, rule: Omit<RuleRow, 'position'>, position: number): Promise<void> {
+  // Two steps through negative positions avoid transient unique violations while shifting.
+  await db.query('UPDATE role_mapping_rules SET position = -(position + 1) WHERE position >= $1', [position]);
+  await db.query('UPDATE role_mapping_rules SET position = -position WHERE position < 0');
+  await db.query(
+    'INSERT INTO role_mapping_rules (position, claim, match_type, value, role_name) VALUES ($1, $2, $3, $4, $5)',
+    [position, rule.claim, rule.match_type, rule.value, rule.role_name],
+  );
+}
+
+export async function countRules(db: Queryable): Promise<number> {
+  const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM role_mapping_rules');
+  return rows[0]!.n;
+}
+
+/** Removes the rule at `position` and closes the gap. */
+export async function deleteRuleAt(db: Queryable, position: number): Promise<boolean> {
+  const { rowCount } = await db.query('DELETE FROM role_mapping_rules WHERE position = $1', [position]);
+  if (rowCount === 0) return false;
+  await db.query('UPDATE role_mapping_rules SET position = -(position - 1) WHERE position > $1', [position]);
+  await db.query('UPDATE role_mapping_rules SET position = -position WHERE position < 0');
+  return true;
+}

@@ -1,0 +1,59 @@
+import type { Queryable } from '../../db/database.js';
+
+export interface RoleRow {
+  name: string;
+  description: string;
+  policy_template: string;
+  max_duration_seconds: number;
+  created_at: Date;
+}
+
+const COLUMNS = 'name, description, policy_template, max_duration_seconds, created_at';
+
+/** Inserts or replaces a role (re-running `role create` with a changed policy updates it). */
+export async function upsertRole(db: Queryable, role: { name: string; description: string; policyTemplate: string; maxDurationSeconds: number }): Promise<{ row: RoleRow; created: boolean }> {
+  const { rows } = await db.query<RoleRow & { created: boolean }>(
+    `INSERT INTO roles (name, description, policy_template, max_duration_seconds) VALUES ($1, $2, $3, $4)
+     ON CONFLICT (name) DO UPDATE SET description = EXCLUDED.description, policy_template = EXCLUDED.policy_template,
+       max_duration_seconds = EXCLUDED.max_duration_seconds, updated_at = now()
+     RETURNING ${COLUMNS}, (xmax = 0) AS created`,
+    [role.name, role.description, role.policyTemplate, role.maxDurationSeconds],
+  );
+  const { created, ...row } = rows[0]!;
+  return { row, created };
+}
+
+export async function listRoles(db: Queryable): Promise<RoleRow[]> {
+  const { rows } = await db.query<RoleRow>(`SELECT ${COLUMNS} FROM roles ORDER BY name`);
+  return rows;
+}
+
+export async function deleteRoleByName(db: Queryable, name: string): Promise<boolean> {
+  const { rowCount } = await db.query('DELETE FROM roles WHERE name = $1', [name]);
+  return rowCount === 1;
+}
+
+/** Everything role resolution needs for one user, in one round trip. */
+export interface ResolutionContextRow {
+  groups: { name: string; precedence: number; role: string | null }[];
+  default_role: string | null;
+  ambiguous_role_resolution: 'deny' | 'default_role';
+  rules: { position: number; claim: string; match_type: 'equals' | 'contains' | 'startsWith' | 'notEqual'; value: string; role_name: string }[];
+  roles: { name: string; policy_template: string; max_duration_seconds: number }[];
+}
+
+export async function findResolutionContext(db: Queryable, userId: string): Promise<ResolutionContextRow> {
+  const { rows } = await db.query<ResolutionContextRow>(
+    `SELECT
+       COALESCE((SELECT json_agg(json_build_object('name', g.name, 'precedence', g.precedence, 'role', g.role_name) ORDER BY g.precedence, g.name)
+                 FROM group_members m JOIN groups g ON g.id = m.group_id WHERE m.user_id = $1), '[]'::json) AS groups,
+       s.default_role, s.ambiguous_role_resolution,
+       COALESCE((SELECT json_agg(json_build_object('position', r.position, 'claim', r.claim, 'match_type', r.match_type, 'value', r.value, 'role_name', r.role_name) ORDER BY r.position)
+                 FROM role_mapping_rules r), '[]'::json) AS rules,
+       COALESCE((SELECT json_agg(json_build_object('name', ro.name, 'policy_template', ro.policy_template, 'max_duration_seconds', ro.max_duration_seconds))
+                 FROM roles ro), '[]'::json) AS roles
+     FROM pool_settings s`,
+    [userId],
+  );
+  return rows[0]!;
+}

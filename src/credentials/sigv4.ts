@@ -1,0 +1,40 @@
+import { Sha256 } from '@aws-crypto/sha256-js';
+import { SignatureV4 } from '@smithy/signature-v4';
+
+export interface SignedRequestInput {
+  url: URL;
+  method: 'POST' | 'GET';
+  body: string;
+  contentType?: string;
+  service: 'sts' | 's3';
+  region: string;
+  accessKey: string;
+  secretKey: string;
+}
+
+/** Signs a request with AWS Signature Version 4 and returns the headers to send. */
+export async function signRequest(input: SignedRequestInput): Promise<Record<string, string>> {
+  const signer = new SignatureV4({
+    credentials: { accessKeyId: input.accessKey, secretAccessKey: input.secretKey },
+    region: input.region,
+    service: input.service,
+    sha256: Sha256,
+    applyChecksum: true,
+  });
+  const query: Record<string, string> = {};
+  for (const [key, value] of input.url.searchParams) query[key] = value;
+  const signed = await signer.sign({
+    method: input.method,
+    protocol: input.url.protocol,
+    hostname: input.url.hostname,
+    ...(input.url.port ? { port: Number(input.url.port) } : {}),
+    path: input.url.pathname,
+    query,
+    headers: {
+      host: input.url.host,
+      ...(input.contentType ? { 'content-type': input.contentType } : {}),
+    },
+    body: input.body,
+  });
+  return signed.headers as Record<string, string>;
+}
