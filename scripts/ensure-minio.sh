@@ -8,6 +8,10 @@ MINIO_PIN="github.com/minio/minio@v0.0.0-20260212201848-7aac2a2c5b7c"
 MC_PIN="github.com/minio/mc@v0.0.0-20251106162529-77f82e18b540"
 mkdir -p "$TOOLS/bin"
 export PATH="$PATH:/usr/local/go/bin"
+if ! command -v go >/dev/null 2>&1; then
+  echo "Go (1.24 or later) is needed once to build the pinned MinIO for the identity-pool tests" >&2
+  exit 1
+fi
 build() {
   local name="$1" pin="$2"
   local stamp="$TOOLS/bin/.$name.pin"

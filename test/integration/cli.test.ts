@@ -103,6 +103,37 @@ describe(`latchkey CLI (${currentBackend()})`, () => {
     expect(badConfig.stderr).toContain('PORT');
   });
 
+  it('manages identity-pool roles, groups with roles and rules', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(join(tmpdir(), 'lk-role-'));
+    const policyFile = join(dir, 'viewer.json');
+    writeFileSync(policyFile, JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::home/${sub}/*' }] }));
+    const created = await runCli(['--json', 'role', 'create', 'viewer', '--policy', policyFile, '--max-duration', '7200'], env);
+    expect(created.code, created.stderr).toBe(0);
+    expect(JSON.parse(created.stdout)).toMatchObject({ name: 'viewer', max_duration_seconds: 7200, created: true });
+
+    expect((await runCli(['group', 'create', 'watchers', '--precedence', '3', '--role', 'viewer'], env)).code).toBe(0);
+    const missingRole = await runCli(['group', 'create', 'ghosts', '--role', 'nope'], env);
+    expect(missingRole.code).toBe(1);
+    expect(missingRole.stderr).toContain('no role "nope"');
+
+    expect((await runCli(['pool', 'set-default-role', 'viewer'], env)).code).toBe(0);
+    expect((await runCli(['pool', 'rule', 'add', '--claim', 'email', '--match', 'contains', '--value', '@corp.example', '--role', 'viewer'], env)).code).toBe(0);
+    const shown = JSON.parse((await runCli(['--json', 'pool', 'show'], env)).stdout);
+    expect(shown).toMatchObject({ default_role: 'viewer', ambiguous_role_resolution: 'deny', rules: [{ position: 1, claim: 'email', match_type: 'contains', role_name: 'viewer' }] });
+
+    writeFileSync(policyFile, JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: 'arn:aws:s3:::${bucket}/*' }] }));
+    const badPolicy = await runCli(['role', 'create', 'bad', '--policy', policyFile], env);
+    expect(badPolicy.code).toBe(1);
+    expect(badPolicy.stderr).toContain('unknown variable ${bucket}');
+    const badMatch = await runCli(['pool', 'rule', 'add', '--claim', 'email', '--match', 'regex', '--value', '.*', '--role', 'viewer'], env);
+    expect(badMatch.code).toBe(1);
+    expect(badMatch.stderr).toContain('match');
+    expect((await runCli(['role', 'create', 'bad', '--policy', join(dir, 'missing.json')], env)).stderr).toContain('cannot read policy file');
+  });
+
   it('refuses to start with a bad configuration, naming the variable', async () => {
     const port = await freePort();
     await expect(spawnServer({ ...env, PORT: String(port), DATABASE_URL: 'mysql://nope' }, port)).rejects.toThrow(/DATABASE_URL: must be a postgres:\/\/ URL/);

@@ -257,6 +257,24 @@ describe(`identity pool on MinIO (${currentBackend()})`, () => {
     expect((await exchange(tokens.alice!)).status).toBe(200);
   });
 
+  it('revokes a user\'s credentials when they sign out everywhere', async () => {
+    const agent = new UserAgent();
+    const { page, verifier } = await openLoginPage(agent, config, { scope: 'openid email sts' });
+    const signedIn = await oidc.authorizationCodeGrant(config, new URL(await signInToCallback(agent, page, 'dave', PASSWORD)), { pkceCodeVerifier: verifier });
+    const { body } = await exchange(signedIn.access_token);
+    const s3 = s3For(body);
+    expect(await read(s3, 'free/trailer.txt')).toBe('ok');
+    const confirm = await agent.navigate(oidc.buildEndSessionUrl(config, { id_token_hint: signedIn.id_token! }).toString());
+    await agent.submit(confirm, 'form[id="op.logoutForm"]', { logout: 'yes' });
+    const deadline = Date.now() + 5000;
+    let outcome = 'ok';
+    while (outcome === 'ok' && Date.now() < deadline) {
+      outcome = await read(s3, 'free/trailer.txt');
+      if (outcome === 'ok') await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(outcome).not.toBe('ok');
+  });
+
   it('revokes a user\'s outstanding credentials when the user is disabled', async () => {
     const { body } = await exchange(tokens.bob!);
     const s3 = s3For(body);
