@@ -14,6 +14,7 @@ import { credentialsRoutes } from './credentials/credentials-routes.js';
 import { createMinioStsClient, type StsBackend } from './credentials/minio-sts-client.js';
 import { createRoleService, type RoleService } from './credentials/role-service.js';
 import { errorHandler } from './http/error-handler.js';
+import { createLoginThrottle } from './http/login-throttle.js';
 import { healthRoutes } from './http/health.js';
 import { requestLogging } from './http/request-logging.js';
 import { securityHeaders } from './http/security-headers.js';
@@ -150,7 +151,7 @@ export async function createApp(deps: { config: Config; db: Database; secrets: r
   }));
   app.use(securityHeaders);
   app.use(healthRoutes({ db, migrations: deps.migrations }).routes());
-  app.use(interactionRoutes({ holder, users: services.users, views, csrf: createCsrf(secrets), logger }).routes());
+  app.use(interactionRoutes({ holder, users: services.users, views, csrf: createCsrf(secrets), logger, throttle: createLoginThrottle(db) }).routes());
   app.use(router.routes());
   app.use(credentialsRoutes({ verifier, credentials: services.credentials, audience: config.issuer }).routes());
   app.use(awsStsRoutes({ verifier, credentials: services.credentials, audience: config.issuer, issuer: config.issuer, logger }).routes());

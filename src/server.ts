@@ -8,7 +8,8 @@ import type { Database } from './db/database.js';
 import { defaultMigrationsDir, migrate, readMigrations } from './db/migrate.js';
 import { openDatabase } from './db/open-database.js';
 import type { Logger } from './lib/logger.js';
-import { scheduleExpirySweep } from './oidc/expiry-cleanup.js';
+import { deleteStaleRateLimits } from './http/repositories/rate-limit.repository.js';
+import { scheduleMaintenance, sweepExpired } from './oidc/expiry-cleanup.js';
 
 export interface RunningServer {
   url: string;
@@ -44,7 +45,11 @@ export async function startServer(config: Config, logger: Logger, options: { db?
     });
     const { port } = server.address() as AddressInfo;
     latchkey.holder.startPolling(config.keyRefreshSeconds);
-    const stopSweep = scheduleExpirySweep(db, logger);
+    const stopSweep = scheduleMaintenance(logger, {
+      oidc: () => sweepExpired(db),
+      // Rate-limit windows last at most 15 minutes; a day-old counter is dead weight.
+      rateLimits: () => deleteStaleRateLimits(db, 86_400),
+    });
     logger.info({ issuer: config.issuer, port, database: db.kind }, 'latchkey listening');
     let closing: Promise<void> | undefined;
     return {

@@ -6,6 +6,8 @@ import { MAX_PASSWORD_BYTES } from '../directory/password-hasher.js';
 import { AppError } from '../errors/app-error.js';
 import { readForm } from '../http/read-form.js';
 import type { Logger } from '../lib/logger.js';
+import { normalizeIdentifier } from '../directory/normalize.js';
+import { TooManyAttemptsError, type LoginThrottle } from '../http/login-throttle.js';
 import type { ProviderHolder } from '../oidc/provider-holder.js';
 import type { Csrf } from './csrf.js';
 import type { Views } from './views.js';
@@ -29,6 +31,7 @@ const SCOPE_DESCRIPTIONS: Record<string, string> = {
 const INVALID_CREDENTIALS = 'Incorrect username or password.';
 
 export interface InteractionDeps {
+  throttle: LoginThrottle;
   holder: ProviderHolder;
   users: UserService;
   views: Views;
@@ -107,6 +110,15 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     const password = form.password ?? '';
     if (!username || !password) return renderLogin(ctx, 400, { error: 'Enter your username or e-mail and your password.', username });
     if (username.length > 254 || Buffer.byteLength(password) > MAX_PASSWORD_BYTES) return renderLogin(ctx, 400, { error: INVALID_CREDENTIALS });
+    const login = normalizeIdentifier(username);
+    try {
+      await deps.throttle.attempt(login, ctx.ip);
+    } catch (error) {
+      if (!(error instanceof TooManyAttemptsError)) throw error;
+      deps.logger.warn({ event: 'login.throttled' }, 'sign-in attempts throttled');
+      ctx.set('Retry-After', String(error.retryAfterSeconds));
+      return renderLogin(ctx, 429, { error: error.message, username });
+    }
     const result = await deps.users.authenticate(username, password);
     if (!result.ok) {
       deps.logger.info({ event: 'login.failed', reason: result.reason }, 'login failed');
@@ -116,6 +128,7 @@ export function interactionRoutes(deps: InteractionDeps): Router {
       return renderLogin(ctx, 401, { error: message, username });
     }
     deps.logger.info({ event: 'login.succeeded', userId: result.user.id }, 'login succeeded');
+    await deps.throttle.succeeded(login, ctx.ip);
     const returnTo = await holder.provider.interactionResult(ctx.req, ctx.res, {
       login: { accountId: result.user.id, amr: ['pwd'], remember: true },
     }, { mergeWithLastSubmission: false });

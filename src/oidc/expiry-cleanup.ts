@@ -26,11 +26,14 @@ export async function sweepExpired(db: Database): Promise<number | null> {
   return total;
 }
 
-export function scheduleExpirySweep(db: Database, logger: Logger, intervalSeconds = 600): () => void {
+/** Runs housekeeping tasks every `intervalSeconds` (unref'd: never keeps the process alive). */
+export function scheduleMaintenance(logger: Logger, tasks: Record<string, () => Promise<number | null>>, intervalSeconds = 600): () => void {
   const timer = setInterval(() => {
-    sweepExpired(db)
-      .then((deleted) => { if (deleted) logger.info({ deleted }, 'expired oidc rows removed'); })
-      .catch((error: unknown) => logger.warn({ err: error }, 'expiry sweep failed'));
+    for (const [name, task] of Object.entries(tasks)) {
+      task()
+        .then((deleted) => { if (deleted) logger.info({ task: name, deleted }, 'expired rows removed'); })
+        .catch((error: unknown) => logger.warn({ err: error, task: name }, 'maintenance task failed'));
+    }
   }, intervalSeconds * 1000);
   timer.unref();
   return () => clearInterval(timer);

@@ -52,6 +52,8 @@ describe(`hostile and malformed input (${currentBackend()})`, () => {
   });
 
   it('takes about as long for an unknown user as for a wrong password (no enumeration by timing)', async () => {
+    // Its own account: the repeated failures below must not run into alice's sign-in throttle.
+    await server.latchkey.services.users.create({ username: 'tim', password: PASSWORD, emailVerified: true });
     const agent = new UserAgent();
     const { page } = await openLoginPage(agent, config);
     const time = async (username: string) => {
@@ -61,12 +63,12 @@ describe(`hostile and malformed input (${currentBackend()})`, () => {
       return performance.now() - started;
     };
     const median = (values: number[]) => values.sort((x, y) => x - y)[Math.floor(values.length / 2)]!;
-    await time('alice'); // warm-up: the dummy hash is created on first use
+    await time('tim'); // warm-up: the dummy hash is created on first use
     await time('ghost');
     const known: number[] = [];
     const unknown: number[] = [];
     for (let i = 0; i < 7; i += 1) {
-      known.push(await time('alice'));
+      known.push(await time('tim'));
       unknown.push(await time(`ghost-${i}@example.com`));
     }
     const ratio = median(unknown) / median(known);
