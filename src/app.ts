@@ -5,6 +5,7 @@ import type Provider from 'oidc-provider';
 import type { Config } from './config/load-config.js';
 import type { Database } from './db/database.js';
 import type { Migration } from './db/migrate.js';
+import { createAttributeService, type AttributeService } from './directory/attribute-service.js';
 import { createGroupService, type GroupService } from './directory/group-service.js';
 import { createPasswordHasher, type PasswordHasher } from './directory/password-hasher.js';
 import { createUserService, type UserService } from './directory/user-service.js';
@@ -15,6 +16,7 @@ import { createMinioStsClient, type StsBackend } from './credentials/minio-sts-c
 import { createRoleService, type RoleService } from './credentials/role-service.js';
 import { errorHandler } from './http/error-handler.js';
 import { createLoginThrottle } from './http/login-throttle.js';
+import { createMetrics, type Metrics } from './http/metrics.js';
 import { healthRoutes } from './http/health.js';
 import { requestLogging } from './http/request-logging.js';
 import { securityHeaders } from './http/security-headers.js';
@@ -41,13 +43,14 @@ export interface Services {
   hasher: PasswordHasher;
   roles: RoleService;
   credentials: CredentialService;
+  attributes: AttributeService;
 }
 
-export function createServices(deps: { config: Config; db: Database; secrets: readonly string[]; logger: Logger; sts?: StsBackend | null }): Services {
+export function createServices(deps: { config: Config; db: Database; secrets: readonly string[]; logger: Logger; sts?: StsBackend | null; metrics?: Metrics }): Services {
   const { config, db, logger } = deps;
   const hasher = createPasswordHasher();
   const sts = deps.sts !== undefined ? deps.sts : config.s3 ? createMinioStsClient(config.s3) : null;
-  const credentials = createCredentialService({ db, sts, logger });
+  const credentials = createCredentialService({ db, sts, logger, ...(deps.metrics ? { onIssued: (role: string) => deps.metrics!.credentialsIssued(role) } : {}) });
   const users = createUserService({
     db,
     hasher,
@@ -65,6 +68,7 @@ export function createServices(deps: { config: Config; db: Database; secrets: re
     hasher,
     users,
     credentials,
+    attributes: createAttributeService({ db }),
     roles: createRoleService({ db, maxDurationCeiling: config.stsMaxDuration }),
     groups: createGroupService({ db, users }),
     clients: createClientService({ db }),
@@ -91,7 +95,8 @@ export interface LatchkeyApp {
  */
 export async function createApp(deps: { config: Config; db: Database; secrets: readonly string[]; logger: Logger; migrations: readonly Migration[]; sts?: StsBackend | null }): Promise<LatchkeyApp> {
   const { config, db, logger, secrets } = deps;
-  const services = createServices(deps);
+  const metrics = createMetrics();
+  const services = createServices({ ...deps, metrics });
   await services.keys.ensure();
 
   const views = createViews({ dir: defaultViewsDir() });
@@ -100,10 +105,11 @@ export async function createApp(deps: { config: Config; db: Database; secrets: r
   const lifetimes = defaultLifetimes(config.accessTokenTtl);
   const holder = await createProviderHolder({
     keys: services.keys,
+    customClaims: async () => (await services.attributes.list()).map((a) => `custom:${a.name}`),
     logger,
-    build: (keySet) => {
+    build: ({ keySet, customClaims }) => {
       const provider = createProvider({
-        issuer: config.issuer, db, secrets, privateJwks: keySet.privateJwks, audiences, lifetimes, trustProxy: config.trustProxy, pages, logger,
+        issuer: config.issuer, db, secrets, privateJwks: keySet.privateJwks, audiences, lifetimes, trustProxy: config.trustProxy, pages, logger, customClaims,
       });
       // Signing out of the session everywhere (RP-initiated logout, "sign out of all") revokes storage credentials.
       provider.on('end_session.success', (ctx) => {
@@ -145,13 +151,14 @@ export async function createApp(deps: { config: Config; db: Database; secrets: r
   router.post('/token/revocation', revocationBridge({ db, holder, verifier, delegate }));
 
   app.use(requestLogging(logger));
+  app.use(metrics.middleware);
   app.use(errorHandler({
     logger,
     renderHtml: (ctx, status, code, description) => views.render(ctx, 'error.njk', { title: 'Something went wrong', error: description, code }, status),
   }));
   app.use(securityHeaders);
-  app.use(healthRoutes({ db, migrations: deps.migrations }).routes());
-  app.use(interactionRoutes({ holder, users: services.users, views, csrf: createCsrf(secrets), logger, throttle: createLoginThrottle(db) }).routes());
+  app.use(healthRoutes({ db, migrations: deps.migrations, metrics }).routes());
+  app.use(interactionRoutes({ holder, users: services.users, views, csrf: createCsrf(secrets), logger, throttle: createLoginThrottle(db), metrics }).routes());
   app.use(router.routes());
   app.use(credentialsRoutes({ verifier, credentials: services.credentials, audience: config.issuer }).routes());
   app.use(awsStsRoutes({ verifier, credentials: services.credentials, audience: config.issuer, issuer: config.issuer, logger }).routes());

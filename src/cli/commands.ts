@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { presentUser } from '../directory/user.presenter.js';
 import { findGroupNamesByUserId } from '../directory/repositories/group.repository.js';
+import { InvalidRequestError } from '../errors/app-error.js';
 import { withCliContext } from './cli-context.js';
 import { createOutput, table } from './output.js';
 import { readStdinSecret } from './read-secret.js';
@@ -39,12 +40,19 @@ export function registerCommands(program: Command, env: NodeJS.ProcessEnv): void
     .option('--given-name <name>', 'given name')
     .option('--family-name <name>', 'family name')
     .option('--group <group>', 'add to this group (repeatable)', collect, [])
+    .option('--attribute <name=value>', 'a declared custom attribute (repeatable)', collect, [])
     .option('--verified', 'mark the e-mail address as verified', false)
-    .action(async (o: { email?: string; password?: string; username?: string; name?: string; givenName?: string; familyName?: string; group: string[]; verified: boolean }) => {
+    .action(async (o: { email?: string; password?: string; username?: string; name?: string; givenName?: string; familyName?: string; group: string[]; attribute: string[]; verified: boolean }) => {
       const password = o.password === '-' ? await readStdinSecret() : o.password;
+      const customAttributes: Record<string, string> = {};
+      for (const pair of o.attribute) {
+        const eq = pair.indexOf('=');
+        if (eq < 1) throw new InvalidRequestError(`--attribute expects name=value, got "${pair}"`);
+        customAttributes[pair.slice(0, eq)] = pair.slice(eq + 1);
+      }
       await withCliContext(env, async ({ services }) => {
         const created = await services.users.create({
-          email: o.email, username: o.username, password, emailVerified: o.verified, groups: o.group,
+          email: o.email, username: o.username, password, emailVerified: o.verified, groups: o.group, customAttributes,
           profile: { ...(o.name ? { name: o.name } : {}), ...(o.givenName ? { given_name: o.givenName } : {}), ...(o.familyName ? { family_name: o.familyName } : {}) },
         });
         out(program).result(presentUser(created, o.group), () => `created user ${created.id} (${created.email ?? created.username})`);
@@ -87,6 +95,31 @@ export function registerCommands(program: Command, env: NodeJS.ProcessEnv): void
       await withCliContext(env, async ({ services }) => {
         await services.users.delete(reference);
         out(program).result({ deleted: reference }, () => `deleted user ${reference}`);
+      });
+    });
+
+  const attribute = program.command('attribute').description('declare custom user attributes (custom:NAME claims)');
+  attribute.command('declare <name>')
+    .description('declare a custom attribute, or update its constraints (its type is fixed once declared)')
+    .requiredOption('--type <type>', 'string | number | boolean')
+    .option('--required', 'every new user must have it', false)
+    .option('--immutable', 'users cannot change it themselves', false)
+    .option('--min-length <n>', 'strings: minimum length', Number)
+    .option('--max-length <n>', 'strings: maximum length', Number)
+    .option('--min <n>', 'numbers: minimum', Number)
+    .option('--max <n>', 'numbers: maximum', Number)
+    .action(async (name: string, o: { type: string; required: boolean; immutable: boolean; minLength?: number; maxLength?: number; min?: number; max?: number }) => {
+      await withCliContext(env, async ({ services }) => {
+        const declared = await services.attributes.declare({ name, type: o.type, required: o.required, mutable: !o.immutable, minLength: o.minLength ?? null, maxLength: o.maxLength ?? null, min: o.min ?? null, max: o.max ?? null });
+        out(program).result(declared, () => `declared custom:${declared.name} (${declared.type}${declared.required ? ', required' : ''})`);
+      });
+    });
+  attribute.command('list')
+    .description('list declared custom attributes')
+    .action(async () => {
+      await withCliContext(env, async ({ services }) => {
+        const rows = await services.attributes.list();
+        out(program).result(rows, () => table(['NAME', 'TYPE', 'REQUIRED', 'MUTABLE'], rows.map((r) => [`custom:${r.name}`, r.type, String(r.required), String(r.mutable)])));
       });
     });
 

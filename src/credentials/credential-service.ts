@@ -41,7 +41,7 @@ export function revokeTypeFor(userId: string): string {
  * and everything resolution needs in one query → resolve the role → check the duration → render the
  * session policy → AssumeRole → record the issuance. MinIO is called only after every local check passed.
  */
-export function createCredentialService(deps: { db: Database; sts: StsBackend | null; logger: Logger }): CredentialService {
+export function createCredentialService(deps: { db: Database; sts: StsBackend | null; logger: Logger; onIssued?: (role: string) => void }): CredentialService {
   const { db, logger } = deps;
   return {
     async issue({ token, role: requestedRole, durationSeconds, channel }) {
@@ -79,6 +79,7 @@ export function createCredentialService(deps: { db: Database; sts: StsBackend | 
 
       const credentials = await deps.sts.assumeRole({ policy, durationSeconds: duration, revokeType: revokeTypeFor(user.id) });
       await insertIssuance(db, { user_id: user.id, client_id: token.clientId, role_name: role.name, access_key_id: credentials.accessKeyId, channel, expires_at: credentials.expiration });
+      deps.onIssued?.(role.name);
       logger.info({ event: 'credentials.issued', userId: user.id, clientId: token.clientId, role: role.name, accessKeyId: credentials.accessKeyId, reason: resolution.reason, channel }, 'storage credentials issued');
       return { ...credentials, role: role.name, userId: user.id };
     },

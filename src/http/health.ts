@@ -1,9 +1,13 @@
 import Router from '@koa/router';
 import type { Database } from '../db/database.js';
 import { migrationsApplied, type Migration } from '../db/migrate.js';
+import type { Metrics } from './metrics.js';
 
-/** `/healthz`: the process is alive. `/readyz`: the database answers and every migration is applied. */
-export function healthRoutes(deps: { db: Database; migrations: readonly Migration[] }): Router {
+/**
+ * `/healthz`: the process is alive. `/readyz`: the database answers and every migration is applied.
+ * `/metrics`: Prometheus text format (counts and latencies only; restrict it at the proxy if needed).
+ */
+export function healthRoutes(deps: { db: Database; migrations: readonly Migration[]; metrics: Metrics }): Router {
   const router = new Router();
   router.get('/healthz', (ctx) => {
     ctx.set('Cache-Control', 'no-store');
@@ -14,6 +18,11 @@ export function healthRoutes(deps: { db: Database; migrations: readonly Migratio
     const ready = await migrationsApplied(deps.db, deps.migrations);
     ctx.status = ready ? 200 : 503;
     ctx.body = { status: ready ? 'ready' : 'not_ready', database: ready ? 'ok' : 'unavailable or not migrated' };
+  });
+  router.get('/metrics', async (ctx) => {
+    ctx.set('Cache-Control', 'no-store');
+    ctx.type = deps.metrics.registry.contentType;
+    ctx.body = await deps.metrics.registry.metrics();
   });
   return router;
 }

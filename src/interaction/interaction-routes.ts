@@ -8,6 +8,7 @@ import { readForm } from '../http/read-form.js';
 import type { Logger } from '../lib/logger.js';
 import { normalizeIdentifier } from '../directory/normalize.js';
 import { TooManyAttemptsError, type LoginThrottle } from '../http/login-throttle.js';
+import type { Metrics } from '../http/metrics.js';
 import type { ProviderHolder } from '../oidc/provider-holder.js';
 import type { Csrf } from './csrf.js';
 import type { Views } from './views.js';
@@ -32,6 +33,7 @@ const INVALID_CREDENTIALS = 'Incorrect username or password.';
 
 export interface InteractionDeps {
   throttle: LoginThrottle;
+  metrics: Pick<Metrics, 'login'>;
   holder: ProviderHolder;
   users: UserService;
   views: Views;
@@ -116,12 +118,14 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     } catch (error) {
       if (!(error instanceof TooManyAttemptsError)) throw error;
       deps.logger.warn({ event: 'login.throttled' }, 'sign-in attempts throttled');
+      deps.metrics.login('throttled');
       ctx.set('Retry-After', String(error.retryAfterSeconds));
       return renderLogin(ctx, 429, { error: error.message, username });
     }
     const result = await deps.users.authenticate(username, password);
     if (!result.ok) {
       deps.logger.info({ event: 'login.failed', reason: result.reason }, 'login failed');
+      deps.metrics.login(result.reason);
       const message = result.reason === 'disabled' ? 'This account is disabled. Contact your administrator.' : INVALID_CREDENTIALS;
       // RFC 9110 §15.5.2: a 401 carries a challenge; ours is the form itself.
       ctx.set('WWW-Authenticate', 'Form realm="Latchkey"');
@@ -129,6 +133,7 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     }
     deps.logger.info({ event: 'login.succeeded', userId: result.user.id }, 'login succeeded');
     await deps.throttle.succeeded(login, ctx.ip);
+    deps.metrics.login('success');
     const returnTo = await holder.provider.interactionResult(ctx.req, ctx.res, {
       login: { accountId: result.user.id, amr: ['pwd'], remember: true },
     }, { mergeWithLastSubmission: false });

@@ -46,6 +46,8 @@ export interface ProviderOptions {
   trustProxy: boolean;
   pages: ProviderPages;
   logger: Logger;
+  /** Declared custom attributes (`custom:NAME`), released with the profile scope, as Cognito does. */
+  customClaims?: readonly string[];
 }
 
 /**
@@ -76,7 +78,7 @@ export function createProvider(options: ProviderOptions): Provider {
         if (key === 'latchkey_scopes' && value !== undefined && typeof value !== 'string') throw new errors.InvalidClientMetadata('latchkey_scopes must be a string');
       },
     },
-    claims: Object.fromEntries(Object.entries(SCOPE_CLAIMS).map(([scope, claims]) => [scope, [...claims]])),
+    claims: Object.fromEntries(Object.entries(SCOPE_CLAIMS).map(([scope, claims]) => [scope, scope === 'profile' ? [...claims, ...(options.customClaims ?? [])] : [...claims]])),
     scopes: [...SUPPORTED_SCOPES],
     responseTypes: ['code'],
     // Secrets are stored as SHA-256 digests, so only methods that present the secret itself are allowed:

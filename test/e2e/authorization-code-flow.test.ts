@@ -114,6 +114,13 @@ describe(`authorization code flow (${currentBackend()})`, () => {
     }).toString(), REDIRECT_URI);
     expect(again.html).toContain('id="login-form"');
 
+    // Prometheus metrics count what happened, with low-cardinality route labels.
+    const metrics = await (await fetch(`${server.issuer}/metrics`)).text();
+    expect(metrics).toContain('latchkey_logins_total{outcome="success"} 1');
+    expect(metrics).toMatch(/latchkey_http_requests_total\{method="POST",route="\/token",status="200"\} [1-9]/);
+    expect(metrics).toMatch(/latchkey_http_requests_total\{method="POST",route="\/interaction\/:uid\/login",status="303"\} 1/);
+    expect(metrics).not.toMatch(/route="\/interaction\/[A-Za-z0-9_-]{20,}/);
+
     // Nothing secret reached the log.
     for (const secret of [PASSWORD, seeded.client.client_secret!, tokens.access_token, tokens.refresh_token!, second.refresh_token!]) {
       expect(server.logs.text).not.toContain(secret);

@@ -124,6 +124,7 @@ describe(`identity pool on MinIO (${currentBackend()})`, () => {
     // Every issuance is recorded: an access key in MinIO's logs leads back to a person.
     const audit = await server.db.query('SELECT user_id, role_name, channel FROM credential_issuances WHERE access_key_id = $1', [body.AccessKeyId]);
     expect(audit.rows).toEqual([{ user_id: ids.alice, role_name: 'premium-viewer', channel: 'credentials' }]);
+    expect(await (await fetch(`${server.issuer}/metrics`)).text()).toContain('latchkey_credentials_issued_total{role="premium-viewer"} 1');
   });
 
   it('keeps a free viewer out of the premium catalogue and other homes', async () => {
