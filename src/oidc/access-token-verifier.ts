@@ -63,6 +63,9 @@ export function createAccessTokenVerifier(deps: { db: Database; holder: Provider
   return {
     async verify(token, options = {}) {
       const payload = await verifySignature(token);
+      // RFC 9449 §7.1: a sender-constrained (DPoP) token presented as a bearer token must be refused;
+      // the bridges accept bearer tokens only, so a stolen DPoP-bound token is worthless here.
+      if (payload.cnf !== undefined) throw invalid('sender-constrained access tokens need a DPoP proof, which this endpoint does not accept');
       const audiences = typeof payload.aud === 'string' ? [payload.aud] : (payload.aud ?? []);
       const wanted = options.audience ? [options.audience] : deps.audiences;
       if (!audiences.some((a) => wanted.includes(a))) throw invalid('access token audience is not accepted here');

@@ -1,9 +1,9 @@
 import * as oidc from 'openid-client';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
-import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
-import { createTestDatabase, currentBackend, type TestDatabase } from '../support/backend.js';
+import { beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import { currentBackend } from '../support/backend.js';
 import { PASSWORD, POST_LOGOUT_URI, REDIRECT_URI, seedDirectory } from '../support/fixtures.js';
-import { startTestServer, type TestServer } from '../support/test-server.js';
+import { discover, useTestServer } from '../support/harness.js';
 import { UserAgent } from '../support/user-agent.js';
 
 /**
@@ -12,20 +12,13 @@ import { UserAgent } from '../support/user-agent.js';
  * refresh (rotation; replay revokes the grant) → revocation → RP-initiated logout.
  */
 describe(`authorization code flow (${currentBackend()})`, () => {
-  let database: TestDatabase;
-  let server: TestServer;
+  const ctx = useTestServer();
   let seeded: Awaited<ReturnType<typeof seedDirectory>>;
   let config: oidc.Configuration;
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    server = await startTestServer({ env: database.env });
-    seeded = await seedDirectory(server.latchkey.services);
-    config = await oidc.discovery(new URL(server.issuer), seeded.client.client_id, seeded.client.client_secret!, undefined, { execute: [oidc.allowInsecureRequests] });
-  });
-  afterAll(async () => {
-    await server?.close();
-    await database?.drop();
+    seeded = await seedDirectory(ctx.server.latchkey.services);
+    config = await discover(ctx.server, seeded.client);
   });
 
   async function signIn(agent: UserAgent, scope = 'openid profile email offline_access') {
@@ -50,7 +43,7 @@ describe(`authorization code flow (${currentBackend()})`, () => {
   }
 
   it('signs in, verifies tokens with the JWKS, serves userinfo, refreshes, revokes and logs out', async () => {
-    onTestFailed(() => console.error(server.logs.text));
+    onTestFailed(() => console.error(ctx.server.logs.text));
     const agent = new UserAgent();
     const { tokens } = await signIn(agent);
     const jwks = createRemoteJWKSet(new URL(config.serverMetadata().jwks_uri!));
@@ -67,7 +60,7 @@ describe(`authorization code flow (${currentBackend()})`, () => {
 
     // Access token: an RFC 9068 JWT for the default audience, verifiable with the published JWKS.
     expect(decodeProtectedHeader(tokens.access_token).typ).toBe('at+jwt');
-    const { payload: at } = await jwtVerify(tokens.access_token, jwks, { issuer: server.issuer, audience: server.issuer, typ: 'at+jwt' });
+    const { payload: at } = await jwtVerify(tokens.access_token, jwks, { issuer: ctx.server.issuer, audience: ctx.server.issuer, typ: 'at+jwt' });
     expect(at).toMatchObject({ sub: seeded.user.id, client_id: seeded.client.client_id, groups: ['admins', 'staff'] });
     expect(String(at.scope).split(' ')).toEqual(expect.arrayContaining(['openid', 'profile', 'email']));
     expect(at.exp! - at.iat!).toBe(3600);
@@ -115,7 +108,7 @@ describe(`authorization code flow (${currentBackend()})`, () => {
     expect(again.html).toContain('id="login-form"');
 
     // Prometheus metrics count what happened, with low-cardinality route labels.
-    const metrics = await (await fetch(`${server.issuer}/metrics`)).text();
+    const metrics = await (await fetch(`${ctx.server.issuer}/metrics`)).text();
     expect(metrics).toContain('latchkey_logins_total{outcome="success"} 1');
     expect(metrics).toMatch(/latchkey_http_requests_total\{method="POST",route="\/token",status="200"\} [1-9]/);
     expect(metrics).toMatch(/latchkey_http_requests_total\{method="POST",route="\/interaction\/:uid\/login",status="303"\} 1/);
@@ -123,7 +116,7 @@ describe(`authorization code flow (${currentBackend()})`, () => {
 
     // Nothing secret reached the log.
     for (const secret of [PASSWORD, seeded.client.client_secret!, tokens.access_token, tokens.refresh_token!, second.refresh_token!]) {
-      expect(server.logs.text).not.toContain(secret);
+      expect(ctx.server.logs.text).not.toContain(secret);
     }
   });
 

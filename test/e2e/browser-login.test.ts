@@ -3,39 +3,34 @@ import type { AddressInfo } from 'node:net';
 import * as oidc from 'openid-client';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, currentBackend, type TestDatabase } from '../support/backend.js';
+import { currentBackend } from '../support/backend.js';
 import { launchChromium } from '../support/browser.js';
 import { PASSWORD } from '../support/fixtures.js';
-import { startTestServer, type TestServer } from '../support/test-server.js';
+import { discover, useTestServer } from '../support/harness.js';
 
 /** A person signs in through the hosted UI in a real browser; the app completes the code flow. */
 describe(`sign-in in Chromium (${currentBackend()})`, () => {
-  let database: TestDatabase;
-  let server: TestServer;
+  const ctx = useTestServer();
   let browser: Browser;
   let app: Server;
   let redirectUri: string;
   let config: oidc.Configuration;
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    server = await startTestServer({ env: database.env });
     // The relying party's callback: a real HTTP server that just acknowledges.
     app = createServer((_req, res) => { res.setHeader('content-type', 'text/plain'); res.end('signed in'); });
     await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));
     redirectUri = `http://127.0.0.1:${(app.address() as AddressInfo).port}/callback`;
-    const { services } = server.latchkey;
+    const { services } = ctx.server.latchkey;
     await services.groups.create({ name: 'readers', precedence: 1 });
     await services.users.create({ email: 'grace@example.com', password: PASSWORD, emailVerified: true, groups: ['readers'] });
     const client = await services.clients.create({ name: 'Browser App', redirectUris: [redirectUri] });
-    config = await oidc.discovery(new URL(server.issuer), client.client_id, client.client_secret!, undefined, { execute: [oidc.allowInsecureRequests] });
+    config = await discover(ctx.server, client);
     browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
     await new Promise((resolve) => app?.close(resolve));
-    await server?.close();
-    await database?.drop();
   });
 
   it('shows an error for a wrong password, then signs in, consents and lands on the app', async () => {

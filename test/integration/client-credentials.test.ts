@@ -1,35 +1,28 @@
 import * as oidc from 'openid-client';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, currentBackend, type TestDatabase } from '../support/backend.js';
-import { startTestServer, type TestServer } from '../support/test-server.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { currentBackend } from '../support/backend.js';
+import { discover, useTestServer } from '../support/harness.js';
 
 const SHORT_TTL = 5;
 
 describe(`client credentials and introspection (${currentBackend()})`, () => {
-  let database: TestDatabase;
-  let server: TestServer;
+  const ctx = useTestServer({ extraEnv: { LATCHKEY_ACCESS_TOKEN_TTL: String(SHORT_TTL) } });
   let service: { client_id: string; client_secret?: string };
   let other: { client_id: string; client_secret?: string };
   let config: oidc.Configuration;
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    server = await startTestServer({ env: database.env, extraEnv: { LATCHKEY_ACCESS_TOKEN_TTL: String(SHORT_TTL) } });
-    service = await server.latchkey.services.clients.create({ name: 'Billing worker', grantTypes: ['client_credentials'], scope: 'reports:read reports:write' });
-    other = await server.latchkey.services.clients.create({ name: 'Other worker', grantTypes: ['client_credentials'], scope: 'reports:read' });
-    config = await oidc.discovery(new URL(server.issuer), service.client_id, service.client_secret!, undefined, { execute: [oidc.allowInsecureRequests] });
-  });
-  afterAll(async () => {
-    await server?.close();
-    await database?.drop();
+    service = await ctx.server.latchkey.services.clients.create({ name: 'Billing worker', grantTypes: ['client_credentials'], scope: 'reports:read reports:write' });
+    other = await ctx.server.latchkey.services.clients.create({ name: 'Other worker', grantTypes: ['client_credentials'], scope: 'reports:read' });
+    config = await discover(ctx.server, service);
   });
 
   it('issues a JWT access token to a confidential client, verifiable with the JWKS', async () => {
     const tokens = await oidc.clientCredentialsGrant(config, { scope: 'reports:read' });
     expect(tokens.token_type.toLowerCase()).toBe('bearer');
-    const { payload, protectedHeader } = await jwtVerify(tokens.access_token, createRemoteJWKSet(new URL(`${server.issuer}/jwks`)), {
-      issuer: server.issuer, audience: server.issuer, typ: 'at+jwt',
+    const { payload, protectedHeader } = await jwtVerify(tokens.access_token, createRemoteJWKSet(new URL(`${ctx.server.issuer}/jwks`)), {
+      issuer: ctx.server.issuer, audience: ctx.server.issuer, typ: 'at+jwt',
     });
     expect(protectedHeader.alg).toBe('RS256');
     expect(payload).toMatchObject({ client_id: service.client_id, sub: service.client_id, scope: 'reports:read' });
@@ -38,18 +31,18 @@ describe(`client credentials and introspection (${currentBackend()})`, () => {
 
   it('refuses a scope the client was not registered for, and a wrong secret', async () => {
     await expect(oidc.clientCredentialsGrant(config, { scope: 'admin' })).rejects.toMatchObject({ error: 'invalid_scope' });
-    const wrong = await oidc.discovery(new URL(server.issuer), service.client_id, 'not-the-secret', undefined, { execute: [oidc.allowInsecureRequests] });
+    const wrong = await discover(ctx.server, { client_id: service.client_id, client_secret: 'not-the-secret' });
     await expect(oidc.clientCredentialsGrant(wrong, { scope: 'reports:read' })).rejects.toMatchObject({ error: 'invalid_client' });
   });
 
   it('introspects active, revoked and expired tokens', async () => {
     const active = await oidc.clientCredentialsGrant(config, { scope: 'reports:read reports:write' });
     expect(await oidc.tokenIntrospection(config, active.access_token)).toMatchObject({
-      active: true, client_id: service.client_id, scope: 'reports:read reports:write', token_type: 'Bearer', iss: server.issuer,
+      active: true, client_id: service.client_id, scope: 'reports:read reports:write', token_type: 'Bearer', iss: ctx.server.issuer,
     });
 
     // Another client may not learn about this token.
-    const otherConfig = await oidc.discovery(new URL(server.issuer), other.client_id, other.client_secret!, undefined, { execute: [oidc.allowInsecureRequests] });
+    const otherConfig = await discover(ctx.server, other);
     expect(await oidc.tokenIntrospection(otherConfig, active.access_token)).toEqual({ active: false });
     // Revocation by another client is a silent no-op (RFC 7009 §2.1), by the owner it takes effect.
     await oidc.tokenRevocation(otherConfig, active.access_token);
@@ -65,7 +58,7 @@ describe(`client credentials and introspection (${currentBackend()})`, () => {
 
   it('answers introspection without client authentication with 401 invalid_client', async () => {
     const token = (await oidc.clientCredentialsGrant(config, { scope: 'reports:read' })).access_token;
-    const response = await fetch(`${server.issuer}/token/introspection`, {
+    const response = await fetch(`${ctx.server.issuer}/token/introspection`, {
       method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token }).toString(),
     });
     expect(response.status).toBe(401);

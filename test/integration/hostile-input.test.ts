@@ -1,34 +1,27 @@
 import * as oidc from 'openid-client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, currentBackend, type TestDatabase } from '../support/backend.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { currentBackend } from '../support/backend.js';
 import { PASSWORD, REDIRECT_URI, seedDirectory } from '../support/fixtures.js';
 import { openLoginPage, signInToCallback } from '../support/flows.js';
+import { discover, useTestServer } from '../support/harness.js';
 import { snapshot } from '../support/snapshot.js';
-import { startTestServer, type TestServer } from '../support/test-server.js';
 import { alertText, findForm, UserAgent } from '../support/user-agent.js';
 
 /** Bad input gets a precise 4xx and leaves the data as it was. */
 describe(`hostile and malformed input (${currentBackend()})`, () => {
-  let database: TestDatabase;
-  let server: TestServer;
+  const ctx = useTestServer();
   let config: oidc.Configuration;
   let seeded: Awaited<ReturnType<typeof seedDirectory>>;
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    server = await startTestServer({ env: database.env });
-    seeded = await seedDirectory(server.latchkey.services);
-    config = await oidc.discovery(new URL(server.issuer), seeded.client.client_id, seeded.client.client_secret!, undefined, { execute: [oidc.allowInsecureRequests] });
-  });
-  afterAll(async () => {
-    await server?.close();
-    await database?.drop();
+    seeded = await seedDirectory(ctx.server.latchkey.services);
+    config = await discover(ctx.server, seeded.client);
   });
 
   async function expectUnchanged(action: () => Promise<void>) {
-    const before = await snapshot(server.db);
+    const before = await snapshot(ctx.server.db);
     await action();
-    expect(await snapshot(server.db)).toBe(before);
+    expect(await snapshot(ctx.server.db)).toBe(before);
   }
 
   it('answers a wrong password, an unknown user and SQL-looking input identically, changing nothing', async () => {
@@ -48,12 +41,12 @@ describe(`hostile and malformed input (${currentBackend()})`, () => {
       }
     });
     for (const answer of answers) expect(answer).toEqual({ status: 401, alert: 'Incorrect username or password.' });
-    expect((await server.db.query('SELECT count(*)::int AS n FROM users')).rows[0]).toEqual({ n: 1 });
+    expect((await ctx.server.db.query('SELECT count(*)::int AS n FROM users')).rows[0]).toEqual({ n: 1 });
   });
 
   it('takes about as long for an unknown user as for a wrong password (no enumeration by timing)', async () => {
     // Its own account: the repeated failures below must not run into alice's sign-in throttle.
-    await server.latchkey.services.users.create({ username: 'tim', password: PASSWORD, emailVerified: true });
+    await ctx.server.latchkey.services.users.create({ username: 'tim', password: PASSWORD, emailVerified: true });
     const agent = new UserAgent();
     const { page } = await openLoginPage(agent, config);
     const time = async (username: string) => {
@@ -157,17 +150,17 @@ describe(`hostile and malformed input (${currentBackend()})`, () => {
     const callback = await signInToCallback(agent, page, 'alice', PASSWORD);
     // Codes live 60 s; move this one past its expiry on the database clock.
     const code = new URL(callback).searchParams.get('code');
-    const expired = await server.db.query(`UPDATE oidc_model SET expires_at = now() - interval '1 second' WHERE model = 'AuthorizationCode' AND id = $1`, [code]);
+    const expired = await ctx.server.db.query(`UPDATE oidc_model SET expires_at = now() - interval '1 second' WHERE model = 'AuthorizationCode' AND id = $1`, [code]);
     expect(expired.rowCount).toBe(1);
     await expect(oidc.authorizationCodeGrant(config, new URL(callback), { pkceCodeVerifier: verifier })).rejects.toMatchObject({ error: 'invalid_grant' });
   });
 
   it('refuses malformed token requests and tampered or foreign tokens', async () => {
     await expectUnchanged(async () => {
-      const garbage = await fetch(`${server.issuer}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '%%%' });
+      const garbage = await fetch(`${ctx.server.issuer}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '%%%' });
       expect(garbage.status).toBeGreaterThanOrEqual(400);
       expect(garbage.status).toBeLessThan(500);
-      const noGrant = await fetch(`${server.issuer}/token`, {
+      const noGrant = await fetch(`${ctx.server.issuer}/token`, {
         method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${seeded.client.client_id}:${seeded.client.client_secret}`).toString('base64')}` }, body: 'code=abc',
       });
       expect(noGrant.status).toBe(400);
@@ -180,8 +173,13 @@ describe(`hostile and malformed input (${currentBackend()})`, () => {
     const claims = JSON.parse(Buffer.from(payload!, 'base64url').toString());
     const tampered = [header, Buffer.from(JSON.stringify({ ...claims, groups: ['root'] })).toString('base64url'), signature].join('.');
     const unsigned = [Buffer.from(JSON.stringify({ alg: 'none', typ: 'at+jwt' })).toString('base64url'), payload, ''].join('.');
-    for (const token of [tampered, `${unsigned}x`, tokens.id_token!]) {
-      const userinfo = await fetch(`${server.issuer}/me`, { headers: { authorization: `Bearer ${token}` } });
+    // A DPoP-bound token (cnf.jkt) presented as a plain bearer token (RFC 9449 §7.1), signed with the real key.
+    const [key] = ctx.server.latchkey.holder.keySet.privateJwks;
+    const { SignJWT, importJWK } = await import('jose');
+    const bound = await new SignJWT({ ...claims, cnf: { jkt: 'x'.repeat(43) } })
+      .setProtectedHeader({ alg: 'RS256', typ: 'at+jwt', kid: key!.kid! }).sign(await importJWK(key!, 'RS256'));
+    for (const token of [tampered, `${unsigned}x`, tokens.id_token!, bound]) {
+      const userinfo = await fetch(`${ctx.server.issuer}/me`, { headers: { authorization: `Bearer ${token}` } });
       expect(userinfo.status).toBe(401);
       expect(userinfo.headers.get('www-authenticate')).toContain('invalid_token');
       expect(await oidc.tokenIntrospection(config, token)).toEqual({ active: false });
@@ -192,7 +190,7 @@ describe(`hostile and malformed input (${currentBackend()})`, () => {
     const agent = new UserAgent();
     const { page, verifier } = await openLoginPage(agent, config);
     const tokens = await oidc.authorizationCodeGrant(config, new URL(await signInToCallback(agent, page, 'alice', PASSWORD)), { pkceCodeVerifier: verifier });
-    await server.latchkey.services.users.setEnabled('alice', false);
+    await ctx.server.latchkey.services.users.setEnabled('alice', false);
     try {
       await expect(oidc.fetchUserInfo(config, tokens.access_token, seeded.user.id)).rejects.toMatchObject({ status: 401 });
       expect(await oidc.tokenIntrospection(config, tokens.access_token)).toEqual({ active: false });
@@ -203,7 +201,7 @@ describe(`hostile and malformed input (${currentBackend()})`, () => {
       expect(refused.status).toBe(401);
       expect(alertText(refused.html)).toMatch(/disabled/);
     } finally {
-      await server.latchkey.services.users.setEnabled('alice', true);
+      await ctx.server.latchkey.services.users.setEnabled('alice', true);
     }
   });
 });

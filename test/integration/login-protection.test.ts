@@ -1,28 +1,21 @@
 import * as oidc from 'openid-client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { sweepExpired } from '../../src/oidc/expiry-cleanup.js';
 import { createPasswordHasher, OWASP_ARGON2ID } from '../../src/directory/password-hasher.js';
-import { createTestDatabase, currentBackend, type TestDatabase } from '../support/backend.js';
+import { currentBackend } from '../support/backend.js';
 import { PASSWORD, seedDirectory } from '../support/fixtures.js';
 import { openLoginPage } from '../support/flows.js';
-import { startTestServer, type TestServer } from '../support/test-server.js';
+import { discover, useTestServer } from '../support/harness.js';
 import { alertText, UserAgent, type PageResponse } from '../support/user-agent.js';
 
 describe(`sign-in protection and housekeeping (${currentBackend()})`, () => {
-  let database: TestDatabase;
-  let server: TestServer;
+  const ctx = useTestServer();
   let config: oidc.Configuration;
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    server = await startTestServer({ env: database.env });
-    const { client } = await seedDirectory(server.latchkey.services);
-    for (const username of ['rita', 'sam', 'pat', 'olga']) await server.latchkey.services.users.create({ username, password: PASSWORD, emailVerified: true });
-    config = await oidc.discovery(new URL(server.issuer), client.client_id, client.client_secret!, undefined, { execute: [oidc.allowInsecureRequests] });
-  });
-  afterAll(async () => {
-    await server?.close();
-    await database?.drop();
+    const { client } = await seedDirectory(ctx.server.latchkey.services);
+    for (const username of ['rita', 'sam', 'pat', 'olga']) await ctx.server.latchkey.services.users.create({ username, password: PASSWORD, emailVerified: true });
+    config = await discover(ctx.server, client);
   });
 
   const attempt = (agent: UserAgent, page: PageResponse, username: string, password: string) => agent.submit(page, 'form#login-form', { username, password });
@@ -38,7 +31,7 @@ describe(`sign-in protection and housekeeping (${currentBackend()})`, () => {
     const other = await attempt(agent, page, 'alice', PASSWORD);
     expect(other.status).toBe(303);
     // The counter's key is a digest: the table does not list who tried to sign in.
-    const keys = await server.db.query<{ key: string }>('SELECT key FROM rate_limits');
+    const keys = await ctx.server.db.query<{ key: string }>('SELECT key FROM rate_limits');
     expect(JSON.stringify(keys.rows)).not.toContain('rita');
   });
 
@@ -62,21 +55,21 @@ describe(`sign-in protection and housekeeping (${currentBackend()})`, () => {
 
   it('upgrades a password hash made with weaker parameters at sign-in', async () => {
     const weak = await createPasswordHasher({ ...OWASP_ARGON2ID, memoryCost: 4096, timeCost: 1 }).hash(PASSWORD);
-    await server.db.query(`UPDATE users SET password_hash = $1 WHERE username = 'olga'`, [weak]);
+    await ctx.server.db.query(`UPDATE users SET password_hash = $1 WHERE username = 'olga'`, [weak]);
     const agent = new UserAgent();
     const { page } = await openLoginPage(agent, config);
     expect((await attempt(agent, page, 'olga', PASSWORD)).status).toBe(303);
-    const { rows } = await server.db.query<{ password_hash: string }>(`SELECT password_hash FROM users WHERE username = 'olga'`);
+    const { rows } = await ctx.server.db.query<{ password_hash: string }>(`SELECT password_hash FROM users WHERE username = 'olga'`);
     expect(rows[0]!.password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,p=1,t=2\$/);
   });
 
   it('sweeps expired provider rows exactly once across concurrent sweepers', async () => {
-    await server.db.query(`INSERT INTO oidc_model (model, id, payload, expires_at)
+    await ctx.server.db.query(`INSERT INTO oidc_model (model, id, payload, expires_at)
       SELECT 'Session', 'expired-' || i, '{}', now() - interval '1 minute' FROM generate_series(1, 2500) AS i`);
-    const results = await Promise.all([sweepExpired(server.db), sweepExpired(server.db)]);
+    const results = await Promise.all([sweepExpired(ctx.server.db), sweepExpired(ctx.server.db)]);
     const deleted = results.reduce<number>((sum, r) => sum + (r ?? 0), 0);
     expect(deleted).toBeGreaterThanOrEqual(2500);
-    const { rows } = await server.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM oidc_model WHERE expires_at < now()`);
+    const { rows } = await ctx.server.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM oidc_model WHERE expires_at < now()`);
     expect(rows[0]!.n).toBe(0);
   });
 });

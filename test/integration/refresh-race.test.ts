@@ -1,9 +1,9 @@
 import * as oidc from 'openid-client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, currentBackend, type TestDatabase } from '../support/backend.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { currentBackend } from '../support/backend.js';
 import { PASSWORD, seedDirectory } from '../support/fixtures.js';
 import { openLoginPage, signInToCallback } from '../support/flows.js';
-import { startTestServer, type TestServer } from '../support/test-server.js';
+import { discover, useTestServer } from '../support/harness.js';
 import { UserAgent } from '../support/user-agent.js';
 
 /**
@@ -11,19 +11,12 @@ import { UserAgent } from '../support/user-agent.js';
  * most one success (kratos HackerOne #3692149 is the class of bug this pins; it shows only on a real DB).
  */
 describe(`one-time redemption races (${currentBackend()})`, () => {
-  let database: TestDatabase;
-  let server: TestServer;
+  const ctx = useTestServer();
   let config: oidc.Configuration;
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    server = await startTestServer({ env: database.env });
-    const { client } = await seedDirectory(server.latchkey.services);
-    config = await oidc.discovery(new URL(server.issuer), client.client_id, client.client_secret!, undefined, { execute: [oidc.allowInsecureRequests] });
-  });
-  afterAll(async () => {
-    await server?.close();
-    await database?.drop();
+    const { client } = await seedDirectory(ctx.server.latchkey.services);
+    config = await discover(ctx.server, client);
   });
 
   async function freshTokens() {

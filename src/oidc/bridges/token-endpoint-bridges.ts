@@ -31,12 +31,14 @@ function sendOAuthError(ctx: Context, error: AppError): void {
 }
 
 /**
- * Introspection (RFC 7662) of Latchkey's JWT access tokens, which oidc-provider does not store and so
- * cannot introspect. Active only while the token verifies and its grant is live; a client may introspect
- * tokens issued to it or addressed to it. Other tokens (refresh tokens, opaque ones) replay to the provider.
+ * The shared frame of both bridges: a POSTed token form whose `token` looks like a JWT is handled here,
+ * for an authenticated confidential client; anything else replays, untouched, to oidc-provider.
  */
-export function introspectionBridge(deps: { holder: ProviderHolder; verifier: AccessTokenVerifier; delegate: Delegate }) {
-  return async function introspect(ctx: Context, next: Next): Promise<void> {
+function jwtTokenBridge(
+  deps: { holder: ProviderHolder; delegate: Delegate },
+  handle: (ctx: Context, token: string, callerClientId: string) => Promise<void>,
+) {
+  return async function bridge(ctx: Context, next: Next): Promise<void> {
     if (ctx.method !== 'POST') return next();
     const body = await readTokenForm(ctx);
     if (!body) return next();
@@ -45,24 +47,7 @@ export function introspectionBridge(deps: { holder: ProviderHolder; verifier: Ac
     ctx.set('Cache-Control', 'no-store');
     try {
       const caller = await authenticateClient(ctx, deps.holder.provider, body.form);
-      let verified;
-      try {
-        verified = await deps.verifier.verify(token);
-      } catch {
-        ctx.body = { active: false };
-        return;
-      }
-      if (verified.clientId !== caller.clientId && !verified.audiences.includes(caller.clientId)) {
-        ctx.body = { active: false };
-        return;
-      }
-      const p = verified.payload;
-      ctx.body = {
-        active: true,
-        iss: p.iss, sub: verified.sub, aud: p.aud, client_id: verified.clientId, scope: p.scope,
-        exp: verified.exp, iat: verified.iat, jti: verified.jti, token_type: 'Bearer',
-        ...(verified.accountId ? { groups: verified.groups } : {}),
-      };
+      await handle(ctx, token, caller.clientId);
     } catch (error) {
       if (error instanceof AppError) return sendOAuthError(ctx, error);
       throw error;
@@ -71,29 +56,39 @@ export function introspectionBridge(deps: { holder: ProviderHolder; verifier: Ac
 }
 
 /**
+ * Introspection (RFC 7662) of Latchkey's JWT access tokens, which oidc-provider does not store and so
+ * cannot introspect. Active only while the token verifies and its grant is live; a client may introspect
+ * tokens issued to it or addressed to it. Other tokens (refresh tokens, opaque ones) replay to the provider.
+ */
+export function introspectionBridge(deps: { holder: ProviderHolder; verifier: AccessTokenVerifier; delegate: Delegate }) {
+  return jwtTokenBridge(deps, async (ctx, token, caller) => {
+    const verified = await deps.verifier.verify(token).catch(() => null);
+    if (!verified || (verified.clientId !== caller && !verified.audiences.includes(caller))) {
+      ctx.body = { active: false };
+      return;
+    }
+    const p = verified.payload;
+    ctx.body = {
+      active: true,
+      iss: p.iss, sub: verified.sub, aud: p.aud, client_id: verified.clientId, scope: p.scope,
+      exp: verified.exp, iat: verified.iat, jti: verified.jti, token_type: 'Bearer',
+      ...(verified.accountId ? { groups: verified.groups } : {}),
+    };
+  });
+}
+
+/**
  * Revocation (RFC 7009) of JWT access tokens: the `jti` goes on a deny list until the token would have
  * expired, which userinfo, introspection and the STS endpoint consult. Per §2.2, an invalid or foreign
  * token still answers 200. Refresh tokens replay to the provider, which revokes the whole grant.
  */
 export function revocationBridge(deps: { db: Database; holder: ProviderHolder; verifier: AccessTokenVerifier; delegate: Delegate }) {
-  return async function revoke(ctx: Context, next: Next): Promise<void> {
-    if (ctx.method !== 'POST') return next();
-    const body = await readTokenForm(ctx);
-    if (!body) return next();
-    const token = body.form.token;
-    if (!token || !looksLikeJwt(token)) return deps.delegate(ctx, replayRequest(ctx.req, body.raw));
-    ctx.set('Cache-Control', 'no-store');
-    try {
-      const caller = await authenticateClient(ctx, deps.holder.provider, body.form);
-      const verified = await deps.verifier.verify(token).catch(() => null);
-      if (verified && verified.clientId === caller.clientId) {
-        await insertRevokedAccessToken(deps.db, verified.jti, verified.exp - Math.floor(Date.now() / 1000) + 60);
-      }
-      ctx.status = 200;
-      ctx.body = '';
-    } catch (error) {
-      if (error instanceof AppError) return sendOAuthError(ctx, error);
-      throw error;
+  return jwtTokenBridge(deps, async (ctx, token, caller) => {
+    const verified = await deps.verifier.verify(token).catch(() => null);
+    if (verified && verified.clientId === caller) {
+      await insertRevokedAccessToken(deps.db, verified.jti, verified.exp - Math.floor(Date.now() / 1000) + 60);
     }
-  };
+    ctx.status = 200;
+    ctx.body = '';
+  });
 }
