@@ -50,7 +50,7 @@ export function createServices(deps: { config: Config; db: Database; secrets: re
   const { config, db, logger } = deps;
   const hasher = createPasswordHasher();
   const sts = deps.sts !== undefined ? deps.sts : config.s3 ? createMinioStsClient(config.s3) : null;
-  const credentials = createCredentialService({ db, sts, logger, ...(deps.metrics ? { onIssued: (role: string) => deps.metrics!.credentialsIssued(role) } : {}) });
+  const credentials = createCredentialService({ db, sts, logger, hourlyLimitPerUser: config.stsRateLimit, ...(deps.metrics ? { onIssued: (role: string) => deps.metrics!.credentialsIssued(role) } : {}) });
   const users = createUserService({
     db,
     hasher,

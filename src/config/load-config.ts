@@ -47,6 +47,11 @@ export interface Config {
   } | null;
   /** `LATCHKEY_STS_MAX_DURATION`: ceiling for a role's maximum credential lifetime, seconds (default 43200). */
   readonly stsMaxDuration: number;
+  /**
+   * `LATCHKEY_STS_RATE_LIMIT`: credential issuances per user per hour (default 120). MinIO keeps every
+   * STS credential until it expires, so unbounded minting would grow its IAM store without limit.
+   */
+  readonly stsRateLimit: number;
   /** `LOG_LEVEL`: pino level (default info). */
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** `NODE_ENV`: `production` makes `LATCHKEY_SECRET` mandatory. */
@@ -89,6 +94,7 @@ const envSchema = z.object({
   S3_STS_ACCESS_KEY: z.string().min(3).max(128).optional(),
   S3_STS_SECRET_KEY: z.string().min(8).max(128).optional(),
   LATCHKEY_STS_MAX_DURATION: z.coerce.number().int().min(900).max(604800).default(43200),
+  LATCHKEY_STS_RATE_LIMIT: z.coerce.number().int().min(1).max(100000).default(120),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   NODE_ENV: z.string().optional(),
 });
@@ -155,6 +161,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       ? { endpoint: e.S3_ENDPOINT.replace(/\/+$/, ''), region: e.S3_REGION, accessKey: e.S3_STS_ACCESS_KEY, secretKey: e.S3_STS_SECRET_KEY }
       : null,
     stsMaxDuration: e.LATCHKEY_STS_MAX_DURATION,
+    stsRateLimit: e.LATCHKEY_STS_RATE_LIMIT,
     logLevel: e.LOG_LEVEL,
     production,
   });

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import Router from '@koa/router';
 import type { Context } from 'koa';
-import { AppError } from '../errors/app-error.js';
+import { AppError, RateLimitedError } from '../errors/app-error.js';
 import { readRawBody } from '../http/raw-body.js';
 import type { Logger } from '../lib/logger.js';
 import type { AccessTokenVerifier } from '../oidc/access-token-verifier.js';
@@ -22,6 +22,7 @@ function awsError(error: AppError): { status: number; code: string; type: 'Sende
     case 'invalid_request': return { status: 400, code: 'ValidationError', type: 'Sender' };
     case 'sts_unavailable': return { status: 503, code: 'ServiceUnavailable', type: 'Receiver' };
     case 'sts_upstream_error': return { status: 502, code: 'InternalFailure', type: 'Receiver' };
+    case 'too_many_requests': return { status: 429, code: 'Throttling', type: 'Sender' };
     default: return error.status === 403 ? { status: 403, code: 'AccessDenied', type: 'Sender' } : { status: error.status, code: 'InvalidRequest', type: 'Sender' };
   }
 }
@@ -36,6 +37,7 @@ export function awsStsRoutes(deps: { verifier: AccessTokenVerifier; credentials:
 
   function sendError(ctx: Context, requestId: string, error: AppError) {
     const { status, code, type } = awsError(error);
+    if (error instanceof RateLimitedError) ctx.set('Retry-After', String(error.retryAfterSeconds));
     ctx.status = status;
     ctx.type = 'text/xml';
     ctx.body = `<ErrorResponse xmlns="${NS}"><Error><Type>${type}</Type><Code>${code}</Code><Message>${escapeXml(error.message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`;

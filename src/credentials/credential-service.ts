@@ -1,6 +1,7 @@
 import type { Database } from '../db/database.js';
 import { findUserWithGroupsById } from '../directory/repositories/user.repository.js';
-import { AppError, ForbiddenError, InvalidRequestError } from '../errors/app-error.js';
+import { AppError, ForbiddenError, InvalidRequestError, RateLimitedError } from '../errors/app-error.js';
+import { incrementRateLimits } from '../http/repositories/rate-limit.repository.js';
 import type { Logger } from '../lib/logger.js';
 import type { VerifiedAccessToken } from '../oidc/access-token-verifier.js';
 import { userClaims } from '../oidc/claims.js';
@@ -37,11 +38,12 @@ export function revokeTypeFor(userId: string): string {
 }
 
 /**
- * Steps of an issuance: check the object store is configured → check scope and subject → load the user
- * and everything resolution needs in one query → resolve the role → check the duration → render the
- * session policy → AssumeRole → record the issuance. MinIO is called only after every local check passed.
+ * Steps of an issuance: check the object store is configured → check scope and subject → load the user,
+ * then everything resolution needs in one query → resolve the role → check the duration → render the
+ * session policy → count against the per-user hourly limit → AssumeRole → record the issuance. MinIO is
+ * called only after every local check passed.
  */
-export function createCredentialService(deps: { db: Database; sts: StsBackend | null; logger: Logger; onIssued?: (role: string) => void }): CredentialService {
+export function createCredentialService(deps: { db: Database; sts: StsBackend | null; logger: Logger; hourlyLimitPerUser?: number; onIssued?: (role: string) => void }): CredentialService {
   const { db, logger } = deps;
   return {
     async issue({ token, role: requestedRole, durationSeconds, channel }) {
@@ -75,6 +77,13 @@ export function createCredentialService(deps: { db: Database; sts: StsBackend | 
       } catch (error) {
         if (error instanceof PolicyRenderError) throw new ForbiddenError('role_not_applicable', error.message);
         throw error;
+      }
+
+      // Bounded per user: MinIO stores every STS credential until it expires.
+      const limit = deps.hourlyLimitPerUser ?? 120;
+      const counted = (await incrementRateLimits(db, [`sts:user:${user.id}`], 3600)).get(`sts:user:${user.id}`);
+      if (counted && counted.count > limit) {
+        throw new RateLimitedError('too_many_requests', `at most ${limit} credential requests per hour; reuse the credentials you have until they expire`, counted.resetsInSeconds);
       }
 
       const credentials = await deps.sts.assumeRole({ policy, durationSeconds: duration, revokeType: revokeTypeFor(user.id) });

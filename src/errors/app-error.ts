@@ -64,3 +64,12 @@ export class UnsupportedMediaTypeError extends AppError {
     super(415, 'unsupported_media_type', `expected ${expected}`);
   }
 }
+
+/** Too many requests in a window; `Retry-After` tells when to come back. */
+export class RateLimitedError extends AppError {
+  readonly retryAfterSeconds: number;
+  constructor(code: string, description: string, retryAfterSeconds: number) {
+    super(429, code, description);
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}

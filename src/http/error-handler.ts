@@ -1,5 +1,5 @@
 import type { Context, Next } from 'koa';
-import { AppError, InvalidRequestError } from '../errors/app-error.js';
+import { AppError, InvalidRequestError, RateLimitedError } from '../errors/app-error.js';
 import type { Logger } from '../lib/logger.js';
 
 /** Renders an HTML error page; supplied by the hosted UI so errors look like the product. */
@@ -42,6 +42,7 @@ export function errorHandler(deps: { logger: Logger; renderHtml: HtmlErrorRender
         code = 'invalid_request';
         description = (caught as Error).message;
       }
+      if (caught instanceof RateLimitedError) ctx.set('Retry-After', String(caught.retryAfterSeconds));
       if (status >= 500) deps.logger.error({ err: caught, requestId: ctx.state.requestId }, 'request failed');
       else deps.logger.info({ code, status, requestId: ctx.state.requestId }, 'request rejected');
       ctx.status = status;

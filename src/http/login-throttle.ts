@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Database } from '../db/database.js';
-import { AppError } from '../errors/app-error.js';
+import { RateLimitedError } from '../errors/app-error.js';
 import { deleteRateLimit, incrementRateLimits } from './repositories/rate-limit.repository.js';
 
 /**
@@ -17,11 +17,9 @@ export interface LoginThrottleLimits {
 
 export const DEFAULT_LOGIN_LIMITS: LoginThrottleLimits = Object.freeze({ windowSeconds: 900, perAccount: 10, perAddress: 100 });
 
-export class TooManyAttemptsError extends AppError {
-  readonly retryAfterSeconds: number;
+export class TooManyAttemptsError extends RateLimitedError {
   constructor(retryAfterSeconds: number) {
-    super(429, 'too_many_attempts', `Too many sign-in attempts. Try again in ${Math.ceil(retryAfterSeconds / 60)} minute(s).`);
-    this.retryAfterSeconds = retryAfterSeconds;
+    super('too_many_attempts', `Too many sign-in attempts. Try again in ${Math.ceil(retryAfterSeconds / 60)} minute(s).`, retryAfterSeconds);
   }
 }
 
