@@ -27,6 +27,7 @@ const SCOPE_DESCRIPTIONS: Record<string, string> = {
   email: 'See your e-mail address',
   phone: 'See your phone number',
   offline_access: 'Keep you signed in',
+  sts: 'Get short-lived access to your files in storage',
 };
 
 const INVALID_CREDENTIALS = 'Incorrect username or password.';

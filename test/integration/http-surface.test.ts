@@ -1,0 +1,57 @@
+import * as oidc from 'openid-client';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { currentBackend } from '../support/backend.js';
+import { REDIRECT_URI, seedDirectory } from '../support/fixtures.js';
+import { openLoginPage } from '../support/flows.js';
+import { discover, useTestServer } from '../support/harness.js';
+import { alertText, UserAgent } from '../support/user-agent.js';
+
+describe(`HTTP surface (${currentBackend()})`, () => {
+  const ctx = useTestServer({ extraEnv: { LATCHKEY_TRUST_PROXY: 'true' } });
+  let config: oidc.Configuration;
+  beforeAll(async () => {
+    const { client } = await seedDirectory(ctx.server.latchkey.services);
+    config = await discover(ctx.server, client);
+  });
+
+  it('sends security headers, and a strict CSP on hosted pages', async () => {
+    const { page } = await openLoginPage(new UserAgent(), config);
+    expect(page.headers.get('x-frame-options')).toBe('DENY');
+    expect(page.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(page.headers.get('referrer-policy')).toBe('no-referrer');
+    expect(page.headers.get('cache-control')).toBe('no-store');
+    expect(page.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    expect(page.headers.get('x-request-id')).toMatch(/^[\w-]{8,}$/);
+  });
+
+  it('ends the authorization with access_denied when the user cancels', async () => {
+    const agent = new UserAgent();
+    const { page } = await openLoginPage(agent, config, { state: 'st' });
+    const cancelled = await agent.follow(await agent.submit(page, 'form[action$="/abort"]'), REDIRECT_URI);
+    const back = new URL(cancelled.location!);
+    expect(back.searchParams.get('error')).toBe('access_denied');
+    expect(back.searchParams.get('state')).toBe('st');
+  });
+
+  it('explains an unknown or expired sign-in page instead of failing obscurely', async () => {
+    const response = await new UserAgent().request(`${ctx.server.issuer}/interaction/does-not-exist`, { headers: { accept: 'text/html' } });
+    expect(response.status).toBe(400);
+    expect(response.headers.get('content-type')).toContain('text/html');
+    expect(alertText(response.html)).toBeTruthy();
+  });
+
+  it('builds public URLs from forwarded headers when behind a trusted proxy', async () => {
+    const response = await fetch(`${ctx.server.url}/.well-known/openid-configuration`, { headers: { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'id.example.com' } });
+    const discovery = await response.json() as { issuer: string; token_endpoint: string };
+    expect(discovery.issuer).toBe(ctx.server.issuer);
+    expect(discovery.token_endpoint).toBe('https://id.example.com/token');
+  });
+
+  it('serves health, readiness and metrics', async () => {
+    expect(await (await fetch(`${ctx.server.issuer}/healthz`)).json()).toEqual({ status: 'ok' });
+    expect(await (await fetch(`${ctx.server.issuer}/readyz`)).json()).toEqual({ status: 'ready', database: 'ok' });
+    const metrics = await fetch(`${ctx.server.issuer}/metrics`);
+    expect(metrics.headers.get('content-type')).toContain('text/plain');
+    expect(await metrics.text()).toContain('latchkey_process_cpu_seconds_total');
+  });
+});
