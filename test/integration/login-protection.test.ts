@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { sweepExpired } from '../../src/oidc/expiry-cleanup.js';
 import { createPasswordHasher, OWASP_ARGON2ID } from '../../src/directory/password-hasher.js';
 import { currentBackend } from '../support/backend.js';
-import { PASSWORD, seedDirectory } from '../support/fixtures.js';
+import { argon2Parameters, PASSWORD, seedDirectory } from '../support/fixtures.js';
 import { openLoginPage } from '../support/flows.js';
 import { discover, useTestServer } from '../support/harness.js';
 import { alertText, UserAgent, type PageResponse } from '../support/user-agent.js';
@@ -60,7 +60,7 @@ describe(`sign-in protection and housekeeping (${currentBackend()})`, () => {
     const { page } = await openLoginPage(agent, config);
     expect((await attempt(agent, page, 'olga', PASSWORD)).status).toBe(303);
     const { rows } = await ctx.server.db.query<{ password_hash: string }>(`SELECT password_hash FROM users WHERE username = 'olga'`);
-    expect(rows[0]!.password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,p=1,t=2\$/);
+    expect(argon2Parameters(rows[0]!.password_hash)).toEqual({ type: 'argon2id', params: { m: '19456', t: '2', p: '1' } });
   });
 
   it('sweeps expired provider rows exactly once across concurrent sweepers', async () => {

@@ -17,3 +17,9 @@ export async function seedDirectory(services: Services) {
   });
   return { user, client };
 }
+
+/** The argon2 parameters of a PHC-format hash, whatever order the library writes them in. */
+export function argon2Parameters(hash: string): { type: string; params: Record<string, string> } {
+  const [, type, , params] = hash.split('$');
+  return { type: type ?? '', params: Object.fromEntries((params ?? '').split(',').map((kv) => kv.split('=') as [string, string])) };
+}
