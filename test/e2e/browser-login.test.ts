@@ -59,6 +59,7 @@ describe(`sign-in in Chromium (${currentBackend()})`, () => {
     await page.fill('input[name=password]', PASSWORD);
     await page.click('form#login-form button[type=submit]');
     await page.waitForSelector('form#consent-form');
+    if (process.env.LATCHKEY_SCREENSHOT_DIR) await page.screenshot({ path: `${process.env.LATCHKEY_SCREENSHOT_DIR}/consent.png`, fullPage: true });
     expect(await page.locator('.lk-sub').innerText()).toContain('Browser App');
     await page.click('form#consent-form button[type=submit]');
     await page.waitForURL((u) => u.toString().startsWith(redirectUri));
