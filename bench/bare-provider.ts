@@ -15,7 +15,7 @@ export async function startBareProvider(client: { id: string; secret: string }, 
   const configuration: Configuration = {
     scopes: ['openid', 'api:read'],
     clients: [{ client_id: client.id, client_secret: client.secret, grant_types: ['client_credentials'], redirect_uris: [], response_types: [], scope: 'api:read' }],
-    jwks: { keys: [{ ...(await exportJWK(privateKey)), kid: 'bench', alg: 'RS256', use: 'sig' }] } as Configuration['jwks'],
+    jwks: { keys: [{ ...(await exportJWK(privateKey)), kid: 'bench', alg: 'RS256', use: 'sig' }] },
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
@@ -29,6 +29,7 @@ export async function startBareProvider(client: { id: string; secret: string }, 
     },
   };
   const provider = new Provider(url, configuration);
-  server.on('request', provider.callback());
+  const handle = provider.callback();
+  server.on('request', (req, res) => { void handle(req, res); });
   return { url, server };
 }

@@ -151,7 +151,7 @@ export async function createApp(deps: { config: Config; db: Database; secrets: r
   router.post('/token/revocation', revocationBridge({ db, holder, verifier, delegate }));
 
   app.use(requestLogging(logger));
-  app.use(metrics.middleware);
+  app.use((ctx, next) => metrics.middleware(ctx, next));
   app.use(errorHandler({
     logger,
     renderHtml: (ctx, status, code, description) => views.render(ctx, 'error.njk', { title: 'Something went wrong', error: description, code }, status),

@@ -37,7 +37,8 @@ export async function startServer(config: Config, logger: Logger, options: { db?
     const report = await migrate(db, migrations);
     if (report.applied.length) logger.info({ applied: report.applied }, 'migrations applied');
     const latchkey = await createApp({ config, db, secrets, logger, migrations, ...(options.sts !== undefined ? { sts: options.sts } : {}) });
-    const server: Server = createServer(latchkey.app.callback());
+    const handle = latchkey.app.callback();
+    const server: Server = createServer((req, res) => { void handle(req, res); });
     server.keepAliveTimeout = 5000;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

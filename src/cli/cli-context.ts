@@ -22,7 +22,7 @@ export interface CliContext {
  */
 export async function withCliContext<T>(env: NodeJS.ProcessEnv, work: (ctx: CliContext) => Promise<T>): Promise<T> {
   const config = loadConfig(env);
-  const logger = createLogger(env.LOG_LEVEL ?? 'warn', process.stderr as unknown as import('pino').DestinationStream);
+  const logger = createLogger(env.LOG_LEVEL ?? 'warn', process.stderr);
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, maxConnections: 2 });
   try {
     const migrationReport = await migrate(db, readMigrations(defaultMigrationsDir()));

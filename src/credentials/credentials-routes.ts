@@ -2,7 +2,7 @@ import Router from '@koa/router';
 import type { Context, Next } from 'koa';
 import { AppError, InvalidRequestError, UnauthorizedError, UnsupportedMediaTypeError } from '../errors/app-error.js';
 import { readRawBody } from '../http/raw-body.js';
-import type { AccessTokenVerifier } from '../oidc/access-token-verifier.js';
+import type { AccessTokenVerifier, VerifiedAccessToken } from '../oidc/access-token-verifier.js';
 import type { CredentialService } from './credential-service.js';
 import { credentialsRequestSchema, type CredentialsRequest } from './credentials.schema.js';
 
@@ -34,7 +34,7 @@ export function credentialsRoutes(deps: { verifier: AccessTokenVerifier; credent
     if (raw.trim() !== '') {
       if (ctx.is('application/json')) {
         try {
-          input = JSON.parse(raw);
+          input = JSON.parse(raw) as unknown;
         } catch {
           throw new InvalidRequestError('the body is not valid JSON');
         }
@@ -54,7 +54,7 @@ export function credentialsRoutes(deps: { verifier: AccessTokenVerifier; credent
 
   async function issue(ctx: Context) {
     const input = ctx.state.input as CredentialsRequest;
-    const issued = await deps.credentials.issue({ token: ctx.state.token, role: input.role, durationSeconds: input.duration_seconds, channel: 'credentials' });
+    const issued = await deps.credentials.issue({ token: ctx.state.token as VerifiedAccessToken, role: input.role, durationSeconds: input.duration_seconds, channel: 'credentials' });
     ctx.set('Cache-Control', 'no-store');
     // The AWS CLI/SDK `credential_process` contract: Version 1 and these four fields.
     ctx.body = {

@@ -36,5 +36,5 @@ export async function signRequest(input: SignedRequestInput): Promise<Record<str
     },
     body: input.body,
   });
-  return signed.headers as Record<string, string>;
+  return signed.headers;
 }

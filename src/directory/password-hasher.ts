@@ -33,12 +33,8 @@ export function createPasswordHasher(parameters: Argon2Parameters = OWASP_ARGON2
       return argon2.hash(password, options);
     },
     async verify(hash, password) {
-      let valid = false;
-      try {
-        valid = await argon2.verify(hash, password);
-      } catch {
-        valid = false;
-      }
+      // A malformed stored hash verifies as false rather than throwing.
+      const valid = await argon2.verify(hash, password).catch(() => false);
       return { valid, needsRehash: valid && argon2.needsRehash(hash, options) };
     },
     async burn(password) {

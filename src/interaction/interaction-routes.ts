@@ -1,5 +1,6 @@
 import Router from '@koa/router';
 import type { Context, Next } from 'koa';
+import type Provider from 'oidc-provider';
 import type { PromptDetail } from 'oidc-provider';
 import type { UserService } from '../directory/user-service.js';
 import { MAX_PASSWORD_BYTES } from '../directory/password-hasher.js';
@@ -13,7 +14,7 @@ import type { ProviderHolder } from '../oidc/provider-holder.js';
 import type { Csrf } from './csrf.js';
 import type { Views } from './views.js';
 
-type InteractionDetails = Awaited<ReturnType<import('oidc-provider').default['interactionDetails']>>;
+type InteractionDetails = Awaited<ReturnType<Provider['interactionDetails']>>;
 
 interface InteractionState {
   interaction: InteractionDetails;
@@ -58,7 +59,7 @@ export function interactionRoutes(deps: InteractionDeps): Router {
   /** Loads the interaction from the provider; its cookie must match the uid in the path. */
   async function loadInteraction(ctx: Context, next: Next) {
     const interaction = await holder.provider.interactionDetails(ctx.req, ctx.res);
-    if (interaction.uid !== ctx.params.uid) throw new AppError(400, 'interaction_mismatch', 'This sign-in page belongs to another session. Start signing in again from the application.');
+    if (interaction.uid !== (ctx.params as Record<string, string>).uid) throw new AppError(400, 'interaction_mismatch', 'This sign-in page belongs to another session. Start signing in again from the application.');
     const client = await holder.provider.Client.find(String(interaction.params.client_id));
     ctx.state.interaction = interaction;
     ctx.state.clientName = client?.clientName ?? String(interaction.params.client_id);

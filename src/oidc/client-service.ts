@@ -57,7 +57,7 @@ export function createClientService(deps: { db: Database }): ClientService {
       post_logout_redirect_uris: (m.post_logout_redirect_uris as string[] | undefined) ?? [],
       grant_types: (m.grant_types as string[] | undefined) ?? [],
       token_endpoint_auth_method: String(m.token_endpoint_auth_method),
-      scope: String(m.scope ?? ''),
+      scope: typeof m.scope === 'string' ? m.scope : '',
     };
   }
   return {

@@ -70,6 +70,6 @@ export function createPostgresAdapterClass(db: Database, clients: ClientReposito
 
 function withConsumed(row: store.OidcModelRow | undefined): AdapterPayload | undefined {
   if (!row) return undefined;
-  if (row.consumed_at) return { ...row.payload, consumed: Math.floor(row.consumed_at.getTime() / 1000) } as AdapterPayload;
-  return row.payload as AdapterPayload;
+  if (row.consumed_at) return { ...row.payload, consumed: Math.floor(row.consumed_at.getTime() / 1000) };
+  return row.payload;
 }

@@ -66,7 +66,7 @@ export function createProvider(options: ProviderOptions): Provider {
   const configuration: Configuration = {
     adapter: createPostgresAdapterClass(db, clients),
     findAccount,
-    jwks: { keys: options.privateJwks as JWK[] } as Configuration['jwks'],
+    jwks: { keys: options.privateJwks },
     cookies: {
       keys: [...options.secrets],
       long: { signed: true, httpOnly: true, sameSite: 'lax' },
@@ -120,7 +120,7 @@ export function createProvider(options: ProviderOptions): Provider {
           if (!allowedAudiences.has(resourceIndicator)) throw new errors.InvalidTarget();
           // A client gets only the scopes it was registered with (RFC 6749 §3.3); asking for others is an
           // error rather than a silent downgrade.
-          const allowed = new Set(String(client.latchkey_scopes ?? '').split(' ').filter(Boolean));
+          const allowed = new Set((typeof client.latchkey_scopes === 'string' ? client.latchkey_scopes : '').split(' ').filter(Boolean));
           const requested = typeof ctx.oidc.params?.scope === 'string' ? ctx.oidc.params.scope.split(' ').filter(Boolean) : [];
           const refused = requested.filter((s) => !allowed.has(s));
           if (refused.length) throw new errors.InvalidScope('requested scope is not allowed for this client', refused.join(' '));

@@ -43,7 +43,7 @@ describe(`authorization code flow (${currentBackend()})`, () => {
   }
 
   it('signs in, verifies tokens with the JWKS, serves userinfo, refreshes, revokes and logs out', async () => {
-    onTestFailed(() => console.error(ctx.server.logs.text));
+    onTestFailed(() => { process.stderr.write(`${ctx.server.logs.text}\n`); });
     const agent = new UserAgent();
     const { tokens } = await signIn(agent);
     const jwks = createRemoteJWKSet(new URL(config.serverMetadata().jwks_uri!));

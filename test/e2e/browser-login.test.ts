@@ -46,7 +46,7 @@ describe(`sign-in in Chromium (${currentBackend()})`, () => {
     page.on('console', (message) => { if (message.type() === 'error' && !message.text().includes('status of 401')) consoleErrors.push(message.text()); });
 
     await page.goto(url.toString());
-    await expect(page.locator('form#login-form')).toBeTruthy();
+    expect(await page.locator('form#login-form').count()).toBe(1);
     expect(await page.title()).toContain('Sign in');
     await page.fill('form#login-form input[name=username]', 'grace@example.com');
     await page.fill('form#login-form input[name=password]', 'not the password');

@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, currentBackend, type TestDatabase } from '../support/backend.js';
@@ -53,7 +56,7 @@ describe(`latchkey CLI (${currentBackend()})`, () => {
       const { client_id, client_secret } = JSON.parse(client.stdout) as { client_id: string; client_secret: string };
       expect(client_secret).toMatch(/^[\w-]{43}$/);
       const listed = await runCli(['--json', 'user', 'list'], env);
-      expect(JSON.parse(listed.stdout).map((u: { email: string }) => u.email)).toEqual(['bob@example.com']);
+      expect((JSON.parse(listed.stdout) as { email: string }[]).map((u) => u.email)).toEqual(['bob@example.com']);
       const shown = await runCli(['--json', 'user', 'show', 'BOB@example.com'], env);
       expect(JSON.parse(shown.stdout)).toMatchObject({ id: bob.id, groups: ['editors'] });
       expect(shown.stdout).not.toContain('argon2');
@@ -104,9 +107,6 @@ describe(`latchkey CLI (${currentBackend()})`, () => {
   });
 
   it('manages identity-pool roles, groups with roles and rules', async () => {
-    const { mkdtempSync, writeFileSync } = await import('node:fs');
-    const { join } = await import('node:path');
-    const { tmpdir } = await import('node:os');
     const dir = mkdtempSync(join(tmpdir(), 'lk-role-'));
     const policyFile = join(dir, 'viewer.json');
     writeFileSync(policyFile, JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::home/${sub}/*' }] }));

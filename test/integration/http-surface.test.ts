@@ -1,4 +1,4 @@
-import * as oidc from 'openid-client';
+import type * as oidc from 'openid-client';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { currentBackend } from '../support/backend.js';
 import { REDIRECT_URI, seedDirectory } from '../support/fixtures.js';

@@ -48,8 +48,8 @@ describe(`identity pool on MinIO (${currentBackend()})`, () => {
     }
     const app = await services.clients.create({ name: 'Player', redirectUris: ['http://localhost:8976/callback'], scope: 'openid email sts' });
     const plain = await services.clients.create({ name: 'Website', redirectUris: ['http://localhost:8976/callback'], scope: 'openid email' });
-    config = await oidc.discovery(new URL(server.issuer), app.client_id, app.client_secret!, undefined, { execute: [oidc.allowInsecureRequests] });
-    noStsConfig = await oidc.discovery(new URL(server.issuer), plain.client_id, plain.client_secret!, undefined, { execute: [oidc.allowInsecureRequests] });
+    config = await oidc.discovery(new URL(server.issuer), app.client_id, app.client_secret, undefined, { execute: [oidc.allowInsecureRequests] });
+    noStsConfig = await oidc.discovery(new URL(server.issuer), plain.client_id, plain.client_secret, undefined, { execute: [oidc.allowInsecureRequests] });
     for (const username of ['alice', 'bob', 'carol', 'dave']) tokens[username] = await accessToken(config, username, 'openid email sts');
     await putAsRoot('free/trailer.txt', 'free trailer');
     await putAsRoot('premium/film.txt', 'premium film');

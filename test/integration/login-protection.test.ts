@@ -1,4 +1,4 @@
-import * as oidc from 'openid-client';
+import type * as oidc from 'openid-client';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { sweepExpired } from '../../src/oidc/expiry-cleanup.js';
 import { createPasswordHasher, OWASP_ARGON2ID } from '../../src/directory/password-hasher.js';

@@ -31,7 +31,7 @@ describe(`one-time redemption races (${currentBackend()})`, () => {
     const results = await Promise.allSettled(Array.from({ length: 5 }, () => oidc.refreshTokenGrant(config, tokens.refresh_token!)));
     const fulfilled = results.filter((r) => r.status === 'fulfilled');
     expect(fulfilled.length).toBeLessThanOrEqual(1);
-    for (const r of results.filter((x) => x.status === 'rejected')) expect((r as PromiseRejectedResult).reason).toMatchObject({ error: 'invalid_grant' });
+    for (const r of results.filter((x) => x.status === 'rejected')) expect((r).reason).toMatchObject({ error: 'invalid_grant' });
   });
 
   it('lets exactly one of five parallel code redemptions succeed', async () => {

@@ -27,7 +27,7 @@ describe(`two replicas on one database (${currentBackend()})`, () => {
 
   it('starts the authorization on A, signs in and consents on B, redeems the code on B', async () => {
     const { client } = await seedDirectory(a.latchkey.services);
-    const onA = await oidc.discovery(new URL(a.issuer), client.client_id, client.client_secret!, undefined, { execute: [oidc.allowInsecureRequests] });
+    const onA = await oidc.discovery(new URL(a.issuer), client.client_id, client.client_secret, undefined, { execute: [oidc.allowInsecureRequests] });
     const verifier = oidc.randomPKCECodeVerifier();
     const authorize = oidc.buildAuthorizationUrl(onA, {
       redirect_uri: REDIRECT_URI, scope: 'openid email', state: 'xyz',
@@ -48,7 +48,7 @@ describe(`two replicas on one database (${currentBackend()})`, () => {
     }
     expect(step.location).toMatch(/^http:\/\/localhost:8976\/callback\?code=/);
 
-    const viaB = new oidc.Configuration({ ...(onA.serverMetadata() as unknown as oidc.ServerMetadata), token_endpoint: `${b.url}/token` }, client.client_id, client.client_secret!);
+    const viaB = new oidc.Configuration({ ...(onA.serverMetadata() as unknown as oidc.ServerMetadata), token_endpoint: `${b.url}/token` }, client.client_id, client.client_secret);
     oidc.allowInsecureRequests(viaB);
     expect(viaB.serverMetadata().token_endpoint).toBe(`${b.url}/token`);
     const tokens = await oidc.authorizationCodeGrant(viaB, new URL(step.location!), { pkceCodeVerifier: verifier, expectedState: 'xyz' });

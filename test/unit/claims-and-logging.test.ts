@@ -15,7 +15,7 @@ describe('claimsForScopes', () => {
 describe('logger', () => {
   it('redacts secrets by path', () => {
     let out = '';
-    const sink = new Writable({ write(chunk, _e, done) { out += chunk.toString(); done(); } });
+    const sink = new Writable({ write(chunk: Buffer, _e, done) { out += chunk.toString(); done(); } });
     const logger = createLogger('info', sink);
     logger.info({ password: 'hunter2', client_secret: 'cs', req: { headers: { authorization: 'Bearer abc', cookie: 'c=1' } }, body: { refresh_token: 'rt', code: 'cd' } }, 'x');
     for (const secret of ['hunter2', '"cs"', 'Bearer abc', 'c=1', '"rt"', '"cd"']) expect(out).not.toContain(secret);

@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import type { Context, Next } from 'koa';
 import type { Database } from '../../db/database.js';
 import { AppError } from '../../errors/app-error.js';
@@ -11,7 +12,7 @@ import { authenticateClient } from './client-authentication.js';
 /** oidc-provider's own body limit (lib/shared/selective_body.js). */
 const BODY_LIMIT = 56 * 1024;
 
-type Delegate = (ctx: Context, req: import('node:http').IncomingMessage) => Promise<void>;
+type Delegate = (ctx: Context, req: IncomingMessage) => Promise<void>;
 
 async function readTokenForm(ctx: Context): Promise<{ raw: Buffer; form: Record<string, string> } | null> {
   if (!ctx.is('application/x-www-form-urlencoded')) return null;
@@ -39,9 +40,9 @@ function jwtTokenBridge(
   handle: (ctx: Context, token: string, callerClientId: string) => Promise<void>,
 ) {
   return async function bridge(ctx: Context, next: Next): Promise<void> {
-    if (ctx.method !== 'POST') return next();
+    if (ctx.method !== 'POST') return void (await next());
     const body = await readTokenForm(ctx);
-    if (!body) return next();
+    if (!body) return void (await next());
     const token = body.form.token;
     if (!token || !looksLikeJwt(token)) return deps.delegate(ctx, replayRequest(ctx.req, body.raw));
     ctx.set('Cache-Control', 'no-store');

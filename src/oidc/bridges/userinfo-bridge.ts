@@ -15,7 +15,7 @@ import { claimsForScopes, userClaims } from '../claims.js';
 export function userinfoBridge(deps: { db: Database; verifier: AccessTokenVerifier }) {
   return async function userinfo(ctx: Context, next: Next): Promise<void> {
     const match = /^Bearer ([^\s]+)$/.exec(ctx.get('authorization'));
-    if (!match || !looksLikeJwt(match[1]!)) return next();
+    if (!match || !looksLikeJwt(match[1]!)) return void (await next());
     ctx.set('Cache-Control', 'no-store');
     try {
       const token = await deps.verifier.verify(match[1]!);

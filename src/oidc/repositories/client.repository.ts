@@ -53,7 +53,7 @@ export function createClientRepository(db: Database): ClientRepository {
       // would key on the secret (HS*, client_secret_jwt) are disabled, so the digest is never a key.
       // oidc-provider validates `scope` against its static scope list, so it gets only the OIDC scopes;
       // the full list (API scopes included) travels as `latchkey_scopes` and bounds resource-server scopes.
-      const allScopes = String(row.metadata.scope ?? '').split(' ').filter(Boolean);
+      const allScopes = (typeof row.metadata.scope === 'string' ? row.metadata.scope : '').split(' ').filter(Boolean);
       const staticScopes = allScopes.filter((s) => (SUPPORTED_SCOPES as readonly string[]).includes(s));
       return {
         ...row.metadata,
@@ -62,7 +62,7 @@ export function createClientRepository(db: Database): ClientRepository {
         client_id: row.client_id,
         client_name: row.name,
         ...(row.client_secret_hash ? { client_secret: row.client_secret_hash } : {}),
-      } as AdapterPayload;
+      };
     },
   };
 }
