@@ -135,7 +135,7 @@ export async function createApp(deps: { config: Config; db: Database; secrets: r
     await callback(req, ctx.res);
   }
 
-  const app = new Koa({ proxy: config.trustProxy, keys: [...secrets] });
+  const app = new Koa({ proxy: config.trustProxy, maxIpsCount: config.proxyHops, keys: [...secrets] });
   app.on('error', () => {}); // logged by errorHandler; Koa's default would print to stderr
 
   const router = new Router();

@@ -30,6 +30,12 @@ export interface Config {
   readonly accessTokenTtl: number;
   /** `LATCHKEY_TRUST_PROXY`: honour X-Forwarded-* headers (default false; set it behind a reverse proxy). */
   readonly trustProxy: boolean;
+  /**
+   * `LATCHKEY_PROXY_HOPS`: how many trusted proxies append to X-Forwarded-For (default 1). The client
+   * address is the one the outermost trusted proxy saw; anything further left is client-supplied and
+   * ignored, so a forged header cannot dodge per-address limits.
+   */
+  readonly proxyHops: number;
   /** `LATCHKEY_KEY_REFRESH_SECONDS`: how often a replica checks for rotated signing keys (default 30). */
   readonly keyRefreshSeconds: number;
   /**
@@ -88,6 +94,7 @@ const envSchema = z.object({
   LATCHKEY_API_AUDIENCES: z.string().optional(),
   LATCHKEY_ACCESS_TOKEN_TTL: z.coerce.number().int().min(5).max(86400).default(3600),
   LATCHKEY_TRUST_PROXY: booleanString.default(false),
+  LATCHKEY_PROXY_HOPS: z.coerce.number().int().min(1).max(10).default(1),
   LATCHKEY_KEY_REFRESH_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
   S3_ENDPOINT: absoluteHttpUrl.optional(),
   S3_REGION: z.string().regex(/^[a-z0-9-]{1,32}$/, 'must look like us-east-1').default('us-east-1'),
@@ -156,6 +163,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     apiAudiences: audiences,
     accessTokenTtl: e.LATCHKEY_ACCESS_TOKEN_TTL,
     trustProxy: e.LATCHKEY_TRUST_PROXY,
+    proxyHops: e.LATCHKEY_PROXY_HOPS,
     keyRefreshSeconds: e.LATCHKEY_KEY_REFRESH_SECONDS,
     s3: e.S3_ENDPOINT && e.S3_STS_ACCESS_KEY && e.S3_STS_SECRET_KEY
       ? { endpoint: e.S3_ENDPOINT.replace(/\/+$/, ''), region: e.S3_REGION, accessKey: e.S3_STS_ACCESS_KEY, secretKey: e.S3_STS_SECRET_KEY }

@@ -1,21 +1,27 @@
 import { createHash } from 'node:crypto';
+import { isIPv6 } from 'node:net';
 import type { Database } from '../db/database.js';
 import { RateLimitedError } from '../errors/app-error.js';
 import { deleteRateLimit, incrementRateLimits } from './repositories/rate-limit.repository.js';
 
 /**
- * Brute-force protection for password sign-in (OWASP Authentication Cheat Sheet): at most
- * `perAccount` attempts per account and client address, and `perAddress` per address, in a window.
- * Counted before the password is checked (so a blocked attempt costs no argon2 work), reset for the
- * account on success. Counting per account *and* address keeps an attacker elsewhere from locking a user out.
+ * Brute-force protection for password sign-in (OWASP Authentication Cheat Sheet). Three fixed-window
+ * counters, all counted before the password is checked (a blocked attempt costs no argon2 work):
+ * - per account and client address (`perAccountAddress`): the everyday limit;
+ * - per account from anywhere (`perAccount`, higher): bounds guessing spread over many addresses,
+ *   at the price that such an attack can make the account wait out the window;
+ * - per address (`perAddress`): bounds one source spraying many accounts.
+ * IPv6 addresses count per /64, since one host usually owns a whole /64.
+ * Success resets the account-and-address counter.
  */
 export interface LoginThrottleLimits {
   windowSeconds: number;
+  perAccountAddress: number;
   perAccount: number;
   perAddress: number;
 }
 
-export const DEFAULT_LOGIN_LIMITS: LoginThrottleLimits = Object.freeze({ windowSeconds: 900, perAccount: 10, perAddress: 100 });
+export const DEFAULT_LOGIN_LIMITS: LoginThrottleLimits = Object.freeze({ windowSeconds: 900, perAccountAddress: 10, perAccount: 50, perAddress: 100 });
 
 export class TooManyAttemptsError extends RateLimitedError {
   constructor(retryAfterSeconds: number) {
@@ -29,24 +35,41 @@ export interface LoginThrottle {
   succeeded(login: string, address: string): Promise<void>;
 }
 
+/** The unit an address is counted in: IPv4 as is (IPv4-mapped IPv6 unwrapped), IPv6 by its /64. */
+export function addressBucket(address: string): string {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  if (mapped) return mapped[1]!;
+  if (!isIPv6(address)) return address;
+  const [head = '', tail = ''] = address.split('::');
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const groups = address.includes('::') ? [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right] : left;
+  return `${groups.slice(0, 4).map((g) => g.toLowerCase().replace(/^0+(?=.)/, '')).join(':')}::/64`;
+}
+
 // Keys hold a digest, not the username: the table must not become a list of who tried to sign in.
 const digest = (value: string) => createHash('sha256').update(value).digest('base64url');
 
 export function createLoginThrottle(db: Database, limits: LoginThrottleLimits = DEFAULT_LOGIN_LIMITS): LoginThrottle {
-  const accountKey = (login: string, address: string) => `login:acct:${digest(`${login}\u0000${address}`)}`;
-  const addressKey = (address: string) => `login:addr:${digest(address)}`;
+  const keys = (login: string, address: string) => {
+    const bucket = addressBucket(address);
+    return {
+      accountAddress: `login:acct-addr:${digest(`${login}\u0000${bucket}`)}`,
+      account: `login:acct:${digest(login)}`,
+      address: `login:addr:${digest(bucket)}`,
+    };
+  };
   return {
     async attempt(login, address) {
-      const account = accountKey(login, address);
-      const addr = addressKey(address);
-      const counts = await incrementRateLimits(db, [account, addr], limits.windowSeconds);
-      const a = counts.get(account);
-      const b = counts.get(addr);
-      if (a && a.count > limits.perAccount) throw new TooManyAttemptsError(a.resetsInSeconds);
-      if (b && b.count > limits.perAddress) throw new TooManyAttemptsError(b.resetsInSeconds);
+      const k = keys(login, address);
+      const counts = await incrementRateLimits(db, [k.accountAddress, k.account, k.address], limits.windowSeconds);
+      for (const [key, limit] of [[k.accountAddress, limits.perAccountAddress], [k.account, limits.perAccount], [k.address, limits.perAddress]] as const) {
+        const counted = counts.get(key);
+        if (counted && counted.count > limit) throw new TooManyAttemptsError(counted.resetsInSeconds);
+      }
     },
     async succeeded(login, address) {
-      await deleteRateLimit(db, accountKey(login, address));
+      await deleteRateLimit(db, keys(login, address).accountAddress);
     },
   };
 }

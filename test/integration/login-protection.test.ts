@@ -73,3 +73,46 @@ describe(`sign-in protection and housekeeping (${currentBackend()})`, () => {
     expect(rows[0]!.n).toBe(0);
   });
 });
+
+describe(`sign-in throttling behind a trusted proxy (${currentBackend()})`, () => {
+  const ctx = useTestServer({ extraEnv: { LATCHKEY_TRUST_PROXY: 'true' } });
+  let config: oidc.Configuration;
+  beforeAll(async () => {
+    const { client } = await seedDirectory(ctx.server.latchkey.services);
+    for (const username of ['vera', 'walt']) await ctx.server.latchkey.services.users.create({ username, password: PASSWORD, emailVerified: true });
+    config = await discover(ctx.server, client);
+  });
+
+  it('ignores client-supplied X-Forwarded-For entries left of what the proxy appended', async () => {
+    const agent = new UserAgent();
+    const { page } = await openLoginPage(agent, config);
+    const statuses: number[] = [];
+    for (let i = 0; i < 11; i += 1) {
+      // The client forges a fresh address each time; the proxy appends the real one on the right.
+      const response = await agent.submit(page, 'form#login-form', { username: 'vera', password: 'wrong password' }, { 'x-forwarded-for': `203.0.113.${i}, 198.51.100.7` });
+      statuses.push(response.status);
+    }
+    expect(statuses.slice(0, 10).every((s) => s === 401)).toBe(true);
+    expect(statuses[10]).toBe(429);
+  });
+
+  it('caps attempts on one account spread over many addresses, and counts IPv6 per /64', async () => {
+    const agent = new UserAgent();
+    const { page } = await openLoginPage(agent, config);
+    const statuses: number[] = [];
+    for (let i = 0; i < 51; i += 1) {
+      const response = await agent.submit(page, 'form#login-form', { username: 'walt', password: 'wrong password' }, { 'x-forwarded-for': `198.51.${Math.floor(i / 200)}.${i % 200}` });
+      statuses.push(response.status);
+    }
+    expect(statuses.filter((s) => s === 429)).toEqual([429]);
+    expect(statuses[50]).toBe(429);
+
+    // Eleven addresses inside one /64 are one address: the 11th attempt on alice is refused.
+    const v6: number[] = [];
+    for (let i = 1; i <= 11; i += 1) {
+      v6.push((await agent.submit(page, 'form#login-form', { username: 'alice', password: 'wrong password' }, { 'x-forwarded-for': `2001:db8:1:2::${i.toString(16)}` })).status);
+    }
+    expect(v6.slice(0, 10).every((s) => s === 401)).toBe(true);
+    expect(v6[10]).toBe(429);
+  });
+});

@@ -44,7 +44,7 @@ export class UserAgent {
   }
 
   /** Submits the form matching `selector` on `page`, overriding some fields, and returns the raw response. */
-  async submit(page: PageResponse, selector: string, fields: Record<string, string> = {}): Promise<PageResponse> {
+  async submit(page: PageResponse, selector: string, fields: Record<string, string> = {}, headers: Record<string, string> = {}): Promise<PageResponse> {
     const form = findForm(page.html, selector);
     const body = new URLSearchParams();
     for (const input of form.querySelectorAll('input')) {
@@ -53,7 +53,7 @@ export class UserAgent {
     }
     for (const [key, value] of Object.entries(fields)) body.set(key, value);
     const action = new URL(form.getAttribute('action') ?? page.url, page.url).toString();
-    return this.request(action, { method: (form.getAttribute('method') ?? 'GET').toUpperCase(), body });
+    return this.request(action, { method: (form.getAttribute('method') ?? 'GET').toUpperCase(), body, headers });
   }
 }
 

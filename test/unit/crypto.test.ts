@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createSecretBox } from '../../src/lib/secret-box.js';
 import { constantTimeEqual } from '../../src/lib/hashing.js';
 import { createCsrf } from '../../src/interaction/csrf.js';
+import { addressBucket } from '../../src/http/login-throttle.js';
 
 const A = 'a'.repeat(40);
 const B = 'b'.repeat(40);
@@ -44,5 +45,16 @@ describe('CSRF tokens', () => {
     expect(() => csrf.verify('uid-1', undefined)).toThrow();
     expect(() => csrf.verify('uid-1', 'x'.repeat(500))).toThrow();
     expect(() => createCsrf([B, A]).verify('uid-1', token)).not.toThrow();
+  });
+});
+
+describe('addressBucket', () => {
+  it('counts IPv4 per address and IPv6 per /64', () => {
+    expect(addressBucket('198.51.100.7')).toBe('198.51.100.7');
+    expect(addressBucket('::ffff:198.51.100.7')).toBe('198.51.100.7');
+    expect(addressBucket('2001:db8:1:2::1')).toBe('2001:db8:1:2::/64');
+    expect(addressBucket('2001:0db8:0001:0002:aaaa:bbbb:cccc:dddd')).toBe('2001:db8:1:2::/64');
+    expect(addressBucket('2001:db8::1')).toBe('2001:db8:0:0::/64');
+    expect(addressBucket('::1')).toBe('0:0:0:0::/64');
   });
 });
