@@ -32,6 +32,7 @@ import { userinfoBridge } from './oidc/bridges/userinfo-bridge.js';
 import { createClientService, type ClientService } from './oidc/client-service.js';
 import { createProvider, defaultLifetimes, longestSignedTokenLifetime } from './oidc/provider-factory.js';
 import { createProviderHolder, type ProviderHolder } from './oidc/provider-holder.js';
+import { deleteOidcModelsByAccountId } from './oidc/repositories/oidc-model.repository.js';
 import { createSigningKeyService, type SigningKeyService } from './oidc/signing-keys.js';
 
 /** The domain services, shared by the HTTP app and the CLI. */
@@ -55,8 +56,11 @@ export function createServices(deps: { config: Config; db: Database; secrets: re
     db,
     hasher,
     hooks: {
-      // A disabled or deleted user's storage credentials must stop working now, not at expiry.
+      // A disabled, deleted or globally signed-out user loses sessions, grants (and so every token) and
+      // storage credentials now, not at expiry.
       userLocked: async (userId) => {
+        const removed = await deleteOidcModelsByAccountId(db, userId);
+        logger.info({ event: 'user.sessions_ended', userId, removed }, 'sessions and grants ended');
         await credentials.revokeUser(userId).catch((error: unknown) => {
           logger.error({ err: error, userId }, 'could not revoke the user\'s storage credentials; they stay valid until they expire');
         });
@@ -144,7 +148,7 @@ export async function createApp(deps: { config: Config; db: Database; secrets: r
     ctx.set('Cache-Control', 'public, max-age=3600');
     ctx.body = views.stylesheet;
   });
-  const userinfo = userinfoBridge({ db, verifier });
+  const userinfo = userinfoBridge({ db, verifier, audience: config.issuer });
   router.get('/me', userinfo);
   router.post('/me', userinfo);
   router.post('/token/introspection', introspectionBridge({ holder, verifier, delegate }));

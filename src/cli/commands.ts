@@ -89,6 +89,14 @@ export function registerCommands(program: Command, env: NodeJS.ProcessEnv): void
         });
       });
   }
+  user.command('sign-out <user>')
+    .description('sign a user out everywhere: end sessions and grants (every token) and revoke storage credentials')
+    .action(async (reference: string) => {
+      await withCliContext(env, async ({ services }) => {
+        const signedOut = await services.users.signOutEverywhere(reference);
+        out(program).result({ signed_out: signedOut.id }, () => `signed out ${signedOut.id} everywhere`);
+      });
+    });
   user.command('delete <user>')
     .description('delete a user and their group memberships')
     .action(async (reference: string) => {

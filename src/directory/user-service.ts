@@ -33,6 +33,8 @@ export interface UserService {
   resolve(reference: string): Promise<UserRow>;
   list(limit: number, after: { createdAt: Date; id: string } | null): Promise<UserRow[]>;
   setEnabled(reference: string, enabled: boolean): Promise<UserRow>;
+  /** Ends every session and grant of the user and revokes their storage credentials (global sign-out). */
+  signOutEverywhere(reference: string): Promise<UserRow>;
   delete(reference: string): Promise<void>;
 }
 
@@ -40,7 +42,10 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Things that must happen when a user loses access (wired in app.ts; the directory knows no consumers). */
 export interface UserLifecycleHooks {
-  /** Called after a user was disabled or deleted; failures are reported, the change stands. */
+  /**
+   * Called after a user was disabled, deleted or signed out everywhere: end their sessions and grants,
+   * revoke their storage credentials. Failures are reported by the hook; the change stands.
+   */
   userLocked?: (userId: string) => Promise<void>;
 }
 
@@ -130,6 +135,12 @@ export function createUserService(deps: { db: Database; hasher: PasswordHasher; 
       if (!updated) throw new NotFoundError(`no user "${reference}"`);
       if (!enabled) await deps.hooks?.userLocked?.(user.id);
       return updated;
+    },
+
+    async signOutEverywhere(reference) {
+      const user = await resolve(reference);
+      await deps.hooks?.userLocked?.(user.id);
+      return user;
     },
 
     async delete(reference) {

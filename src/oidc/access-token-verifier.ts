@@ -30,6 +30,8 @@ export interface AccessTokenVerifier {
   verify(token: string, options?: { audience?: string }): Promise<VerifiedAccessToken>;
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
 /** Shape check before any crypto: three base64url segments (a JWS compact serialization). */
 export function looksLikeJwt(token: string): boolean {
   return token.length < 8192 && /^[\w-]+\.[\w-]+\.[\w-]+$/.test(token);
@@ -73,10 +75,12 @@ export function createAccessTokenVerifier(deps: { db: Database; holder: Provider
       const grantId = typeof payload.grant_id === 'string' ? payload.grant_id : null;
       // Client-credentials tokens carry no grant, and their `sub` is the client itself.
       const accountId = grantId ? String(payload.sub) : null;
+      if (accountId !== null && !UUID.test(accountId)) throw invalid('access token subject is not a Latchkey user');
       const liveness = await findAccessTokenLiveness(deps.db, { grantId, jti: String(payload.jti), accountId, clientId });
       if (grantId && !liveness.grant_live) throw invalid('access token grant was revoked');
       if (liveness.revoked) throw invalid('access token was revoked');
       if (accountId && liveness.user_enabled !== true) throw invalid('access token user is disabled or deleted');
+      if (!liveness.client_exists) throw invalid('access token client was deleted');
       return {
         jti: String(payload.jti),
         sub: String(payload.sub),

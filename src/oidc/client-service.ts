@@ -3,6 +3,7 @@ import type { Database } from '../db/database.js';
 import { InvalidRequestError, NotFoundError } from '../errors/app-error.js';
 import { sha256Hex } from '../lib/hashing.js';
 import * as clients from './repositories/client.repository.js';
+import { deleteOidcModelsByClientId } from './repositories/oidc-model.repository.js';
 
 export const SUPPORTED_GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials'] as const;
 
@@ -102,7 +103,11 @@ export function createClientService(deps: { db: Database }): ClientService {
       return (await clients.listClients(db)).map(present);
     },
     async delete(clientId) {
-      if (!(await clients.deleteClientById(db, clientId))) throw new NotFoundError(`no client "${clientId}"`);
+      // The client and everything issued to it go together: its tokens stop working at once.
+      await db.transaction(async (tx) => {
+        if (!(await clients.deleteClientById(tx, clientId))) throw new NotFoundError(`no client "${clientId}"`);
+        await deleteOidcModelsByClientId(tx, clientId);
+      });
     },
   };
 }

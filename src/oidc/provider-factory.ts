@@ -164,7 +164,16 @@ export function createProvider(options: ProviderOptions): Provider {
     renderError: async (ctx, out) => pages.error(ctx, out),
     clientBasedCORS: (_ctx, origin, client) => {
       // Browsers may call token/userinfo endpoints only from the origins of the client's redirect URIs.
-      return client.redirectUris?.some((uri) => { try { return new URL(uri).origin === origin; } catch { return false; } }) ?? false;
+      // Only http(s) redirect URIs have an origin; a private-use scheme's is the string "null", which
+      // sandboxed iframes and data: pages also send.
+      return client.redirectUris?.some((uri) => {
+        try {
+          const url = new URL(uri);
+          return (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === origin;
+        } catch {
+          return false;
+        }
+      }) ?? false;
     },
     loadExistingGrant: async (ctx) => {
       const grantId = ctx.oidc.result?.consent?.grantId ?? ctx.oidc.session?.grantIdFor(ctx.oidc.client!.clientId);

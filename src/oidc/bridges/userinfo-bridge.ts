@@ -12,13 +12,14 @@ import { claimsForScopes, userClaims } from '../claims.js';
  * bridge does too, for Bearer JWTs in the Authorization header. Anything else (DPoP, opaque tokens, the
  * form parameter) goes on to the provider unchanged.
  */
-export function userinfoBridge(deps: { db: Database; verifier: AccessTokenVerifier }) {
+export function userinfoBridge(deps: { db: Database; verifier: AccessTokenVerifier; audience: string }) {
   return async function userinfo(ctx: Context, next: Next): Promise<void> {
     const match = /^Bearer ([^\s]+)$/.exec(ctx.get('authorization'));
     if (!match || !looksLikeJwt(match[1]!)) return void (await next());
     ctx.set('Cache-Control', 'no-store');
     try {
-      const token = await deps.verifier.verify(match[1]!);
+      // Only tokens addressed to Latchkey itself: an API that receives a user's token must not read their profile.
+      const token = await deps.verifier.verify(match[1]!, { audience: deps.audience });
       if (!token.accountId) throw new AppError(401, 'invalid_token', 'client credentials tokens have no userinfo');
       if (!token.scopes.has('openid')) throw new AppError(403, 'insufficient_scope', 'access token missing openid scope');
       const user = await findUserWithGroupsById(deps.db, token.accountId);

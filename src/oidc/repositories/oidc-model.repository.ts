@@ -55,24 +55,49 @@ export async function deleteOidcModel(db: Queryable, model: string, id: string):
   await db.query('DELETE FROM oidc_model WHERE model = $1 AND id = $2', [model, id]);
 }
 
+/**
+ * Deletes everything stored for an account: sessions, grants, codes, refresh tokens. With the grants gone,
+ * the account's JWT access tokens fail the liveness check too. The expression index makes it one scan
+ * of that account's rows (migration 0005).
+ */
+export async function deleteOidcModelsByAccountId(db: Queryable, accountId: string): Promise<number> {
+  const { rowCount } = await db.query(`DELETE FROM oidc_model WHERE payload ? 'accountId' AND payload->>'accountId' = $1`, [accountId]);
+  return rowCount;
+}
+
+/** Deletes everything stored for a client (its grants and the tokens they carry). */
+export async function deleteOidcModelsByClientId(db: Queryable, clientId: string): Promise<number> {
+  const { rowCount } = await db.query(`DELETE FROM oidc_model WHERE payload ? 'clientId' AND payload->>'clientId' = $1`, [clientId]);
+  return rowCount;
+}
+
 export async function deleteOidcModelsByGrantId(db: Queryable, grantId: string): Promise<void> {
   await db.query('DELETE FROM oidc_model WHERE grant_id = $1', [grantId]);
 }
 
+export interface AccessTokenLiveness {
+  grant_live: boolean;
+  revoked: boolean;
+  user_enabled: boolean | null;
+  client_exists: boolean;
+}
+
 /**
- * Liveness of a JWT access token in one round trip: its grant still exists (and belongs to the same
- * account and client), its `jti` was not revoked, and its user is still enabled.
+ * Liveness of a JWT access token in one round trip, every part an index lookup: its grant still exists
+ * (and belongs to the same account and client), its `jti` was not revoked, its user is still enabled and
+ * its client still exists. `accountId` must be a UUID or null (the caller checks).
  */
 export async function findAccessTokenLiveness(
   db: Queryable,
   token: { grantId: string | null; jti: string; accountId: string | null; clientId: string },
-): Promise<{ grant_live: boolean; revoked: boolean; user_enabled: boolean | null }> {
-  const { rows } = await db.query<{ grant_live: boolean; revoked: boolean; user_enabled: boolean | null }>(
+): Promise<AccessTokenLiveness> {
+  const { rows } = await db.query<AccessTokenLiveness>(
     `SELECT
        EXISTS (SELECT 1 FROM oidc_model WHERE model = 'Grant' AND id = $1 AND ${LIVE}
                AND payload->>'accountId' = $3 AND payload->>'clientId' = $4) AS grant_live,
        EXISTS (SELECT 1 FROM oidc_model WHERE model = 'RevokedAccessToken' AND id = $2) AS revoked,
-       (SELECT enabled FROM users WHERE $3::text IS NOT NULL AND id::text = $3) AS user_enabled`,
+       (SELECT enabled FROM users WHERE id = $3::uuid) AS user_enabled,
+       EXISTS (SELECT 1 FROM clients WHERE client_id = $4) AS client_exists`,
     [token.grantId, token.jti, token.accountId, token.clientId],
   );
   return rows[0]!;
