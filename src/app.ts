@@ -148,7 +148,7 @@ export async function createApp(deps: { config: Config; db: Database; secrets: r
     ctx.set('Cache-Control', 'public, max-age=3600');
     ctx.body = views.stylesheet;
   });
-  const userinfo = userinfoBridge({ db, verifier, audience: config.issuer });
+  const userinfo = userinfoBridge({ db, verifier, audience: config.issuer, provider: () => holder.provider });
   router.get('/me', userinfo);
   router.post('/me', userinfo);
   router.post('/token/introspection', introspectionBridge({ holder, verifier, delegate }));

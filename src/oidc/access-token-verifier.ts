@@ -27,7 +27,7 @@ export interface AccessTokenVerifier {
    * (RFC 9068 §4, so an ID token cannot pass as an access token), expiry and audience, then liveness in
    * one query: grant still present, token not revoked, user still enabled. Throws UnauthorizedError.
    */
-  verify(token: string, options?: { audience?: string }): Promise<VerifiedAccessToken>;
+  verify(token: string, options?: { audience?: string; allowSenderConstrained?: boolean }): Promise<VerifiedAccessToken>;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -67,7 +67,7 @@ export function createAccessTokenVerifier(deps: { db: Database; holder: Provider
       const payload = await verifySignature(token);
       // RFC 9449 §7.1: a sender-constrained (DPoP) token presented as a bearer token must be refused;
       // the bridges accept bearer tokens only, so a stolen DPoP-bound token is worthless here.
-      if (payload.cnf !== undefined) throw invalid('sender-constrained access tokens need a DPoP proof, which this endpoint does not accept');
+      if (payload.cnf !== undefined && !options.allowSenderConstrained) throw invalid('sender-constrained access tokens need a DPoP proof, which this endpoint does not accept');
       const audiences = typeof payload.aud === 'string' ? [payload.aud] : (payload.aud ?? []);
       const wanted = options.audience ? [options.audience] : deps.audiences;
       if (!audiences.some((a) => wanted.includes(a))) throw invalid('access token audience is not accepted here');

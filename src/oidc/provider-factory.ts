@@ -8,6 +8,7 @@ import { createFindAccount, type LatchkeyAccount } from './find-account.js';
 import { createPostgresAdapterClass } from './postgres-adapter.js';
 import { createClientRepository } from './repositories/client.repository.js';
 import { SIGNING_ALG } from './signing-keys.js';
+import { originAllowedForRedirectUris } from './client-origins.js';
 
 /** Token lifetimes in seconds. Defaults follow Cognito (1 h access/ID tokens, 30 d refresh tokens). */
 export interface TokenLifetimes {
@@ -102,7 +103,9 @@ export function createProvider(options: ProviderOptions): Provider {
     pkce: { required: () => true },
     features: {
       devInteractions: { enabled: false },
-      introspection: { enabled: true },
+      // Same rule as the JWT bridge: a client learns only about tokens issued to itself. APIs verify
+      // access tokens locally with the JWKS.
+      introspection: { enabled: true, allowedPolicy: (_ctx, client, token) => token.clientId === client.clientId },
       revocation: { enabled: true },
       clientCredentials: { enabled: true },
       userinfo: { enabled: true },
@@ -162,19 +165,8 @@ export function createProvider(options: ProviderOptions): Provider {
     },
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     renderError: async (ctx, out) => pages.error(ctx, out),
-    clientBasedCORS: (_ctx, origin, client) => {
-      // Browsers may call token/userinfo endpoints only from the origins of the client's redirect URIs.
-      // Only http(s) redirect URIs have an origin; a private-use scheme's is the string "null", which
-      // sandboxed iframes and data: pages also send.
-      return client.redirectUris?.some((uri) => {
-        try {
-          const url = new URL(uri);
-          return (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === origin;
-        } catch {
-          return false;
-        }
-      }) ?? false;
-    },
+    // Browsers may call token/userinfo endpoints only from the origins of the client's redirect URIs.
+    clientBasedCORS: (_ctx, origin, client) => originAllowedForRedirectUris(client.redirectUris, origin),
     loadExistingGrant: async (ctx) => {
       const grantId = ctx.oidc.result?.consent?.grantId ?? ctx.oidc.session?.grantIdFor(ctx.oidc.client!.clientId);
       return grantId ? ctx.oidc.provider.Grant.find(grantId) : undefined;

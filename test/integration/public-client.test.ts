@@ -33,6 +33,22 @@ describe(`public clients (${currentBackend()})`, () => {
     expect(refreshed.refresh_token).not.toBe(tokens.refresh_token);
   });
 
+  it('reads userinfo cross-origin from its own origin only, and revokes its own access token', async () => {
+    const agent = new UserAgent();
+    const { page, verifier } = await openLoginPage(agent, config, { scope: 'openid email' });
+    const tokens = await oidc.authorizationCodeGrant(config, new URL(await signInToCallback(agent, page, 'pia@example.com', PASSWORD)), { pkceCodeVerifier: verifier });
+    const me = (origin: string) => fetch(`${ctx.server.issuer}/me`, { headers: { authorization: `Bearer ${tokens.access_token}`, origin } });
+    expect((await me('http://localhost:8976')).headers.get('access-control-allow-origin')).toBe('http://localhost:8976');
+    expect((await me('https://evil.example')).headers.get('access-control-allow-origin')).toBeNull();
+
+    // RFC 7009 §2.1: a public client revokes with its client_id alone.
+    const revoked = await fetch(`${ctx.server.issuer}/token/revocation`, {
+      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ client_id: clientId, token: tokens.access_token }).toString(),
+    });
+    expect(revoked.status).toBe(200);
+    expect((await me('http://localhost:8976')).status).toBe(401);
+  });
+
   it('refuses the plain PKCE method and a secret it does not have', async () => {
     const plain = oidc.buildAuthorizationUrl(config, { redirect_uri: SPA_REDIRECT, scope: 'openid', code_challenge: 'x'.repeat(43), code_challenge_method: 'plain', state: 's' });
     const response = await new UserAgent().request(plain.toString());

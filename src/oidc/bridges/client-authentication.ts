@@ -9,10 +9,11 @@ export class InvalidClientError extends AppError {
 }
 
 /**
- * Authenticates a confidential client on the token bridges with client_secret_basic or client_secret_post
- * (the methods Latchkey registers), through the provider's own Client model and secret comparison.
+ * Authenticates a client on the token bridges: confidential ones with client_secret_basic or
+ * client_secret_post (the methods Latchkey registers), through the provider's own Client model and secret
+ * comparison; public ones by client_id alone where `allowPublic` (revocation).
  */
-export async function authenticateClient(ctx: Context, provider: Provider, form: Record<string, string>): Promise<{ clientId: string }> {
+export async function authenticateClient(ctx: Context, provider: Provider, form: Record<string, string>, options: { allowPublic?: boolean } = {}): Promise<{ clientId: string }> {
   let clientId: string | undefined;
   let secret: string | undefined;
   const header = ctx.get('authorization');
@@ -33,6 +34,12 @@ export async function authenticateClient(ctx: Context, provider: Provider, form:
   } else {
     clientId = form.client_id;
     secret = form.client_secret;
+    // RFC 7009 §2.1: a public client identifies itself with client_id alone.
+    if (options.allowPublic && clientId && secret === undefined && clientId.length <= 200) {
+      const client = await provider.Client.find(clientId);
+      if (client?.clientAuthMethod === 'none') return { clientId };
+      throw new InvalidClientError();
+    }
   }
   if (!clientId || !secret || clientId.length > 200 || secret.length > 512) throw new InvalidClientError();
   const client = await provider.Client.find(clientId);

@@ -8,6 +8,7 @@ import { looksLikeJwt } from '../access-token-verifier.js';
 import type { ProviderHolder } from '../provider-holder.js';
 import { insertRevokedAccessToken } from '../repositories/oidc-model.repository.js';
 import { authenticateClient } from './client-authentication.js';
+import { allowClientOrigin } from './client-cors.js';
 
 /** oidc-provider's own body limit (lib/shared/selective_body.js). */
 const BODY_LIMIT = 56 * 1024;
@@ -37,6 +38,7 @@ function sendOAuthError(ctx: Context, error: AppError): void {
  */
 function jwtTokenBridge(
   deps: { holder: ProviderHolder; delegate: Delegate },
+  options: { allowPublic: boolean },
   handle: (ctx: Context, token: string, callerClientId: string) => Promise<void>,
 ) {
   return async function bridge(ctx: Context, next: Next): Promise<void> {
@@ -47,7 +49,8 @@ function jwtTokenBridge(
     if (!token || !looksLikeJwt(token)) return deps.delegate(ctx, replayRequest(ctx.req, body.raw));
     ctx.set('Cache-Control', 'no-store');
     try {
-      const caller = await authenticateClient(ctx, deps.holder.provider, body.form);
+      const caller = await authenticateClient(ctx, deps.holder.provider, body.form, options);
+      await allowClientOrigin(ctx, deps.holder.provider, caller.clientId);
       await handle(ctx, token, caller.clientId);
     } catch (error) {
       if (error instanceof AppError) return sendOAuthError(ctx, error);
@@ -58,13 +61,14 @@ function jwtTokenBridge(
 
 /**
  * Introspection (RFC 7662) of Latchkey's JWT access tokens, which oidc-provider does not store and so
- * cannot introspect. Active only while the token verifies and its grant is live; a client may introspect
- * tokens issued to it or addressed to it. Other tokens (refresh tokens, opaque ones) replay to the provider.
+ * cannot introspect. Active only while the token verifies and its grant is live; a confidential client
+ * learns only about tokens issued to itself (the provider's `allowedPolicy` says the same for the tokens
+ * it introspects). Other tokens (refresh tokens, opaque ones) replay to the provider.
  */
 export function introspectionBridge(deps: { holder: ProviderHolder; verifier: AccessTokenVerifier; delegate: Delegate }) {
-  return jwtTokenBridge(deps, async (ctx, token, caller) => {
+  return jwtTokenBridge(deps, { allowPublic: false }, async (ctx, token, caller) => {
     const verified = await deps.verifier.verify(token).catch(() => null);
-    if (!verified || (verified.clientId !== caller && !verified.audiences.includes(caller))) {
+    if (!verified || verified.clientId !== caller) {
       ctx.body = { active: false };
       return;
     }
@@ -84,8 +88,9 @@ export function introspectionBridge(deps: { holder: ProviderHolder; verifier: Ac
  * token still answers 200. Refresh tokens replay to the provider, which revokes the whole grant.
  */
 export function revocationBridge(deps: { db: Database; holder: ProviderHolder; verifier: AccessTokenVerifier; delegate: Delegate }) {
-  return jwtTokenBridge(deps, async (ctx, token, caller) => {
-    const verified = await deps.verifier.verify(token).catch(() => null);
+  return jwtTokenBridge(deps, { allowPublic: true }, async (ctx, token, caller) => {
+    // DPoP-bound tokens can be revoked too: revoking needs no proof of possession.
+    const verified = await deps.verifier.verify(token, { allowSenderConstrained: true }).catch(() => null);
     if (verified && verified.clientId === caller) {
       await insertRevokedAccessToken(deps.db, verified.jti, verified.exp - Math.floor(Date.now() / 1000) + 60);
     }

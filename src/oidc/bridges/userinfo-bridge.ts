@@ -1,4 +1,6 @@
 import type { Context, Next } from 'koa';
+import type Provider from 'oidc-provider';
+import { allowClientOrigin } from './client-cors.js';
 import type { Database } from '../../db/database.js';
 import { findUserWithGroupsById } from '../../directory/repositories/user.repository.js';
 import { AppError } from '../../errors/app-error.js';
@@ -12,7 +14,7 @@ import { claimsForScopes, userClaims } from '../claims.js';
  * bridge does too, for Bearer JWTs in the Authorization header. Anything else (DPoP, opaque tokens, the
  * form parameter) goes on to the provider unchanged.
  */
-export function userinfoBridge(deps: { db: Database; verifier: AccessTokenVerifier; audience: string }) {
+export function userinfoBridge(deps: { db: Database; verifier: AccessTokenVerifier; audience: string; provider: () => Provider }) {
   return async function userinfo(ctx: Context, next: Next): Promise<void> {
     const match = /^Bearer ([^\s]+)$/.exec(ctx.get('authorization'));
     if (!match || !looksLikeJwt(match[1]!)) return void (await next());
@@ -24,6 +26,7 @@ export function userinfoBridge(deps: { db: Database; verifier: AccessTokenVerifi
       if (!token.scopes.has('openid')) throw new AppError(403, 'insufficient_scope', 'access token missing openid scope');
       const user = await findUserWithGroupsById(deps.db, token.accountId);
       if (!user || !user.enabled) throw new AppError(401, 'invalid_token', 'access token user is disabled or deleted');
+      await allowClientOrigin(ctx, deps.provider(), token.clientId);
       ctx.body = claimsForScopes(userClaims(user), token.scopes);
     } catch (error) {
       if (!(error instanceof AppError)) throw error;
