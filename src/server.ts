@@ -31,7 +31,7 @@ export function resolveSecrets(config: Config, logger: Logger): readonly string[
 /** Opens the database, migrates, builds the app and listens: what `latchkey serve` and `npm start` run. */
 export async function startServer(config: Config, logger: Logger, options: { db?: Database; sts?: StsBackend | null } = {}): Promise<RunningServer> {
   const secrets = resolveSecrets(config, logger);
-  const db = options.db ?? await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const db = options.db ?? await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, role: 'server' });
   try {
     const migrations = readMigrations(defaultMigrationsDir());
     const report = await migrate(db, migrations);

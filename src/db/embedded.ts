@@ -1,8 +1,9 @@
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createPoolDatabase, type Database } from './database.js';
+import { tryLockDataDir } from './data-dir-lock.js';
 
 /**
  * The embedded database: PGlite (Postgres compiled to WebAssembly) persisted in the data directory.
@@ -13,29 +14,26 @@ import { createPoolDatabase, type Database } from './database.js';
  * Mixing in-process queries with socket connections is unsafe (an in-process query runs inside whatever
  * transaction a socket connection has open), so Latchkey never does it.
  *
- * The socket lives inside the data directory (mode 0700): PGlite has no authentication, and a loopback
- * TCP port would be open to every local user.
+ * Roles: a `server` serves PGlite on the shared socket (port 5432 in the socket name), which CLI commands
+ * attach to. A CLI command that finds no server opens PGlite itself behind a private socket (5433) that
+ * nobody attaches to, so a server never depends on a short-lived CLI process. The directory lock keeps two
+ * processes from ever opening the same files. The sockets live in the data directory (0700, sockets 0600):
+ * PGlite has no authentication, and a loopback TCP port would be open to every local user.
  */
-const SOCKET_PORT = 5432;
-const LOCK_FILE = 'embedded.lock';
+const SERVER_PORT = 5432;
+const PRIVATE_PORT = 5433;
 
 export interface EmbeddedOptions {
   dataDir: string;
-  /** How long to wait for another process (a CLI command) to release the database. */
+  /** `server` serves the shared socket; `client` (the CLI) attaches to a server or opens privately. */
+  role?: 'server' | 'client';
+  /** How long to wait for another process to release the database. */
   lockTimeoutMs?: number;
   maxConnections?: number;
 }
 
 export class EmbeddedDatabaseError extends Error {
   override readonly name = 'EmbeddedDatabaseError';
-}
-
-function socketDirectory(dataDir: string): string {
-  return resolve(dataDir);
-}
-
-function socketPath(dataDir: string): string {
-  return join(socketDirectory(dataDir), `.s.PGSQL.${SOCKET_PORT}`);
 }
 
 function canConnect(path: string): Promise<boolean> {
@@ -46,76 +44,54 @@ function canConnect(path: string): Promise<boolean> {
   });
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** Takes the data directory's lock file, removing it if its holder died. Returns false if held. */
-function tryLock(dataDir: string): boolean {
-  const file = join(dataDir, LOCK_FILE);
-  try {
-    writeFileSync(file, String(process.pid), { flag: 'wx', mode: 0o600 });
-    return true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    const holder = Number.parseInt(readFileSync(file, 'utf8'), 10);
-    if (Number.isInteger(holder) && holder !== process.pid && isAlive(holder)) return false;
-    rmSync(file, { force: true });
-    return tryLock(dataDir);
-  }
-}
-
-/**
- * Opens the embedded database. If another Latchkey process already serves this data directory, connects
- * to its socket instead (this is how the CLI works next to a running server); otherwise opens PGlite
- * itself, serves it on the socket and connects through that.
- */
+/** Opens the embedded database in `dataDir` for a server or a CLI command (see the roles above). */
 export async function openEmbeddedDatabase(options: EmbeddedOptions): Promise<Database> {
+  const role = options.role ?? 'client';
   const dataDir = resolve(options.dataDir);
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const path = socketPath(dataDir);
-  if (path.length > 100) {
-    throw new EmbeddedDatabaseError(`LATCHKEY_DATA_DIR path is too long for a Unix socket (${path.length} > 100 characters)`);
+  chmodSync(dataDir, 0o700); // an existing directory too: the sockets inside carry no authentication
+  const serverSocket = join(dataDir, `.s.PGSQL.${SERVER_PORT}`);
+  const port = role === 'server' ? SERVER_PORT : PRIVATE_PORT;
+  const ownSocket = join(dataDir, `.s.PGSQL.${port}`);
+  if (ownSocket.length > 100) {
+    throw new EmbeddedDatabaseError(`LATCHKEY_DATA_DIR path is too long for a Unix socket (${ownSocket.length} > 100 characters)`);
   }
   const maxConnections = options.maxConnections ?? 8;
-  const deadline = Date.now() + (options.lockTimeoutMs ?? 10_000);
+  const pool = (p: number) => ({ host: dataDir, port: p, user: 'postgres', database: 'postgres', max: maxConnections });
+  const deadline = Date.now() + (options.lockTimeoutMs ?? (role === 'server' ? 30_000 : 10_000));
 
+  let lock = null;
   for (;;) {
-    if (existsSync(path) && (await canConnect(path))) {
-      return createPoolDatabase({ host: socketDirectory(dataDir), port: SOCKET_PORT, user: 'postgres', database: 'postgres', max: maxConnections }, 'embedded');
+    if (existsSync(serverSocket) && (await canConnect(serverSocket))) {
+      if (role === 'server') {
+        throw new EmbeddedDatabaseError(`another Latchkey server already serves ${dataDir}; the embedded database takes one server (use DATABASE_URL with Postgres for several)`);
+      }
+      return createPoolDatabase(pool(SERVER_PORT), 'embedded');
     }
-    if (tryLock(dataDir)) break;
-    if (Date.now() > deadline) {
-      throw new EmbeddedDatabaseError(`the embedded database in ${dataDir} is held by another process that does not serve it; stop it and retry`);
-    }
+    lock = await tryLockDataDir(dataDir);
+    if (lock) break;
+    if (Date.now() > deadline) throw new EmbeddedDatabaseError(`the embedded database in ${dataDir} is busy (another Latchkey command holds it); retry`);
     await sleep(100);
   }
 
   try {
-    rmSync(path, { force: true }); // a socket file left by a process that died
+    rmSync(ownSocket, { force: true }); // a socket file left by a process that died
     const { PGlite } = await import('@electric-sql/pglite');
     const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket');
     const pglite = await PGlite.create(join(dataDir, 'pgdata'));
-    const server = new PGLiteSocketServer({ db: pglite, path, maxConnections });
+    const server = new PGLiteSocketServer({ db: pglite, path: ownSocket, maxConnections });
     await server.start();
+    chmodSync(ownSocket, 0o600);
+    const heldLock = lock;
     const release = async () => {
       await server.stop().catch(() => {});
       await pglite.close().catch(() => {});
-      rmSync(path, { force: true });
-      rmSync(join(dataDir, LOCK_FILE), { force: true });
+      rmSync(ownSocket, { force: true });
+      await heldLock.release();
     };
-    return createPoolDatabase(
-      { host: socketDirectory(dataDir), port: SOCKET_PORT, user: 'postgres', database: 'postgres', max: maxConnections },
-      'embedded',
-      release,
-    );
+    return createPoolDatabase(pool(port), 'embedded', release);
   } catch (error) {
-    rmSync(join(dataDir, LOCK_FILE), { force: true });
+    await lock.release();
     throw error;
   }
 }

@@ -6,8 +6,8 @@ import { startTestServer, type TestServer } from '../support/test-server.js';
 import { UserAgent } from '../support/user-agent.js';
 
 /**
- * No state in memory: a login started on replica A finishes on replica B. On the embedded database the
- * second instance reaches the first one's PGlite through its socket, as the CLI does.
+ * No state in memory: a login started on replica A finishes on replica B, on one Postgres. The embedded
+ * database takes exactly one server; a second one on the same data directory must refuse to start.
  */
 describe(`two replicas on one database (${currentBackend()})`, () => {
   let database: TestDatabase;
@@ -17,13 +17,22 @@ describe(`two replicas on one database (${currentBackend()})`, () => {
   beforeAll(async () => {
     database = await createTestDatabase();
     a = await startTestServer({ env: database.env });
-    b = await startTestServer({ env: database.env, issuer: a.issuer });
+    if (currentBackend() === 'postgres') b = await startTestServer({ env: database.env, issuer: a.issuer });
   });
   afterAll(async () => {
     await b?.close();
     await a?.close();
     await database?.drop();
   });
+
+  if (currentBackend() === 'embedded') {
+    it('refuses a second server on the same embedded data directory, naming the way to scale out', async () => {
+      await expect(startTestServer({ env: database.env, issuer: a.issuer })).rejects.toThrow(/already serves .*use DATABASE_URL/);
+      // The first server is unaffected.
+      expect((await fetch(`${a.url}/readyz`)).status).toBe(200);
+    });
+    return;
+  }
 
   it('starts the authorization on A, signs in and consents on B, redeems the code on B', async () => {
     const { client } = await seedDirectory(a.latchkey.services);
