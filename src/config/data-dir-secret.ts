@@ -24,7 +24,7 @@ export function readOrCreateDataDirSecret(dataDir: string): { secret: string; ge
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     const winner = readSecret(file); // another process created it first: use theirs
-    if (!winner) throw new Error(`${file} exists but holds no usable secret (at least ${MIN_LENGTH} characters); remove it or set LATCHKEY_SECRET`);
+    if (!winner) throw new Error(`${file} exists but holds no usable secret (at least ${MIN_LENGTH} characters); remove it or set LATCHKEY_SECRET`, { cause: error });
     return { secret: winner, generated: false };
   } finally {
     rmSync(temp, { force: true });

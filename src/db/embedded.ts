@@ -3,7 +3,7 @@ import { connect } from 'node:net';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createPoolDatabase, type Database } from './database.js';
-import { tryLockDataDir } from './data-dir-lock.js';
+import { tryLockDataDir, type DataDirLock } from './data-dir-lock.js';
 
 /**
  * The embedded database: PGlite (Postgres compiled to WebAssembly) persisted in the data directory.
@@ -60,7 +60,7 @@ export async function openEmbeddedDatabase(options: EmbeddedOptions): Promise<Da
   const pool = (p: number) => ({ host: dataDir, port: p, user: 'postgres', database: 'postgres', max: maxConnections });
   const deadline = Date.now() + (options.lockTimeoutMs ?? (role === 'server' ? 30_000 : 10_000));
 
-  let lock = null;
+  let lock: DataDirLock | null;
   for (;;) {
     if (existsSync(serverSocket) && (await canConnect(serverSocket))) {
       if (role === 'server') {
