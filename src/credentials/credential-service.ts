@@ -1,7 +1,7 @@
 import type { Database } from '../db/database.js';
 import { findUserWithGroupsById } from '../directory/repositories/user.repository.js';
 import { AppError, ForbiddenError, InvalidRequestError, RateLimitedError } from '../errors/app-error.js';
-import { incrementRateLimits } from '../http/repositories/rate-limit.repository.js';
+import { incrementRateLimits, refundRateLimit } from '../http/repositories/rate-limit.repository.js';
 import type { Logger } from '../lib/logger.js';
 import type { VerifiedAccessToken } from '../oidc/access-token-verifier.js';
 import { userClaims } from '../oidc/claims.js';
@@ -79,14 +79,24 @@ export function createCredentialService(deps: { db: Database; sts: StsBackend | 
         throw error;
       }
 
-      // Bounded per user: MinIO stores every STS credential until it expires.
+      // Bounded per user: MinIO stores every STS credential until it expires. Counted atomically before
+      // the call; refunded when the object store fails, since that is not the user's doing.
       const limit = deps.hourlyLimitPerUser ?? 120;
-      const counted = (await incrementRateLimits(db, [`sts:user:${user.id}`], 3600)).get(`sts:user:${user.id}`);
+      const rateKey = `sts:user:${user.id}`;
+      const counted = (await incrementRateLimits(db, [rateKey], 3600)).get(rateKey);
       if (counted && counted.count > limit) {
         throw new RateLimitedError('too_many_requests', `at most ${limit} credential requests per hour; reuse the credentials you have until they expire`, counted.resetsInSeconds);
       }
 
-      const credentials = await deps.sts.assumeRole({ policy, durationSeconds: duration, revokeType: revokeTypeFor(user.id) });
+      let credentials;
+      try {
+        credentials = await deps.sts.assumeRole({ policy, durationSeconds: duration, revokeType: revokeTypeFor(user.id) });
+      } catch (error) {
+        await refundRateLimit(db, rateKey).catch(() => {});
+        throw error;
+      }
+      // If recording fails the request fails: credentials nobody was given are harmless, credentials
+      // handed out without an audit row are not.
       await insertIssuance(db, { user_id: user.id, client_id: token.clientId, role_name: role.name, access_key_id: credentials.accessKeyId, channel, expires_at: credentials.expiration });
       deps.onIssued?.(role.name);
       logger.info({ event: 'credentials.issued', userId: user.id, clientId: token.clientId, role: role.name, accessKeyId: credentials.accessKeyId, reason: resolution.reason, channel }, 'storage credentials issued');

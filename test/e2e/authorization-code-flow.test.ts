@@ -48,7 +48,10 @@ describe(`authorization code flow (${currentBackend()})`, () => {
     const { tokens } = await signIn(agent);
     const jwks = createRemoteJWKSet(new URL(config.serverMetadata().jwks_uri!));
 
-    // ID token: verified by openid-client (iss, aud, exp, iat, nonce, signature); check claims we promise.
+    // ID token: openid-client checked iss, aud, exp, iat and nonce; the signature is checked here, with the JWKS.
+    const { payload: verifiedId, protectedHeader: idHeader } = await jwtVerify(tokens.id_token!, jwks, { issuer: ctx.server.issuer, audience: seeded.client.client_id, algorithms: ['RS256'] });
+    expect(idHeader.kid).toBeTruthy();
+    expect(verifiedId.sub).toBe(seeded.user.id);
     const idClaims = tokens.claims()!;
     expect(idClaims.sub).toBe(seeded.user.id);
     expect(idClaims.email).toBe('alice@example.com');

@@ -29,9 +29,9 @@ describe(`latchkey CLI (${currentBackend()})`, () => {
   it('prints help listing the commands', async () => {
     const result = await runCli(['--help'], env);
     expect(result.code).toBe(0);
-    for (const command of ['migrate', 'serve', 'user', 'group', 'client', 'keys']) expect(result.stdout).toContain(command);
+    for (const command of ['migrate', 'serve', 'user', 'group', 'client', 'keys', 'role', 'pool', 'attribute', 'credentials-audit']) expect(result.stdout).toContain(command);
     const user = await runCli(['user', '--help'], env);
-    for (const command of ['create', 'list', 'show', 'disable', 'enable', 'delete']) expect(user.stdout).toContain(command);
+    for (const command of ['create', 'list', 'show', 'disable', 'enable', 'delete', 'sign-out']) expect(user.stdout).toContain(command);
   });
 
   it('manages users, groups and clients without a server, then with one running, and signs in', async () => {
@@ -128,10 +128,40 @@ describe(`latchkey CLI (${currentBackend()})`, () => {
     const badPolicy = await runCli(['role', 'create', 'bad', '--policy', policyFile], env);
     expect(badPolicy.code).toBe(1);
     expect(badPolicy.stderr).toContain('unknown variable ${bucket}');
+    const roles = JSON.parse((await runCli(['--json', 'role', 'list'], env)).stdout) as { name: string }[];
+    expect(roles.map((r) => r.name)).toEqual(['viewer']);
+    expect(JSON.parse((await runCli(['--json', 'pool', 'set-ambiguous', 'default_role'], env)).stdout)).toMatchObject({ ambiguous_role_resolution: 'default_role' });
+    expect((await runCli(['pool', 'set-ambiguous', 'maybe'], env)).code).toBe(1);
+    expect(JSON.parse((await runCli(['--json', 'pool', 'rule', 'remove', '1'], env)).stdout)).toEqual([]);
+    expect((await runCli(['pool', 'rule', 'remove', '1'], env)).stderr).toContain('no rule at position 1');
+
     const badMatch = await runCli(['pool', 'rule', 'add', '--claim', 'email', '--match', 'regex', '--value', '.*', '--role', 'viewer'], env);
     expect(badMatch.code).toBe(1);
     expect(badMatch.stderr).toContain('match');
     expect((await runCli(['role', 'create', 'bad', '--policy', join(dir, 'missing.json')], env)).stderr).toContain('cannot read policy file');
+
+    // Deleting a role takes it off its groups (they keep existing).
+    expect((await runCli(['role', 'delete', 'viewer'], env)).code).toBe(0);
+    const groups = JSON.parse((await runCli(['--json', 'group', 'list'], env)).stdout) as { name: string; role: string | null }[];
+    expect(groups.find((g) => g.name === 'watchers')).toMatchObject({ role: null });
+  });
+
+  it('registers public and machine clients, and adds users to groups', async () => {
+    const spa = JSON.parse((await runCli(['--json', 'client', 'create', '--name', 'SPA', '--public', '--redirect-uri', 'https://spa.example.com/cb'], env)).stdout) as Record<string, unknown>;
+    expect(spa).toMatchObject({ token_endpoint_auth_method: 'none', grant_types: ['authorization_code', 'refresh_token'] });
+    expect(spa).not.toHaveProperty('client_secret');
+    const machine = JSON.parse((await runCli(['--json', 'client', 'create', '--name', 'Cron', '--grant-types', 'client_credentials', '--scope', 'reports:read'], env)).stdout) as Record<string, unknown>;
+    expect(machine).toMatchObject({ grant_types: ['client_credentials'], scope: 'reports:read', token_endpoint_auth_method: 'client_secret_basic' });
+    expect(machine.client_secret).toEqual(expect.any(String));
+    const refused = await runCli(['client', 'create', '--name', 'Bad', '--public', '--grant-types', 'client_credentials'], env);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('public client cannot use client_credentials');
+
+    expect((await runCli(['group', 'create', 'auditors'], env)).code).toBe(0);
+    expect((await runCli(['user', 'create', '--username', 'gus', '--password', 'long enough password'], env)).code).toBe(0);
+    expect((await runCli(['group', 'add-user', 'auditors', 'gus'], env)).stdout).toContain('added gus to auditors');
+    expect((await runCli(['group', 'add-user', 'auditors', 'gus'], env)).stdout).toContain('was already in auditors');
+    expect(JSON.parse((await runCli(['--json', 'user', 'show', 'gus'], env)).stdout)).toMatchObject({ groups: ['auditors'], email_verified: false, status: 'unconfirmed' });
   });
 
   it('refuses to start with a bad configuration, naming the variable', async () => {

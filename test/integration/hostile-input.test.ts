@@ -111,15 +111,18 @@ describe(`hostile and malformed input (${currentBackend()})`, () => {
 
   it('refuses an unregistered redirect_uri without redirecting to it', async () => {
     const url = oidc.buildAuthorizationUrl(config, { redirect_uri: 'https://evil.example/cb', scope: 'openid', code_challenge: 'a'.repeat(43), code_challenge_method: 'S256' });
-    const response = await new UserAgent().request(url.toString());
-    expect(response.status).toBe(400);
-    expect(response.location).toBeNull();
-    expect(response.html).toContain('redirect_uri');
+    await expectUnchanged(async () => {
+      const response = await new UserAgent().request(url.toString());
+      expect(response.status).toBe(400);
+      expect(response.location).toBeNull();
+      expect(response.html).toContain('redirect_uri');
+    });
   });
 
   it('requires PKCE and rejects a wrong verifier', async () => {
     const noPkce = oidc.buildAuthorizationUrl(config, { redirect_uri: REDIRECT_URI, scope: 'openid', state: 's' });
-    const response = await new UserAgent().request(noPkce.toString());
+    let response!: Awaited<ReturnType<UserAgent['request']>>;
+    await expectUnchanged(async () => { response = await new UserAgent().request(noPkce.toString()); });
     expect(response.status).toBe(303);
     const back = new URL(response.location!);
     expect(back.origin + back.pathname).toBe(REDIRECT_URI);
@@ -152,14 +155,16 @@ describe(`hostile and malformed input (${currentBackend()})`, () => {
     const code = new URL(callback).searchParams.get('code');
     const expired = await ctx.server.db.query(`UPDATE oidc_model SET expires_at = now() - interval '1 second' WHERE model = 'AuthorizationCode' AND id = $1`, [code]);
     expect(expired.rowCount).toBe(1);
-    await expect(oidc.authorizationCodeGrant(config, new URL(callback), { pkceCodeVerifier: verifier })).rejects.toMatchObject({ error: 'invalid_grant' });
+    await expectUnchanged(async () => {
+      await expect(oidc.authorizationCodeGrant(config, new URL(callback), { pkceCodeVerifier: verifier })).rejects.toMatchObject({ error: 'invalid_grant' });
+    });
   });
 
   it('refuses malformed token requests and tampered or foreign tokens', async () => {
     await expectUnchanged(async () => {
       const garbage = await fetch(`${ctx.server.issuer}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '%%%' });
-      expect(garbage.status).toBeGreaterThanOrEqual(400);
-      expect(garbage.status).toBeLessThan(500);
+      expect(garbage.status).toBe(400);
+      expect(await garbage.json()).toMatchObject({ error: 'invalid_request' });
       const noGrant = await fetch(`${ctx.server.issuer}/token`, {
         method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${seeded.client.client_id}:${seeded.client.client_secret}`).toString('base64')}` }, body: 'code=abc',
       });

@@ -7,7 +7,9 @@ import { createTestDatabase, currentBackend, type TestDatabase } from '../suppor
 import { PASSWORD } from '../support/fixtures.js';
 import { openLoginPage, signInToCallback } from '../support/flows.js';
 import { startMinio, type MinioHarness } from '../support/minio.js';
-import { startTestServer, type TestServer } from '../support/test-server.js';
+import { runCli } from '../support/processes.js';
+import { startTestServer, TEST_SECRET, type TestServer } from '../support/test-server.js';
+import { createMinioStsClient } from '../../src/credentials/minio-sts-client.js';
 import { UserAgent } from '../support/user-agent.js';
 
 /** A streaming service: free viewers read the free catalogue, premium ones the premium one, all their own folder. */
@@ -35,7 +37,7 @@ describe(`identity pool on MinIO (${currentBackend()})`, () => {
     minio = await startMinio();
     server = await startTestServer({
       env: database.env,
-      extraEnv: { S3_ENDPOINT: minio.proxyEndpoint, S3_STS_ACCESS_KEY: minio.stsAccessKey, S3_STS_SECRET_KEY: minio.stsSecretKey, LATCHKEY_STS_MAX_DURATION: '7200' },
+      extraEnv: { S3_ENDPOINT: minio.proxyEndpoint, S3_STS_ACCESS_KEY: minio.stsAccessKey, S3_STS_SECRET_KEY: minio.stsSecretKey, LATCHKEY_STS_MAX_DURATION: '7200', LATCHKEY_STS_RATE_LIMIT: '40' },
     });
     const { services } = server.latchkey;
     await services.roles.createRole({ name: 'free-viewer', policy: JSON.stringify(FREE_POLICY), maxDurationSeconds: 3600 });
@@ -43,14 +45,14 @@ describe(`identity pool on MinIO (${currentBackend()})`, () => {
     await services.roles.createRole({ name: 'uploader', policy: JSON.stringify(UPLOADER_POLICY) });
     await services.groups.create({ name: 'free', precedence: 20, role: 'free-viewer' });
     await services.groups.create({ name: 'premium', precedence: 10, role: 'premium-viewer' });
-    for (const [username, groups, email] of [['alice', ['free', 'premium'], 'alice@example.com'], ['bob', ['free'], 'bob@example.com'], ['carol', [], 'carol@example.com'], ['dave', ['free'], 'dave@studio.example']] as const) {
+    for (const [username, groups, email] of [['alice', ['free', 'premium'], 'alice@example.com'], ['bob', ['free'], 'bob@example.com'], ['carol', [], 'carol@example.com'], ['dave', ['free'], 'dave@studio.example'], ['rosa', ['free'], 'rosa@example.com'], ['sid', ['free'], 'sid@example.com']] as const) {
       ids[username] = (await services.users.create({ username, email, password: PASSWORD, emailVerified: true, groups: [...groups] })).id;
     }
     const app = await services.clients.create({ name: 'Player', redirectUris: ['http://localhost:8976/callback'], scope: 'openid email sts' });
     const plain = await services.clients.create({ name: 'Website', redirectUris: ['http://localhost:8976/callback'], scope: 'openid email' });
     config = await oidc.discovery(new URL(server.issuer), app.client_id, app.client_secret, undefined, { execute: [oidc.allowInsecureRequests] });
     noStsConfig = await oidc.discovery(new URL(server.issuer), plain.client_id, plain.client_secret, undefined, { execute: [oidc.allowInsecureRequests] });
-    for (const username of ['alice', 'bob', 'carol', 'dave']) tokens[username] = await accessToken(config, username, 'openid email sts');
+    for (const username of ['alice', 'bob', 'carol', 'dave', 'rosa']) tokens[username] = await accessToken(config, username, 'openid email sts');
     await putAsRoot('free/trailer.txt', 'free trailer');
     await putAsRoot('premium/film.txt', 'premium film');
   }, 180_000);
@@ -122,8 +124,11 @@ describe(`identity pool on MinIO (${currentBackend()})`, () => {
     expect(await write(s3, 'premium/defaced.txt')).toBe('AccessDenied');
     expect(await s3Outcome(s3.send(new DeleteBucketCommand({ Bucket: 'free' })))).toBe('AccessDenied');
     // Every issuance is recorded: an access key in MinIO's logs leads back to a person.
-    const audit = await server.db.query('SELECT user_id, role_name, channel FROM credential_issuances WHERE access_key_id = $1', [body.AccessKeyId]);
-    expect(audit.rows).toEqual([{ user_id: ids.alice, role_name: 'premium-viewer', channel: 'credentials' }]);
+    const audit = await server.db.query<{ expires_at: Date }>('SELECT user_id, client_id, role_name, channel, expires_at FROM credential_issuances WHERE access_key_id = $1', [body.AccessKeyId]);
+    expect(audit.rows).toEqual([{ user_id: ids.alice, client_id: config.clientMetadata().client_id, role_name: 'premium-viewer', channel: 'credentials', expires_at: new Date(body.Expiration) }]);
+    const cli = await runCli(['--json', 'credentials-audit', body.AccessKeyId], { ...database.env, LATCHKEY_SECRET: TEST_SECRET, LOG_LEVEL: 'warn' });
+    expect(cli.code, cli.stderr).toBe(0);
+    expect(JSON.parse(cli.stdout)).toMatchObject({ user_id: ids.alice, role_name: 'premium-viewer', access_key_id: body.AccessKeyId });
     expect(await (await fetch(`${server.issuer}/metrics`)).text()).toContain('latchkey_credentials_issued_total{role="premium-viewer"} 1');
   });
 
@@ -236,11 +241,18 @@ describe(`identity pool on MinIO (${currentBackend()})`, () => {
     // Revoked: the grant behind the token is gone.
     const doomed = await accessToken(config, 'bob', 'openid email sts');
     await oidc.tokenRevocation(config, doomed);
-    expect((await exchange(doomed)).status).toBe(401);
+    const revoked = await exchange(doomed);
+    expect({ status: revoked.status, error: revoked.body.error }).toEqual({ status: 401, error: 'invalid_token' });
 
-    for (const [body, type] of [['{not json', 'application/json'], [{ duration_seconds: 'soon' }, 'application/json'], [{ role: 'x', admin: true }, 'application/json'], [{ role: '../etc' }, 'application/json'], ['<xml/>', 'text/xml']] as const) {
+    for (const [body, type, status, error] of [
+      ['{not json', 'application/json', 400, 'invalid_request'],
+      [{ duration_seconds: 'soon' }, 'application/json', 400, 'invalid_request'],
+      [{ role: 'x', admin: true }, 'application/json', 400, 'invalid_request'],
+      [{ role: '../etc' }, 'application/json', 400, 'invalid_request'],
+      ['<xml/>', 'text/xml', 415, 'unsupported_media_type'],
+    ] as const) {
       const r = await exchange(tokens.alice!, body, type);
-      expect([400, 415]).toContain(r.status);
+      expect({ status: r.status, error: r.body.error }).toEqual({ status, error });
     }
     expect(minio.proxy.count).toBe(calls);
   });
@@ -258,7 +270,46 @@ describe(`identity pool on MinIO (${currentBackend()})`, () => {
     expect((await exchange(tokens.alice!)).status).toBe(200);
   });
 
-  it('revokes a user\'s credentials when they sign out everywhere', async () => {
+  it('lets only clients registered for the sts scope ask for it', async () => {
+    const url = oidc.buildAuthorizationUrl(noStsConfig, {
+      redirect_uri: 'http://localhost:8976/callback', scope: 'openid sts', state: 'x',
+      code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()), code_challenge_method: 'S256',
+    });
+    const response = await new UserAgent().request(url.toString());
+    expect(new URL(response.location!).searchParams.get('error')).toBe('invalid_scope');
+  });
+
+  it('reports the object store refusing the broker as a 502, not a crash', async () => {
+    const wrong = createMinioStsClient({ endpoint: minio.endpoint, region: 'us-east-1', accessKey: minio.stsAccessKey, secretKey: 'not-the-broker-secret' });
+    await expect(wrong.assumeRole({ policy: JSON.stringify(FREE_POLICY).replaceAll('${sub}', ids.bob!), durationSeconds: 900, revokeType: 'u:test' }))
+      .rejects.toMatchObject({ status: 502, code: 'sts_upstream_error', message: expect.stringMatching(/^the object store refused the request \(\w+\)$/) });
+  });
+
+  it('limits issuances per user per hour, answering 429 with Retry-After (Throttling for AWS SDKs)', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 40; i += 1) statuses.push((await exchange(tokens.rosa!)).status);
+    expect(statuses.every((s) => s === 200)).toBe(true);
+    const limited = await fetch(`${server.issuer}/sts/credentials`, { method: 'POST', headers: { authorization: `Bearer ${tokens.rosa!}` } });
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(3000);
+    expect(await limited.json()).toMatchObject({ error: 'too_many_requests' });
+    const sts = new STSClient({ endpoint: `${server.issuer}/sts`, region: 'us-east-1', maxAttempts: 1 });
+    await expect(sts.send(new AssumeRoleWithWebIdentityCommand({ RoleArn: 'arn:aws:iam::1:role/free-viewer', RoleSessionName: 'rosa', WebIdentityToken: tokens.rosa! })))
+      .rejects.toMatchObject({ name: 'Throttling' });
+  }, 60_000);
+
+  it('revokes credentials and tokens when a user is signed out everywhere', async () => {
+    const token = await accessToken(config, 'sid', 'openid email sts');
+    const { body } = await exchange(token);
+    const s3 = s3For(body);
+    expect(await read(s3, 'free/trailer.txt')).toBe('ok');
+    await server.latchkey.services.users.signOutEverywhere('sid');
+    expect(await read(s3, 'free/trailer.txt')).toBe('InvalidAccessKeyId');
+    const again = await exchange(token);
+    expect({ status: again.status, error: again.body.error }).toEqual({ status: 401, error: 'invalid_token' });
+  });
+
+  it('revokes a user\'s credentials at RP-initiated logout', async () => {
     const agent = new UserAgent();
     const { page, verifier } = await openLoginPage(agent, config, { scope: 'openid email sts' });
     const signedIn = await oidc.authorizationCodeGrant(config, new URL(await signInToCallback(agent, page, 'dave', PASSWORD)), { pkceCodeVerifier: verifier });
@@ -267,13 +318,14 @@ describe(`identity pool on MinIO (${currentBackend()})`, () => {
     expect(await read(s3, 'free/trailer.txt')).toBe('ok');
     const confirm = await agent.navigate(oidc.buildEndSessionUrl(config, { id_token_hint: signedIn.id_token! }).toString());
     await agent.submit(confirm, 'form[id="op.logoutForm"]', { logout: 'yes' });
+    // Revocation at logout runs after the response; MinIO answers InvalidAccessKeyId once it is done.
     const deadline = Date.now() + 5000;
-    let outcome = 'ok';
-    while (outcome === 'ok' && Date.now() < deadline) {
+    let outcome = await read(s3, 'free/trailer.txt');
+    while (outcome !== 'InvalidAccessKeyId' && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
       outcome = await read(s3, 'free/trailer.txt');
-      if (outcome === 'ok') await new Promise((r) => setTimeout(r, 100));
     }
-    expect(outcome).not.toBe('ok');
+    expect(outcome).toBe('InvalidAccessKeyId');
   });
 
   it('revokes a user\'s outstanding credentials when the user is disabled', async () => {
@@ -282,7 +334,7 @@ describe(`identity pool on MinIO (${currentBackend()})`, () => {
     expect(await read(s3, 'free/trailer.txt')).toBe('ok');
     await server.latchkey.services.users.setEnabled('bob', false);
     try {
-      expect(await read(s3, 'free/trailer.txt')).not.toBe('ok');
+      expect(await read(s3, 'free/trailer.txt')).toBe('InvalidAccessKeyId');
       expect((await exchange(tokens.bob!)).status).toBe(401);
       // Alice's credentials are untouched.
       const alice = await exchange(tokens.alice!);

@@ -16,6 +16,11 @@ export async function incrementRateLimits(db: Queryable, keys: readonly string[]
   return new Map(rows.map((r) => [r.key, { count: r.count, resetsInSeconds: r.resets_in }]));
 }
 
+/** Gives back one hit, for an attempt that failed for reasons that are not the caller's. */
+export async function refundRateLimit(db: Queryable, key: string): Promise<void> {
+  await db.query('UPDATE rate_limits SET count = count - 1 WHERE key = $1 AND count > 0', [key]);
+}
+
 export async function deleteRateLimit(db: Queryable, key: string): Promise<void> {
   await db.query('DELETE FROM rate_limits WHERE key = $1', [key]);
 }
