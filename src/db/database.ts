@@ -21,6 +21,18 @@ export interface Database extends Queryable {
   close(): Promise<void>;
 }
 
+/**
+ * Whether an error means the database cannot be reached (as opposed to a bad query): refused or dropped
+ * connections, timeouts, and Postgres' connection-exception and shutdown SQLSTATEs (classes 08 and 57P).
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string') {
+    return error instanceof Error && /Connection terminated|timeout exceeded when trying to connect/i.test(error.message);
+  }
+  return ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN'].includes(code) || code.startsWith('08') || code.startsWith('57P');
+}
+
 // Postgres returns int8 (count(*), bigserial) as strings by default; every int8 Latchkey reads fits a double.
 pg.types.setTypeParser(20, (value) => Number.parseInt(value, 10));
 
@@ -30,7 +42,8 @@ export function createPoolDatabase(
   kind: Database['kind'],
   onClose: () => Promise<void> = async () => {},
 ): Database {
-  const pool = new pg.Pool(config);
+  // Fail fast when the database is unreachable instead of queueing requests forever.
+  const pool = new pg.Pool({ connectionTimeoutMillis: 5000, idleTimeoutMillis: 30_000, ...config });
   // An idle client losing its connection (database restart) must not crash the process.
   pool.on('error', () => {});
   let closed = false;

@@ -1,4 +1,5 @@
 import type { Context, Next } from 'koa';
+import { isDatabaseUnavailable } from '../db/database.js';
 import { AppError, InvalidRequestError, RateLimitedError } from '../errors/app-error.js';
 import type { Logger } from '../lib/logger.js';
 
@@ -32,6 +33,11 @@ export function errorHandler(deps: { logger: Logger; renderHtml: HtmlErrorRender
         ({ status, code } = caught);
         description = caught.message;
         if (caught instanceof InvalidRequestError) details = caught.details;
+      } else if (isDatabaseUnavailable(caught)) {
+        status = 503;
+        code = 'temporarily_unavailable';
+        description = 'The service is temporarily unavailable. Please try again shortly.';
+        ctx.set('Retry-After', '5');
       } else if (providerError && typeof providerError.error === 'string' && providerError.expose) {
         status = providerError.status ?? providerError.statusCode ?? 400;
         code = providerError.error;
@@ -43,7 +49,8 @@ export function errorHandler(deps: { logger: Logger; renderHtml: HtmlErrorRender
         description = (caught as Error).message;
       }
       if (caught instanceof RateLimitedError) ctx.set('Retry-After', String(caught.retryAfterSeconds));
-      if (status >= 500) deps.logger.error({ err: caught, requestId: ctx.state.requestId }, 'request failed');
+      if (status === 503) deps.logger.warn({ err: caught, requestId: ctx.state.requestId }, 'database unavailable');
+      else if (status >= 500) deps.logger.error({ err: caught, requestId: ctx.state.requestId }, 'request failed');
       else deps.logger.info({ code, status, requestId: ctx.state.requestId }, 'request rejected');
       ctx.status = status;
       if (ctx.accepts('json', 'html') === 'html' && ctx.method === 'GET' || ctx.state.html === true) {
