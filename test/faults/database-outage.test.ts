@@ -42,7 +42,7 @@ describe('database outage (postgres)', () => {
     // A sign-in started before the outage…
     const agent = new UserAgent();
     const params = new URLSearchParams({ client_id: webClientId, response_type: 'code', scope: 'openid', redirect_uri: REDIRECT_URI, code_challenge: 'c'.repeat(43), code_challenge_method: 'S256' });
-    const toLogin = await agent.request(`${server.issuer}/auth?${params}`);
+    const toLogin = await agent.request(`${server.issuer}/auth?${params.toString()}`);
     expect(toLogin.status).toBe(303);
     await proxy.cut();
 
