@@ -103,7 +103,7 @@ export async function createApp(deps: { config: Config; db: Database; secrets: r
   const services = createServices({ ...deps, metrics });
   await services.keys.ensure();
 
-  const views = createViews({ dir: defaultViewsDir() });
+  const views = createViews({ dir: defaultViewsDir(), productName: config.productName, themeCssFile: config.themeCss });
   const pages = createProviderPages(views);
   const audiences = [config.issuer, ...config.apiAudiences];
   const lifetimes = defaultLifetimes(config.accessTokenTtl);

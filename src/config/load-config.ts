@@ -58,6 +58,10 @@ export interface Config {
    * STS credential until it expires, so unbounded minting would grow its IAM store without limit.
    */
   readonly stsRateLimit: number;
+  /** `LATCHKEY_THEME_CSS`: a stylesheet appended to the hosted UI's own (override the `--lk-*` properties). */
+  readonly themeCss: string | null;
+  /** `LATCHKEY_PRODUCT_NAME`: the name shown on hosted pages (default Latchkey). */
+  readonly productName: string;
   /** `LOG_LEVEL`: pino level (default info). */
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** `NODE_ENV`: `production` makes `LATCHKEY_SECRET` mandatory. */
@@ -102,6 +106,8 @@ const envSchema = z.object({
   S3_STS_SECRET_KEY: z.string().min(8).max(128).optional(),
   LATCHKEY_STS_MAX_DURATION: z.coerce.number().int().min(900).max(604800).default(43200),
   LATCHKEY_STS_RATE_LIMIT: z.coerce.number().int().min(1).max(100000).default(120),
+  LATCHKEY_THEME_CSS: z.string().min(1).optional(),
+  LATCHKEY_PRODUCT_NAME: z.string().min(1).max(64).default('Latchkey'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   NODE_ENV: z.string().optional(),
 });
@@ -170,6 +176,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       : null,
     stsMaxDuration: e.LATCHKEY_STS_MAX_DURATION,
     stsRateLimit: e.LATCHKEY_STS_RATE_LIMIT,
+    themeCss: e.LATCHKEY_THEME_CSS ?? null,
+    productName: e.LATCHKEY_PRODUCT_NAME,
     logLevel: e.LOG_LEVEL,
     production,
   });

@@ -29,11 +29,13 @@ export function defaultViewsDir(): string {
   throw new Error('views directory not found');
 }
 
-export function createViews(options: { dir: string; productName?: string }): Views {
+export function createViews(options: { dir: string; productName?: string; themeCssFile?: string | null }): Views {
   // autoescape: every interpolation is HTML-escaped unless a template says `| safe` on trusted markup.
   const env = new nunjucks.Environment(new nunjucks.FileSystemLoader(options.dir, { noCache: false }), { autoescape: true, throwOnUndefined: false });
   const productName = options.productName ?? 'Latchkey';
-  const stylesheet = readFileSync(join(options.dir, 'static', 'latchkey.css'), 'utf8');
+  // A theme's stylesheet is appended, so it overrides the custom properties and rules it names.
+  const theme = options.themeCssFile ? `\n/* theme */\n${readTheme(options.themeCssFile)}` : '';
+  const stylesheet = readFileSync(join(options.dir, 'static', 'latchkey.css'), 'utf8') + theme;
   const renderToString = (template: string, data: Record<string, unknown>) => env.render(template, { productName, ...data });
   return {
     stylesheet,
@@ -46,4 +48,12 @@ export function createViews(options: { dir: string; productName?: string }): Vie
       ctx.body = renderToString(template, data);
     },
   };
+}
+
+function readTheme(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new Error(`LATCHKEY_THEME_CSS: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`, { cause: error });
+  }
 }

@@ -5,6 +5,9 @@ import { REDIRECT_URI, seedDirectory } from '../support/fixtures.js';
 import { openLoginPage } from '../support/flows.js';
 import { discover, useTestServer } from '../support/harness.js';
 import { alertText, UserAgent } from '../support/user-agent.js';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 describe(`HTTP surface (${currentBackend()})`, () => {
   const ctx = useTestServer({ extraEnv: { LATCHKEY_TRUST_PROXY: 'true' } });
@@ -53,5 +56,24 @@ describe(`HTTP surface (${currentBackend()})`, () => {
     const metrics = await fetch(`${ctx.server.issuer}/metrics`);
     expect(metrics.headers.get('content-type')).toContain('text/plain');
     expect(await metrics.text()).toContain('latchkey_process_cpu_seconds_total');
+  });
+});
+
+describe(`hosted UI theming (${currentBackend()})`, () => {
+  const themeFile = join(mkdtempSync(join(tmpdir(), 'lk-theme-')), 'acme.css');
+  writeFileSync(themeFile, ':root { --lk-accent: #d9480f; }\n');
+  const ctx = useTestServer({ extraEnv: { LATCHKEY_THEME_CSS: themeFile, LATCHKEY_PRODUCT_NAME: 'Acme ID' } });
+  let config: oidc.Configuration;
+  beforeAll(async () => {
+    const { client } = await seedDirectory(ctx.server.latchkey.services);
+    config = await discover(ctx.server, client);
+  });
+
+  it('appends the theme stylesheet and shows the product name, keeping the stable hooks', async () => {
+    const css = await (await fetch(`${ctx.server.issuer}/static/latchkey.css`)).text();
+    expect(css.indexOf('--lk-accent: #d9480f')).toBeGreaterThan(css.indexOf('--lk-accent: #3557d6'));
+    const { page } = await openLoginPage(new UserAgent(), config);
+    expect(page.html).toContain('Acme ID');
+    expect(page.html).toContain('id="login-form"');
   });
 });
