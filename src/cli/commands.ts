@@ -178,10 +178,11 @@ export function registerCommands(program: Command, env: NodeJS.ProcessEnv): void
     .option('--public', 'public client (SPA or native app): no secret, PKCE only', false)
     .option('--grant-types <list>', 'comma-separated: authorization_code,refresh_token,client_credentials')
     .option('--scope <scopes>', 'space-separated scopes the client may request')
-    .action(async (o: { name: string; redirectUri: string[]; postLogoutRedirectUri: string[]; public: boolean; grantTypes?: string; scope?: string }) => {
+    .option('--first-party', 'your own app: users are not asked to consent', false)
+    .action(async (o: { name: string; redirectUri: string[]; postLogoutRedirectUri: string[]; public: boolean; grantTypes?: string; scope?: string; firstParty: boolean }) => {
       await withCliContext(env, async ({ services }) => {
         const created = await services.clients.create({
-          name: o.name, redirectUris: o.redirectUri, postLogoutRedirectUris: o.postLogoutRedirectUri, public: o.public,
+          name: o.name, redirectUris: o.redirectUri, postLogoutRedirectUris: o.postLogoutRedirectUri, public: o.public, firstParty: o.firstParty,
           ...(o.grantTypes ? { grantTypes: o.grantTypes.split(',').map((s) => s.trim()).filter(Boolean) } : {}),
           ...(o.scope ? { scope: o.scope } : {}),
         });

@@ -19,6 +19,7 @@ type InteractionDetails = Awaited<ReturnType<Provider['interactionDetails']>>;
 interface InteractionState {
   interaction: InteractionDetails;
   clientName: string;
+  firstParty: boolean;
   form: Record<string, string>;
 }
 
@@ -63,6 +64,7 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     const client = await holder.provider.Client.find(String(interaction.params.client_id));
     ctx.state.interaction = interaction;
     ctx.state.clientName = client?.clientName ?? String(interaction.params.client_id);
+    ctx.state.firstParty = client?.latchkey_first_party === true;
     await next();
   }
 
@@ -95,6 +97,9 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     const { interaction, clientName } = ctx.state as InteractionState;
     if (interaction.prompt.name === 'login') return renderLogin(ctx, 200, {});
     if (interaction.prompt.name === 'consent') {
+      // A first-party app's users are not asked, unless the app itself asks for the page (prompt=consent).
+      const asked = typeof interaction.params.prompt === 'string' && interaction.params.prompt.split(' ').includes('consent');
+      if ((ctx.state as InteractionState).firstParty && !asked) return consent(ctx);
       const details = interaction.prompt.details as PromptDetail['details'] & { missingOIDCScope?: string[]; missingResourceScopes?: Record<string, string[]> };
       const scopes = new Set<string>([...(details.missingOIDCScope ?? []), ...Object.values(details.missingResourceScopes ?? {}).flat()]);
       return views.render(ctx, 'consent.njk', {

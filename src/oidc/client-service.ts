@@ -14,6 +14,8 @@ export interface CreateClientInput {
   public?: boolean;
   grantTypes?: readonly string[];
   scope?: string;
+  /** The pool owner's own app: users are not asked to consent (as Cognito, or Keycloak with consent off). */
+  firstParty?: boolean;
 }
 
 export interface CreatedClient {
@@ -25,6 +27,7 @@ export interface CreatedClient {
   grant_types: string[];
   token_endpoint_auth_method: string;
   scope: string;
+  first_party: boolean;
 }
 
 export interface ClientService {
@@ -59,6 +62,7 @@ export function createClientService(deps: { db: Database }): ClientService {
       grant_types: (m.grant_types as string[] | undefined) ?? [],
       token_endpoint_auth_method: String(m.token_endpoint_auth_method),
       scope: typeof m.scope === 'string' ? m.scope : '',
+      first_party: m.latchkey_first_party === true,
     };
   }
   return {
@@ -94,6 +98,7 @@ export function createClientService(deps: { db: Database }): ClientService {
         response_types: usesRedirects ? ['code'] : [],
         token_endpoint_auth_method: isPublic ? 'none' : 'client_secret_basic',
         scope: scopes.join(' '),
+        ...(input.firstParty ? { latchkey_first_party: true } : {}),
       };
       if (isPublic && redirectUris.some((u) => !u.startsWith('https:'))) metadata.application_type = 'native';
       const row = await clients.insertClient(db, { clientId, name, secretHash: secret ? sha256Hex(secret) : null, metadata });

@@ -74,9 +74,11 @@ export function createProvider(options: ProviderOptions): Provider {
       short: { signed: true, httpOnly: true, sameSite: 'lax' },
     },
     extraClientMetadata: {
-      properties: ['latchkey_scopes'],
+      // latchkey_scopes: every scope the client may request; latchkey_first_party: consent is implied.
+      properties: ['latchkey_scopes', 'latchkey_first_party'],
       validator: (_ctx, key, value) => {
         if (key === 'latchkey_scopes' && value !== undefined && typeof value !== 'string') throw new errors.InvalidClientMetadata('latchkey_scopes must be a string');
+        if (key === 'latchkey_first_party' && value !== undefined && typeof value !== 'boolean') throw new errors.InvalidClientMetadata('latchkey_first_party must be a boolean');
       },
     },
     claims: Object.fromEntries(Object.entries(SCOPE_CLAIMS).map(([scope, claims]) => [scope, scope === 'profile' ? [...claims, ...(options.customClaims ?? [])] : [...claims]])),

@@ -1,4 +1,4 @@
-import type * as oidc from 'openid-client';
+import * as oidc from 'openid-client';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { currentBackend } from '../support/backend.js';
 import { REDIRECT_URI, seedDirectory } from '../support/fixtures.js';
@@ -75,5 +75,30 @@ describe(`hosted UI theming (${currentBackend()})`, () => {
     const { page } = await openLoginPage(new UserAgent(), config);
     expect(page.html).toContain('Acme ID');
     expect(page.html).toContain('id="login-form"');
+  });
+});
+
+describe(`first-party clients (${currentBackend()})`, () => {
+  const ctx = useTestServer();
+  let config: oidc.Configuration;
+  beforeAll(async () => {
+    const { services } = ctx.server.latchkey;
+    await services.users.create({ username: 'fran', password: 'correct horse battery staple', emailVerified: true });
+    const own = await services.clients.create({ name: 'Our own app', redirectUris: [REDIRECT_URI], firstParty: true });
+    expect(own.first_party).toBe(true);
+    config = await discover(ctx.server, own);
+  });
+
+  it('skips the consent page, unless the app asks for it with prompt=consent', async () => {
+    const agent = new UserAgent();
+    const { page } = await openLoginPage(agent, config);
+    const landed = await agent.follow(await agent.submit(page, 'form#login-form', { username: 'fran', password: 'correct horse battery staple' }), REDIRECT_URI);
+    expect(landed.location).toMatch(/^http:\/\/localhost:8976\/callback\?code=/);
+
+    const asked = await agent.navigate(oidc.buildAuthorizationUrl(config, {
+      redirect_uri: REDIRECT_URI, scope: 'openid', prompt: 'consent',
+      code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()), code_challenge_method: 'S256',
+    }).toString(), REDIRECT_URI);
+    expect(asked.html).toContain('id="consent-form"');
   });
 });
