@@ -161,7 +161,7 @@ export async function createApp(deps: { config: Config; db: Database; secrets: r
     renderHtml: (ctx, status, code, description) => views.render(ctx, 'error.njk', { title: 'Something went wrong', error: description, code }, status),
   }));
   app.use(securityHeaders);
-  app.use(healthRoutes({ db, migrations: deps.migrations, metrics }).routes());
+  app.use(healthRoutes({ db, migrations: deps.migrations, metrics, metricsToken: config.metricsToken }).routes());
   app.use(interactionRoutes({ holder, users: services.users, views, csrf: createCsrf(secrets), logger, throttle: createLoginThrottle(db), metrics }).routes());
   app.use(router.routes());
   app.use(credentialsRoutes({ verifier, credentials: services.credentials, audience: config.issuer }).routes());

@@ -58,6 +58,8 @@ export interface Config {
    * STS credential until it expires, so unbounded minting would grow its IAM store without limit.
    */
   readonly stsRateLimit: number;
+  /** `LATCHKEY_METRICS_TOKEN`: when set, `/metrics` requires `Authorization: Bearer <token>`. */
+  readonly metricsToken: string | null;
   /** `LATCHKEY_THEME_CSS`: a stylesheet appended to the hosted UI's own (override the `--lk-*` properties). */
   readonly themeCss: string | null;
   /** `LATCHKEY_PRODUCT_NAME`: the name shown on hosted pages (default Latchkey). */
@@ -107,6 +109,7 @@ const envSchema = z.object({
   LATCHKEY_STS_MAX_DURATION: z.coerce.number().int().min(900).max(604800).default(43200),
   LATCHKEY_STS_RATE_LIMIT: z.coerce.number().int().min(1).max(100000).default(120),
   LATCHKEY_THEME_CSS: z.string().min(1).optional(),
+  LATCHKEY_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   LATCHKEY_PRODUCT_NAME: z.string().min(1).max(64).default('Latchkey'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   NODE_ENV: z.string().optional(),
@@ -177,6 +180,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     stsMaxDuration: e.LATCHKEY_STS_MAX_DURATION,
     stsRateLimit: e.LATCHKEY_STS_RATE_LIMIT,
     themeCss: e.LATCHKEY_THEME_CSS ?? null,
+    metricsToken: e.LATCHKEY_METRICS_TOKEN ?? null,
     productName: e.LATCHKEY_PRODUCT_NAME,
     logLevel: e.LOG_LEVEL,
     production,

@@ -2,12 +2,14 @@ import Router from '@koa/router';
 import type { Database } from '../db/database.js';
 import { migrationsApplied, type Migration } from '../db/migrate.js';
 import type { Metrics } from './metrics.js';
+import { constantTimeEqual } from '../lib/hashing.js';
 
 /**
  * `/healthz`: the process is alive. `/readyz`: the database answers and every migration is applied.
- * `/metrics`: Prometheus text format (counts and latencies only; restrict it at the proxy if needed).
+ * `/metrics`: Prometheus text format (counts and latencies only), behind a bearer token when
+ * `LATCHKEY_METRICS_TOKEN` is set.
  */
-export function healthRoutes(deps: { db: Database; migrations: readonly Migration[]; metrics: Metrics }): Router {
+export function healthRoutes(deps: { db: Database; migrations: readonly Migration[]; metrics: Metrics; metricsToken: string | null }): Router {
   const router = new Router();
   router.get('/healthz', (ctx) => {
     ctx.set('Cache-Control', 'no-store');
@@ -21,6 +23,12 @@ export function healthRoutes(deps: { db: Database; migrations: readonly Migratio
   });
   router.get('/metrics', async (ctx) => {
     ctx.set('Cache-Control', 'no-store');
+    if (deps.metricsToken && !constantTimeEqual(ctx.get('authorization'), `Bearer ${deps.metricsToken}`)) {
+      ctx.set('WWW-Authenticate', 'Bearer realm="metrics"');
+      ctx.status = 401;
+      ctx.body = { error: 'invalid_token', error_description: 'metrics need the configured bearer token' };
+      return;
+    }
     ctx.type = deps.metrics.registry.contentType;
     ctx.body = await deps.metrics.registry.metrics();
   });

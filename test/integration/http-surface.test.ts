@@ -102,3 +102,14 @@ describe(`first-party clients (${currentBackend()})`, () => {
     expect(asked.html).toContain('id="consent-form"');
   });
 });
+
+describe(`protected metrics (${currentBackend()})`, () => {
+  const ctx = useTestServer({ extraEnv: { LATCHKEY_METRICS_TOKEN: 'scrape-token-0123456789' } });
+  it('asks for the bearer token when one is configured', async () => {
+    expect((await fetch(`${ctx.server.issuer}/metrics`)).status).toBe(401);
+    expect((await fetch(`${ctx.server.issuer}/metrics`, { headers: { authorization: 'Bearer wrong-token-0123456789' } })).status).toBe(401);
+    const ok = await fetch(`${ctx.server.issuer}/metrics`, { headers: { authorization: 'Bearer scrape-token-0123456789' } });
+    expect(ok.status).toBe(200);
+    expect(await ok.text()).toContain('latchkey_http_requests_total');
+  });
+});
