@@ -34,6 +34,14 @@ describe('loadConfig', () => {
     expect(config.issuer).toBe('https://id.example.com');
   });
 
+  it('validates the operational settings added for proxies, metrics and the identity pool', () => {
+    expect(() => loadConfig({ LATCHKEY_METRICS_TOKEN: 'short' })).toThrow(/LATCHKEY_METRICS_TOKEN: must be at least 16/);
+    expect(() => loadConfig({ LATCHKEY_PROXY_HOPS: '0' })).toThrow(/LATCHKEY_PROXY_HOPS/);
+    expect(() => loadConfig({ S3_ENDPOINT: 'http://minio:9000' })).toThrow(/S3_STS_ACCESS_KEY: required[\s\S]*S3_STS_SECRET_KEY: required/);
+    expect(loadConfig({}).s3).toBeNull();
+    expect(loadConfig({ S3_ENDPOINT: 'http://minio:9000/', S3_STS_ACCESS_KEY: 'broker', S3_STS_SECRET_KEY: 'secret-key' }).s3).toEqual({ endpoint: 'http://minio:9000', region: 'us-east-1', accessKey: 'broker', secretKey: 'secret-key' });
+  });
+
   it('treats blank variables as unset and validates extra audiences', () => {
     expect(loadConfig({ PORT: '', DATABASE_URL: '  ' }).port).toBe(3000);
     expect(loadConfig({ LATCHKEY_API_AUDIENCES: 'https://api.example.com, urn:latchkey:storage' }).apiAudiences).toEqual(['https://api.example.com', 'urn:latchkey:storage']);
