@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import { AppError, RateLimitedError } from '../errors/app-error.js';
+import { parseUniqueForm } from '../http/form-body.js';
 import { readRawBody } from '../http/raw-body.js';
 import type { Logger } from '../lib/logger.js';
 import type { AccessTokenVerifier } from '../oidc/access-token-verifier.js';
@@ -50,24 +51,21 @@ export function awsStsRoutes(deps: { verifier: AccessTokenVerifier; credentials:
     ctx.set('Cache-Control', 'no-store');
     try {
       if (!ctx.is('application/x-www-form-urlencoded')) throw new AppError(400, 'invalid_request', 'expected an application/x-www-form-urlencoded STS query');
-      const raw = (await readRawBody(ctx.req, BODY_LIMIT)).toString('utf8');
-      const form: Record<string, string> = {};
-      for (const [key, value] of new URLSearchParams(raw)) {
-        if (key in form) throw new AppError(400, 'invalid_request', `parameter ${key.slice(0, 64)} sent more than once`);
-        form[key] = value;
-      }
+      const parsed = parseUniqueForm((await readRawBody(ctx.req, BODY_LIMIT)).toString('utf8'));
+      if ('duplicate' in parsed) throw new AppError(400, 'invalid_request', `parameter ${parsed.duplicate} sent more than once`);
+      const { form } = parsed;
       if (form.Action !== undefined && form.Action !== 'AssumeRoleWithWebIdentity') {
         throw new AppError(400, 'invalid_request', `action ${form.Action.slice(0, 64)} is not supported here; only AssumeRoleWithWebIdentity is`);
       }
       if ('Policy' in form || Object.keys(form).some((k) => k.startsWith('PolicyArns'))) {
         throw new AppError(400, 'invalid_request', 'session policies are not supported: the role decides what the credentials reach');
       }
-      const parsed = assumeRoleWithWebIdentitySchema.safeParse(form);
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0]!;
+      const validated = assumeRoleWithWebIdentitySchema.safeParse(form);
+      if (!validated.success) {
+        const issue = validated.error.issues[0]!;
         throw new AppError(400, 'invalid_request', `${issue.path.join('.') || 'request'}: ${issue.message}`);
       }
-      const input = parsed.data;
+      const input = validated.data;
       const token = await deps.verifier.verify(input.WebIdentityToken, { audience: deps.audience });
       const role = roleFromArn(input.RoleArn);
       const issued = await deps.credentials.issue({ token, role, durationSeconds: input.DurationSeconds, channel: 'aws-sts' });

@@ -1,4 +1,5 @@
 import type { Database } from '../db/database.js';
+import { isUuid } from '../lib/uuid.js';
 import { ConflictError, InvalidRequestError, NotFoundError } from '../errors/app-error.js';
 import { validateCustomAttributes, validateProfile } from './attributes.js';
 import { isEmailShaped, isValidUsername, normalizeIdentifier } from './normalize.js';
@@ -38,7 +39,6 @@ export interface UserService {
   delete(reference: string): Promise<void>;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Things that must happen when a user loses access (wired in app.ts; the directory knows no consumers). */
 export interface UserLifecycleHooks {
@@ -54,7 +54,7 @@ export function createUserService(deps: { db: Database; hasher: PasswordHasher; 
   const policy = deps.passwordPolicy ?? DEFAULT_PASSWORD_POLICY;
 
   async function resolve(reference: string): Promise<UserRow> {
-    const found = UUID.test(reference)
+    const found = isUuid(reference.toLowerCase())
       ? await users.findUserById(db, reference.toLowerCase())
       : await users.findUserByLogin(db, normalizeIdentifier(reference));
     if (!found) throw new NotFoundError(`no user "${reference}"`);
@@ -125,7 +125,7 @@ export function createUserService(deps: { db: Database; hasher: PasswordHasher; 
       return { ok: true, user };
     },
 
-    findById: (id) => (UUID.test(id) ? users.findUserById(db, id) : Promise.resolve(undefined)),
+    findById: (id) => (isUuid(id.toLowerCase()) ? users.findUserById(db, id) : Promise.resolve(undefined)),
     resolve,
     list: (limit, after) => users.listUsers(db, limit, after),
 

@@ -10,8 +10,6 @@ const PAGE_CSP = "default-src 'none'; style-src 'self'; img-src 'self' data:; ba
 export interface Views {
   /** Renders a template (auto-escaped) with security headers and no caching. */
   render(ctx: Context, template: string, data: Record<string, unknown>, status?: number): void;
-  /** Renders to a string, for oidc-provider callbacks that set `ctx.body` themselves. */
-  renderToString(template: string, data: Record<string, unknown>): string;
   readonly stylesheet: string;
 }
 
@@ -39,7 +37,6 @@ export function createViews(options: { dir: string; productName?: string; themeC
   const renderToString = (template: string, data: Record<string, unknown>) => env.render(template, { productName, ...data });
   return {
     stylesheet,
-    renderToString,
     render(ctx, template, data, status = 200) {
       ctx.status = status;
       ctx.type = 'text/html; charset=utf-8';

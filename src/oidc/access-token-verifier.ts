@@ -4,6 +4,7 @@ import { UnauthorizedError } from '../errors/app-error.js';
 import { findAccessTokenLiveness } from './repositories/oidc-model.repository.js';
 import type { ProviderHolder } from './provider-holder.js';
 import { SIGNING_ALG } from './signing-keys.js';
+import { isUuid } from '../lib/uuid.js';
 
 /** A verified, live Latchkey access token. */
 export interface VerifiedAccessToken {
@@ -29,8 +30,6 @@ export interface AccessTokenVerifier {
    */
   verify(token: string, options?: { audience?: string; allowSenderConstrained?: boolean }): Promise<VerifiedAccessToken>;
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** Shape check before any crypto: three base64url segments (a JWS compact serialization). */
 export function looksLikeJwt(token: string): boolean {
@@ -75,7 +74,7 @@ export function createAccessTokenVerifier(deps: { db: Database; holder: Provider
       const grantId = typeof payload.grant_id === 'string' ? payload.grant_id : null;
       // Client-credentials tokens carry no grant, and their `sub` is the client itself.
       const accountId = grantId ? String(payload.sub) : null;
-      if (accountId !== null && !UUID.test(accountId)) throw invalid('access token subject is not a Latchkey user');
+      if (accountId !== null && !isUuid(accountId)) throw invalid('access token subject is not a Latchkey user');
       const liveness = await findAccessTokenLiveness(deps.db, { grantId, jti: String(payload.jti), accountId, clientId });
       if (grantId && !liveness.grant_live) throw invalid('access token grant was revoked');
       if (liveness.revoked) throw invalid('access token was revoked');

@@ -2,8 +2,8 @@ import type { Account, KoaContextWithOIDC } from 'oidc-provider';
 import type { Queryable } from '../db/database.js';
 import { findUserWithGroupsById } from '../directory/repositories/user.repository.js';
 import { userClaims } from './claims.js';
+import { isUuid } from '../lib/uuid.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** An account as the provider sees it, plus its groups for token claims. */
 export interface LatchkeyAccount extends Account {
@@ -16,7 +16,7 @@ export interface LatchkeyAccount extends Account {
  */
 export function createFindAccount(db: Queryable) {
   return async function findAccount(_ctx: KoaContextWithOIDC, sub: string): Promise<LatchkeyAccount | undefined> {
-    if (!UUID.test(sub)) return undefined;
+    if (!isUuid(sub)) return undefined;
     const user = await findUserWithGroupsById(db, sub);
     if (!user || !user.enabled) return undefined;
     const claims = userClaims(user);

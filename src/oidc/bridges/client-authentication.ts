@@ -1,4 +1,5 @@
 import type Provider from 'oidc-provider';
+import type { Client } from 'oidc-provider';
 import type { Context } from 'koa';
 import { AppError } from '../../errors/app-error.js';
 
@@ -13,7 +14,7 @@ export class InvalidClientError extends AppError {
  * client_secret_post (the methods Latchkey registers), through the provider's own Client model and secret
  * comparison; public ones by client_id alone where `allowPublic` (revocation).
  */
-export async function authenticateClient(ctx: Context, provider: Provider, form: Record<string, string>, options: { allowPublic?: boolean } = {}): Promise<{ clientId: string }> {
+export async function authenticateClient(ctx: Context, provider: Provider, form: Record<string, string>, options: { allowPublic?: boolean } = {}): Promise<{ clientId: string; client: Client }> {
   let clientId: string | undefined;
   let secret: string | undefined;
   const header = ctx.get('authorization');
@@ -37,7 +38,7 @@ export async function authenticateClient(ctx: Context, provider: Provider, form:
     // RFC 7009 §2.1: a public client identifies itself with client_id alone.
     if (options.allowPublic && clientId && secret === undefined && clientId.length <= 200) {
       const client = await provider.Client.find(clientId);
-      if (client?.clientAuthMethod === 'none') return { clientId };
+      if (client?.clientAuthMethod === 'none') return { clientId, client };
       throw new InvalidClientError();
     }
   }
@@ -45,5 +46,5 @@ export async function authenticateClient(ctx: Context, provider: Provider, form:
   const client = await provider.Client.find(clientId);
   if (!client || client.clientAuthMethod === 'none') throw new InvalidClientError();
   if (!(await client.compareClientSecret(secret))) throw new InvalidClientError();
-  return { clientId };
+  return { clientId, client };
 }

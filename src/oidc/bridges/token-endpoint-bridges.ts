@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Context, Next } from 'koa';
 import type { Database } from '../../db/database.js';
 import { AppError } from '../../errors/app-error.js';
+import { parseUniqueForm } from '../../http/form-body.js';
 import { readRawBody, replayRequest } from '../../http/raw-body.js';
 import type { AccessTokenVerifier } from '../access-token-verifier.js';
 import { looksLikeJwt } from '../access-token-verifier.js';
@@ -18,12 +19,9 @@ type Delegate = (ctx: Context, req: IncomingMessage) => Promise<void>;
 async function readTokenForm(ctx: Context): Promise<{ raw: Buffer; form: Record<string, string> } | null> {
   if (!ctx.is('application/x-www-form-urlencoded')) return null;
   const raw = await readRawBody(ctx.req, BODY_LIMIT);
-  const form: Record<string, string> = {};
-  for (const [key, value] of new URLSearchParams(raw.toString('utf8'))) {
-    if (key in form) return { raw, form: {} }; // duplicates: let the provider reject them its own way
-    form[key] = value;
-  }
-  return { raw, form };
+  const parsed = parseUniqueForm(raw.toString('utf8'));
+  // Duplicates: no token field, so the request replays to the provider, which rejects them its own way.
+  return { raw, form: 'form' in parsed ? parsed.form : {} };
 }
 
 function sendOAuthError(ctx: Context, error: AppError): void {
@@ -50,7 +48,7 @@ function jwtTokenBridge(
     ctx.set('Cache-Control', 'no-store');
     try {
       const caller = await authenticateClient(ctx, deps.holder.provider, body.form, options);
-      await allowClientOrigin(ctx, deps.holder.provider, caller.clientId);
+      await allowClientOrigin(ctx, async () => caller.client);
       await handle(ctx, token, caller.clientId);
     } catch (error) {
       if (error instanceof AppError) return sendOAuthError(ctx, error);

@@ -26,7 +26,7 @@ export function userinfoBridge(deps: { db: Database; verifier: AccessTokenVerifi
       if (!token.scopes.has('openid')) throw new AppError(403, 'insufficient_scope', 'access token missing openid scope');
       const user = await findUserWithGroupsById(deps.db, token.accountId);
       if (!user || !user.enabled) throw new AppError(401, 'invalid_token', 'access token user is disabled or deleted');
-      await allowClientOrigin(ctx, deps.provider(), token.clientId);
+      await allowClientOrigin(ctx, () => deps.provider().Client.find(token.clientId));
       ctx.body = claimsForScopes(userClaims(user), token.scopes);
     } catch (error) {
       if (!(error instanceof AppError)) throw error;

@@ -1,0 +1,12 @@
+/**
+ * Parses an `application/x-www-form-urlencoded` body into string fields. A repeated field is reported
+ * rather than silently resolved to one value (parameter pollution); each caller decides how to refuse it.
+ */
+export function parseUniqueForm(text: string): { form: Record<string, string> } | { duplicate: string } {
+  const form: Record<string, string> = Object.create(null) as Record<string, string>;
+  for (const [key, value] of new URLSearchParams(text)) {
+    if (key in form) return { duplicate: key.slice(0, 64) };
+    form[key] = value;
+  }
+  return { form };
+}
