@@ -5,18 +5,13 @@ import type Provider from 'oidc-provider';
 import type { Config } from './config/load-config.js';
 import type { Database } from './db/database.js';
 import type { Migration } from './db/migrate.js';
-import { createAttributeService, type AttributeService } from './directory/attribute-service.js';
-import { createGroupService, type GroupService } from './directory/group-service.js';
-import { createPasswordHasher, type PasswordHasher } from './directory/password-hasher.js';
-import { createUserService, type UserService } from './directory/user-service.js';
-import { awsStsRoutes } from './credentials/aws-sts-routes.js';
-import { createCredentialService, type CredentialService } from './credentials/credential-service.js';
-import { credentialsRoutes } from './credentials/credentials-routes.js';
-import { createMinioStsClient, type StsBackend } from './credentials/minio-sts-client.js';
-import { createRoleService, type RoleService } from './credentials/role-service.js';
+import { awsStsRoutes } from './identity-pool/aws-sts-routes.js';
+import { credentialsRoutes } from './identity-pool/credentials-routes.js';
 import { errorHandler } from './http/error-handler.js';
 import { createLoginThrottle } from './http/login-throttle.js';
-import { createMetrics, type Metrics } from './http/metrics.js';
+import { createMetrics } from './http/metrics.js';
+import { createServices, type Services } from './services.js';
+import type { StsBackend } from './identity-pool/minio-sts-client.js';
 import { healthRoutes } from './http/health.js';
 import { requestLogging } from './http/request-logging.js';
 import { securityHeaders } from './http/security-headers.js';
@@ -25,66 +20,11 @@ import { interactionRoutes } from './interaction/interaction-routes.js';
 import { createProviderPages } from './interaction/provider-pages.js';
 import { createViews, defaultViewsDir } from './interaction/views.js';
 import type { Logger } from './lib/logger.js';
-import { createSecretBox } from './lib/secret-box.js';
 import { createAccessTokenVerifier, type AccessTokenVerifier } from './oidc/access-token-verifier.js';
 import { introspectionBridge, revocationBridge } from './oidc/bridges/token-endpoint-bridges.js';
 import { userinfoBridge } from './oidc/bridges/userinfo-bridge.js';
-import { createClientService, type ClientService } from './oidc/client-service.js';
-import { createProvider, defaultLifetimes, longestSignedTokenLifetime } from './oidc/provider-factory.js';
+import { createProvider, defaultLifetimes } from './oidc/provider-factory.js';
 import { createProviderHolder, type ProviderHolder } from './oidc/provider-holder.js';
-import { deleteOidcModelsByAccountId } from './oidc/repositories/oidc-model.repository.js';
-import { createSigningKeyService, type SigningKeyService } from './oidc/signing-keys.js';
-
-/** The domain services, shared by the HTTP app and the CLI. */
-export interface Services {
-  users: UserService;
-  groups: GroupService;
-  clients: ClientService;
-  keys: SigningKeyService;
-  hasher: PasswordHasher;
-  roles: RoleService;
-  credentials: CredentialService;
-  attributes: AttributeService;
-}
-
-export function createServices(deps: { config: Config; db: Database; secrets: readonly string[]; logger: Logger; sts?: StsBackend | null; metrics?: Metrics }): Services {
-  const { config, db, logger } = deps;
-  const hasher = createPasswordHasher();
-  const sts = deps.sts !== undefined ? deps.sts : config.s3 ? createMinioStsClient(config.s3) : null;
-  const credentials = createCredentialService({ db, sts, logger, hourlyLimitPerUser: config.stsRateLimit, ...(deps.metrics ? { onIssued: (role: string) => deps.metrics!.credentialsIssued(role) } : {}) });
-  const users = createUserService({
-    db,
-    hasher,
-    hooks: {
-      // A disabled, deleted or globally signed-out user loses sessions, grants (and so every token) and
-      // storage credentials now, not at expiry.
-      userLocked: async (userId) => {
-        const removed = await deleteOidcModelsByAccountId(db, userId);
-        logger.info({ event: 'user.sessions_ended', userId, removed }, 'sessions and grants ended');
-        await credentials.revokeUser(userId).catch((error: unknown) => {
-          logger.error({ err: error, userId }, 'could not revoke the user\'s storage credentials; they stay valid until they expire');
-        });
-      },
-    },
-  });
-  const lifetimes = defaultLifetimes(config.accessTokenTtl);
-  return {
-    hasher,
-    users,
-    credentials,
-    attributes: createAttributeService({ db }),
-    roles: createRoleService({ db, maxDurationCeiling: config.stsMaxDuration }),
-    groups: createGroupService({ db, users }),
-    clients: createClientService({ db }),
-    keys: createSigningKeyService({
-      db,
-      box: createSecretBox(deps.secrets),
-      // A retired key stays published while tokens it signed can live, plus the time other replicas may
-      // take to notice the rotation and stop signing with it, plus a minute of clock tolerance.
-      publishRetiredForSeconds: longestSignedTokenLifetime(lifetimes) + config.keyRefreshSeconds + 60,
-    }),
-  };
-}
 
 export interface LatchkeyApp {
   app: Koa;

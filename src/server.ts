@@ -2,8 +2,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp, type LatchkeyApp } from './app.js';
 import type { Config } from './config/load-config.js';
-import { readOrCreateDataDirSecret } from './config/data-dir-secret.js';
-import type { StsBackend } from './credentials/minio-sts-client.js';
+import { resolveSecrets } from './config/resolve-secrets.js';
+import type { StsBackend } from './identity-pool/minio-sts-client.js';
 import type { Database } from './db/database.js';
 import { defaultMigrationsDir, migrate, readMigrations } from './db/migrate.js';
 import { openDatabase } from './db/open-database.js';
@@ -18,14 +18,6 @@ export interface RunningServer {
   db: Database;
   /** Stops accepting, lets in-flight requests finish (up to `graceMs`), then closes the database. */
   close(graceMs?: number): Promise<void>;
-}
-
-/** The secrets to use: configured ones, or (embedded database, not production) one kept in the data dir. */
-export function resolveSecrets(config: Config, logger: Logger): readonly string[] {
-  if (config.secrets) return config.secrets;
-  const { secret, generated } = readOrCreateDataDirSecret(config.dataDir);
-  if (generated) logger.warn({ dataDir: config.dataDir }, 'LATCHKEY_SECRET is not set: generated one and stored it in the data directory; set LATCHKEY_SECRET in production');
-  return [secret];
 }
 
 /** Opens the database, migrates, builds the app and listens: what `latchkey serve` and `npm start` run. */

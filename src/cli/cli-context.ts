@@ -1,10 +1,10 @@
-import { createServices, type Services } from '../app.js';
+import { createServices, type Services } from '../services.js';
 import { loadConfig, type Config } from '../config/load-config.js';
 import type { Database } from '../db/database.js';
 import { defaultMigrationsDir, migrate, readMigrations, type MigrationReport } from '../db/migrate.js';
 import { openDatabase } from '../db/open-database.js';
 import { createLogger, type Logger } from '../lib/logger.js';
-import { resolveSecrets } from '../server.js';
+import { resolveSecrets } from '../config/resolve-secrets.js';
 
 /** What a CLI command gets: config, a migrated database, the services, and an output channel. */
 export interface CliContext {

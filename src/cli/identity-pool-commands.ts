@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { InvalidRequestError, NotFoundError } from '../errors/app-error.js';
-import { findIssuanceByAccessKey } from '../credentials/repositories/issuance.repository.js';
+import { findIssuanceByAccessKey } from '../identity-pool/repositories/issuance.repository.js';
 import { withCliContext } from './cli-context.js';
 import { createOutput, table } from './output.js';
 

@@ -9,7 +9,7 @@ import { openLoginPage, signInToCallback } from '../support/flows.js';
 import { startMinio, type MinioHarness } from '../support/minio.js';
 import { runCli } from '../support/processes.js';
 import { startTestServer, TEST_SECRET, type TestServer } from '../support/test-server.js';
-import { createMinioStsClient } from '../../src/credentials/minio-sts-client.js';
+import { createMinioStsClient } from '../../src/identity-pool/minio-sts-client.js';
 import { UserAgent } from '../support/user-agent.js';
 
 /** A streaming service: free viewers read the free catalogue, premium ones the premium one, all their own folder. */

@@ -1,4 +1,4 @@
-import type { Services } from '../../src/app.js';
+import type { Services } from '../../src/services.js';
 
 export const PASSWORD = 'correct horse battery staple';
 export const REDIRECT_URI = 'http://localhost:8976/callback';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { resolveRole, ruleMatches, type ResolutionInput } from '../../src/credentials/role-resolution.js';
-import { renderPolicy, validatePolicyTemplate, PolicyRenderError } from '../../src/credentials/policy-template.js';
-import { roleFromArn } from '../../src/credentials/credentials.schema.js';
+import { resolveRole, ruleMatches, type ResolutionInput } from '../../src/identity-pool/role-resolution.js';
+import { renderPolicy, validatePolicyTemplate, PolicyRenderError } from '../../src/identity-pool/policy-template.js';
+import { roleFromArn } from '../../src/identity-pool/credentials.schema.js';
 
 const base: ResolutionInput = { groups: [], rules: [], defaultRole: null, ambiguousRoleResolution: 'deny', claims: {} };
 const groups = [

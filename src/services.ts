@@ -1,0 +1,72 @@
+import type { Config } from './config/load-config.js';
+import type { Database } from './db/database.js';
+import { createAttributeService, type AttributeService } from './directory/attribute-service.js';
+import { createGroupService, type GroupService } from './directory/group-service.js';
+import { createPasswordHasher, type PasswordHasher } from './directory/password-hasher.js';
+import { createUserService, type UserService } from './directory/user-service.js';
+import { createCredentialService, type CredentialService } from './identity-pool/credential-service.js';
+import { createMinioStsClient, type StsBackend } from './identity-pool/minio-sts-client.js';
+import { createRoleService, type RoleService } from './identity-pool/role-service.js';
+import type { Metrics } from './http/metrics.js';
+import type { Logger } from './lib/logger.js';
+import { createSecretBox } from './lib/secret-box.js';
+import { createClientService, type ClientService } from './oidc/client-service.js';
+import { defaultLifetimes, longestSignedTokenLifetime } from './oidc/provider-factory.js';
+import { deleteOidcModelsByAccountId } from './oidc/repositories/oidc-model.repository.js';
+import { createSigningKeyService, type SigningKeyService } from './oidc/signing-keys.js';
+
+/** The domain services, shared by the HTTP app and the CLI. */
+export interface Services {
+  users: UserService;
+  groups: GroupService;
+  clients: ClientService;
+  keys: SigningKeyService;
+  hasher: PasswordHasher;
+  roles: RoleService;
+  credentials: CredentialService;
+  attributes: AttributeService;
+}
+
+/**
+ * Builds the domain services from their dependencies. Used by the HTTP app and by the CLI, which must
+ * not load the HTTP server to change the directory.
+ */
+export function createServices(deps: { config: Config; db: Database; secrets: readonly string[]; logger: Logger; sts?: StsBackend | null; metrics?: Metrics }): Services {
+  const { config, db, logger } = deps;
+  const hasher = createPasswordHasher();
+  const sts = deps.sts !== undefined ? deps.sts : config.s3 ? createMinioStsClient(config.s3) : null;
+  const credentials = createCredentialService({ db, sts, logger, hourlyLimitPerUser: config.stsRateLimit, ...(deps.metrics ? { onIssued: (role: string) => deps.metrics!.credentialsIssued(role) } : {}) });
+  const users = createUserService({
+    db,
+    hasher,
+    hooks: {
+      // A disabled, deleted or globally signed-out user loses sessions, grants (and so every token) and
+      // storage credentials now, not at expiry.
+      userLocked: async (userId) => {
+        const removed = await deleteOidcModelsByAccountId(db, userId);
+        logger.info({ event: 'user.sessions_ended', userId, removed }, 'sessions and grants ended');
+        await credentials.revokeUser(userId).catch((error: unknown) => {
+          logger.error({ err: error, userId }, 'could not revoke the user\'s storage credentials; they stay valid until they expire');
+        });
+      },
+    },
+  });
+  const lifetimes = defaultLifetimes(config.accessTokenTtl);
+  return {
+    hasher,
+    users,
+    credentials,
+    attributes: createAttributeService({ db }),
+    roles: createRoleService({ db, maxDurationCeiling: config.stsMaxDuration }),
+    groups: createGroupService({ db, users }),
+    clients: createClientService({ db }),
+    keys: createSigningKeyService({
+      db,
+      box: createSecretBox(deps.secrets),
+      // A retired key stays published while tokens it signed can live, plus the time other replicas may
+      // take to notice the rotation and stop signing with it, plus a minute of clock tolerance.
+      publishRetiredForSeconds: longestSignedTokenLifetime(lifetimes) + config.keyRefreshSeconds + 60,
+    }),
+  };
+}
+
