@@ -25,6 +25,19 @@ describe('secret box', () => {
     expect(() => createSecretBox([A]).open(flipped, 'p')).toThrow();
     expect(() => createSecretBox([A]).open('garbage', 'p')).toThrow(/malformed/);
   });
+
+  it('refuses a value whose GCM tag was truncated, down to the 4 bytes Node would otherwise accept', () => {
+    const box = createSecretBox([A]);
+    const [v, iv, tag, body] = box.seal('v', 'p').split('.');
+    const full = Buffer.from(tag!, 'base64url');
+    expect(full).toHaveLength(16);
+    // A GCM tag's prefix is the tag of a shorter length: without a pinned length these would open.
+    for (const bytes of [15, 12, 8, 4]) {
+      const truncated = [v, iv, full.subarray(0, bytes).toString('base64url'), body].join('.');
+      expect(() => box.open(truncated, 'p')).toThrow(/malformed/);
+    }
+    expect(() => box.open([v, iv, tag, body, 'extra'].join('.'), 'p')).toThrow(/malformed/);
+  });
 });
 
 describe('constantTimeEqual', () => {
