@@ -16,6 +16,7 @@ import { healthRoutes } from './http/health.js';
 import { requestLogging } from './http/request-logging.js';
 import { securityHeaders } from './http/security-headers.js';
 import { createCsrf } from './interaction/csrf.js';
+import { createErrorPage } from './interaction/error-page.js';
 import { interactionRoutes } from './interaction/interaction-routes.js';
 import { createProviderPages } from './interaction/provider-pages.js';
 import { createViews, defaultViewsDir } from './interaction/views.js';
@@ -96,16 +97,13 @@ export async function createApp(deps: { config: Config; db: Database; secrets: r
 
   app.use(requestLogging(logger));
   app.use((ctx, next) => metrics.middleware(ctx, next));
-  app.use(errorHandler({
-    logger,
-    renderHtml: (ctx, status, code, description) => views.render(ctx, 'error.njk', { title: 'Something went wrong', error: description, code }, status),
-  }));
+  app.use(errorHandler({ logger, renderPage: createErrorPage(views) }));
   app.use(securityHeaders);
   app.use(healthRoutes({ db, migrations: deps.migrations, metrics, metricsToken: config.metricsToken }).routes());
   app.use(interactionRoutes({ holder, users: services.users, views, csrf: createCsrf(secrets), logger, throttle: createLoginThrottle(db), metrics }).routes());
   app.use(router.routes());
   app.use(credentialsRoutes({ verifier, credentials: services.credentials, audience: config.issuer }).routes());
-  app.use(awsStsRoutes({ verifier, credentials: services.credentials, audience: config.issuer, issuer: config.issuer, logger }).routes());
+  app.use(awsStsRoutes({ verifier, credentials: services.credentials, audience: config.issuer, issuer: config.issuer }).routes());
   app.use((ctx) => delegate(ctx));
   return { app, services, holder, verifier };
 }

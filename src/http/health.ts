@@ -5,7 +5,9 @@ import type { Metrics } from './metrics.js';
 import { constantTimeEqual } from '../lib/hashing.js';
 
 /**
- * `/healthz`: the process is alive. `/readyz`: the database answers and every migration is applied.
+ * `/healthz`: the process is alive. `/readyz`: the database answers and every migration this build ships is
+ * applied. A schema newer than this build (a newer replica or CLI migrated during a rolling upgrade) keeps
+ * the replica ready: migrations are additive, so the old code still runs on the expanded schema.
  * `/metrics`: Prometheus text format (counts and latencies only), behind a bearer token when
  * `LATCHKEY_METRICS_TOKEN` is set.
  */

@@ -8,11 +8,17 @@ export const FORM_LIMIT_BYTES = 16 * 1024;
 
 /**
  * Reads an `application/x-www-form-urlencoded` body with a size limit. Repeated fields are refused rather
- * than silently picking one (parameter pollution), and only string fields come out.
+ * than silently picking one (parameter pollution), and only string fields come out. This is the one form
+ * reader: hosted pages, the STS endpoints and the typed-input step all go through it.
  */
 export async function readForm(ctx: Context, limit = FORM_LIMIT_BYTES): Promise<Record<string, string>> {
   if (!ctx.is('application/x-www-form-urlencoded')) throw new UnsupportedMediaTypeError('application/x-www-form-urlencoded');
-  const parsed = parseUniqueForm((await readRawBody(ctx.req, limit)).toString('utf8'));
-  if ('duplicate' in parsed) throw new InvalidRequestError(`field "${parsed.duplicate}" sent more than once`);
+  return parseFormText((await readRawBody(ctx.req, limit)).toString('utf8'));
+}
+
+/** Parses form text with the same rules as {@link readForm} (for a body already read, or a query string). */
+export function parseFormText(text: string): Record<string, string> {
+  const parsed = parseUniqueForm(text);
+  if ('duplicate' in parsed) throw new InvalidRequestError(`field "${parsed.duplicate}" sent more than once`, [{ path: parsed.duplicate, message: 'sent more than once' }]);
   return parsed.form;
 }

@@ -1,11 +1,11 @@
 import type { Database } from '../db/database.js';
 import { findUserWithGroupsById } from '../directory/repositories/user.repository.js';
-import { AppError, ForbiddenError, InvalidRequestError, RateLimitedError } from '../errors/app-error.js';
+import { ForbiddenError, InsufficientScopeError, InvalidRequestError, InvalidTokenError, ObjectStoreUnavailableError, RateLimitedError } from '../errors/app-error.js';
 import { incrementRateLimits, refundRateLimit } from '../http/repositories/rate-limit.repository.js';
 import type { Logger } from '../lib/logger.js';
 import type { VerifiedAccessToken } from '../oidc/access-token-verifier.js';
 import { userClaims } from '../oidc/claims.js';
-import { StsUnavailableError, type StsBackend } from './minio-sts-client.js';
+import type { StsBackend } from './minio-sts-client.js';
 import { PolicyRenderError, renderPolicy } from './policy-template.js';
 import { insertIssuance } from './repositories/issuance.repository.js';
 import { findResolutionContext } from './repositories/role.repository.js';
@@ -47,11 +47,11 @@ export function createCredentialService(deps: { db: Database; sts: StsBackend | 
   const { db, logger } = deps;
   return {
     async issue({ token, role: requestedRole, durationSeconds, channel }) {
-      if (!deps.sts) throw new StsUnavailableError('the identity pool is not configured on this server (S3_ENDPOINT is unset)');
-      if (!token.scopes.has(STS_SCOPE)) throw new AppError(403, 'insufficient_scope', `the access token lacks the "${STS_SCOPE}" scope`);
+      if (!deps.sts) throw new ObjectStoreUnavailableError('the identity pool is not configured on this server (S3_ENDPOINT is unset)');
+      if (!token.scopes.has(STS_SCOPE)) throw new InsufficientScopeError(STS_SCOPE);
       if (!token.accountId) throw new ForbiddenError('user_required', 'storage credentials are issued to users, not to client-credentials tokens');
       const user = await findUserWithGroupsById(db, token.accountId);
-      if (!user || !user.enabled) throw new AppError(401, 'invalid_token', 'the access token user is disabled or deleted');
+      if (!user || !user.enabled) throw new InvalidTokenError('the access token user is disabled or deleted');
 
       const context = await findResolutionContext(db, user.id);
       const resolution = resolveRole({

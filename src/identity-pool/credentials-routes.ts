@@ -1,60 +1,37 @@
 import Router from '@koa/router';
 import type { Context, Next } from 'koa';
-import { AppError, InvalidRequestError, UnauthorizedError, UnsupportedMediaTypeError } from '../errors/app-error.js';
-import { readRawBody } from '../http/raw-body.js';
+import { InvalidTokenError } from '../errors/app-error.js';
+import { errorSurface } from '../http/error-surfaces/surface.js';
+import { jsonOrFormBody, validate, type WithInput } from '../http/validate.js';
 import type { AccessTokenVerifier, VerifiedAccessToken } from '../oidc/access-token-verifier.js';
 import type { CredentialService } from './credential-service.js';
 import { credentialsRequestSchema, type CredentialsRequest } from './credentials.schema.js';
 
 const BODY_LIMIT = 4096;
 
+/** After the bearer step: the verified access token. */
+interface WithToken {
+  token: VerifiedAccessToken;
+}
+
 /**
  * `POST /sts/credentials`: the exchange of a Latchkey access token for storage
- * credentials in the AWS `credential_process` shape. Chain: bearer → body → validate → issue → present.
+ * credentials in the AWS `credential_process` shape.
+ * Chain: OAuth error surface → bearer → validate (JSON or form, repeated fields refused) → issue → present.
  */
 export function credentialsRoutes(deps: { verifier: AccessTokenVerifier; credentials: CredentialService; audience: string }): Router {
   const router = new Router();
 
-  async function bearer(ctx: Context, next: Next) {
+  async function bearer(ctx: Context & Partial<WithToken>, next: Next) {
     const match = /^Bearer ([^\s]+)$/.exec(ctx.get('authorization'));
-    try {
-      if (!match) throw new UnauthorizedError('invalid_token', 'send the access token as Authorization: Bearer <token>');
-      // Only tokens addressed to Latchkey itself: a token minted for another API must not open storage.
-      ctx.state.token = await deps.verifier.verify(match[1]!, { audience: deps.audience });
-    } catch (error) {
-      if (error instanceof AppError) ctx.set('WWW-Authenticate', `Bearer error="${error.code}"`);
-      throw error;
-    }
+    if (!match) throw new InvalidTokenError('send the access token as Authorization: Bearer <token>');
+    // Only tokens addressed to Latchkey itself: a token minted for another API must not open storage.
+    ctx.token = await deps.verifier.verify(match[1]!, { audience: deps.audience });
     await next();
   }
 
-  async function parseBody(ctx: Context, next: Next) {
-    const raw = (await readRawBody(ctx.req, BODY_LIMIT)).toString('utf8');
-    let input: unknown = {};
-    if (raw.trim() !== '') {
-      if (ctx.is('application/json')) {
-        try {
-          input = JSON.parse(raw) as unknown;
-        } catch {
-          throw new InvalidRequestError('the body is not valid JSON');
-        }
-      } else if (ctx.is('application/x-www-form-urlencoded')) {
-        input = Object.fromEntries(new URLSearchParams(raw));
-      } else {
-        throw new UnsupportedMediaTypeError('application/json or application/x-www-form-urlencoded');
-      }
-    }
-    const parsed = credentialsRequestSchema.safeParse(input);
-    if (!parsed.success) {
-      throw new InvalidRequestError('invalid credentials request', parsed.error.issues.map((i) => ({ path: i.path.join('.') || 'body', message: i.message })));
-    }
-    ctx.state.input = parsed.data;
-    await next();
-  }
-
-  async function issue(ctx: Context) {
-    const input = ctx.state.input as CredentialsRequest;
-    const issued = await deps.credentials.issue({ token: ctx.state.token as VerifiedAccessToken, role: input.role, durationSeconds: input.duration_seconds, channel: 'credentials' });
+  async function issue(ctx: Context & WithToken & WithInput<CredentialsRequest>) {
+    const issued = await deps.credentials.issue({ token: ctx.token, role: ctx.input.role, durationSeconds: ctx.input.duration_seconds, channel: 'credentials' });
     ctx.set('Cache-Control', 'no-store');
     // The AWS CLI/SDK `credential_process` contract: Version 1 and these four fields.
     ctx.body = {
@@ -67,6 +44,6 @@ export function credentialsRoutes(deps: { verifier: AccessTokenVerifier; credent
     };
   }
 
-  router.post('/sts/credentials', bearer, parseBody, issue);
+  router.post('/sts/credentials', errorSurface('oauth'), bearer, validate(credentialsRequestSchema, jsonOrFormBody(BODY_LIMIT)), issue);
   return router;
 }

@@ -1,7 +1,14 @@
 import { z } from 'zod';
 
 const roleName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'must be a role name');
-const duration = z.coerce.number().int('must be an integer number of seconds');
+/**
+ * Seconds as an integer: a JSON integer, or a form string of decimal digits only. `z.coerce.number()` would
+ * also take "1e3", "0x384", " 900" and "900.0", which no AWS client sends and which hide typos.
+ */
+const duration = z.preprocess(
+  (value) => (typeof value === 'string' && /^[0-9]{1,9}$/.test(value) ? Number(value) : value),
+  z.number({ error: 'must be an integer number of seconds' }).int('must be an integer number of seconds'),
+);
 
 /** Body of `POST /sts/credentials` (JSON or form); every field optional. */
 export const credentialsRequestSchema = z.object({

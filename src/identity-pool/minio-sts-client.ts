@@ -1,5 +1,5 @@
 import { XMLParser } from 'fast-xml-parser';
-import { AppError } from '../errors/app-error.js';
+import { ObjectStoreRefusedError, ObjectStoreUnavailableError, type AppError } from '../errors/app-error.js';
 import { signRequest } from './sigv4.js';
 
 export interface TemporaryCredentials {
@@ -15,20 +15,6 @@ export interface StsBackend {
   assumeRole(input: { policy: string; durationSeconds: number; revokeType: string }): Promise<TemporaryCredentials>;
   /** Revokes every outstanding credential tagged `revokeType` (MinIO's revoke-tokens admin call). */
   revoke(revokeType: string): Promise<void>;
-}
-
-/** MinIO answered with an error: 502, with MinIO's code in the description. */
-export class StsUpstreamError extends AppError {
-  constructor(description: string) {
-    super(502, 'sts_upstream_error', description);
-  }
-}
-
-/** MinIO did not answer (down, unreachable, timed out): 503. */
-export class StsUnavailableError extends AppError {
-  constructor(description = 'the object store is unavailable; try again later') {
-    super(503, 'sts_unavailable', description);
-  }
 }
 
 export interface MinioStsOptions {
@@ -58,15 +44,15 @@ export function createMinioStsClient(options: MinioStsOptions): StsBackend {
     try {
       response = await doFetch(url, { method: 'POST', headers, body, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });
     } catch {
-      throw new StsUnavailableError();
+      throw new ObjectStoreUnavailableError();
     }
     const text = await response.text();
-    if (text.length > MAX_RESPONSE_BYTES) throw new StsUpstreamError('the object store sent an oversized response');
+    if (text.length > MAX_RESPONSE_BYTES) throw new ObjectStoreRefusedError('the object store sent an oversized response');
     return { status: response.status, text };
   }
 
   function upstreamError(status: number, text: string): AppError {
-    if (status === 503) return new StsUnavailableError('the object store is not ready; try again later');
+    if (status === 503) return new ObjectStoreUnavailableError('the object store is not ready; try again later');
     let code = `HTTP ${status}`;
     try {
       const parsed = xml.parse(text) as { ErrorResponse?: { Error?: { Code?: string } } };
@@ -74,7 +60,7 @@ export function createMinioStsClient(options: MinioStsOptions): StsBackend {
     } catch {
       try { code = (JSON.parse(text) as { Code?: string }).Code ?? code; } catch { /* keep the HTTP status */ }
     }
-    return new StsUpstreamError(`the object store refused the request (${code})`);
+    return new ObjectStoreRefusedError(`the object store refused the request (${code})`, { detail: `status ${status}, code ${code}` });
   }
 
   return {
@@ -91,7 +77,7 @@ export function createMinioStsClient(options: MinioStsOptions): StsBackend {
       const parsed = xml.parse(text) as { AssumeRoleResponse?: { AssumeRoleResult?: { Credentials?: Record<string, string> } } };
       const c = parsed.AssumeRoleResponse?.AssumeRoleResult?.Credentials;
       if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken || !c.Expiration || Number.isNaN(Date.parse(c.Expiration))) {
-        throw new StsUpstreamError('the object store sent an unexpected response');
+        throw new ObjectStoreRefusedError('the object store sent an unexpected response');
       }
       return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, expiration: new Date(c.Expiration) };
     },

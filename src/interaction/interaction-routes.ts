@@ -4,8 +4,9 @@ import type Provider from 'oidc-provider';
 import type { PromptDetail } from 'oidc-provider';
 import type { UserService } from '../directory/user-service.js';
 import { MAX_PASSWORD_BYTES } from '../directory/password-hasher.js';
-import { AppError } from '../errors/app-error.js';
+import { InteractionError } from '../errors/app-error.js';
 import { readForm } from '../http/read-form.js';
+import { errorSurface } from '../http/error-surfaces/surface.js';
 import type { Logger } from '../lib/logger.js';
 import { normalizeIdentifier } from '../directory/normalize.js';
 import { TooManyAttemptsError, type LoginThrottle } from '../http/login-throttle.js';
@@ -52,15 +53,12 @@ export function interactionRoutes(deps: InteractionDeps): Router {
   const { holder, views, csrf } = deps;
   const router = new Router();
 
-  async function renderErrorsAsHtml(ctx: Context, next: Next) {
-    ctx.state.html = true;
-    await next();
-  }
+  const renderErrorsAsHtml = errorSurface('page');
 
   /** Loads the interaction from the provider; its cookie must match the uid in the path. */
   async function loadInteraction(ctx: Context, next: Next) {
     const interaction = await holder.provider.interactionDetails(ctx.req, ctx.res);
-    if (interaction.uid !== (ctx.params as Record<string, string>).uid) throw new AppError(400, 'interaction_mismatch', 'This sign-in page belongs to another session. Start signing in again from the application.');
+    if (interaction.uid !== (ctx.params as Record<string, string>).uid) throw new InteractionError('interaction_mismatch', 'This sign-in page belongs to another session. Start signing in again from the application.');
     const client = await holder.provider.Client.find(String(interaction.params.client_id));
     ctx.state.interaction = interaction;
     ctx.state.clientName = client?.clientName ?? String(interaction.params.client_id);
@@ -71,7 +69,7 @@ export function interactionRoutes(deps: InteractionDeps): Router {
   function requirePrompt(name: string) {
     return async function checkPrompt(ctx: Context, next: Next) {
       const { interaction } = ctx.state as InteractionState;
-      if (interaction.prompt.name !== name) throw new AppError(400, 'wrong_step', 'This step is not expected now. Start signing in again from the application.');
+      if (interaction.prompt.name !== name) throw new InteractionError('wrong_step', 'This step is not expected now. Start signing in again from the application.');
       await next();
     };
   }
@@ -110,7 +108,7 @@ export function interactionRoutes(deps: InteractionDeps): Router {
         scopes: [...scopes].map((s) => SCOPE_DESCRIPTIONS[s] ?? s),
       });
     }
-    throw new AppError(400, 'unsupported_prompt', 'This sign-in step is not supported.');
+    throw new InteractionError('unsupported_prompt', 'This sign-in step is not supported.');
   }
 
   async function login(ctx: Context) {
@@ -153,11 +151,11 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     const { provider } = holder;
     const details = interaction.prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[]; missingResourceScopes?: Record<string, string[]> };
     const accountId = interaction.session?.accountId;
-    if (!accountId) throw new AppError(400, 'login_required', 'Sign in first.');
+    if (!accountId) throw new InteractionError('login_required', 'Sign in first.');
     const grant = interaction.grantId
       ? await provider.Grant.find(interaction.grantId)
       : new provider.Grant({ accountId, clientId: String(interaction.params.client_id) });
-    if (!grant) throw new AppError(400, 'grant_not_found', 'This sign-in expired. Start again from the application.');
+    if (!grant) throw new InteractionError('grant_not_found', 'This sign-in expired. Start again from the application.');
     if (details.missingOIDCScope) grant.addOIDCScope(details.missingOIDCScope.join(' '));
     if (details.missingOIDCClaims) grant.addOIDCClaims(details.missingOIDCClaims);
     for (const [indicator, scopes] of Object.entries(details.missingResourceScopes ?? {})) grant.addResourceScope(indicator, scopes.join(' '));

@@ -11,7 +11,10 @@ export const REDACTED_PATHS = [
   'authorization', '*.authorization', 'headers.authorization', 'req.headers.authorization',
   'cookie', '*.cookie', 'headers.cookie', 'req.headers.cookie', 'res.headers["set-cookie"]',
   'client_secret', '*.client_secret', 'clientSecret', '*.clientSecret',
-  'code', '*.code', 'code_verifier', '*.code_verifier',
+  // Authorization codes are redacted where they would travel (a query, a form, a body); a bare `code` field
+  // is an error code or SQLSTATE, which operators need to see.
+  'query.code', '*.query.code', 'form.code', '*.form.code', 'body.code', '*.body.code', 'params.code', '*.params.code',
+  'authorizationCode', '*.authorizationCode', 'code_verifier', '*.code_verifier',
   'id_token', '*.id_token', 'access_token', '*.access_token', 'refresh_token', '*.refresh_token',
   'token', '*.token', 'state', '*.state', 'nonce', '*.nonce', 'secret', '*.secret', 'secrets',
   '*.payload', 'payload', 'secretKey', '*.secretKey', 'SecretAccessKey', '*.SecretAccessKey', 'SessionToken', '*.SessionToken', 'sessionToken', '*.sessionToken', 's3.secretKey', 'WebIdentityToken', '*.WebIdentityToken', 'privateJwk', '*.privateJwk', 'databaseUrl', '*.databaseUrl',

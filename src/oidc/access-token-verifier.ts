@@ -1,6 +1,6 @@
-import { createLocalJWKSet, jwtVerify, type JWTPayload } from 'jose';
+import { createLocalJWKSet, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import type { Database } from '../db/database.js';
-import { UnauthorizedError } from '../errors/app-error.js';
+import { ExpiredTokenError, InvalidTokenError } from '../errors/app-error.js';
 import { findAccessTokenLiveness } from './repositories/oidc-model.repository.js';
 import type { ProviderHolder } from './provider-holder.js';
 import { SIGNING_ALG } from './signing-keys.js';
@@ -43,7 +43,7 @@ export function createAccessTokenVerifier(deps: { db: Database; holder: Provider
     if (cached?.version !== keySet.version) cached = { version: keySet.version, jwks: createLocalJWKSet({ keys: [...keySet.publicJwks] }) };
     return cached.jwks;
   }
-  const invalid = (description: string) => new UnauthorizedError('invalid_token', description);
+  const invalid = (description: string, detail?: string) => new InvalidTokenError(description, detail === undefined ? {} : { detail });
 
   async function verifySignature(token: string): Promise<JWTPayload> {
     if (!looksLikeJwt(token)) throw invalid('malformed access token');
@@ -56,8 +56,12 @@ export function createAccessTokenVerifier(deps: { db: Database; holder: Provider
         requiredClaims: ['exp', 'iat', 'jti', 'sub', 'client_id'],
       });
       return payload;
-    } catch {
-      throw invalid('access token is invalid or expired');
+    } catch (error) {
+      // The client learns only that the token is invalid (or, for AWS clients, expired); the operator's log
+      // keeps jose's reason (ERR_JWS_SIGNATURE_VERIFICATION_FAILED, a failed claim check, …).
+      const detail = error instanceof joseErrors.JOSEError ? `${error.code}: ${error.message}` : String(error);
+      if (error instanceof joseErrors.JWTExpired) throw new ExpiredTokenError({ detail });
+      throw invalid('access token is invalid', detail);
     }
   }
 

@@ -21,4 +21,12 @@ describe('logger', () => {
     for (const secret of ['hunter2', '"cs"', 'Bearer abc', 'c=1', '"rt"', '"cd"']) expect(out).not.toContain(secret);
     expect(out).toContain('[redacted]');
   });
+  it('keeps error codes and SQLSTATEs visible while redacting authorization codes where they travel', () => {
+    let out = '';
+    const sink = new Writable({ write(chunk: Buffer, _e, done) { out += chunk.toString(); done(); } });
+    const logger = createLogger('info', sink);
+    logger.info({ code: 'invalid_token', err: { code: '22021', message: 'invalid byte sequence' }, query: { code: 'auth-code-1' }, form: { code: 'auth-code-2' } }, 'x');
+    expect(JSON.parse(out)).toMatchObject({ code: 'invalid_token', err: { code: '22021' } });
+    for (const secret of ['auth-code-1', 'auth-code-2']) expect(out).not.toContain(secret);
+  });
 });

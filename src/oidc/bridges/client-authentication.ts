@@ -1,13 +1,7 @@
 import type Provider from 'oidc-provider';
 import type { Client } from 'oidc-provider';
 import type { Context } from 'koa';
-import { AppError } from '../../errors/app-error.js';
-
-export class InvalidClientError extends AppError {
-  constructor() {
-    super(401, 'invalid_client', 'client authentication failed');
-  }
-}
+import { InvalidClientError } from '../../errors/app-error.js';
 
 /**
  * Authenticates a client on the token bridges: confidential ones with client_secret_basic or

@@ -1,7 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Context, Next } from 'koa';
 import type { Database } from '../../db/database.js';
-import { AppError } from '../../errors/app-error.js';
 import { parseUniqueForm } from '../../http/form-body.js';
 import { readRawBody, replayRequest } from '../../http/raw-body.js';
 import type { AccessTokenVerifier } from '../access-token-verifier.js';
@@ -24,12 +23,6 @@ async function readTokenForm(ctx: Context): Promise<{ raw: Buffer; form: Record<
   return { raw, form: 'form' in parsed ? parsed.form : {} };
 }
 
-function sendOAuthError(ctx: Context, error: AppError): void {
-  ctx.status = error.status;
-  if (error.status === 401) ctx.set('WWW-Authenticate', 'Basic realm="latchkey"');
-  ctx.body = { error: error.code, error_description: error.message };
-}
-
 /**
  * The shared frame of both bridges: a POSTed token form whose `token` looks like a JWT is handled here,
  * for an authenticated confidential client; anything else replays, untouched, to oidc-provider.
@@ -46,14 +39,10 @@ function jwtTokenBridge(
     const token = body.form.token;
     if (!token || !looksLikeJwt(token)) return deps.delegate(ctx, replayRequest(ctx.req, body.raw));
     ctx.set('Cache-Control', 'no-store');
-    try {
-      const caller = await authenticateClient(ctx, deps.holder.provider, body.form, options);
-      await allowClientOrigin(ctx, async () => caller.client);
-      await handle(ctx, token, caller.clientId);
-    } catch (error) {
-      if (error instanceof AppError) return sendOAuthError(ctx, error);
-      throw error;
-    }
+    ctx.state.errorSurface = 'oauth';
+    const caller = await authenticateClient(ctx, deps.holder.provider, body.form, options);
+    await allowClientOrigin(ctx, async () => caller.client);
+    await handle(ctx, token, caller.clientId);
   };
 }
 

@@ -1,0 +1,18 @@
+import { InvalidRequestError } from '../../errors/app-error.js';
+import type { ErrorSerializer } from './surface.js';
+
+/**
+ * The admin API's envelope: `{ error: { code, message, details?, request_id } }`. The request id lets an
+ * operator find the log line that holds the error's log-only detail.
+ */
+export const adminJson: ErrorSerializer = (ctx, error, requestId) => {
+  ctx.status = error.status;
+  ctx.body = {
+    error: {
+      code: error.code,
+      message: error.message,
+      ...(error instanceof InvalidRequestError && error.details ? { details: error.details } : {}),
+      request_id: requestId,
+    },
+  };
+};
