@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createPoolDatabase, type Database } from './database.js';
 import { tryLockDataDir, type DataDirLock } from './data-dir-lock.js';
+import { restrictToOwner, withPrivateUmask } from './private-files.js';
 
 /**
  * The embedded database: PGlite (Postgres compiled to WebAssembly) persisted in the data directory.
@@ -18,7 +19,8 @@ import { tryLockDataDir, type DataDirLock } from './data-dir-lock.js';
  * attach to. A CLI command that finds no server opens PGlite itself behind a private socket (5433) that
  * nobody attaches to, so a server never depends on a short-lived CLI process. The directory lock keeps two
  * processes from ever opening the same files. The sockets live in the data directory (0700, sockets 0600):
- * PGlite has no authentication, and a loopback TCP port would be open to every local user.
+ * PGlite has no authentication, and a loopback TCP port would be open to every local user. Everything in
+ * the directory is kept owner-only (see private-files.ts).
  */
 const SERVER_PORT = 5432;
 const PRIVATE_PORT = 5433;
@@ -78,10 +80,16 @@ export async function openEmbeddedDatabase(options: EmbeddedOptions): Promise<Da
     rmSync(ownSocket, { force: true }); // a socket file left by a process that died
     const { PGlite } = await import('@electric-sql/pglite');
     const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket');
-    const pglite = await PGlite.create(join(dataDir, 'pgdata'));
-    const server = new PGLiteSocketServer({ db: pglite, path: ownSocket, maxConnections });
-    await server.start();
+    const { pglite, server } = await withPrivateUmask(async () => {
+      const db = await PGlite.create(join(dataDir, 'pgdata'));
+      const socketServer = new PGLiteSocketServer({ db, path: ownSocket, maxConnections });
+      await socketServer.start();
+      return { pglite: db, server: socketServer };
+    });
     chmodSync(ownSocket, 0o600);
+    // A new database's files come out 0666 (Emscripten), and earlier versions left them so: tighten
+    // everything once PGlite has created what it needs. Files Postgres creates later are 0600 already.
+    restrictToOwner(dataDir);
     const heldLock = lock;
     const release = async () => {
       await server.stop().catch(() => {});

@@ -1,9 +1,11 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readOrCreateDataDirSecret } from '../../src/config/data-dir-secret.js';
 import { tryLockDataDir } from '../../src/db/data-dir-lock.js';
+import { openDatabase } from '../../src/db/open-database.js';
+import { startTestServer } from '../support/test-server.js';
 
 describe('data directory lock', () => {
   it('admits one holder at a time and is free again after release', async () => {
@@ -41,4 +43,65 @@ describe('generated data-dir secret', () => {
     writeFileSync(join(dir, 'secret'), 'short\n');
     expect(() => readOrCreateDataDirSecret(dir)).toThrow(/shorter than 32/);
   });
+});
+
+/** Every path under `dir` (itself included) whose mode has group- or other-write set, with that mode. */
+function groupOrWorldWritable(dir: string): string[] {
+  const found: string[] = [];
+  const visit = (path: string): void => {
+    const stats = lstatSync(path);
+    if (stats.mode & 0o022) found.push(`${path.slice(dir.length) || '/'} ${(stats.mode & 0o777).toString(8)}`);
+    if (stats.isDirectory()) for (const name of readdirSync(path)) visit(join(path, name));
+  };
+  visit(dir);
+  return found;
+}
+
+describe('embedded data directory permissions', () => {
+  it('leaves no group- or world-writable file or directory after a server started, even under umask 0', async () => {
+    // umask 0 is what some container images run with: nothing may rely on the umask to narrow modes.
+    const previous = process.umask(0);
+    const dir = join(mkdtempSync(join(tmpdir(), 'lk-perm-')), 'data');
+    try {
+      readOrCreateDataDirSecret(dir);
+      const server = await startTestServer({ env: { LATCHKEY_DATA_DIR: dir } });
+      try {
+        // A CLI command attaching while the server runs, and a write that makes Postgres create files.
+        const cli = await openDatabase({ databaseUrl: null, dataDir: dir });
+        await cli.query('CREATE TABLE permission_probe AS SELECT generate_series(1, 1000) AS n');
+        await cli.close();
+        expect(lstatSync(dir).mode & 0o777).toBe(0o700);
+        expect(lstatSync(join(dir, 'secret')).mode & 0o777).toBe(0o600);
+        expect(lstatSync(join(dir, '.s.PGSQL.5432')).mode & 0o777).toBe(0o600);
+        expect(groupOrWorldWritable(dir)).toEqual([]);
+      } finally {
+        await server.close();
+      }
+      expect(groupOrWorldWritable(dir)).toEqual([]);
+    } finally {
+      process.umask(previous);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 90_000);
+
+  it('tightens a data directory that an earlier version left with world-writable database files', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lk-perm-'));
+    try {
+      const first = await openDatabase({ databaseUrl: null, dataDir: dir, role: 'server' });
+      await first.close();
+      mkdirSync(join(dir, 'pgdata', 'loose'), { mode: 0o777 });
+      writeFileSync(join(dir, 'pgdata', 'loose', 'file'), 'x', { mode: 0o666 });
+      chmodSync(join(dir, 'pgdata', 'loose'), 0o777);
+      chmodSync(join(dir, 'pgdata', 'loose', 'file'), 0o666);
+      chmodSync(dir, 0o777);
+      const again = await openDatabase({ databaseUrl: null, dataDir: dir, role: 'server' });
+      await again.close();
+      expect(lstatSync(dir).mode & 0o777).toBe(0o700);
+      expect(lstatSync(join(dir, 'pgdata', 'loose')).mode & 0o777).toBe(0o700);
+      expect(lstatSync(join(dir, 'pgdata', 'loose', 'file')).mode & 0o777).toBe(0o600);
+      expect(groupOrWorldWritable(dir)).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
