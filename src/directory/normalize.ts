@@ -1,3 +1,5 @@
+import { isUuid } from '../lib/uuid.js';
+
 /**
  * Identifiers are compared after Unicode NFKC normalisation and lower-casing, so that "Ａlice" (full-width)
  * and "alice", or "Bob@Example.com" and "bob@example.com", are the same account and cannot be registered
@@ -17,6 +19,12 @@ export function isEmailShaped(value: string): boolean {
 /** Usernames: letters, digits and `._-`, 1–128 characters after normalisation; never e-mail shaped. */
 const USERNAME_PATTERN = /^[\p{L}\p{N}._-]{1,128}$/u;
 
+/**
+ * Also never shaped like a user id (a UUID, in any case) and never `.` or `..`: identity-pool policies put
+ * `${username}` and `${sub}` in the same places (`home/${username}/`), so a username equal to someone's
+ * `sub` would open that person's folder (see identity-pool/policy-variables.ts).
+ */
 export function isValidUsername(value: string): boolean {
-  return USERNAME_PATTERN.test(value.normalize('NFKC'));
+  const normalized = value.normalize('NFKC');
+  return USERNAME_PATTERN.test(normalized) && normalized !== '.' && normalized !== '..' && !isUuid(normalized.toLowerCase());
 }

@@ -1,8 +1,9 @@
-import { InvalidRequestError } from '../errors/app-error.js';
+import { InvalidRequestError, type FieldProblem } from '../errors/app-error.js';
+import { misplacedVariable, TEMPLATE_VARIABLES, unsafeValueReason, VARIABLE, type TemplateVariable } from './policy-variables.js';
 
-/** Per-user variables a role's policy template may use. */
-export const TEMPLATE_VARIABLES = ['sub', 'username', 'email'] as const;
-export type TemplateVariables = Partial<Record<(typeof TEMPLATE_VARIABLES)[number], string | null>>;
+export { TEMPLATE_VARIABLES } from './policy-variables.js';
+/** Per-user values for a template's variables (see policy-variables.ts for why they are safe). */
+export type TemplateVariables = Partial<Record<TemplateVariable, string | null>>;
 
 /**
  * MinIO re-encodes a session policy and refuses it above 2,048 characters (cmd/sts-handlers.go). Its
@@ -12,15 +13,14 @@ export const MINIO_SESSION_POLICY_LIMIT = 2048;
 export const SESSION_POLICY_BUDGET = 1800;
 
 /** Worst-case values, used to prove at save time that every user's rendered policy fits. */
-const WORST_CASE: Record<(typeof TEMPLATE_VARIABLES)[number], string> = {
+const WORST_CASE: Record<TemplateVariable, string> = {
   sub: '00000000-0000-0000-0000-000000000000',
   username: 'u'.repeat(128),
   email: `${'e'.repeat(64)}@${'d'.repeat(185)}.com`,
 };
 
-const VARIABLE = /\$\{([^}]*)\}/g;
-/** Values spliced into resources must not widen them: no wildcards, no separators, no JSON syntax. */
-const SAFE_VALUE = /^[\p{L}\p{N}@._+-]{1,254}$/u;
+/** Statement fields whose string values may hold variables (IAM allows them in these only). */
+const VARIABLE_FIELDS = new Set(['Resource', 'NotResource', 'Condition']);
 
 export class PolicyRenderError extends Error {
   override readonly name = 'PolicyRenderError';
@@ -33,6 +33,46 @@ function mapStrings(value: Json, map: (s: string) => string): Json {
   if (Array.isArray(value)) return value.map((v) => mapStrings(v, map));
   if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, mapStrings(v, map)]));
   return value;
+}
+
+/** Where variables stand in a parsed template: only in allowed fields, each filling a whole segment. */
+function placementProblems(parsed: { [key: string]: Json }): FieldProblem[] {
+  const problems: FieldProblem[] = [];
+  const walk = (value: Json, path: string, allowed: boolean) => {
+    if (typeof value === 'string') {
+      if (!value.includes('${')) return;
+      if (!allowed) {
+        problems.push({ path, message: 'variables may appear only in Resource, NotResource and Condition values' });
+        return;
+      }
+      const misplaced = value.replace(VARIABLE, '').includes('${') ? 'holds an unterminated ${' : misplacedVariable(value);
+      if (misplaced) problems.push({ path, message: misplaced });
+    } else if (Array.isArray(value)) {
+      value.forEach((v, i) => walk(v, `${path}[${i}]`, allowed));
+    } else if (value && typeof value === 'object') {
+      for (const [key, v] of Object.entries(value)) {
+        if (key.includes('${')) problems.push({ path: `${path}.${key}`, message: 'variables may not appear in keys' });
+        walk(v, `${path}.${key}`, allowed);
+      }
+    }
+  };
+  for (const [key, value] of Object.entries(parsed)) {
+    if (key !== 'Statement' || !Array.isArray(value)) {
+      walk(value, key, false);
+      continue;
+    }
+    value.forEach((statement, i) => {
+      if (!statement || typeof statement !== 'object' || Array.isArray(statement)) {
+        walk(statement, `Statement[${i}]`, false);
+        return;
+      }
+      for (const [field, v] of Object.entries(statement)) {
+        if (field.includes('${')) problems.push({ path: `Statement[${i}].${field}`, message: 'variables may not appear in keys' });
+        walk(v, `Statement[${i}].${field}`, VARIABLE_FIELDS.has(field));
+      }
+    });
+  }
+  return problems;
 }
 
 /**
@@ -74,6 +114,7 @@ export function validatePolicyTemplate(text: string): string {
       problems.push({ path: 'policy', message: `unknown variable \${${match[1]}} (use ${TEMPLATE_VARIABLES.map((v) => `\${${v}}`).join(', ')})` });
     }
   }
+  problems.push(...placementProblems(parsed));
   if (problems.length) throw new InvalidRequestError('invalid policy', problems);
 
   const compact = JSON.stringify(parsed);
@@ -87,13 +128,22 @@ export function validatePolicyTemplate(text: string): string {
   return compact;
 }
 
-/** Fills the template's variables for one user. Throws PolicyRenderError if a used value is missing or unsafe. */
+/**
+ * Fills the template's variables for one user. Throws PolicyRenderError if a used value is missing or
+ * unsafe, or if the template itself breaks the placement rules (a role saved before they existed).
+ */
 export function renderPolicy(compactTemplate: string, variables: TemplateVariables): string {
   const parsed = JSON.parse(compactTemplate) as Json;
+  if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
+    const [problem] = placementProblems(parsed);
+    if (problem) throw new PolicyRenderError(`the role's policy cannot be used safely (${problem.path}: ${problem.message}); save it again with variables as whole segments`);
+  }
   const rendered = mapStrings(parsed, (s) => s.replace(VARIABLE, (_m, name: string) => {
-    const value = variables[name as keyof TemplateVariables];
+    if (!(TEMPLATE_VARIABLES as readonly string[]).includes(name)) throw new PolicyRenderError(`the role's policy uses an unknown variable \${${name}}`);
+    const value = variables[name as TemplateVariable];
     if (typeof value !== 'string' || value.length === 0) throw new PolicyRenderError(`the role's policy uses \${${name}}, which this user does not have`);
-    if (!SAFE_VALUE.test(value)) throw new PolicyRenderError(`the user's ${name} cannot be used in a policy safely`);
+    const unsafe = unsafeValueReason(name as TemplateVariable, value);
+    if (unsafe) throw new PolicyRenderError(`the user's ${name} ${unsafe}, so it cannot be used in a policy`);
     return value;
   }));
   return JSON.stringify(rendered);

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { resolveRole, ruleMatches, type ResolutionInput } from '../../src/identity-pool/role-resolution.js';
 import { renderPolicy, validatePolicyTemplate, PolicyRenderError } from '../../src/identity-pool/policy-template.js';
 import { roleFromArn } from '../../src/identity-pool/credentials.schema.js';
+import { isValidUsername } from '../../src/directory/normalize.js';
 
 const base: ResolutionInput = { groups: [], rules: [], defaultRole: null, ambiguousRoleResolution: 'deny', claims: {} };
 const groups = [
@@ -71,6 +72,63 @@ describe('policy templates', () => {
     expect(() => renderPolicy(compact, { username: 'a/../b' })).toThrow(PolicyRenderError);
     expect(() => renderPolicy(compact, { username: 'x","Effect":"Allow' })).toThrow(PolicyRenderError);
     expect(() => renderPolicy(compact, { username: null })).toThrow(/does not have/);
+  });
+});
+
+describe('policy variables cannot make one user\'s resource another\'s', () => {
+  const sub = '6f1c1f7e-3a5b-4c59-9c55-0b1a2d3e4f50';
+  const template = (resource: unknown, extra: Record<string, unknown> = {}) =>
+    JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: resource, ...extra }] });
+  const refusal = (text: string) => {
+    try {
+      validatePolicyTemplate(text);
+      return null;
+    } catch (error) {
+      return (error as { details?: { path: string; message: string }[] }).details ?? [];
+    }
+  };
+
+  it('refuses, when a role is saved, a variable that does not fill a whole segment', () => {
+    for (const resource of ['arn:aws:s3:::home/${username}*', 'arn:aws:s3:::home/${sub}-x/*', 'arn:aws:s3:::home/x${sub}/*', 'arn:aws:s3:::home/${sub}${username}/*', 'arn:aws:s3:::home/${sub}.d/*']) {
+      expect(refusal(template(resource)), resource).toEqual([expect.objectContaining({ path: 'Statement[0].Resource', message: expect.stringMatching(/must (start|end) a segment/) })]);
+    }
+  });
+  it('refuses a variable after a wildcard, since MinIO\'s * also matches "/"', () => {
+    expect(refusal(template('arn:aws:s3:::*/${sub}/*'))).toEqual([expect.objectContaining({ message: expect.stringContaining('must not follow a wildcard') })]);
+  });
+  it('applies the same rules to Condition values such as s3:prefix, and refuses variables elsewhere', () => {
+    expect(refusal(template('arn:aws:s3:::home', { Condition: { StringLike: { 's3:prefix': ['${sub}*'] } } })))
+      .toEqual([expect.objectContaining({ path: 'Statement[0].Condition.StringLike.s3:prefix[0]' })]);
+    expect(refusal(template('arn:aws:s3:::home', { Condition: { StringLike: { 's3:prefix': ['${sub}/*', '${username}', 'shared/${email}/*'] } } }))).toBeNull();
+    expect(refusal(template('arn:aws:s3:::home', { Condition: { StringLike: { '${username}': 'x' } } })))
+      .toEqual([expect.objectContaining({ message: 'variables may not appear in keys' })]);
+    expect(refusal(JSON.stringify({ Version: '2012-10-17', Statement: [{ Sid: 'for-${username}', Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::x/*' }] })))
+      .toEqual([expect.objectContaining({ path: 'Statement[0].Sid', message: expect.stringContaining('only in Resource, NotResource and Condition') })]);
+    expect(refusal(template('arn:aws:s3:::home/${sub/*'))).toContainEqual({ path: 'Statement[0].Resource', message: 'holds an unterminated ${' });
+  });
+  it('accepts variables as whole segments after "/" or ":" and at the end', () => {
+    expect(refusal(template(['arn:aws:s3:::home/${sub}/*', 'arn:aws:s3:::${username}', 'arn:aws:s3:::${username}/*', 'arn:aws:s3:::mail/${email}']))).toBeNull();
+  });
+  it('refuses usernames shaped like a user id (any case or width) or made of dots when they are created', () => {
+    for (const username of [sub, sub.toUpperCase(), '６f1c1f7e-3a5b-4c59-9c55-0b1a2d3e4f50', '.', '..']) expect(isValidUsername(username), username).toBe(false);
+    for (const username of ['alice', '6f1c1f7e', `${sub}x`, 'a.b']) expect(isValidUsername(username), username).toBe(true);
+  });
+  it('refuses, at render time, a legacy template whose variable does not fill a segment', () => {
+    const legacy = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::home/${username}*' }] });
+    expect(() => renderPolicy(legacy, { username: 'ab' })).toThrow(/cannot be used safely.*must end a segment/);
+  });
+  it('refuses a username shaped like a user id, holding @ or a dot segment, and a sub that is not a user id', () => {
+    const compact = validatePolicyTemplate(template('arn:aws:s3:::home/${username}/*'));
+    expect(() => renderPolicy(compact, { username: sub })).toThrow(/username is shaped like a user id/);
+    expect(() => renderPolicy(compact, { username: sub.toUpperCase() })).toThrow(/shaped like a user id/);
+    expect(() => renderPolicy(compact, { username: 'eve@example.com' })).toThrow(/contains @/);
+    for (const username of ['..', '.', 'a:b', 'a b', 'a?', 'a$', 'a{b}']) expect(() => renderPolicy(compact, { username }), username).toThrow(PolicyRenderError);
+    expect(JSON.parse(renderPolicy(compact, { username: 'jürgen.m-1' })).Statement[0].Resource).toBe('arn:aws:s3:::home/jürgen.m-1/*');
+    const bySub = validatePolicyTemplate(template('arn:aws:s3:::home/${sub}/*'));
+    expect(() => renderPolicy(bySub, { sub: 'alice' })).toThrow(/sub is not a Latchkey user id/);
+    const byEmail = validatePolicyTemplate(template('arn:aws:s3:::home/${email}/*'));
+    expect(() => renderPolicy(byEmail, { email: 'no-at-sign' })).toThrow(/email is not an e-mail address/);
+    expect(() => renderPolicy(byEmail, { email: 'a/b@example.com' })).toThrow(PolicyRenderError);
   });
 });
 
