@@ -28,6 +28,8 @@ export async function startServer(config: Config, logger: Logger, options: { db?
     const migrations = readMigrations(defaultMigrationsDir());
     const report = await migrate(db, migrations);
     if (report.applied.length) logger.info({ applied: report.applied }, 'migrations applied');
+    // A newer replica or CLI already migrated further (rolling upgrade): this build keeps serving.
+    if (report.newer.length) logger.info({ newer: report.newer }, 'the database holds migrations from a newer Latchkey');
     const latchkey = await createApp({ config, db, secrets, logger, migrations, ...(options.sts !== undefined ? { sts: options.sts } : {}) });
     const handle = latchkey.app.callback();
     const server: Server = createServer((req, res) => { void handle(req, res); });

@@ -20,7 +20,7 @@ export function registerCommands(program: Command, env: NodeJS.ProcessEnv): void
       await withCliContext(env, async ({ migrationReport, db }) => {
         out(program).result({ applied: migrationReport.applied, database: db.kind }, () =>
           migrationReport.applied.length ? `applied: ${migrationReport.applied.join(', ')}` : 'database is up to date');
-      });
+      }, { applyMigrations: true });
     });
 
   program.command('serve')
