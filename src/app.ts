@@ -7,9 +7,11 @@ import type { Database } from './db/database.js';
 import type { Migration } from './db/migrate.js';
 import { awsStsRoutes } from './identity-pool/aws-sts-routes.js';
 import { credentialsRoutes } from './identity-pool/credentials-routes.js';
+import { canonicalOrigin } from './http/canonical-origin.js';
 import { errorHandler } from './http/error-handler.js';
 import { createLoginThrottle } from './http/login-throttle.js';
 import { createMetrics } from './http/metrics.js';
+import { cachePublicMetadata } from './http/public-caching.js';
 import { createServices, type Services } from './services.js';
 import type { StsBackend } from './identity-pool/minio-sts-client.js';
 import { healthRoutes } from './http/health.js';
@@ -20,6 +22,7 @@ import { createErrorPage } from './interaction/error-page.js';
 import { interactionRoutes } from './interaction/interaction-routes.js';
 import { createProviderPages } from './interaction/provider-pages.js';
 import { createViews, defaultViewsDir } from './interaction/views.js';
+import type { Clock } from './lib/clock.js';
 import type { Logger } from './lib/logger.js';
 import { createAccessTokenVerifier, type AccessTokenVerifier } from './oidc/access-token-verifier.js';
 import { introspectionBridge, revocationBridge } from './oidc/bridges/token-endpoint-bridges.js';
@@ -38,7 +41,7 @@ export interface LatchkeyApp {
  * The composition root: wires services, the provider and the HTTP routes. Route order matters: our
  * routes (health, hosted UI, token bridges) first, everything else falls through to oidc-provider.
  */
-export async function createApp(deps: { config: Config; db: Database; secrets: readonly string[]; logger: Logger; migrations: readonly Migration[]; sts?: StsBackend | null }): Promise<LatchkeyApp> {
+export async function createApp(deps: { config: Config; db: Database; secrets: readonly string[]; logger: Logger; migrations: readonly Migration[]; sts?: StsBackend | null; clock?: Clock }): Promise<LatchkeyApp> {
   const { config, db, logger, secrets } = deps;
   const metrics = createMetrics();
   const services = createServices({ ...deps, metrics });
@@ -54,19 +57,24 @@ export async function createApp(deps: { config: Config; db: Database; secrets: r
     logger,
     build: ({ keySet, customClaims }) => {
       const provider = createProvider({
-        issuer: config.issuer, db, secrets, privateJwks: keySet.privateJwks, audiences, lifetimes, trustProxy: config.trustProxy, pages, logger, customClaims,
+        // The provider sees only the issuer's host and protocol (canonicalOrigin rewrites them first), so it
+        // always reads X-Forwarded-*: its URLs and its cookies' Secure flag then follow LATCHKEY_ISSUER.
+        issuer: config.issuer, db, secrets, privateJwks: keySet.privateJwks, audiences, lifetimes, trustProxy: true, pages, logger, customClaims,
       });
-      // Signing out of the session everywhere (RP-initiated logout, "sign out of all") revokes storage credentials.
+      provider.use(cachePublicMetadata);
+      // Signing out of the session everywhere (RP-initiated logout, "sign out of all") revokes storage
+      // credentials through the durable path: recorded as a job, tried at once, retried by the worker.
       provider.on('end_session.success', (ctx) => {
         const accountId = ctx.oidc.session?.accountId;
         if (accountId && ctx.oidc.params?.logout === 'yes') {
-          services.credentials.revokeUser(accountId).catch((error: unknown) => logger.error({ err: error, userId: accountId }, 'could not revoke storage credentials at sign-out'));
+          services.revocations.request(accountId, 'logout').catch((error: unknown) => logger.error({ err: error, userId: accountId }, 'could not record the revocation of storage credentials at sign-out'));
         }
       });
       return provider;
     },
   });
-  const verifier = createAccessTokenVerifier({ db, holder, issuer: config.issuer, audiences });
+  const clock = deps.clock ? { clock: deps.clock } : {};
+  const verifier = createAccessTokenVerifier({ db, holder, issuer: config.issuer, audiences, ...clock });
 
   const callbacks = new WeakMap<Provider, ReturnType<Provider['callback']>>();
   async function delegate(ctx: Context, req: IncomingMessage = ctx.req): Promise<void> {
@@ -93,11 +101,12 @@ export async function createApp(deps: { config: Config; db: Database; secrets: r
   router.get('/me', userinfo);
   router.post('/me', userinfo);
   router.post('/token/introspection', introspectionBridge({ holder, verifier, delegate }));
-  router.post('/token/revocation', revocationBridge({ db, holder, verifier, delegate }));
+  router.post('/token/revocation', revocationBridge({ db, holder, verifier, delegate, ...clock }));
 
   app.use(requestLogging(logger));
   app.use((ctx, next) => metrics.middleware(ctx, next));
   app.use(errorHandler({ logger, renderPage: createErrorPage(views) }));
+  app.use(canonicalOrigin(config.issuer));
   app.use(securityHeaders);
   app.use(healthRoutes({ db, migrations: deps.migrations, metrics, metricsToken: config.metricsToken }).routes());
   app.use(interactionRoutes({ holder, users: services.users, views, csrf: createCsrf(secrets), logger, throttle: createLoginThrottle(db), metrics }).routes());

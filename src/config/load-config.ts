@@ -28,7 +28,10 @@ export interface Config {
   readonly apiAudiences: readonly string[];
   /** `LATCHKEY_ACCESS_TOKEN_TTL`: lifetime of access tokens in seconds (default 3600, as Cognito). */
   readonly accessTokenTtl: number;
-  /** `LATCHKEY_TRUST_PROXY`: honour X-Forwarded-* headers (default false; set it behind a reverse proxy). */
+  /**
+   * `LATCHKEY_TRUST_PROXY`: take the client address from X-Forwarded-For (default false; set it behind a
+   * reverse proxy). Host and X-Forwarded-Host/-Proto are never trusted: absolute URLs come from the issuer.
+   */
   readonly trustProxy: boolean;
   /**
    * `LATCHKEY_PROXY_HOPS`: how many trusted proxies append to X-Forwarded-For (default 1). The client
