@@ -7,6 +7,7 @@ import type { StsBackend } from './identity-pool/minio-sts-client.js';
 import type { Database } from './db/database.js';
 import { defaultMigrationsDir, migrate, readMigrations } from './db/migrate.js';
 import { openDatabase } from './db/open-database.js';
+import type { Clock } from './lib/clock.js';
 import type { Logger } from './lib/logger.js';
 import { deleteStaleRateLimits } from './http/repositories/rate-limit.repository.js';
 import { scheduleMaintenance, sweepExpired } from './oidc/expiry-cleanup.js';
@@ -21,7 +22,7 @@ export interface RunningServer {
 }
 
 /** Opens the database, migrates, builds the app and listens: what `latchkey serve` and `npm start` run. */
-export async function startServer(config: Config, logger: Logger, options: { db?: Database; sts?: StsBackend | null } = {}): Promise<RunningServer> {
+export async function startServer(config: Config, logger: Logger, options: { db?: Database; sts?: StsBackend | null; clock?: Clock } = {}): Promise<RunningServer> {
   const secrets = resolveSecrets(config, logger);
   const db = options.db ?? await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, role: 'server' });
   try {
@@ -30,7 +31,7 @@ export async function startServer(config: Config, logger: Logger, options: { db?
     if (report.applied.length) logger.info({ applied: report.applied }, 'migrations applied');
     // A newer replica or CLI already migrated further (rolling upgrade): this build keeps serving.
     if (report.newer.length) logger.info({ newer: report.newer }, 'the database holds migrations from a newer Latchkey');
-    const latchkey = await createApp({ config, db, secrets, logger, migrations, ...(options.sts !== undefined ? { sts: options.sts } : {}) });
+    const latchkey = await createApp({ config, db, secrets, logger, migrations, ...(options.sts !== undefined ? { sts: options.sts } : {}), ...(options.clock ? { clock: options.clock } : {}) });
     const handle = latchkey.app.callback();
     const server: Server = createServer((req, res) => { void handle(req, res); });
     server.keepAliveTimeout = 5000;

@@ -5,6 +5,7 @@ import { findAccessTokenLiveness } from './repositories/oidc-model.repository.js
 import type { ProviderHolder } from './provider-holder.js';
 import { SIGNING_ALG } from './signing-keys.js';
 import { isUuid } from '../lib/uuid.js';
+import { systemClock, type Clock } from '../lib/clock.js';
 
 /** A verified, live Latchkey access token. */
 export interface VerifiedAccessToken {
@@ -36,7 +37,9 @@ export function looksLikeJwt(token: string): boolean {
   return token.length < 8192 && /^[\w-]+\.[\w-]+\.[\w-]+$/.test(token);
 }
 
-export function createAccessTokenVerifier(deps: { db: Database; holder: ProviderHolder; issuer: string; audiences: readonly string[] }): AccessTokenVerifier {
+/** `clock` decides expiry (`exp`, `iat`); the system clock unless a test moves time. */
+export function createAccessTokenVerifier(deps: { db: Database; holder: ProviderHolder; issuer: string; audiences: readonly string[]; clock?: Clock }): AccessTokenVerifier {
+  const clock = deps.clock ?? systemClock;
   let cached: { version: string; jwks: ReturnType<typeof createLocalJWKSet> } | undefined;
   function jwks() {
     const { keySet } = deps.holder;
@@ -53,6 +56,7 @@ export function createAccessTokenVerifier(deps: { db: Database; holder: Provider
         typ: 'at+jwt',
         algorithms: [SIGNING_ALG],
         clockTolerance: 2,
+        currentDate: clock.now(),
         requiredClaims: ['exp', 'iat', 'jti', 'sub', 'client_id'],
       });
       return payload;

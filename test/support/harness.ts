@@ -1,5 +1,6 @@
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll } from 'vitest';
+import type { Clock } from '../../src/lib/clock.js';
 import { createTestDatabase, type TestDatabase } from './backend.js';
 import { startTestServer, type TestServer } from './test-server.js';
 
@@ -12,11 +13,11 @@ export function discover(server: TestServer, client: { client_id: string; client
  * Registers beforeAll/afterAll hooks that give the test file a fresh database and a running Latchkey,
  * and returns a handle whose fields are set once beforeAll ran.
  */
-export function useTestServer(options: { extraEnv?: Record<string, string> } = {}): { readonly server: TestServer; readonly database: TestDatabase } {
+export function useTestServer(options: { extraEnv?: Record<string, string>; clock?: Clock } = {}): { readonly server: TestServer; readonly database: TestDatabase } {
   const handle = {} as { server: TestServer; database: TestDatabase };
   beforeAll(async () => {
     handle.database = await createTestDatabase();
-    handle.server = await startTestServer({ env: handle.database.env, ...(options.extraEnv ? { extraEnv: options.extraEnv } : {}) });
+    handle.server = await startTestServer({ env: handle.database.env, ...(options.extraEnv ? { extraEnv: options.extraEnv } : {}), ...(options.clock ? { clock: options.clock } : {}) });
   });
   afterAll(async () => {
     await handle.server?.close();

@@ -2,6 +2,7 @@ import { createServer } from 'node:net';
 import { Writable } from 'node:stream';
 import { loadConfig, type Config } from '../../src/config/load-config.js';
 import type { Database } from '../../src/db/database.js';
+import type { Clock } from '../../src/lib/clock.js';
 import { createLogger } from '../../src/lib/logger.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 
@@ -42,7 +43,7 @@ export interface TestServer extends RunningServer {
  * Starts a real Latchkey on 127.0.0.1 with a free port. `issuer` defaults to the server's own URL; a second
  * replica passes the first one's issuer (and the same database) to prove that state lives in Postgres.
  */
-export async function startTestServer(options: { env: Record<string, string>; issuer?: string; db?: Database; extraEnv?: Record<string, string> }): Promise<TestServer> {
+export async function startTestServer(options: { env: Record<string, string>; issuer?: string; db?: Database; extraEnv?: Record<string, string>; clock?: Clock }): Promise<TestServer> {
   const port = await freePort();
   const issuer = options.issuer ?? `http://127.0.0.1:${port}`;
   const config = loadConfig({
@@ -55,6 +56,6 @@ export async function startTestServer(options: { env: Record<string, string>; is
     ...options.extraEnv,
   });
   const logs = new LogCapture();
-  const running = await startServer(config, createLogger(config.logLevel, logs), options.db ? { db: options.db } : {});
+  const running = await startServer(config, createLogger(config.logLevel, logs), { ...(options.db ? { db: options.db } : {}), ...(options.clock ? { clock: options.clock } : {}) });
   return Object.assign(running, { issuer, config, logs });
 }

@@ -9,6 +9,7 @@ import type { ProviderHolder } from '../provider-holder.js';
 import { insertRevokedAccessToken } from '../repositories/oidc-model.repository.js';
 import { authenticateClient } from './client-authentication.js';
 import { allowClientOrigin } from './client-cors.js';
+import { epochSeconds, systemClock, type Clock } from '../../lib/clock.js';
 
 /** oidc-provider's own body limit (lib/shared/selective_body.js). */
 const BODY_LIMIT = 56 * 1024;
@@ -74,12 +75,13 @@ export function introspectionBridge(deps: { holder: ProviderHolder; verifier: Ac
  * expired, which userinfo, introspection and the STS endpoint consult. Per §2.2, an invalid or foreign
  * token still answers 200. Refresh tokens replay to the provider, which revokes the whole grant.
  */
-export function revocationBridge(deps: { db: Database; holder: ProviderHolder; verifier: AccessTokenVerifier; delegate: Delegate }) {
+export function revocationBridge(deps: { db: Database; holder: ProviderHolder; verifier: AccessTokenVerifier; delegate: Delegate; clock?: Clock }) {
+  const clock = deps.clock ?? systemClock;
   return jwtTokenBridge(deps, { allowPublic: true }, async (ctx, token, caller) => {
     // DPoP-bound tokens can be revoked too: revoking needs no proof of possession.
     const verified = await deps.verifier.verify(token, { allowSenderConstrained: true }).catch(() => null);
     if (verified && verified.clientId === caller) {
-      await insertRevokedAccessToken(deps.db, verified.jti, verified.exp - Math.floor(Date.now() / 1000) + 60);
+      await insertRevokedAccessToken(deps.db, verified.jti, verified.exp - epochSeconds(clock) + 60);
     }
     ctx.status = 200;
     ctx.body = '';
