@@ -11,6 +11,8 @@ import type { Clock } from './lib/clock.js';
 import type { Logger } from './lib/logger.js';
 import { deleteStaleRateLimits } from './http/repositories/rate-limit.repository.js';
 import { scheduleMaintenance, sweepExpired } from './oidc/expiry-cleanup.js';
+import { convertLegacyOidcModels } from './oidc/legacy-model-conversion.js';
+import { createModelAtRest } from './oidc/model-at-rest.js';
 
 export interface RunningServer {
   url: string;
@@ -31,6 +33,11 @@ export async function startServer(config: Config, logger: Logger, options: { db?
     if (report.applied.length) logger.info({ applied: report.applied }, 'migrations applied');
     // A newer replica or CLI already migrated further (rolling upgrade): this build keeps serving.
     if (report.newer.length) logger.info({ newer: report.newer }, 'the database holds migrations from a newer Latchkey');
+    // Provider rows from before ids were hashed: re-key a bounded amount now, the rest with maintenance.
+    const atRest = createModelAtRest(secrets);
+    const rekey = () => convertLegacyOidcModels(db, atRest);
+    await rekey().then((rows) => { if (rows) logger.info({ rows }, 'legacy provider rows re-keyed'); })
+      .catch((error: unknown) => logger.warn({ err: error }, 're-keying legacy provider rows failed; retried with maintenance'));
     const latchkey = await createApp({ config, db, secrets, logger, migrations, ...(options.sts !== undefined ? { sts: options.sts } : {}), ...(options.clock ? { clock: options.clock } : {}) });
     const handle = latchkey.app.callback();
     const server: Server = createServer((req, res) => { void handle(req, res); });
@@ -43,6 +50,7 @@ export async function startServer(config: Config, logger: Logger, options: { db?
     latchkey.holder.startPolling(config.keyRefreshSeconds);
     const stopSweep = scheduleMaintenance(logger, {
       oidc: () => sweepExpired(db),
+      oidcLegacyIds: rekey,
       // Rate-limit windows last at most 15 minutes; a day-old counter is dead weight.
       rateLimits: () => deleteStaleRateLimits(db, 86_400),
     });

@@ -1,8 +1,17 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
 
 /** SHA-256 hex digest. Enough for high-entropy random secrets (client secrets), which need no salt. */
 export function sha256Hex(value: string): string {
   return createHash('sha256').update(value, 'utf8').digest('hex');
+}
+
+/**
+ * One 256-bit key per secret for one `purpose` (HKDF-SHA256), in the order of `LATCHKEY_SECRET`: the first
+ * key writes, every key is tried when reading. Deriving costs a few microseconds; callers do it once.
+ */
+export function deriveKeys(secrets: readonly string[], purpose: string): Buffer[] {
+  if (secrets.length === 0) throw new Error('at least one secret is required');
+  return secrets.map((secret) => Buffer.from(hkdfSync('sha256', secret, 'latchkey', purpose, 32)));
 }
 
 /** HMAC-SHA256 as base64url. */

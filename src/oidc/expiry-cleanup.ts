@@ -26,12 +26,15 @@ export async function sweepExpired(db: Database): Promise<number | null> {
   return total;
 }
 
-/** Runs housekeeping tasks every `intervalSeconds` (unref'd: never keeps the process alive). */
+/**
+ * Runs housekeeping tasks every `intervalSeconds` (unref'd: never keeps the process alive). A task resolves
+ * to how many rows it removed or changed, or null when another replica did the work.
+ */
 export function scheduleMaintenance(logger: Logger, tasks: Record<string, () => Promise<number | null>>, intervalSeconds = 600): () => void {
   const timer = setInterval(() => {
     for (const [name, task] of Object.entries(tasks)) {
       task()
-        .then((deleted) => { if (deleted) logger.info({ task: name, deleted }, 'expired rows removed'); })
+        .then((rows) => { if (rows) logger.info({ task: name, rows }, 'maintenance task changed rows'); })
         .catch((error: unknown) => logger.warn({ err: error, task: name }, 'maintenance task failed'));
     }
   }, intervalSeconds * 1000);

@@ -6,6 +6,7 @@ import type { Logger } from '../lib/logger.js';
 import { SCOPE_CLAIMS, SUPPORTED_SCOPES } from './claims.js';
 import { createFindAccount, type LatchkeyAccount } from './find-account.js';
 import { createPostgresAdapterClass } from './postgres-adapter.js';
+import { createModelAtRest } from './model-at-rest.js';
 import { createClientRepository } from './repositories/client.repository.js';
 import { SIGNING_ALG } from './signing-keys.js';
 import { originAllowedForRedirectUris } from './client-origins.js';
@@ -65,7 +66,7 @@ export function createProvider(options: ProviderOptions): Provider {
   const findAccount = createFindAccount(db);
 
   const configuration: Configuration = {
-    adapter: createPostgresAdapterClass(db, clients),
+    adapter: createPostgresAdapterClass(db, clients, createModelAtRest(options.secrets)),
     findAccount,
     jwks: { keys: options.privateJwks },
     cookies: {

@@ -1,9 +1,11 @@
 import * as oidc from 'openid-client';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { createModelAtRest } from '../../src/oidc/model-at-rest.js';
 import { currentBackend } from '../support/backend.js';
 import { PASSWORD, REDIRECT_URI, seedDirectory } from '../support/fixtures.js';
 import { openLoginPage, signInToCallback } from '../support/flows.js';
 import { discover, useTestServer } from '../support/harness.js';
+import { TEST_SECRET } from '../support/test-server.js';
 import { snapshot } from '../support/snapshot.js';
 import { alertText, findForm, UserAgent } from '../support/user-agent.js';
 
@@ -153,7 +155,9 @@ describe(`hostile and malformed input (${currentBackend()})`, () => {
     const callback = await signInToCallback(agent, page, 'alice', PASSWORD);
     // Codes live 60 s; move this one past its expiry on the database clock.
     const code = new URL(callback).searchParams.get('code');
-    const expired = await ctx.server.db.query(`UPDATE oidc_model SET expires_at = now() - interval '1 second' WHERE model = 'AuthorizationCode' AND id = $1`, [code]);
+    // Stored under its keyed hash, never as the code itself.
+    const storedId = createModelAtRest([TEST_SECRET]).storageKey(code!);
+    const expired = await ctx.server.db.query(`UPDATE oidc_model SET expires_at = now() - interval '1 second' WHERE model = 'AuthorizationCode' AND id = $1`, [storedId]);
     expect(expired.rowCount).toBe(1);
     await expectUnchanged(async () => {
       await expect(oidc.authorizationCodeGrant(config, new URL(callback), { pkceCodeVerifier: verifier })).rejects.toMatchObject({ error: 'invalid_grant' });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createSecretBox } from '../../src/lib/secret-box.js';
 import { constantTimeEqual } from '../../src/lib/hashing.js';
+import { createModelAtRest } from '../../src/oidc/model-at-rest.js';
 import { createCsrf } from '../../src/interaction/csrf.js';
 import { addressBucket } from '../../src/http/login-throttle.js';
 
@@ -37,6 +38,45 @@ describe('secret box', () => {
       expect(() => box.open(truncated, 'p')).toThrow(/malformed/);
     }
     expect(() => box.open([v, iv, tag, body, 'extra'].join('.'), 'p')).toThrow(/malformed/);
+  });
+});
+
+describe('provider models at rest', () => {
+  const refreshToken = 'k2Vq3Yw8xG1rT0pLmN4sH7dJ9bC6aE5fU2iO8yR1tW3';
+
+  it('keys a stored id by an HMAC under the first secret and looks it up under every secret, then raw', () => {
+    const rotated = createModelAtRest([B, A]);
+    const [underB, underA, raw] = rotated.lookupKeys(refreshToken);
+    expect(underB).toBe(rotated.storageKey(refreshToken));
+    expect(underA).toBe(createModelAtRest([A]).storageKey(refreshToken));
+    expect(raw).toBe(refreshToken);
+    expect(underB).toMatch(/^h1\.[\w-]{43}$/);
+    expect(underB).not.toContain(refreshToken);
+  });
+
+  it('never offers a value with a NUL byte, a control character or a dot as a raw legacy id', () => {
+    const atRest = createModelAtRest([A]);
+    for (const hostile of ['\u0000', 'abc\u0000def', 'tab\there', 'line\n', '\u007f', 'h1.abc', 'x'.repeat(600), '']) {
+      const keys = atRest.lookupKeys(hostile);
+      expect(keys).toHaveLength(1);
+      expect(keys[0]).toMatch(/^h1\.[\w-]{43}$/);
+    }
+  });
+
+  it('seals every payload field but the owner and expiry fields, and opens it under any configured secret', () => {
+    const payload = {
+      jti: refreshToken, kind: 'Interaction', iat: 1, exp: 2, accountId: 'acc', clientId: 'app', grantId: 'grant',
+      session: { cookie: 'session-cookie-value', uid: 'session-uid' }, returnTo: `https://id.example/auth/${refreshToken}`, parJti: 'par-id',
+    };
+    const stored = createModelAtRest([A]).seal('Interaction', payload);
+    expect(Object.keys(stored).sort()).toEqual(['accountId', 'clientId', 'exp', 'grantId', 'iat', 'kind', 'sealed']);
+    for (const secret of [refreshToken, 'session-cookie-value', 'session-uid', 'par-id']) expect(JSON.stringify(stored)).not.toContain(secret);
+    expect(createModelAtRest([B, A]).open('Interaction', stored)).toEqual(payload);
+    // Bound to its model, and lost with its secret: treated as not found.
+    expect(createModelAtRest([A]).open('Session', stored)).toBeUndefined();
+    expect(createModelAtRest([B]).open('Interaction', stored)).toBeUndefined();
+    // A row from before sealing passes as it is.
+    expect(createModelAtRest([A]).open('Interaction', payload)).toEqual(payload);
   });
 });
 

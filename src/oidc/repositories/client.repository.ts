@@ -37,6 +37,9 @@ export async function deleteClientById(db: Queryable, clientId: string): Promise
   return rowCount === 1;
 }
 
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
+
 /** What the provider's Client adapter needs: metadata as oidc-provider expects it. */
 export interface ClientRepository {
   findProviderMetadata(clientId: string): Promise<AdapterPayload | undefined>;
@@ -45,7 +48,9 @@ export interface ClientRepository {
 export function createClientRepository(db: Database): ClientRepository {
   return {
     async findProviderMetadata(clientId) {
-      if (clientId.length > 200) return undefined;
+      // A NUL byte is not valid text to Postgres, which would answer with an error instead of "no such
+      // client"; no Latchkey client id holds a control character.
+      if (clientId.length > 200 || CONTROL_CHARACTER.test(clientId)) return undefined;
       const row = await findClientById(db, clientId);
       if (!row) return undefined;
       // The provider sees the secret's SHA-256 digest in place of the secret; `compareClientSecret` is

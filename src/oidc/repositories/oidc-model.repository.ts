@@ -6,53 +6,81 @@ export interface OidcModelRow {
   consumed_at: Date | null;
 }
 
+/**
+ * Writes a model instance under its stored id, and in the same statement removes `staleIds`: copies of
+ * the same instance under an older secret's hash or its raw legacy id, so that one instance is one row.
+ * A stale copy's consumption carries over.
+ */
 export async function upsertOidcModel(
   db: Queryable,
-  row: { model: string; id: string; payload: unknown; grantId: string | null; userCode: string | null; uid: string | null; expiresIn: number | null },
+  row: {
+    model: string; id: string; staleIds: readonly string[]; payload: unknown;
+    grantId: string | null; userCode: string | null; uid: string | null; expiresIn: number | null;
+  },
 ): Promise<void> {
   await db.query(
-    `INSERT INTO oidc_model (model, id, payload, grant_id, user_code, uid, expires_at)
-     VALUES ($1, $2, $3, $4, $5, $6, CASE WHEN $7::int IS NULL THEN NULL ELSE now() + $7::int * interval '1 second' END)
+    `WITH stale AS (DELETE FROM oidc_model WHERE model = $1 AND id = ANY($8::text[]) AND id <> $2 RETURNING consumed_at)
+     INSERT INTO oidc_model (model, id, payload, grant_id, user_code, uid, expires_at, consumed_at)
+     VALUES ($1, $2, $3, $4, $5, $6, CASE WHEN $7::int IS NULL THEN NULL ELSE now() + $7::int * interval '1 second' END,
+             (SELECT max(consumed_at) FROM stale))
      ON CONFLICT (model, id) DO UPDATE SET payload = EXCLUDED.payload, grant_id = EXCLUDED.grant_id,
-       user_code = EXCLUDED.user_code, uid = EXCLUDED.uid, expires_at = EXCLUDED.expires_at`,
-    [row.model, row.id, JSON.stringify(row.payload), row.grantId, row.userCode, row.uid, row.expiresIn],
+       user_code = EXCLUDED.user_code, uid = EXCLUDED.uid, expires_at = EXCLUDED.expires_at,
+       consumed_at = COALESCE(oidc_model.consumed_at, EXCLUDED.consumed_at)`,
+    [row.model, row.id, JSON.stringify(row.payload), row.grantId, row.userCode, row.uid, row.expiresIn, row.staleIds],
   );
 }
 
 const LIVE = '(expires_at IS NULL OR expires_at > now())';
 
-export async function findOidcModelById(db: Queryable, model: string, id: string): Promise<OidcModelRow | undefined> {
-  const { rows } = await db.query<OidcModelRow>(`SELECT payload, consumed_at FROM oidc_model WHERE model = $1 AND id = $2 AND ${LIVE}`, [model, id]);
+/* The finders take every stored form of one id (its hash under each secret, maybe its raw legacy form)
+ * and return the live row of the most preferred one: one round trip whatever the number of secrets. */
+
+export async function findOidcModelById(db: Queryable, model: string, ids: readonly string[]): Promise<OidcModelRow | undefined> {
+  const { rows } = await db.query<OidcModelRow>(
+    `SELECT payload, consumed_at FROM oidc_model WHERE model = $1 AND id = ANY($2::text[]) AND ${LIVE}
+     ORDER BY array_position($2::text[], id) LIMIT 1`,
+    [model, ids],
+  );
   return rows[0];
 }
 
-export async function findOidcModelByUid(db: Queryable, model: string, uid: string): Promise<OidcModelRow | undefined> {
-  const { rows } = await db.query<OidcModelRow>(`SELECT payload, consumed_at FROM oidc_model WHERE model = $1 AND uid = $2 AND ${LIVE}`, [model, uid]);
+export async function findOidcModelByUid(db: Queryable, model: string, uids: readonly string[]): Promise<OidcModelRow | undefined> {
+  const { rows } = await db.query<OidcModelRow>(
+    `SELECT payload, consumed_at FROM oidc_model WHERE model = $1 AND uid = ANY($2::text[]) AND ${LIVE}
+     ORDER BY array_position($2::text[], uid) LIMIT 1`,
+    [model, uids],
+  );
   return rows[0];
 }
 
-export async function findOidcModelByUserCode(db: Queryable, model: string, userCode: string): Promise<OidcModelRow | undefined> {
-  const { rows } = await db.query<OidcModelRow>(`SELECT payload, consumed_at FROM oidc_model WHERE model = $1 AND user_code = $2 AND ${LIVE}`, [model, userCode]);
+export async function findOidcModelByUserCode(db: Queryable, model: string, userCodes: readonly string[]): Promise<OidcModelRow | undefined> {
+  const { rows } = await db.query<OidcModelRow>(
+    `SELECT payload, consumed_at FROM oidc_model WHERE model = $1 AND user_code = ANY($2::text[]) AND ${LIVE}
+     ORDER BY array_position($2::text[], user_code) LIMIT 1`,
+    [model, userCodes],
+  );
   return rows[0];
 }
 
 /**
- * Marks a one-time token consumed. The guard in WHERE makes it atomic: of concurrent redemptions exactly
- * one sees `consumed: true`. Returns the token's grant id so the losers can revoke it.
+ * Marks a one-time token consumed, `ids` being its stored forms. The guard in WHERE makes it atomic: of
+ * concurrent redemptions exactly one sees `consumed: true`. Returns the token's grant id so the losers can
+ * revoke it.
  */
-export async function consumeOidcModel(db: Queryable, model: string, id: string): Promise<{ consumed: boolean; grantId: string | null }> {
+export async function consumeOidcModel(db: Queryable, model: string, ids: readonly string[]): Promise<{ consumed: boolean; grantId: string | null }> {
   const { rows } = await db.query<{ consumed: boolean; grant_id: string | null }>(
     `WITH consumed AS (
-       UPDATE oidc_model SET consumed_at = now() WHERE model = $1 AND id = $2 AND consumed_at IS NULL RETURNING grant_id)
+       UPDATE oidc_model SET consumed_at = now() WHERE model = $1 AND id = ANY($2::text[]) AND consumed_at IS NULL RETURNING grant_id)
      SELECT EXISTS (SELECT 1 FROM consumed) AS consumed,
-            (SELECT grant_id FROM oidc_model WHERE model = $1 AND id = $2) AS grant_id`,
-    [model, id],
+            (SELECT grant_id FROM oidc_model WHERE model = $1 AND id = ANY($2::text[]) LIMIT 1) AS grant_id`,
+    [model, ids],
   );
   return { consumed: rows[0]?.consumed ?? false, grantId: rows[0]?.grant_id ?? null };
 }
 
-export async function deleteOidcModel(db: Queryable, model: string, id: string): Promise<void> {
-  await db.query('DELETE FROM oidc_model WHERE model = $1 AND id = $2', [model, id]);
+/** Deletes a model instance, `ids` being its stored forms. */
+export async function deleteOidcModel(db: Queryable, model: string, ids: readonly string[]): Promise<void> {
+  await db.query('DELETE FROM oidc_model WHERE model = $1 AND id = ANY($2::text[])', [model, ids]);
 }
 
 /**
@@ -79,13 +107,15 @@ export interface AccessTokenLiveness {
   grant_live: boolean;
   revoked: boolean;
   user_enabled: boolean | null;
+  user_status: string | null;
   client_exists: boolean;
 }
 
 /**
  * Liveness of a JWT access token in one round trip, every part an index lookup: its grant still exists
  * (and belongs to the same account and client), its `jti` was not revoked, its user is still enabled and
- * its client still exists. `accountId` must be a UUID or null (the caller checks).
+ * its client still exists. `accountId` must be a UUID or null (the caller checks). The Grant row is keyed
+ * by a hash of its id, so it is found by the raw id it carries in `grant_id` (index from migration 0008).
  */
 export async function findAccessTokenLiveness(
   db: Queryable,
@@ -93,17 +123,21 @@ export async function findAccessTokenLiveness(
 ): Promise<AccessTokenLiveness> {
   const { rows } = await db.query<AccessTokenLiveness>(
     `SELECT
-       EXISTS (SELECT 1 FROM oidc_model WHERE model = 'Grant' AND id = $1 AND ${LIVE}
+       EXISTS (SELECT 1 FROM oidc_model WHERE model = 'Grant' AND grant_id = $1 AND ${LIVE}
                AND payload->>'accountId' = $3 AND payload->>'clientId' = $4) AS grant_live,
        EXISTS (SELECT 1 FROM oidc_model WHERE model = 'RevokedAccessToken' AND id = $2) AS revoked,
        (SELECT enabled FROM users WHERE id = $3::uuid) AS user_enabled,
+       (SELECT status FROM users WHERE id = $3::uuid) AS user_status,
        EXISTS (SELECT 1 FROM clients WHERE client_id = $4) AS client_exists`,
     [token.grantId, token.jti, token.accountId, token.clientId],
   );
   return rows[0]!;
 }
 
-/** Remembers a revoked JWT access token until it would have expired anyway. */
+/**
+ * Remembers a revoked JWT access token until it would have expired anyway. The `jti` of a signed token is
+ * no secret (the token shows it), so these rows are keyed by it as it is.
+ */
 export async function insertRevokedAccessToken(db: Queryable, jti: string, expiresIn: number): Promise<void> {
   await db.query(
     `INSERT INTO oidc_model (model, id, payload, expires_at) VALUES ('RevokedAccessToken', $1, '{}', now() + $2::int * interval '1 second')
@@ -119,4 +153,51 @@ export async function deleteExpiredOidcModels(db: Queryable, batchSize: number):
     [batchSize],
   );
   return rowCount;
+}
+
+/** Rows Latchkey writes itself, keyed by values that are not secrets (see insertRevokedAccessToken). */
+const OWN_MODELS = "('RevokedAccessToken')";
+/** Matches the partial index of migration 0008, so that finding none is an empty index scan. */
+const LEGACY = `id NOT LIKE 'h1.%' AND model NOT IN ${OWN_MODELS}`;
+
+/** A provider row from before ids were hashed. */
+export interface LegacyOidcModelRow {
+  model: string;
+  id: string;
+  payload: Record<string, unknown>;
+  uid: string | null;
+  user_code: string | null;
+}
+
+/** Locks up to `limit` rows that still hold a raw id; rows another replica is converting are skipped. */
+export async function findLegacyOidcModelsForUpdate(tx: Queryable, limit: number): Promise<LegacyOidcModelRow[]> {
+  const { rows } = await tx.query<LegacyOidcModelRow>(
+    `SELECT model, id, payload, uid, user_code FROM oidc_model WHERE ${LEGACY} LIMIT $1 FOR UPDATE SKIP LOCKED`,
+    [limit],
+  );
+  return rows;
+}
+
+/**
+ * Moves legacy rows to their hashed ids in one statement, keeping grant, expiry and consumption. A row
+ * whose hashed copy already exists (written since by this version) is dropped: the copy is newer.
+ */
+export async function replaceLegacyOidcModels(
+  tx: Queryable,
+  rows: readonly { model: string; oldId: string; id: string; payload: unknown; uid: string | null; userCode: string | null }[],
+): Promise<void> {
+  if (rows.length === 0) return;
+  await tx.query(
+    `WITH input AS (
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[], $5::text[], $6::text[])
+         AS t(model, old_id, new_id, payload, uid, user_code)),
+     moved AS (
+       DELETE FROM oidc_model o USING input i WHERE o.model = i.model AND o.id = i.old_id
+       RETURNING o.model, i.new_id, i.payload, o.grant_id, i.user_code, i.uid, o.expires_at, o.consumed_at)
+     INSERT INTO oidc_model (model, id, payload, grant_id, user_code, uid, expires_at, consumed_at)
+     SELECT model, new_id, payload, grant_id, user_code, uid, expires_at, consumed_at FROM moved
+     ON CONFLICT (model, id) DO NOTHING`,
+    [rows.map((r) => r.model), rows.map((r) => r.oldId), rows.map((r) => r.id), rows.map((r) => JSON.stringify(r.payload)),
+      rows.map((r) => r.uid), rows.map((r) => r.userCode)],
+  );
 }
