@@ -1,5 +1,7 @@
 import { XMLParser } from 'fast-xml-parser';
 import { ObjectStoreRefusedError, ObjectStoreUnavailableError, type AppError } from '../errors/app-error.js';
+import { OutboundResponseTooLargeError } from '../errors/outbound-http-error.js';
+import { createOutboundFetch, type OutboundFetch } from '../lib/outbound-http.js';
 import { signRequest } from './sigv4.js';
 
 export interface TemporaryCredentials {
@@ -23,7 +25,7 @@ export interface MinioStsOptions {
   accessKey: string;
   secretKey: string;
   timeoutMs?: number;
-  fetch?: typeof fetch;
+  fetch?: OutboundFetch;
 }
 
 const xml = new XMLParser({ ignoreAttributes: true, parseTagValue: false, trimValues: true });
@@ -35,20 +37,25 @@ const MAX_RESPONSE_BYTES = 64 * 1024;
  * `TokenRevokeType` extension, which per-user revocation depends on.
  */
 export function createMinioStsClient(options: MinioStsOptions): StsBackend {
-  const doFetch = options.fetch ?? fetch;
-  const timeoutMs = options.timeoutMs ?? 5000;
+  // MinIO is the operator's own endpoint, usually on a private network: the private-address guard is off.
+  const outbound = createOutboundFetch({
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+    timeoutMs: options.timeoutMs ?? 5000,
+    maxResponseBytes: MAX_RESPONSE_BYTES,
+    blockPrivateAddresses: false,
+  });
 
   async function call(url: URL, body: string, service: 'sts' | 's3', contentType?: string): Promise<{ status: number; text: string }> {
     const headers = await signRequest({ url, method: 'POST', body, service, region: options.region, accessKey: options.accessKey, secretKey: options.secretKey, ...(contentType ? { contentType } : {}) });
     let response: Response;
     try {
-      response = await doFetch(url, { method: 'POST', headers, body, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });
-    } catch {
-      throw new ObjectStoreUnavailableError();
+      response = await outbound(url, { method: 'POST', headers, body });
+    } catch (error) {
+      const detail = (error as { detail?: string }).detail;
+      if (error instanceof OutboundResponseTooLargeError) throw new ObjectStoreRefusedError('the object store sent an oversized response', detail ? { detail } : {});
+      throw new ObjectStoreUnavailableError(undefined, { cause: error, ...(detail ? { detail } : {}) });
     }
-    const text = await response.text();
-    if (text.length > MAX_RESPONSE_BYTES) throw new ObjectStoreRefusedError('the object store sent an oversized response');
-    return { status: response.status, text };
+    return { status: response.status, text: await response.text() };
   }
 
   function upstreamError(status: number, text: string): AppError {
