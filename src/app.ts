@@ -11,6 +11,7 @@ import { canonicalOrigin } from './http/canonical-origin.js';
 import { errorHandler } from './http/error-handler.js';
 import { createLoginThrottle } from './http/login-throttle.js';
 import { createMetrics } from './http/metrics.js';
+import { guardProviderInput } from './http/provider-input-guard.js';
 import { cachePublicMetadata } from './http/public-caching.js';
 import { createServices, type Services } from './services.js';
 import type { StsBackend } from './identity-pool/minio-sts-client.js';
@@ -98,10 +99,11 @@ export async function createApp(deps: { config: Config; db: Database; secrets: r
     ctx.body = views.stylesheet;
   });
   const userinfo = userinfoBridge({ db, verifier, audience: config.issuer, provider: () => holder.provider });
-  router.get('/me', userinfo);
-  router.post('/me', userinfo);
-  router.post('/token/introspection', introspectionBridge({ holder, verifier, delegate }));
-  router.post('/token/revocation', revocationBridge({ db, holder, verifier, delegate, ...clock }));
+  // The bridges answer for the provider's endpoints, so the provider's edge check comes first.
+  router.get('/me', guardProviderInput, userinfo);
+  router.post('/me', guardProviderInput, userinfo);
+  router.post('/token/introspection', guardProviderInput, introspectionBridge({ holder, verifier, delegate }));
+  router.post('/token/revocation', guardProviderInput, revocationBridge({ db, holder, verifier, delegate, ...clock }));
 
   app.use(requestLogging(logger));
   app.use((ctx, next) => metrics.middleware(ctx, next));
@@ -113,6 +115,7 @@ export async function createApp(deps: { config: Config; db: Database; secrets: r
   app.use(router.routes());
   app.use(credentialsRoutes({ verifier, credentials: services.credentials, audience: config.issuer }).routes());
   app.use(awsStsRoutes({ verifier, credentials: services.credentials, audience: config.issuer, issuer: config.issuer }).routes());
+  app.use(guardProviderInput);
   app.use((ctx) => delegate(ctx));
   return { app, services, holder, verifier };
 }

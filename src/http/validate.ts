@@ -2,6 +2,7 @@ import type { Context, Next } from 'koa';
 import type { z } from 'zod';
 import { InvalidRequestError, UnsupportedMediaTypeError, type FieldProblem } from '../errors/app-error.js';
 import { readRawBody } from './raw-body.js';
+import { assertWellFormedJson, decodeUtf8, part } from './malformed-input.js';
 import { FORM_LIMIT_BYTES, parseFormText, readForm } from './read-form.js';
 
 /** Where a route's raw input comes from, before its schema types it. */
@@ -18,16 +19,19 @@ export const formBody = (limit = FORM_LIMIT_BYTES): InputSource => (ctx) => read
 /** The query string, by the same rules as a form (repeated parameters refused). */
 export const queryString: InputSource = async (ctx) => parseFormText(ctx.querystring);
 
-/** A JSON object or a urlencoded form; an empty body is `{}`. */
+/** A JSON object or a urlencoded form; an empty body is `{}`. Malformed text is refused as in forms. */
 export const jsonOrFormBody = (limit: number): InputSource => async (ctx) => {
-  const raw = (await readRawBody(ctx.req, limit)).toString('utf8');
+  const raw = decodeUtf8(await readRawBody(ctx.req, limit), part('body', 'the body'));
   if (raw.trim() === '') return {};
   if (ctx.is('application/json')) {
+    let parsed: unknown;
     try {
-      return JSON.parse(raw) as unknown;
+      parsed = JSON.parse(raw);
     } catch {
       throw new InvalidRequestError('the body is not valid JSON', [{ path: 'body', message: 'not JSON' }]);
     }
+    assertWellFormedJson(parsed);
+    return parsed;
   }
   if (ctx.is('application/x-www-form-urlencoded')) return parseFormText(raw);
   throw new UnsupportedMediaTypeError('application/json or application/x-www-form-urlencoded');

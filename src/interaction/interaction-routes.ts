@@ -5,6 +5,7 @@ import type { PromptDetail } from 'oidc-provider';
 import type { UserService } from '../directory/user-service.js';
 import { MAX_PASSWORD_BYTES } from '../directory/password-hasher.js';
 import { InteractionError } from '../errors/app-error.js';
+import { MalformedInputError } from '../errors/malformed-input-error.js';
 import { readForm } from '../http/read-form.js';
 import { errorSurface } from '../http/error-surfaces/surface.js';
 import type { Logger } from '../lib/logger.js';
@@ -34,6 +35,7 @@ const SCOPE_DESCRIPTIONS: Record<string, string> = {
 };
 
 const INVALID_CREDENTIALS = 'Incorrect username or password.';
+const MALFORMED_FORM = 'The form held characters that cannot be accepted (control characters or invalid text). Check what you typed and try again.';
 
 export interface InteractionDeps {
   throttle: LoginThrottle;
@@ -75,7 +77,13 @@ export function interactionRoutes(deps: InteractionDeps): Router {
   }
 
   async function parseForm(ctx: Context, next: Next) {
-    ctx.state.form = await readForm(ctx);
+    try {
+      ctx.state.form = await readForm(ctx);
+    } catch (error) {
+      // Control characters or bytes that are not UTF-8: the sign-in form comes back, so the user can retry.
+      if (error instanceof MalformedInputError && ctx.path.endsWith('/login')) return renderLogin(ctx, 400, { error: MALFORMED_FORM });
+      throw error;
+    }
     await next();
   }
 

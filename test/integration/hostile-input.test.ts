@@ -214,3 +214,135 @@ describe(`hostile and malformed input (${currentBackend()})`, () => {
     }
   });
 });
+
+/**
+ * Control characters and text that is not UTF-8 are refused at the edge with each surface's own error, before
+ * any client, code, token or user is looked up (a NUL reaching Postgres used to be a 500).
+ */
+describe(`malformed text refused at the edge (${currentBackend()})`, () => {
+  const ctx = useTestServer();
+  let seeded: Awaited<ReturnType<typeof seedDirectory>>;
+  let config: oidc.Configuration;
+  let basic: string;
+  const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
+
+  beforeAll(async () => {
+    seeded = await seedDirectory(ctx.server.latchkey.services);
+    config = await discover(ctx.server, seeded.client);
+    basic = `Basic ${Buffer.from(`${seeded.client.client_id}:${seeded.client.client_secret}`).toString('base64')}`;
+  });
+
+  async function expectOAuthRefusal(path: string, init: RequestInit, field: string) {
+    const before = await snapshot(ctx.server.db);
+    const response = await fetch(`${ctx.server.issuer}${path}`, { redirect: 'manual', ...init });
+    expect(response.status, path).toBe(400);
+    expect(response.headers.get('content-type'), path).toContain('application/json');
+    const body = await response.json() as { error: string; details: { path: string }[] };
+    expect(body.error, path).toBe('invalid_request');
+    expect(body.details[0]!.path, path).toBe(field);
+    expect(await snapshot(ctx.server.db)).toBe(before);
+  }
+
+  it('answers NUL and other control characters in the provider endpoints\' fields with OAuth invalid_request JSON', async () => {
+    const id = seeded.client.client_id;
+    const authQuery = `client_id=${id}&response_type=code&scope=openid&redirect_uri=${encodeURIComponent(REDIRECT_URI)}&code_challenge=${'a'.repeat(43)}&code_challenge_method=S256`;
+    const cases: [string, RequestInit, string][] = [
+      ['/token', { method: 'POST', headers: FORM, body: `grant_type=authorization_code&client_id=a%00b&client_secret=x&code=c` }, 'client_id'],
+      ['/token', { method: 'POST', headers: { ...FORM, authorization: basic }, body: `grant_type=authorization_code&code=a%00b&redirect_uri=${encodeURIComponent(REDIRECT_URI)}&code_verifier=${'v'.repeat(43)}` }, 'code'],
+      ['/token', { method: 'POST', headers: { ...FORM, authorization: basic }, body: `grant_type=authorization_code&code=c&redirect_uri=http://localhost:8976/callback%01` }, 'redirect_uri'],
+      ['/token', { method: 'POST', headers: { ...FORM, authorization: basic }, body: 'grant_type=refresh_token&refresh_token=a%00b' }, 'refresh_token'],
+      ['/token', { method: 'POST', headers: { ...FORM, authorization: basic }, body: 'grant_type=client_credentials&scope=a%1Fb' }, 'scope'],
+      ['/token', { method: 'POST', headers: { ...FORM, authorization: `Basic ${Buffer.from(`a\u0000b:${seeded.client.client_secret}`).toString('base64')}` }, body: 'grant_type=client_credentials' }, 'authorization'],
+      ['/token', { method: 'POST', headers: { ...FORM, authorization: `Basic ${Buffer.from(`${id}:se%00cret`).toString('base64')}` }, body: 'grant_type=client_credentials' }, 'authorization'],
+      ['/token/introspection', { method: 'POST', headers: { ...FORM, authorization: basic }, body: 'token=a%00b' }, 'token'],
+      ['/token/introspection', { method: 'POST', headers: FORM, body: `token=a.b.c&client_id=a%00b&client_secret=x` }, 'client_id'],
+      ['/token/revocation', { method: 'POST', headers: { ...FORM, authorization: basic }, body: 'token=a%7Fb' }, 'token'],
+      ['/token/revocation', { method: 'POST', headers: FORM, body: 'token=a.b.c&client_id=a%00b' }, 'client_id'],
+      [`/auth?${authQuery}&state=a%00b`, {}, 'state'],
+      [`/auth?client_id=a%00b&response_type=code`, {}, 'client_id'],
+      [`/auth?${authQuery.replace('callback', 'callback%00')}`, {}, 'redirect_uri'],
+      [`/auth?${authQuery}&login_hint=%FF`, {}, 'login_hint'],
+      [`/auth?${authQuery}&login_hint=%C0%80`, {}, 'login_hint'],
+      ['/me?access_token=a%00b', {}, 'access_token'],
+      ['/me', { method: 'POST', headers: FORM, body: 'access_token=a%00b' }, 'access_token'],
+      ['/session/end?client_id=a%00b', {}, 'client_id'],
+      ['/session/end?id_token_hint=a%08b', {}, 'id_token_hint'],
+      ['/session/end/confirm', { method: 'POST', headers: FORM, body: 'xsrf=a%00b&logout=yes' }, 'xsrf'],
+      ['/request', { method: 'POST', headers: { ...FORM, authorization: basic }, body: `${authQuery}&state=a%00b` }, 'state'],
+      ['/jwks?x=%00', {}, 'x'],
+      ['/.well-known/openid-configuration?%00=1', {}, 'field'],
+      ['/no/such%00path', {}, 'path'],
+      ['/no/such%FFpath', {}, 'path'],
+    ];
+    for (const [path, init, field] of cases) await expectOAuthRefusal(path, init, field);
+  });
+
+  it('answers a control character in an STS query with the AWS ValidationError document', async () => {
+    const before = await snapshot(ctx.server.db);
+    for (const body of [
+      'Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn=arn:aws:iam::1:role/reader&WebIdentityToken=a.b%00.c',
+      'Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn=arn:aws:iam::1:role/read%00er&WebIdentityToken=a.b.c',
+      'Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn=arn:aws:iam::1:role/reader&WebIdentityToken=a.b.c&RoleSessionName=%C0%80',
+    ]) {
+      const response = await fetch(`${ctx.server.issuer}/sts`, { method: 'POST', headers: FORM, body });
+      expect(response.status).toBe(400);
+      const xml = await response.text();
+      expect(xml).toContain('<Code>ValidationError</Code>');
+      expect(xml).toMatch(/<Message>[^<]*(control character|not UTF-8)[^<]*<\/Message>/);
+      // XML 1.0 cannot carry most control characters: the document must not echo them.
+      expect([...xml].some((c) => c.charCodeAt(0) < 0x09)).toBe(false);
+    }
+    expect(await snapshot(ctx.server.db)).toBe(before);
+  });
+
+  it('refuses control characters and lone surrogates in a /sts/credentials body with OAuth invalid_request', async () => {
+    const agent = new UserAgent();
+    const { page, verifier } = await openLoginPage(agent, config);
+    const tokens = await oidc.authorizationCodeGrant(config, new URL(await signInToCallback(agent, page, 'alice', PASSWORD)), { pkceCodeVerifier: verifier });
+    const bearer = { authorization: `Bearer ${tokens.access_token}` };
+    for (const [contentType, body] of [
+      ['application/json', '{"role":"a\\u0000b"}'],
+      ['application/json', '{"role":"\\ud800"}'],
+      ['application/json', '{"ro\\u0001le":"reader"}'],
+      ['application/x-www-form-urlencoded', 'role=a%00b'],
+      ['application/x-www-form-urlencoded', 'role=%ED%A0%80'],
+    ] as const) {
+      const response = await fetch(`${ctx.server.issuer}/sts/credentials`, { method: 'POST', headers: { ...bearer, 'content-type': contentType }, body });
+      expect(response.status, body).toBe(400);
+      expect(await response.json(), body).toMatchObject({ error: 'invalid_request' });
+    }
+  });
+
+  it('re-renders the sign-in form with an alert for control characters in the username or password, and refuses them on consent and cancel', async () => {
+    const agent = new UserAgent();
+    const { page } = await openLoginPage(agent, config);
+    await expectUnchanged(ctx.server.db, async () => {
+      for (const fields of [{ username: 'al\u0000ice' }, { password: 'pass\u0000word' }, { username: 'alice\u001b[31m' }, { csrf: 'x\u0000' }]) {
+        const response = await agent.submit(page, 'form#login-form', { username: 'alice', password: PASSWORD, ...fields });
+        expect(response.status).toBe(400);
+        expect(response.html).toContain('id="login-form"');
+        expect(alertText(response.html)).toMatch(/cannot be accepted/);
+      }
+    });
+    // A tab is allowed in a value (a password may hold one): this is an ordinary wrong password.
+    const tabbed = await agent.submit(page, 'form#login-form', { username: 'alice', password: 'pass\tword' });
+    expect(tabbed.status).toBe(401);
+
+    const signedIn = await agent.follow(await agent.submit(page, 'form#login-form', { username: 'alice', password: PASSWORD }), REDIRECT_URI);
+    expect(signedIn.html).toContain('id="consent-form"');
+    await expectUnchanged(ctx.server.db, async () => {
+      for (const selector of ['form#consent-form', 'form[action$="/abort"]']) {
+        const response = await agent.submit(signedIn, selector, { csrf: 'a\u0000b' });
+        expect(response.status).toBe(400);
+        expect(response.headers.get('content-type')).toContain('text/html');
+        expect(alertText(response.html)).toMatch(/control character/);
+      }
+    });
+  });
+});
+
+async function expectUnchanged(db: Parameters<typeof snapshot>[0], action: () => Promise<void>) {
+  const before = await snapshot(db);
+  await action();
+  expect(await snapshot(db)).toBe(before);
+}
