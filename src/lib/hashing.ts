@@ -1,4 +1,4 @@
-import { createHash, createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, createSecretKey, hkdfSync, timingSafeEqual, type KeyObject } from 'node:crypto';
 
 /** SHA-256 hex digest. Enough for high-entropy random secrets (client secrets), which need no salt. */
 export function sha256Hex(value: string): string {
@@ -7,15 +7,17 @@ export function sha256Hex(value: string): string {
 
 /**
  * One 256-bit key per secret for one `purpose` (HKDF-SHA256), in the order of `LATCHKEY_SECRET`: the first
- * key writes, every key is tried when reading. Deriving costs a few microseconds; callers do it once.
+ * key writes, every key is tried when reading. Deriving costs a few microseconds; callers do it once. The
+ * keys are KeyObjects: an HMAC keyed by a Buffer imports the key again on every call, several times the
+ * cost of the HMAC itself.
  */
-export function deriveKeys(secrets: readonly string[], purpose: string): Buffer[] {
+export function deriveKeys(secrets: readonly string[], purpose: string): KeyObject[] {
   if (secrets.length === 0) throw new Error('at least one secret is required');
-  return secrets.map((secret) => Buffer.from(hkdfSync('sha256', secret, 'latchkey', purpose, 32)));
+  return secrets.map((secret) => createSecretKey(Buffer.from(hkdfSync('sha256', secret, 'latchkey', purpose, 32))));
 }
 
 /** HMAC-SHA256 as base64url. */
-export function hmacBase64url(key: string | Buffer, value: string): string {
+export function hmacBase64url(key: string | Buffer | KeyObject, value: string): string {
   return createHmac('sha256', key).update(value, 'utf8').digest('base64url');
 }
 

@@ -1,4 +1,5 @@
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { deriveKeys } from './hashing.js';
 
 /**
  * Authenticated encryption of small values at rest (AES-256-GCM), keyed by HKDF from `LATCHKEY_SECRET`.
@@ -22,8 +23,8 @@ const TAG_BYTES = 16;
 /** A secret box keyed by `secrets` (HKDF per secret, once): the first seals, all open. */
 export function createSecretBox(secrets: readonly string[]): SecretBox {
   if (secrets.length === 0) throw new SecretBoxError('at least one secret is required');
-  const keys = secrets.map((secret) => Buffer.from(hkdfSync('sha256', secret, 'latchkey', 'secret-box v1', 32)));
-  const [sealingKey] = keys as [Buffer, ...Buffer[]];
+  const keys = deriveKeys(secrets, 'secret-box v1');
+  const sealingKey = keys[0]!;
   return {
     seal(plaintext, purpose) {
       const iv = randomBytes(12);

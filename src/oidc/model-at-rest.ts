@@ -1,3 +1,4 @@
+import type { KeyObject } from 'node:crypto';
 import type { AdapterPayload } from 'oidc-provider';
 import { deriveKeys, hmacBase64url } from '../lib/hashing.js';
 import { createSecretBox } from '../lib/secret-box.js';
@@ -54,7 +55,7 @@ export function createModelAtRest(secrets: readonly string[]): ModelAtRest {
   const keys = deriveKeys(secrets, 'oidc-model id v1');
   const box = createSecretBox(secrets);
   const purpose = (model: string) => `oidc-model:${model}`;
-  const hash = (key: Buffer, value: string) => `${HASHED_PREFIX}${hmacBase64url(key, value)}`;
+  const hash = (key: KeyObject, value: string) => `${HASHED_PREFIX}${hmacBase64url(key, value)}`;
   return {
     storageKey: (value) => hash(keys[0]!, value),
     lookupKeys(value) {
