@@ -10,6 +10,7 @@ import { openDatabase } from './db/open-database.js';
 import type { Clock } from './lib/clock.js';
 import type { Logger } from './lib/logger.js';
 import { deleteStaleRateLimits } from './http/repositories/rate-limit.repository.js';
+import { deleteSpentOneTimeCodes } from './directory/repositories/one-time-code.repository.js';
 import { scheduleMaintenance, sweepExpired } from './oidc/expiry-cleanup.js';
 import { convertLegacyOidcModels } from './oidc/legacy-model-conversion.js';
 import { createModelAtRest } from './oidc/model-at-rest.js';
@@ -53,6 +54,8 @@ export async function startServer(config: Config, logger: Logger, options: { db?
       oidcLegacyIds: rekey,
       // Rate-limit windows last at most 15 minutes; a day-old counter is dead weight.
       rateLimits: () => deleteStaleRateLimits(db, 86_400),
+      // Used and expired one-time codes are kept a day (support questions), then removed.
+      oneTimeCodes: () => deleteSpentOneTimeCodes(db, 86_400),
     });
     logger.info({ issuer: config.issuer, port, database: db.kind }, 'latchkey listening');
     let closing: Promise<void> | undefined;
