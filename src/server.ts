@@ -12,6 +12,7 @@ import type { Logger } from './lib/logger.js';
 import { deleteStaleRateLimits } from './http/repositories/rate-limit.repository.js';
 import { deleteSpentOneTimeCodes } from './directory/repositories/one-time-code.repository.js';
 import { scheduleMaintenance, sweepExpired } from './oidc/expiry-cleanup.js';
+import { scheduleRevocationWorker } from './identity-pool/revocation-worker.js';
 import { convertLegacyOidcModels } from './oidc/legacy-model-conversion.js';
 import { createModelAtRest } from './oidc/model-at-rest.js';
 
@@ -57,6 +58,8 @@ export async function startServer(config: Config, logger: Logger, options: { db?
       // Used and expired one-time codes are kept a day (support questions), then removed.
       oneTimeCodes: () => deleteSpentOneTimeCodes(db, 86_400),
     });
+    // Pending revocations of storage credentials (queued by a CLI without the object store, or during an outage).
+    const stopRevocations = scheduleRevocationWorker({ revocations: latchkey.services.revocations, logger });
     logger.info({ issuer: config.issuer, port, database: db.kind }, 'latchkey listening');
     let closing: Promise<void> | undefined;
     return {
@@ -67,12 +70,14 @@ export async function startServer(config: Config, logger: Logger, options: { db?
       close(graceMs = 10_000) {
         closing ??= (async () => {
           stopSweep();
+          const revocationsStopped = stopRevocations();
           latchkey.holder.stop();
           server.closeIdleConnections();
           const drained = new Promise<void>((resolve) => server.close(() => resolve()));
           const timeout = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref());
           await Promise.race([drained, timeout]);
           server.closeAllConnections();
+          await revocationsStopped;
           if (!options.db) await db.close();
         })();
         return closing;

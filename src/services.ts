@@ -6,6 +6,7 @@ import { createPasswordHasher, type PasswordHasher } from './directory/password-
 import { createUserService, type UserService } from './directory/user-service.js';
 import { createCredentialService, type CredentialService } from './identity-pool/credential-service.js';
 import { createMinioStsClient, type StsBackend } from './identity-pool/minio-sts-client.js';
+import { createRevocationService, type RevocationService } from './identity-pool/revocation-service.js';
 import { createRoleService, type RoleService } from './identity-pool/role-service.js';
 import type { Metrics } from './http/metrics.js';
 import type { Logger } from './lib/logger.js';
@@ -24,6 +25,7 @@ export interface Services {
   hasher: PasswordHasher;
   roles: RoleService;
   credentials: CredentialService;
+  revocations: RevocationService;
   attributes: AttributeService;
 }
 
@@ -35,19 +37,20 @@ export function createServices(deps: { config: Config; db: Database; secrets: re
   const { config, db, logger } = deps;
   const hasher = createPasswordHasher();
   const sts = deps.sts !== undefined ? deps.sts : config.s3 ? createMinioStsClient(config.s3) : null;
+  const revocations = createRevocationService({ db, sts, logger });
   const credentials = createCredentialService({ db, sts, logger, hourlyLimitPerUser: config.stsRateLimit, ...(deps.metrics ? { onIssued: (role: string) => deps.metrics!.credentialsIssued(role) } : {}) });
   const users = createUserService({
     db,
     hasher,
     hooks: {
       // A disabled, deleted or globally signed-out user loses sessions, grants (and so every token) and
-      // storage credentials now, not at expiry.
+      // storage credentials now, not at expiry. The revocation is recorded as a job before it is tried, so
+      // a process without the object store (or an outage) leaves it for a server to finish, never skips it.
       userLocked: async (userId) => {
         const removed = await deleteOidcModelsByAccountId(db, userId);
         logger.info({ event: 'user.sessions_ended', userId, removed }, 'sessions and grants ended');
-        await credentials.revokeUser(userId).catch((error: unknown) => {
-          logger.error({ err: error, userId }, 'could not revoke the user\'s storage credentials; they stay valid until they expire');
-        });
+        const user = await users.findById(userId);
+        await revocations.request(userId, !user ? 'deleted' : !user.enabled ? 'disabled' : 'signed_out');
       },
     },
   });
@@ -56,6 +59,7 @@ export function createServices(deps: { config: Config; db: Database; secrets: re
     hasher,
     users,
     credentials,
+    revocations,
     attributes: createAttributeService({ db }),
     roles: createRoleService({ db, maxDurationCeiling: config.stsMaxDuration }),
     groups: createGroupService({ db, users }),

@@ -3,6 +3,7 @@ import { presentUser } from '../directory/user.presenter.js';
 import { findGroupNamesByUserId } from '../directory/repositories/group.repository.js';
 import { InvalidRequestError } from '../errors/app-error.js';
 import { withCliContext } from './cli-context.js';
+import { EXIT_REVOCATION_QUEUED, reportRevocation } from './revocation-output.js';
 import { createOutput, table } from './output.js';
 import { readStdinSecret } from './read-secret.js';
 
@@ -79,13 +80,17 @@ export function registerCommands(program: Command, env: NodeJS.ProcessEnv): void
         out(program).result(presented, () => Object.entries(presented).map(([k, v]) => `${k.padEnd(18)}${typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v)}`).join('\n'));
       });
     });
+  // disable, delete and sign-out also revoke the user's storage credentials and say what became of that:
+  // revoked now, nothing to revoke, or queued for a server (exit status 3: not guaranteed yet).
   for (const [name, enabled] of [['disable', false], ['enable', true]] as const) {
     user.command(`${name} <user>`)
-      .description(`${name} a user (a disabled user cannot sign in and their tokens stop working)`)
+      .description(`${name} a user (a disabled user cannot sign in, their tokens stop working and their storage credentials are revoked)`)
       .action(async (reference: string) => {
         await withCliContext(env, async ({ services }) => {
-          const updated = await services.users.setEnabled(reference, enabled);
-          out(program).result(presentUser(updated), () => `${name}d user ${updated.id}`);
+          const { result: updated, outcomes } = await services.revocations.observe(() => services.users.setEnabled(reference, enabled));
+          const revocation = reportRevocation(outcomes);
+          out(program).result({ ...presentUser(updated), ...(revocation ? { storage_credentials: revocation.json } : {}) }, () => [`${name}d user ${updated.id}`, ...(revocation ? [revocation.text] : [])].join('\n'));
+          if (revocation?.queued) process.exitCode = EXIT_REVOCATION_QUEUED;
         });
       });
   }
@@ -93,16 +98,10 @@ export function registerCommands(program: Command, env: NodeJS.ProcessEnv): void
     .description('sign a user out everywhere: end sessions and grants (every token) and revoke storage credentials')
     .action(async (reference: string) => {
       await withCliContext(env, async ({ services }) => {
-        const signedOut = await services.users.signOutEverywhere(reference);
-        out(program).result({ signed_out: signedOut.id }, () => `signed out ${signedOut.id} everywhere`);
-      });
-    });
-  user.command('delete <user>')
-    .description('delete a user and their group memberships')
-    .action(async (reference: string) => {
-      await withCliContext(env, async ({ services }) => {
-        await services.users.delete(reference);
-        out(program).result({ deleted: reference }, () => `deleted user ${reference}`);
+        const { result: signedOut, outcomes } = await services.revocations.observe(() => services.users.signOutEverywhere(reference));
+        const revocation = reportRevocation(outcomes);
+        out(program).result({ signed_out: signedOut.id, ...(revocation ? { storage_credentials: revocation.json } : {}) }, () => [`signed out ${signedOut.id} everywhere`, ...(revocation ? [revocation.text] : [])].join('\n'));
+        if (revocation?.queued) process.exitCode = EXIT_REVOCATION_QUEUED;
       });
     });
 

@@ -10,6 +10,7 @@ import { PolicyRenderError, renderPolicy } from './policy-template.js';
 import { insertIssuance } from './repositories/issuance.repository.js';
 import { findResolutionContext } from './repositories/role.repository.js';
 import { resolveRole } from './role-resolution.js';
+import { revokeTypeFor } from './revocation-service.js';
 
 /** The scope an access token must carry to be traded for storage credentials. */
 export const STS_SCOPE = 'sts';
@@ -28,13 +29,6 @@ export interface IssuedCredentials {
 export interface CredentialService {
   /** Trades a verified access token for temporary credentials (the identity pool's one operation). */
   issue(input: { token: VerifiedAccessToken; role?: string | undefined; durationSeconds?: number | undefined; channel: 'credentials' | 'aws-sts' }): Promise<IssuedCredentials>;
-  /** Revokes a user's outstanding credentials (user disabled, signed out everywhere). */
-  revokeUser(userId: string): Promise<void>;
-}
-
-/** The per-user revocation tag MinIO stores in each credential (TokenRevokeType). */
-export function revokeTypeFor(userId: string): string {
-  return `u:${userId}`;
 }
 
 /**
@@ -101,12 +95,6 @@ export function createCredentialService(deps: { db: Database; sts: StsBackend | 
       deps.onIssued?.(role.name);
       logger.info({ event: 'credentials.issued', userId: user.id, clientId: token.clientId, role: role.name, accessKeyId: credentials.accessKeyId, reason: resolution.reason, channel }, 'storage credentials issued');
       return { ...credentials, role: role.name, userId: user.id };
-    },
-
-    async revokeUser(userId) {
-      if (!deps.sts) return;
-      await deps.sts.revoke(revokeTypeFor(userId));
-      logger.info({ event: 'credentials.revoked', userId }, 'storage credentials revoked');
     },
   };
 }

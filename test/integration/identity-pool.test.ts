@@ -326,6 +326,9 @@ describe(`identity pool on MinIO (${currentBackend()})`, () => {
       outcome = await read(s3, 'free/trailer.txt');
     }
     expect(outcome).toBe('InvalidAccessKeyId');
+    // Through the durable path: a recorded job, carried out at once.
+    const jobs = await server.db.query('SELECT reason, attempts, last_error, done_at IS NOT NULL AS done FROM revocation_jobs WHERE user_id = $1', [ids.dave]);
+    expect(jobs.rows).toEqual([{ reason: 'logout', attempts: 1, last_error: null, done: true }]);
   });
 
   it('revokes a user\'s outstanding credentials when the user is disabled', async () => {

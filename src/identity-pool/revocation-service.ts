@@ -1,0 +1,108 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Database } from '../db/database.js';
+import { AppError } from '../errors/app-error.js';
+import type { Logger } from '../lib/logger.js';
+import type { StsBackend } from './minio-sts-client.js';
+import * as jobs from './repositories/revocation-job.repository.js';
+import type { RevocationReason } from './repositories/revocation-job.repository.js';
+
+export type { RevocationReason } from './repositories/revocation-job.repository.js';
+
+/** What became of one request to revoke a user's storage credentials. */
+export type RevocationOutcome =
+  | { outcome: 'nothing_to_revoke' }
+  | { outcome: 'revoked'; jobId: number }
+  /** Recorded, not yet done: a server with the object store will carry it out. `why` says why not now. */
+  | { outcome: 'queued'; jobId: number; why: string };
+
+export interface RevocationService {
+  /**
+   * Revokes the user's outstanding credentials durably: records a job (when the user holds unexpired
+   * credentials), then, when this process has the object store, tries at once. Never loses the request:
+   * a failed or impossible attempt leaves the job for the worker. Throws only if the job cannot be recorded.
+   */
+  request(userId: string, reason: RevocationReason): Promise<RevocationOutcome>;
+  /** One worker round: claims due jobs and attempts them. Returns how many were revoked, or null without an object store. */
+  runDue(): Promise<number | null>;
+  /** Runs `work` and collects the outcome of every revocation it requested (for the CLI's report). */
+  observe<T>(work: () => Promise<T>): Promise<{ result: T; outcomes: RevocationOutcome[] }>;
+}
+
+/** MinIO's STS calls time out after 5 s; a minute is ample before another replica may take the job over. */
+const LEASE_SECONDS = 60;
+const BATCH = 20;
+
+/** Seconds before attempt `attempts + 1`: 15 s doubling up to 15 minutes. */
+export function retryDelaySeconds(attempts: number): number {
+  return Math.min(15 * 2 ** Math.max(attempts - 1, 0), 900);
+}
+
+/** The per-user revocation tag MinIO stores in each credential (TokenRevokeType). */
+export function revokeTypeFor(userId: string): string {
+  return `u:${userId}`;
+}
+
+function describe(error: unknown): string {
+  if (error instanceof AppError) return error.detail ? `${error.message} (${error.detail})` : error.message;
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Durable revocation of storage credentials. MinIO can revoke a user's STS credentials only while it is
+ * reachable and only for a caller holding the broker's keys, so a revocation requested anywhere else (a
+ * CLI without the S3 settings, an outage) is written down and finished later by any replica's worker.
+ */
+export function createRevocationService(deps: { db: Database; sts: StsBackend | null; logger: Logger }): RevocationService {
+  const { db, sts, logger } = deps;
+  // Per call chain, not per process: a server handles many requests at once and each sees only its own.
+  const observers = new AsyncLocalStorage<RevocationOutcome[]>();
+
+  async function attempt(job: jobs.RevocationJobRow): Promise<boolean> {
+    try {
+      await sts!.revoke(job.revoke_type);
+    } catch (error) {
+      const failed = await jobs.markRevocationJobFailed(db, job.id, describe(error), retryDelaySeconds(job.attempts));
+      logger.warn({ event: 'credentials.revocation_failed', jobId: job.id, userId: job.user_id, attempts: job.attempts, closed: Boolean(failed?.done_at), err: error }, 'storage credentials not revoked yet; will retry');
+      return false;
+    }
+    await jobs.markRevocationJobDone(db, job.id);
+    logger.info({ event: 'credentials.revoked', jobId: job.id, userId: job.user_id, reason: job.reason, attempts: job.attempts }, 'storage credentials revoked');
+    return true;
+  }
+
+  async function request(userId: string, reason: RevocationReason): Promise<RevocationOutcome> {
+    const job = await jobs.insertRevocationJobIfIssued(db, { userId, revokeType: revokeTypeFor(userId), reason, claimForSeconds: sts ? LEASE_SECONDS : 0 });
+    if (!job) return { outcome: 'nothing_to_revoke' };
+    if (!sts) {
+      logger.warn({ event: 'credentials.revocation_queued', jobId: job.id, userId, reason }, 'storage credentials revocation queued: the object store is not configured here');
+      return { outcome: 'queued', jobId: job.id, why: 'the object store is not configured here (S3_ENDPOINT is unset)' };
+    }
+    if (await attempt(job)) return { outcome: 'revoked', jobId: job.id };
+    const after = await jobs.findRevocationJobById(db, job.id);
+    return { outcome: 'queued', jobId: job.id, why: after?.last_error ?? 'the object store did not revoke them' };
+  }
+
+  return {
+    async request(userId, reason) {
+      const outcome = await request(userId, reason);
+      observers.getStore()?.push(outcome);
+      return outcome;
+    },
+    async runDue() {
+      if (!sts) return null;
+      let revoked = 0;
+      // One claim per attempt, so each job's lease starts when its own attempt does.
+      for (let i = 0; i < BATCH; i += 1) {
+        const [job] = await jobs.claimDueRevocationJobs(db, 1, LEASE_SECONDS);
+        if (!job) break;
+        if (await attempt(job)) revoked += 1;
+      }
+      return revoked;
+    },
+    async observe(work) {
+      const outcomes: RevocationOutcome[] = [];
+      const result = await observers.run(outcomes, work);
+      return { result, outcomes };
+    },
+  };
+}
