@@ -1,6 +1,6 @@
-import { hkdfSync, randomInt } from 'node:crypto';
+import { randomInt } from 'node:crypto';
 import type { Queryable } from '../db/database.js';
-import { hmacBase64url } from '../lib/hashing.js';
+import { deriveKeys, hmacBase64url } from '../lib/hashing.js';
 import { consumeOneTimeCode, upsertOneTimeCode } from './repositories/one-time-code.repository.js';
 
 /**
@@ -82,8 +82,7 @@ function normalizeCode(code: string): string {
  * never by this process's, so replicas with skewed clocks agree on it.
  */
 export function createOneTimeCodes(deps: { db: Queryable; secrets: readonly string[] }): OneTimeCodes {
-  if (deps.secrets.length === 0) throw new RangeError('one-time codes need at least one secret');
-  const keys = deps.secrets.map((secret) => Buffer.from(hkdfSync('sha256', secret, 'latchkey', 'one-time-code v1', 32)));
+  const keys = deriveKeys(deps.secrets, 'one-time-code v1');
   // JSON keeps the three fields apart whatever characters the subject holds.
   const hmacs = (purpose: string, subject: string, code: string) => keys.map((key) => hmacBase64url(key, JSON.stringify([purpose, subject, code])));
 
