@@ -317,7 +317,8 @@ describe(`malformed text refused at the edge (${currentBackend()})`, () => {
     const agent = new UserAgent();
     const { page } = await openLoginPage(agent, config);
     await expectUnchanged(ctx.server.db, async () => {
-      for (const fields of [{ username: 'al\u0000ice' }, { password: 'pass\u0000word' }, { username: 'alice\u001b[31m' }, { csrf: 'x\u0000' }]) {
+      const malformed: Record<string, string>[] = [{ username: 'al\u0000ice' }, { password: 'pass\u0000word' }, { username: 'alice\u001b[31m' }, { csrf: 'x\u0000' }];
+      for (const fields of malformed) {
         const response = await agent.submit(page, 'form#login-form', { username: 'alice', password: PASSWORD, ...fields });
         expect(response.status).toBe(400);
         expect(response.html).toContain('id="login-form"');
