@@ -1,14 +1,13 @@
 import type { Database } from '../db/database.js';
-import { findUserWithGroupsById } from '../directory/repositories/user.repository.js';
 import { ForbiddenError, InsufficientScopeError, InvalidRequestError, InvalidTokenError, ObjectStoreUnavailableError, RateLimitedError } from '../errors/app-error.js';
 import { incrementRateLimits, refundRateLimit } from '../http/repositories/rate-limit.repository.js';
 import type { Logger } from '../lib/logger.js';
 import type { VerifiedAccessToken } from '../oidc/access-token-verifier.js';
-import { userClaims } from '../oidc/claims.js';
 import type { StsBackend } from './minio-sts-client.js';
 import { PolicyRenderError, renderPolicy } from './policy-template.js';
+import { matchableClaims, poolUserMayAct } from './pool-user.js';
 import { insertIssuance } from './repositories/issuance.repository.js';
-import { findResolutionContext } from './repositories/role.repository.js';
+import { findIssuanceContext } from './repositories/role.repository.js';
 import { resolveRole } from './role-resolution.js';
 import { revokeTypeFor } from './revocation-service.js';
 
@@ -32,8 +31,8 @@ export interface CredentialService {
 }
 
 /**
- * Steps of an issuance: check the object store is configured → check scope and subject → load the user,
- * then everything resolution needs in one query → resolve the role → check the duration → render the
+ * Steps of an issuance: check the object store is configured → check scope and subject → load the user, their
+ * groups and everything resolution needs in one query → check the user may act → resolve the role → check the duration → render the
  * session policy → count against the per-user hourly limit → AssumeRole → record the issuance. MinIO is
  * called only after every local check passed.
  */
@@ -44,17 +43,18 @@ export function createCredentialService(deps: { db: Database; sts: StsBackend | 
       if (!deps.sts) throw new ObjectStoreUnavailableError('the identity pool is not configured on this server (S3_ENDPOINT is unset)');
       if (!token.scopes.has(STS_SCOPE)) throw new InsufficientScopeError(STS_SCOPE);
       if (!token.accountId) throw new ForbiddenError('user_required', 'storage credentials are issued to users, not to client-credentials tokens');
-      const user = await findUserWithGroupsById(db, token.accountId);
-      if (!user || !user.enabled) throw new InvalidTokenError('the access token user is disabled or deleted');
+      // One round trip: the user, their groups and the pool's settings, rules and roles.
+      const context = await findIssuanceContext(db, token.accountId);
+      const { user } = context;
+      if (!user || !poolUserMayAct(user)) throw new InvalidTokenError('the access token user may no longer act (disabled, unconfirmed or deleted)');
 
-      const context = await findResolutionContext(db, user.id);
       const resolution = resolveRole({
         requestedRole,
         groups: context.groups,
         rules: context.rules,
         defaultRole: context.default_role,
         ambiguousRoleResolution: context.ambiguous_role_resolution,
-        claims: { ...userClaims(user), client_id: token.clientId },
+        claims: { ...matchableClaims(user, context.groups.map((g) => g.name)), client_id: token.clientId },
       });
       if (!resolution.ok) throw new ForbiddenError(resolution.code, resolution.message);
       const role = context.roles.find((r) => r.name === resolution.role);

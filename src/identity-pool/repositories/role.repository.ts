@@ -33,7 +33,7 @@ export async function deleteRoleByName(db: Queryable, name: string): Promise<boo
   return rowCount === 1;
 }
 
-/** Everything role resolution needs for one user, in one round trip. */
+/** Everything role resolution needs for one user. */
 export interface ResolutionContextRow {
   groups: { name: string; precedence: number; role: string | null }[];
   default_role: string | null;
@@ -42,9 +42,37 @@ export interface ResolutionContextRow {
   roles: { name: string; policy_template: string; max_duration_seconds: number }[];
 }
 
-export async function findResolutionContext(db: Queryable, userId: string): Promise<ResolutionContextRow> {
-  const { rows } = await db.query<ResolutionContextRow>(
+/** The identity pool's view of a user: what role resolution, rules and policy variables read. */
+export interface PoolUserRow {
+  id: string;
+  username: string | null;
+  email: string | null;
+  email_verified: boolean;
+  phone_number: string | null;
+  phone_number_verified: boolean;
+  status: string;
+  enabled: boolean;
+  profile: Record<string, unknown>;
+  custom_attributes: Record<string, unknown>;
+}
+
+/** Everything one issuance reads: the user (undefined when deleted), their groups and the pool's resolution context. */
+export interface IssuanceContextRow extends ResolutionContextRow {
+  user: PoolUserRow | null;
+}
+
+/**
+ * The user, their groups (with roles, in precedence order) and the pool's settings, rules and roles, in one
+ * round trip: the identity pool's hot path (`POST /sts/credentials`, `POST /sts`). The pool owns this read
+ * of the directory's tables because it is the pool's view of a user (no password hash, no timestamps).
+ */
+export async function findIssuanceContext(db: Queryable, userId: string): Promise<IssuanceContextRow> {
+  const { rows } = await db.query<IssuanceContextRow>(
     `SELECT
+       (SELECT json_build_object('id', u.id, 'username', u.username, 'email', u.email, 'email_verified', u.email_verified,
+                 'phone_number', u.phone_number, 'phone_number_verified', u.phone_number_verified, 'status', u.status,
+                 'enabled', u.enabled, 'profile', u.profile, 'custom_attributes', u.custom_attributes)
+          FROM users u WHERE u.id = $1) AS "user",
        COALESCE((SELECT json_agg(json_build_object('name', g.name, 'precedence', g.precedence, 'role', g.role_name) ORDER BY g.precedence, g.name)
                  FROM group_members m JOIN groups g ON g.id = m.group_id WHERE m.user_id = $1), '[]'::json) AS groups,
        s.default_role, s.ambiguous_role_resolution,

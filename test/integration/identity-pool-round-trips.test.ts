@@ -1,0 +1,103 @@
+import type * as oidc from 'openid-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Database, Queryable } from '../../src/db/database.js';
+import { openDatabase } from '../../src/db/open-database.js';
+import { createTestDatabase, currentBackend, type TestDatabase } from '../support/backend.js';
+import { PASSWORD, REDIRECT_URI } from '../support/fixtures.js';
+import { discover } from '../support/harness.js';
+import { startMinio, type MinioHarness } from '../support/minio.js';
+import { exchangeToken, signInForToken } from '../support/storage.js';
+import { startTestServer, type TestServer } from '../support/test-server.js';
+
+/** The server's Database, recording every round trip (a transaction's BEGIN and COMMIT count too). */
+function countingDatabase(inner: Database): Database & { log: string[] } {
+  const log: string[] = [];
+  const record = (tx: Queryable): Queryable => ({
+    query(text, params) {
+      log.push(text.replace(/\s+/g, ' ').trim());
+      return tx.query(text, params);
+    },
+  });
+  const outer = record(inner);
+  return {
+    kind: inner.kind,
+    log,
+    query: outer.query.bind(outer),
+    transaction(work) {
+      log.push('BEGIN');
+      return inner.transaction((tx) => work(record(tx))).finally(() => log.push('COMMIT'));
+    },
+    close: () => inner.close(),
+  };
+}
+
+/** Timers that query on their own schedule (key refresh, revocation worker, sweeps), not the request. */
+const BACKGROUND = /signing_keys|revocation_jobs|pg_try_advisory|oidc_models WHERE expires_at/;
+
+const POLICY = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::home/${sub}/*' }] });
+const CORP_POLICY = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::premium/*' }] });
+
+describe(`identity pool hot path (${currentBackend()})`, () => {
+  let database: TestDatabase;
+  let minio: MinioHarness;
+  let db: Database & { log: string[] };
+  let server: TestServer;
+  let config: oidc.Configuration;
+  let userId: string;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    minio = await startMinio();
+    db = countingDatabase(await openDatabase({ databaseUrl: database.env.DATABASE_URL ?? null, dataDir: database.env.LATCHKEY_DATA_DIR ?? '', role: 'server' }));
+    server = await startTestServer({ env: database.env, db, extraEnv: { S3_ENDPOINT: minio.proxyEndpoint, S3_STS_ACCESS_KEY: minio.stsAccessKey, S3_STS_SECRET_KEY: minio.stsSecretKey } });
+    const { services } = server.latchkey;
+    await services.roles.createRole({ name: 'reader', policy: POLICY });
+    await services.roles.createRole({ name: 'corp', policy: CORP_POLICY });
+    await services.roles.setDefaultRole('reader');
+    await services.roles.addRule({ claim: 'email', match: 'contains', value: '@corp.example', role: 'corp' });
+    await services.groups.create({ name: 'staff', precedence: 5 });
+    userId = (await services.users.create({ username: 'tess', email: 'tess@corp.example', password: PASSWORD, emailVerified: true, groups: ['staff'] })).id;
+    config = await discover(server, await services.clients.create({ name: 'App', redirectUris: [REDIRECT_URI], scope: 'openid email sts' }));
+  }, 180_000);
+  afterAll(async () => {
+    await server?.close();
+    await db?.close();
+    await minio?.stop();
+    await database?.drop();
+  });
+
+  it('issues credentials in 4 database round trips: token liveness, user with groups and pool context, rate limit, audit row', async () => {
+    const token = await signInForToken(config, 'tess');
+    expect((await exchangeToken(server.issuer, token)).status).toBe(200);
+    db.log.length = 0;
+    const { status, body } = await exchangeToken(server.issuer, token);
+    expect(status, JSON.stringify(body)).toBe(200);
+    const trips = db.log.filter((text) => !BACKGROUND.test(text));
+    expect(trips, trips.join('\n')).toHaveLength(4);
+    expect(trips[1]).toMatch(/FROM users u WHERE u\.id = \$1.*FROM group_members.*FROM pool_settings/);
+  });
+
+  it('matches rules on the e-mail address only once it is verified', async () => {
+    const token = await signInForToken(config, 'tess');
+    expect((await exchangeToken(server.issuer, token)).body.Role).toBe('corp');
+    await server.db.query('UPDATE users SET email_verified = false WHERE id = $1', [userId]);
+    try {
+      expect((await exchangeToken(server.issuer, token)).body.Role).toBe('reader');
+    } finally {
+      await server.db.query('UPDATE users SET email_verified = true WHERE id = $1', [userId]);
+    }
+  });
+
+  it('refuses credentials to a user who may no longer act (unconfirmed, disabled)', async () => {
+    const token = await signInForToken(config, 'tess');
+    for (const change of ["status = 'unconfirmed'", 'enabled = false']) {
+      await server.db.query(`UPDATE users SET ${change} WHERE id = $1`, [userId]);
+      try {
+        const refused = await exchangeToken(server.issuer, token);
+        expect({ change, status: refused.status, error: refused.body.error }).toEqual({ change, status: 401, error: 'invalid_token' });
+      } finally {
+        await server.db.query("UPDATE users SET status = 'confirmed', enabled = true WHERE id = $1", [userId]);
+      }
+    }
+  });
+});
