@@ -10,12 +10,13 @@ import { credentialsRoutes } from './identity-pool/credentials-routes.js';
 import { canonicalOrigin } from './http/canonical-origin.js';
 import { errorHandler } from './http/error-handler.js';
 import { createLoginThrottle } from './http/login-throttle.js';
-import { createMetrics } from './http/metrics.js';
+import { createMetrics, type Metrics } from './http/metrics.js';
 import { guardProviderInput } from './http/provider-input-guard.js';
 import { cachePublicMetadata } from './http/public-caching.js';
 import { createServices, type Services } from './services.js';
 import type { StsBackend } from './identity-pool/minio-sts-client.js';
 import { healthRoutes } from './http/health.js';
+import { metricsEndpoint } from './http/metrics-endpoint.js';
 import { requestLogging } from './http/request-logging.js';
 import { securityHeaders } from './http/security-headers.js';
 import { createCsrf } from './interaction/csrf.js';
@@ -36,6 +37,7 @@ export interface LatchkeyApp {
   services: Services;
   holder: ProviderHolder;
   verifier: AccessTokenVerifier;
+  metrics: Metrics;
 }
 
 /**
@@ -110,12 +112,14 @@ export async function createApp(deps: { config: Config; db: Database; secrets: r
   app.use(errorHandler({ logger, renderPage: createErrorPage(views) }));
   app.use(canonicalOrigin(config.issuer));
   app.use(securityHeaders);
-  app.use(healthRoutes({ db, migrations: deps.migrations, metrics, metricsToken: config.metricsToken }).routes());
+  app.use(healthRoutes({ db, migrations: deps.migrations }).routes());
+  // With a metrics port, /metrics lives on that listener only (server.ts), not on the public port.
+  if (config.metricsPort === null) app.use(metricsEndpoint({ registry: metrics.registry, token: config.metricsToken }).routes());
   app.use(interactionRoutes({ holder, users: services.users, views, csrf: createCsrf(secrets), logger, throttle: createLoginThrottle(db), metrics }).routes());
   app.use(router.routes());
   app.use(credentialsRoutes({ verifier, credentials: services.credentials, audience: config.issuer }).routes());
   app.use(awsStsRoutes({ verifier, credentials: services.credentials, audience: config.issuer, issuer: config.issuer }).routes());
   app.use(guardProviderInput);
   app.use((ctx) => delegate(ctx));
-  return { app, services, holder, verifier };
+  return { app, services, holder, verifier, metrics };
 }

@@ -9,6 +9,7 @@ import { defaultMigrationsDir, migrate, readMigrations } from './db/migrate.js';
 import { openDatabase } from './db/open-database.js';
 import type { Clock } from './lib/clock.js';
 import type { Logger } from './lib/logger.js';
+import { startMetricsListener } from './http/metrics-listener.js';
 import { deleteStaleRateLimits } from './http/repositories/rate-limit.repository.js';
 import { deleteSpentOneTimeCodes } from './directory/repositories/one-time-code.repository.js';
 import { scheduleMaintenance, sweepExpired } from './oidc/expiry-cleanup.js';
@@ -21,6 +22,8 @@ export interface RunningServer {
   port: number;
   latchkey: LatchkeyApp;
   db: Database;
+  /** The metrics listener's port when `LATCHKEY_METRICS_PORT` is set (else /metrics is on `port`). */
+  metricsPort: number | null;
   /** Stops accepting, lets in-flight requests finish (up to `graceMs`), then closes the database. */
   close(graceMs?: number): Promise<void>;
 }
@@ -49,6 +52,12 @@ export async function startServer(config: Config, logger: Logger, options: { db?
       server.listen(config.port, config.host, () => resolve());
     });
     const { port } = server.address() as AddressInfo;
+    const metricsListener = config.metricsPort === null ? null : await startMetricsListener({
+      registry: latchkey.metrics.registry, token: config.metricsToken, host: config.metricsHost, port: config.metricsPort, logger,
+    }).catch((error: unknown) => {
+      server.close();
+      throw error;
+    });
     latchkey.holder.startPolling(config.keyRefreshSeconds);
     const stopSweep = scheduleMaintenance(logger, {
       oidc: () => sweepExpired(db),
@@ -67,6 +76,7 @@ export async function startServer(config: Config, logger: Logger, options: { db?
       port,
       latchkey,
       db,
+      metricsPort: metricsListener?.port ?? null,
       close(graceMs = 10_000) {
         closing ??= (async () => {
           stopSweep();
@@ -77,6 +87,7 @@ export async function startServer(config: Config, logger: Logger, options: { db?
           const timeout = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref());
           await Promise.race([drained, timeout]);
           server.closeAllConnections();
+          await metricsListener?.close();
           await revocationsStopped;
           if (!options.db) await db.close();
         })();

@@ -63,6 +63,19 @@ export interface Config {
   readonly stsRateLimit: number;
   /** `LATCHKEY_METRICS_TOKEN`: when set, `/metrics` requires `Authorization: Bearer <token>`. */
   readonly metricsToken: string | null;
+  /**
+   * `LATCHKEY_METRICS_PORT`: serve `/metrics` on this port, on a listener of its own, and not on `PORT` at
+   * all (null: on `PORT`). In production one of this and `LATCHKEY_METRICS_TOKEN` is required, so request
+   * rates and sign-in outcomes are never public by default.
+   */
+  readonly metricsPort: number | null;
+  /**
+   * `LATCHKEY_METRICS_HOST`: the interface the metrics listener binds (default 127.0.0.1). Loopback by
+   * default because that listener asks for no credentials (unless the token is also set): a scraper on
+   * the same host, or in the same pod, reaches it; anything further is a deliberate choice (`0.0.0.0` on
+   * a private network, as in the compose stack, where the port is not published).
+   */
+  readonly metricsHost: string;
   /** `LATCHKEY_THEME_CSS`: a stylesheet appended to the hosted UI's own (override the `--lk-*` properties). */
   readonly themeCss: string | null;
   /** `LATCHKEY_PRODUCT_NAME`: the name shown on hosted pages (default Latchkey). */
@@ -113,6 +126,8 @@ const envSchema = z.object({
   LATCHKEY_STS_RATE_LIMIT: z.coerce.number().int().min(1).max(100000).default(120),
   LATCHKEY_THEME_CSS: z.string().min(1).optional(),
   LATCHKEY_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  LATCHKEY_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  LATCHKEY_METRICS_HOST: z.string().min(1).optional(),
   LATCHKEY_PRODUCT_NAME: z.string().min(1).max(64).default('Latchkey'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   NODE_ENV: z.string().optional(),
@@ -162,6 +177,15 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       if (value === undefined) problems.push(`${name}: required when any of S3_ENDPOINT, S3_STS_ACCESS_KEY, S3_STS_SECRET_KEY is set`);
     }
   }
+  if (production && e.LATCHKEY_METRICS_TOKEN === undefined && e.LATCHKEY_METRICS_PORT === undefined) {
+    problems.push('LATCHKEY_METRICS_TOKEN or LATCHKEY_METRICS_PORT: one is required when NODE_ENV=production (a bearer token for /metrics, or a separate metrics listener)');
+  }
+  if (e.LATCHKEY_METRICS_PORT !== undefined && e.LATCHKEY_METRICS_PORT !== 0 && e.LATCHKEY_METRICS_PORT === e.PORT) {
+    problems.push('LATCHKEY_METRICS_PORT: must differ from PORT');
+  }
+  if (e.LATCHKEY_METRICS_HOST !== undefined && e.LATCHKEY_METRICS_PORT === undefined) {
+    problems.push('LATCHKEY_METRICS_HOST: only applies with LATCHKEY_METRICS_PORT');
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   const issuer = (e.LATCHKEY_ISSUER ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
@@ -184,6 +208,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     stsRateLimit: e.LATCHKEY_STS_RATE_LIMIT,
     themeCss: e.LATCHKEY_THEME_CSS ?? null,
     metricsToken: e.LATCHKEY_METRICS_TOKEN ?? null,
+    metricsPort: e.LATCHKEY_METRICS_PORT ?? null,
+    metricsHost: e.LATCHKEY_METRICS_HOST ?? '127.0.0.1',
     productName: e.LATCHKEY_PRODUCT_NAME,
     logLevel: e.LOG_LEVEL,
     production,

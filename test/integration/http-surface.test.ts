@@ -99,6 +99,24 @@ describe(`first-party clients (${currentBackend()})`, () => {
   });
 });
 
+describe(`metrics on a separate listener (${currentBackend()})`, () => {
+  const ctx = useTestServer({ extraEnv: { LATCHKEY_METRICS_PORT: '0', NODE_ENV: 'production' } });
+
+  it('serves /metrics only on the metrics port, bound to loopback, and not on the main port', async () => {
+    expect(ctx.server.config.metricsHost).toBe('127.0.0.1');
+    const port = ctx.server.metricsPort!;
+    expect(port).toBeGreaterThan(0);
+    expect(port).not.toBe(ctx.server.port);
+    await fetch(`${ctx.server.issuer}/healthz`);
+    const scraped = await fetch(`http://127.0.0.1:${port}/metrics`);
+    expect(scraped.status).toBe(200);
+    expect(await scraped.text()).toContain('latchkey_http_requests_total{method="GET",route="/healthz",status="200"}');
+    expect((await fetch(`${ctx.server.issuer}/metrics`)).status).toBe(404);
+    // Nothing else is served there: not the sign-in pages, not the provider.
+    for (const path of ['/healthz', '/.well-known/openid-configuration', '/token']) expect((await fetch(`http://127.0.0.1:${port}${path}`)).status).toBe(404);
+  });
+});
+
 describe(`protected metrics (${currentBackend()})`, () => {
   const ctx = useTestServer({ extraEnv: { LATCHKEY_METRICS_TOKEN: 'scrape-token-0123456789' } });
   it('asks for the bearer token when one is configured', async () => {

@@ -5,7 +5,7 @@ import { parse } from 'yaml';
 import { loadConfig } from '../../src/config/load-config.js';
 import { ROOT } from '../support/processes.js';
 
-interface ComposeService { build?: string; image?: string; environment?: Record<string, string>; depends_on?: Record<string, { condition: string }>; volumes?: string[]; entrypoint?: string[] }
+interface ComposeService { build?: string; image?: string; environment?: Record<string, string>; depends_on?: Record<string, { condition: string }>; volumes?: string[]; entrypoint?: string[]; ports?: string[] }
 
 /** Compose interpolation: ${VAR}, ${VAR:-default} and ${VAR:?message}, from `vars`. */
 function interpolate(value: string, vars: Record<string, string>): string {
@@ -38,6 +38,16 @@ describe('docker-compose.yml', () => {
     const config = loadConfig(env);
     expect(config).toMatchObject({ production: true, port: 3000, s3: { endpoint: 'http://minio:9000', accessKey: 'latchkey-sts', secretKey: generated.LATCHKEY_STS_SECRET } });
     expect(config.databaseUrl).toBe(`postgres://latchkey:${generated.POSTGRES_PASSWORD}@postgres:5432/latchkey`);
+  });
+
+  it('serves metrics in production on their own port, published to the host\'s loopback only', () => {
+    const service = compose.services.latchkey!;
+    const env = Object.fromEntries(Object.entries(service.environment!).map(([k, v]) => [k, interpolate(String(v), generated)]));
+    const config = loadConfig(env);
+    expect(config).toMatchObject({ production: true, metricsPort: 9464, metricsHost: '0.0.0.0' });
+    const published = (service.ports ?? []).map((p) => interpolate(p, {}));
+    expect(published).toContain('127.0.0.1:9464:9464');
+    expect(published.filter((p) => p.endsWith(':9464'))).toEqual(['127.0.0.1:9464:9464']);
   });
 
   it('refuses to start without the generated secrets', () => {

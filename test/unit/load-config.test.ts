@@ -42,6 +42,22 @@ describe('loadConfig', () => {
     expect(loadConfig({ S3_ENDPOINT: 'http://minio:9000/', S3_STS_ACCESS_KEY: 'broker', S3_STS_SECRET_KEY: 'secret-key' }).s3).toEqual({ endpoint: 'http://minio:9000', region: 'us-east-1', accessKey: 'broker', secretKey: 'secret-key' });
   });
 
+  it('requires a metrics token or a metrics port in production, naming both variables', () => {
+    const production = { NODE_ENV: 'production', LATCHKEY_SECRET: SECRET, DATABASE_URL: 'postgres://db/x' };
+    expect(() => loadConfig(production)).toThrow(/LATCHKEY_METRICS_TOKEN or LATCHKEY_METRICS_PORT: one is required when NODE_ENV=production/);
+    expect(loadConfig({ ...production, LATCHKEY_METRICS_TOKEN: 'scrape-token-0123456789' })).toMatchObject({ metricsToken: 'scrape-token-0123456789', metricsPort: null });
+    expect(loadConfig({ ...production, LATCHKEY_METRICS_PORT: '9464' })).toMatchObject({ metricsToken: null, metricsPort: 9464, metricsHost: '127.0.0.1' });
+    expect(loadConfig({ ...production, LATCHKEY_METRICS_PORT: '9464', LATCHKEY_METRICS_HOST: '0.0.0.0' }).metricsHost).toBe('0.0.0.0');
+    // Outside production /metrics may stay open on the main port, as in development.
+    expect(loadConfig({})).toMatchObject({ metricsToken: null, metricsPort: null });
+  });
+
+  it('refuses a metrics port equal to PORT, out of range, or a metrics host without a port', () => {
+    expect(() => loadConfig({ PORT: '3000', LATCHKEY_METRICS_PORT: '3000' })).toThrow(/LATCHKEY_METRICS_PORT: must differ from PORT/);
+    expect(() => loadConfig({ LATCHKEY_METRICS_PORT: '70000' })).toThrow(/LATCHKEY_METRICS_PORT/);
+    expect(() => loadConfig({ LATCHKEY_METRICS_HOST: '0.0.0.0' })).toThrow(/LATCHKEY_METRICS_HOST: only applies with LATCHKEY_METRICS_PORT/);
+  });
+
   it('treats blank variables as unset and validates extra audiences', () => {
     expect(loadConfig({ PORT: '', DATABASE_URL: '  ' }).port).toBe(3000);
     expect(loadConfig({ LATCHKEY_API_AUDIENCES: 'https://api.example.com, urn:latchkey:storage' }).apiAudiences).toEqual(['https://api.example.com', 'urn:latchkey:storage']);
