@@ -285,7 +285,7 @@ describe(`identity pool on MinIO (${currentBackend()})`, () => {
       .rejects.toMatchObject({ status: 502, code: 'sts_upstream_error', message: expect.stringMatching(/^the object store refused the request \(\w+\)$/) });
   });
 
-  it('limits issuances per user per hour, answering 429 with Retry-After (Throttling for AWS SDKs)', async () => {
+  it('limits issuances per user per hour: 429 with Retry-After on /sts/credentials, HTTP 400 Throttling on /sts', async () => {
     const statuses: number[] = [];
     for (let i = 0; i < 40; i += 1) statuses.push((await exchange(tokens.rosa!)).status);
     expect(statuses.every((s) => s === 200)).toBe(true);
@@ -293,6 +293,13 @@ describe(`identity pool on MinIO (${currentBackend()})`, () => {
     expect(limited.status).toBe(429);
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(3000);
     expect(await limited.json()).toMatchObject({ error: 'too_many_requests' });
+    // AWS sends throttling as HTTP 400 with code Throttling; SDKs back off on that code.
+    const aws = await fetch(`${server.issuer}/sts`, {
+      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ Action: 'AssumeRoleWithWebIdentity', Version: '2011-06-15', RoleArn: 'arn:aws:iam::1:role/free-viewer', RoleSessionName: 'rosa', WebIdentityToken: tokens.rosa! }).toString(),
+    });
+    expect(aws.status).toBe(400);
+    expect(await aws.text()).toMatch(/<Type>Sender<\/Type><Code>Throttling<\/Code>/);
     const sts = new STSClient({ endpoint: `${server.issuer}/sts`, region: 'us-east-1', maxAttempts: 1 });
     await expect(sts.send(new AssumeRoleWithWebIdentityCommand({ RoleArn: 'arn:aws:iam::1:role/free-viewer', RoleSessionName: 'rosa', WebIdentityToken: tokens.rosa! })))
       .rejects.toMatchObject({ name: 'Throttling' });
