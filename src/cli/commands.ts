@@ -9,6 +9,17 @@ import { readStdinSecret } from './read-secret.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
+/** `--attribute name=value` pairs as an object. */
+function parseAttributes(pairs: readonly string[]): Record<string, string> {
+  const attributes: Record<string, string> = {};
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=');
+    if (eq < 1) throw new InvalidRequestError(`--attribute expects name=value, got "${pair}"`);
+    attributes[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return attributes;
+}
+
 function out(program: Command) {
   return createOutput(Boolean(program.opts().json));
 }
@@ -33,7 +44,7 @@ export function registerCommands(program: Command, env: NodeJS.ProcessEnv): void
 
   const user = program.command('user').description('manage users');
   user.command('create')
-    .description('create a user')
+    .description('create a user (confirmed: they can sign in; --unconfirmed: not until they are confirmed)')
     .option('--email <email>', 'e-mail address')
     .option('--password <password>', 'password ("-" reads it from standard input)')
     .option('--username <username>', 'username')
@@ -43,20 +54,38 @@ export function registerCommands(program: Command, env: NodeJS.ProcessEnv): void
     .option('--group <group>', 'add to this group (repeatable)', collect, [])
     .option('--attribute <name=value>', 'a declared custom attribute (repeatable)', collect, [])
     .option('--verified', 'mark the e-mail address as verified', false)
-    .action(async (o: { email?: string; password?: string; username?: string; name?: string; givenName?: string; familyName?: string; group: string[]; attribute: string[]; verified: boolean }) => {
+    .option('--unconfirmed', 'create the account unconfirmed (it cannot sign in until confirmed)', false)
+    .action(async (o: { email?: string; password?: string; username?: string; name?: string; givenName?: string; familyName?: string; group: string[]; attribute: string[]; verified: boolean; unconfirmed: boolean }) => {
       const password = o.password === '-' ? await readStdinSecret() : o.password;
-      const customAttributes: Record<string, string> = {};
-      for (const pair of o.attribute) {
-        const eq = pair.indexOf('=');
-        if (eq < 1) throw new InvalidRequestError(`--attribute expects name=value, got "${pair}"`);
-        customAttributes[pair.slice(0, eq)] = pair.slice(eq + 1);
-      }
+      const customAttributes = parseAttributes(o.attribute);
       await withCliContext(env, async ({ services }) => {
         const created = await services.users.create({
-          email: o.email, username: o.username, password, emailVerified: o.verified, groups: o.group, customAttributes,
+          email: o.email, username: o.username, password, emailVerified: o.verified, status: o.unconfirmed ? 'unconfirmed' : 'confirmed',
+          groups: o.group, customAttributes,
           profile: { ...(o.name ? { name: o.name } : {}), ...(o.givenName ? { given_name: o.givenName } : {}), ...(o.familyName ? { family_name: o.familyName } : {}) },
         });
         out(program).result(presentUser(created, o.group), () => `created user ${created.id} (${created.email ?? created.username})`);
+      });
+    });
+  user.command('update <user>')
+    .description('change a user\'s attributes (by id, username or e-mail); immutable custom attributes cannot change once set')
+    .option('--email <email>', 'new e-mail address (unverified unless --verified)')
+    .option('--username <username>', 'new username')
+    .option('--name <name>', 'full name ("" removes it)')
+    .option('--given-name <name>', 'given name ("" removes it)')
+    .option('--family-name <name>', 'family name ("" removes it)')
+    .option('--attribute <name=value>', 'a declared custom attribute (repeatable)', collect, [])
+    .option('--verified', 'mark the e-mail address as verified')
+    .option('--unverified', 'mark the e-mail address as not verified')
+    .action(async (reference: string, o: { email?: string; username?: string; name?: string; givenName?: string; familyName?: string; attribute: string[]; verified?: boolean; unverified?: boolean }) => {
+      if (o.verified && o.unverified) throw new InvalidRequestError('--verified and --unverified exclude each other');
+      const profile = { ...(o.name !== undefined ? { name: o.name } : {}), ...(o.givenName !== undefined ? { given_name: o.givenName } : {}), ...(o.familyName !== undefined ? { family_name: o.familyName } : {}) };
+      await withCliContext(env, async ({ services }) => {
+        const updated = await services.users.update(reference, {
+          email: o.email, username: o.username, profile, customAttributes: parseAttributes(o.attribute),
+          emailVerified: o.verified ? true : o.unverified ? false : undefined,
+        }, { actor: 'admin' });
+        out(program).result(presentUser(updated), () => `updated user ${updated.id}`);
       });
     });
   user.command('list')

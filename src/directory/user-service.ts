@@ -1,38 +1,52 @@
 import type { Database } from '../db/database.js';
 import { isUuid } from '../lib/uuid.js';
 import { ConflictError, InvalidRequestError, NotFoundError } from '../errors/app-error.js';
+import { userMayAct } from './account-state.js';
 import { validateCustomAttributes, validateProfile } from './attributes.js';
 import { isEmailShaped, isValidUsername, normalizeIdentifier } from './normalize.js';
 import type { PasswordHasher } from './password-hasher.js';
 import { checkPassword, DEFAULT_PASSWORD_POLICY, type PasswordPolicy } from './password-policy.js';
+import { createPasswordSignIn, type AuthenticationResult, type SignInAccount } from './password-sign-in.js';
 import { listAttributeDefinitions } from './repositories/attribute.repository.js';
 import { findGroupByName, insertGroupMember } from './repositories/group.repository.js';
 import * as users from './repositories/user.repository.js';
 import type { UserRow } from './repositories/user.repository.js';
+import { updateUser, type UpdateOptions, type UserChanges } from './user-update.js';
 
 export interface CreateUserInput {
   email?: string | undefined;
   username?: string | undefined;
   password?: string | undefined;
   emailVerified?: boolean;
+  /**
+   * The account status. An account an administrator creates (CLI, admin API) is confirmed unless asked
+   * otherwise; self-service sign-up creates it unconfirmed until the address is verified. Confirmation and
+   * `emailVerified` are separate: a confirmed user may have an unverified address.
+   */
+  status?: 'confirmed' | 'unconfirmed';
   phoneNumber?: string | undefined;
   profile?: Record<string, unknown>;
   customAttributes?: Record<string, unknown>;
   groups?: readonly string[];
 }
 
-/** The outcome of a password check; `user` is set only when `ok`. */
-export type AuthenticationResult =
-  | { ok: true; user: UserRow }
-  | { ok: false; reason: 'invalid_credentials' | 'disabled' | 'unconfirmed' };
-
 export interface UserService {
   create(input: CreateUserInput): Promise<UserRow>;
-  authenticate(login: string, password: string): Promise<AuthenticationResult>;
+  /** Password sign-in, step 1: the account a login identifier (username or e-mail) names, in one query. */
+  findSignInAccount(identifier: string): Promise<SignInAccount>;
+  /** Password sign-in, step 3 (after the caller counted the attempt): see PasswordSignIn.verifyPassword. */
+  verifyPassword(account: SignInAccount, password: string): Promise<AuthenticationResult>;
   findById(id: string): Promise<UserRow | undefined>;
+  /**
+   * A user who may act (enabled, confirmed, not deleted) with their groups in precedence order, in one
+   * query; undefined otherwise. What token-accepting features load before doing anything for a user.
+   */
+  findActingUser(id: string): Promise<(UserRow & { groups: string[] }) | undefined>;
   /** Finds by UUID, username or e-mail, for the CLI and admin API. */
   resolve(reference: string): Promise<UserRow>;
   list(limit: number, after: { createdAt: Date; id: string } | null): Promise<UserRow[]>;
+  /** Changes attributes (see user-update.ts: immutable attributes, re-normalised identifiers, 409 on a clash). */
+  update(reference: string, changes: UserChanges, options: UpdateOptions): Promise<UserRow>;
   setEnabled(reference: string, enabled: boolean): Promise<UserRow>;
   /** Ends every session and grant of the user and revokes their storage credentials (global sign-out). */
   signOutEverywhere(reference: string): Promise<UserRow>;
@@ -52,6 +66,7 @@ export interface UserLifecycleHooks {
 export function createUserService(deps: { db: Database; hasher: PasswordHasher; passwordPolicy?: PasswordPolicy; hooks?: UserLifecycleHooks }): UserService {
   const { db, hasher } = deps;
   const policy = deps.passwordPolicy ?? DEFAULT_PASSWORD_POLICY;
+  const signIn = createPasswordSignIn({ db, hasher });
 
   async function resolve(reference: string): Promise<UserRow> {
     const found = isUuid(reference.toLowerCase())
@@ -89,7 +104,7 @@ export function createUserService(deps: { db: Database; hasher: PasswordHasher; 
             emailNormalized: email ? normalizeIdentifier(email) : null,
             emailVerified: input.emailVerified ?? false,
             phoneNumber: input.phoneNumber ?? null,
-            status: input.emailVerified ? 'confirmed' : 'unconfirmed',
+            status: input.status ?? 'confirmed',
             passwordHash,
             profile,
             customAttributes,
@@ -107,27 +122,21 @@ export function createUserService(deps: { db: Database; hasher: PasswordHasher; 
       });
     },
 
-    async authenticate(login, password) {
-      // Every path spends one argon2 verification, found or not, so response time does not reveal
-      // whether the account exists (OWASP Authentication Cheat Sheet, "authentication responses").
-      const normalized = normalizeIdentifier(login);
-      const user = normalized.length > 0 && normalized.length <= 254 ? await users.findUserByLogin(db, normalized) : undefined;
-      if (!user || !user.password_hash) {
-        await hasher.burn(password);
-        return { ok: false, reason: 'invalid_credentials' };
-      }
-      const { valid, needsRehash } = await hasher.verify(user.password_hash, password);
-      if (!valid) return { ok: false, reason: 'invalid_credentials' };
-      // Account state is disclosed only to someone who proved the password.
-      if (!user.enabled) return { ok: false, reason: 'disabled' };
-      if (needsRehash) await users.updatePasswordHashIfUnchanged(db, user.id, user.password_hash, await hasher.hash(password));
-      await users.updateLastLoginById(db, user.id);
-      return { ok: true, user };
-    },
+    findSignInAccount: (identifier) => signIn.findAccount(identifier),
+    verifyPassword: (account, password) => signIn.verifyPassword(account, password),
 
     findById: (id) => (isUuid(id.toLowerCase()) ? users.findUserById(db, id) : Promise.resolve(undefined)),
+    async findActingUser(id) {
+      if (!isUuid(id)) return undefined;
+      const user = await users.findUserWithGroupsById(db, id);
+      return userMayAct(user) ? user : undefined;
+    },
     resolve,
     list: (limit, after) => users.listUsers(db, limit, after),
+
+    async update(reference, changes, options) {
+      return updateUser(db, await resolve(reference), changes, options);
+    },
 
     async setEnabled(reference, enabled) {
       const user = await resolve(reference);

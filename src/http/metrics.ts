@@ -15,7 +15,7 @@ function routeLabel(path: string): string {
   return 'other';
 }
 
-export type LoginOutcome = 'success' | 'invalid_credentials' | 'disabled' | 'unconfirmed' | 'throttled';
+export type LoginOutcome = 'success' | 'invalid_credentials' | 'disabled' | 'unconfirmed' | 'reset_required' | 'throttled';
 
 export interface Metrics {
   readonly registry: Registry;

@@ -2,6 +2,7 @@ import Router from '@koa/router';
 import type { Context, Next } from 'koa';
 import type Provider from 'oidc-provider';
 import type { PromptDetail } from 'oidc-provider';
+import type { AccountRefusal } from '../directory/account-state.js';
 import type { UserService } from '../directory/user-service.js';
 import { MAX_PASSWORD_BYTES } from '../directory/password-hasher.js';
 import { InteractionError } from '../errors/app-error.js';
@@ -36,6 +37,14 @@ const SCOPE_DESCRIPTIONS: Record<string, string> = {
 
 const INVALID_CREDENTIALS = 'Incorrect username or password.';
 const MALFORMED_FORM = 'The form held characters that cannot be accepted (control characters or invalid text). Check what you typed and try again.';
+
+/** What a refused sign-in shows. Account states are told only to someone who proved the password. */
+const SIGN_IN_REFUSALS: Record<'invalid_credentials' | AccountRefusal, string> = {
+  invalid_credentials: INVALID_CREDENTIALS,
+  disabled: 'This account is disabled. Contact your administrator.',
+  unconfirmed: 'This account is not confirmed yet. Confirm it with the link or code you were sent, or contact your administrator.',
+  reset_required: 'A password reset is required for this account. Reset your password, or contact your administrator.',
+};
 
 export interface InteractionDeps {
   throttle: LoginThrottle;
@@ -135,11 +144,11 @@ export function interactionRoutes(deps: InteractionDeps): Router {
       ctx.set('Retry-After', String(error.retryAfterSeconds));
       return renderLogin(ctx, 429, { error: error.message, username });
     }
-    const result = await deps.users.authenticate(username, password);
+    const result = await deps.users.verifyPassword(await deps.users.findSignInAccount(username), password);
     if (!result.ok) {
       deps.logger.info({ event: 'login.failed', reason: result.reason }, 'login failed');
       deps.metrics.login(result.reason);
-      const message = result.reason === 'disabled' ? 'This account is disabled. Contact your administrator.' : INVALID_CREDENTIALS;
+      const message = SIGN_IN_REFUSALS[result.reason];
       // RFC 9110 §15.5.2: a 401 carries a challenge; ours is the form itself.
       ctx.set('WWW-Authenticate', 'Form realm="Latchkey"');
       return renderLogin(ctx, 401, { error: message, username });
@@ -148,7 +157,7 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     await deps.throttle.succeeded(login, ctx.ip);
     deps.metrics.login('success');
     const returnTo = await holder.provider.interactionResult(ctx.req, ctx.res, {
-      login: { accountId: result.user.id, amr: ['pwd'], remember: true },
+      login: { accountId: result.user.id, amr: [...result.amr], remember: true },
     }, { mergeWithLastSubmission: false });
     ctx.status = 303;
     ctx.redirect(returnTo);

@@ -1,5 +1,6 @@
 import { createLocalJWKSet, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import type { Database } from '../db/database.js';
+import { userMayAct } from '../directory/account-state.js';
 import { ExpiredTokenError, InvalidTokenError } from '../errors/app-error.js';
 import { findAccessTokenLiveness } from './repositories/oidc-model.repository.js';
 import type { ProviderHolder } from './provider-holder.js';
@@ -27,7 +28,8 @@ export interface AccessTokenVerifier {
   /**
    * Verifies signature (published keys only, RS256 only: no `alg` confusion), issuer, `typ: at+jwt`
    * (RFC 9068 §4, so an ID token cannot pass as an access token), expiry and audience, then liveness in
-   * one query: grant still present, token not revoked, user still enabled. Throws UnauthorizedError.
+   * one query: grant still present, token not revoked, user may still act (directory/account-state.ts).
+   * Throws UnauthorizedError.
    */
   verify(token: string, options?: { audience?: string; allowSenderConstrained?: boolean }): Promise<VerifiedAccessToken>;
 }
@@ -86,7 +88,9 @@ export function createAccessTokenVerifier(deps: { db: Database; holder: Provider
       const liveness = await findAccessTokenLiveness(deps.db, { grantId, jti: String(payload.jti), accountId, clientId });
       if (grantId && !liveness.grant_live) throw invalid('access token grant was revoked');
       if (liveness.revoked) throw invalid('access token was revoked');
-      if (accountId && liveness.user_enabled !== true) throw invalid('access token user is disabled or deleted');
+      if (accountId && !userMayAct(liveness.user_status === null ? undefined : { enabled: liveness.user_enabled === true, status: liveness.user_status })) {
+        throw invalid('access token user may no longer act (disabled, unconfirmed, reset required or deleted)');
+      }
       if (!liveness.client_exists) throw invalid('access token client was deleted');
       return {
         jti: String(payload.jti),

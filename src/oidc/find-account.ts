@@ -1,5 +1,6 @@
 import type { Account, KoaContextWithOIDC } from 'oidc-provider';
 import type { Queryable } from '../db/database.js';
+import { userMayAct } from '../directory/account-state.js';
 import { findUserWithGroupsById } from '../directory/repositories/user.repository.js';
 import { userClaims } from './claims.js';
 import { isUuid } from '../lib/uuid.js';
@@ -11,14 +12,15 @@ export interface LatchkeyAccount extends Account {
 }
 
 /**
- * oidc-provider's `findAccount`: one query for the user and their groups. A deleted or disabled user is
- * "not found", which ends existing sessions and makes the token endpoint refuse their grants.
+ * oidc-provider's `findAccount`: one query for the user and their groups. A user who may not act (deleted,
+ * disabled, unconfirmed, reset required: directory/account-state.ts) is "not found", which ends existing
+ * sessions and makes the token endpoint refuse their grants.
  */
 export function createFindAccount(db: Queryable) {
   return async function findAccount(_ctx: KoaContextWithOIDC, sub: string): Promise<LatchkeyAccount | undefined> {
     if (!isUuid(sub)) return undefined;
     const user = await findUserWithGroupsById(db, sub);
-    if (!user || !user.enabled) return undefined;
+    if (!user || !userMayAct(user)) return undefined;
     const claims = userClaims(user);
     return {
       accountId: user.id,

@@ -31,7 +31,7 @@ describe(`latchkey CLI (${currentBackend()})`, () => {
     expect(result.code).toBe(0);
     for (const command of ['migrate', 'serve', 'user', 'group', 'client', 'keys', 'role', 'pool', 'attribute', 'credentials-audit']) expect(result.stdout).toContain(command);
     const user = await runCli(['user', '--help'], env);
-    for (const command of ['create', 'list', 'show', 'disable', 'enable', 'delete', 'sign-out']) expect(user.stdout).toContain(command);
+    for (const command of ['create', 'update', 'list', 'show', 'disable', 'enable', 'delete', 'sign-out']) expect(user.stdout).toContain(command);
   });
 
   it('manages users, groups and clients without a server, then with one running, and signs in', async () => {
@@ -161,7 +161,28 @@ describe(`latchkey CLI (${currentBackend()})`, () => {
     expect((await runCli(['user', 'create', '--username', 'gus', '--password', 'long enough password'], env)).code).toBe(0);
     expect((await runCli(['group', 'add-user', 'auditors', 'gus'], env)).stdout).toContain('added gus to auditors');
     expect((await runCli(['group', 'add-user', 'auditors', 'gus'], env)).stdout).toContain('was already in auditors');
-    expect(JSON.parse((await runCli(['--json', 'user', 'show', 'gus'], env)).stdout)).toMatchObject({ groups: ['auditors'], email_verified: false, status: 'unconfirmed' });
+    // An administrator's account is confirmed (it can sign in); whether its address is verified is another matter.
+    expect(JSON.parse((await runCli(['--json', 'user', 'show', 'gus'], env)).stdout)).toMatchObject({ groups: ['auditors'], email_verified: false, status: 'confirmed' });
+  });
+
+  it('creates unconfirmed users only when asked, and updates attributes, refusing an immutable one that is set', async () => {
+    const created = JSON.parse((await runCli(['--json', 'user', 'create', '--email', 'hal@example.com', '--password', 'long enough password', '--unconfirmed', '--verified'], env)).stdout) as Record<string, unknown>;
+    expect(created).toMatchObject({ status: 'unconfirmed', email_verified: true });
+
+    expect((await runCli(['attribute', 'declare', 'badge', '--type', 'string', '--immutable'], env)).code).toBe(0);
+    const updated = await runCli(['--json', 'user', 'update', 'HAL@example.com', '--username', 'hal', '--given-name', 'Hal', '--attribute', 'badge=B-7', '--email', 'hal9000@example.com'], env);
+    expect(updated.code, updated.stderr).toBe(0);
+    expect(JSON.parse(updated.stdout)).toMatchObject({ id: created.id, username: 'hal', email: 'hal9000@example.com', email_verified: false, profile: { given_name: 'Hal' }, custom_attributes: { badge: 'B-7' } });
+
+    const immutable = await runCli(['--json', 'user', 'update', 'hal', '--attribute', 'custom:badge=B-8'], env);
+    expect(immutable.code).toBe(1);
+    expect(immutable.stderr).toContain('custom:badge');
+    expect(JSON.parse(immutable.stdout)).toMatchObject({ error: 'invalid_request' });
+    const taken = await runCli(['user', 'update', 'hal', '--username', 'GUS'], env);
+    expect(taken.code).toBe(1);
+    expect(taken.stderr).toContain('already exists');
+    expect((await runCli(['user', 'update', 'hal', '--verified', '--unverified'], env)).code).toBe(1);
+    expect(JSON.parse((await runCli(['--json', 'user', 'update', 'hal', '--verified', '--given-name', ''], env)).stdout)).toMatchObject({ email_verified: true, profile: {} });
   });
 
   it('refuses to start with a bad configuration, naming the variable', async () => {

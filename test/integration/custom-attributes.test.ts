@@ -44,6 +44,30 @@ describe(`custom attributes (${currentBackend()})`, () => {
     expect(await snapshot(ctx.server.db)).toBe(before);
   });
 
+  it('refuses to change an immutable attribute that has a value, with a 400 naming it, while mutable ones change', async () => {
+    const { services } = ctx.server.latchkey;
+    await services.attributes.declare({ name: 'employee_id', type: 'string', mutable: false });
+    await services.users.create({ username: 'jon', password: PASSWORD, customAttributes: { tier: 'gold', employee_id: 'E-1' } });
+    const refused = services.users.update('jon', { customAttributes: { 'custom:employee_id': 'E-2', tier: 'silver' } }, { actor: 'admin' });
+    await expect(refused).rejects.toMatchObject({ status: 400, code: 'invalid_request', details: [{ path: 'custom:employee_id', message: 'is immutable and already has a value' }] });
+    await expect(refused).rejects.toThrow(/custom:employee_id/);
+    // Nothing of the refused change landed; the same value again is no change, and mutable ones still change.
+    expect((await services.users.resolve('jon')).custom_attributes).toEqual({ tier: 'gold', employee_id: 'E-1' });
+    const updated = await services.users.update('jon', { customAttributes: { employee_id: 'E-1', tier: 'silver' } }, { actor: 'admin' });
+    expect(updated.custom_attributes).toEqual({ tier: 'silver', employee_id: 'E-1' });
+  });
+
+  it('lets an immutable attribute without a value be set exactly once, even by concurrent updates', async () => {
+    const { services } = ctx.server.latchkey;
+    await services.attributes.declare({ name: 'badge', type: 'string', mutable: false });
+    await services.users.create({ username: 'kim', password: PASSWORD, customAttributes: { tier: 'gold' } });
+    const results = await Promise.allSettled(['B-1', 'B-2', 'B-3', 'B-4'].map((badge) => services.users.update('kim', { customAttributes: { badge } }, { actor: 'admin' })));
+    const won = results.filter((r) => r.status === 'fulfilled');
+    expect(won).toHaveLength(1);
+    for (const lost of results.filter((r) => r.status === 'rejected')) expect(lost.reason).toMatchObject({ status: 400, details: [{ path: 'custom:badge' }] });
+    expect((await services.users.resolve('kim')).custom_attributes.badge).toBe((won[0] as PromiseFulfilledResult<{ custom_attributes: Record<string, unknown> }>).value.custom_attributes.badge);
+  });
+
   it('never changes a declared type', async () => {
     await expect(ctx.server.latchkey.services.attributes.declare({ name: 'tier', type: 'number' })).rejects.toThrow(/a declared type cannot change/);
   });

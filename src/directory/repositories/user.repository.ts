@@ -79,6 +79,44 @@ export async function updateUserEnabledById(db: Queryable, id: string, enabled: 
   return rows[0];
 }
 
+/** A validated change to a user; `null` and empty leave a field as it is. */
+export interface UserPatch {
+  username: { value: string; normalized: string } | null;
+  email: { value: string; normalized: string } | null;
+  emailVerified: boolean | null;
+  profileSet: Record<string, string>;
+  profileRemove: readonly string[];
+  customAttributes: Record<string, string | number | boolean>;
+  /** Custom attributes this change may set only while the user has no value for them (immutable ones). */
+  setOnce: readonly string[];
+}
+
+/**
+ * Applies a change in one statement. The immutable-attribute guard sits in the WHERE, so of two concurrent
+ * first writes of one immutable attribute exactly one lands; `undefined` means the user is gone or the guard
+ * refused (the caller tells which). A new e-mail address starts unverified unless the change says otherwise,
+ * decided against the row being updated, not against an earlier read.
+ */
+export async function updateUserById(db: Queryable, id: string, patch: UserPatch): Promise<UserRow | undefined> {
+  const { rows } = await db.query<UserRow>(
+    `UPDATE users SET
+       username = COALESCE($2::text, username),
+       username_normalized = COALESCE($3::text, username_normalized),
+       email = COALESCE($4::text, email),
+       email_normalized = COALESCE($5::text, email_normalized),
+       email_verified = CASE WHEN $5::text IS NOT NULL AND email_normalized IS DISTINCT FROM $5::text
+                             THEN COALESCE($6::boolean, false) ELSE COALESCE($6::boolean, email_verified) END,
+       profile = (profile || $7::jsonb) - $8::text[],
+       custom_attributes = custom_attributes || $9::jsonb,
+       updated_at = now()
+     WHERE id = $1 AND NOT (custom_attributes ?| $10::text[])
+     RETURNING ${USER_COLUMNS}`,
+    [id, patch.username?.value ?? null, patch.username?.normalized ?? null, patch.email?.value ?? null, patch.email?.normalized ?? null,
+      patch.emailVerified, JSON.stringify(patch.profileSet), patch.profileRemove, JSON.stringify(patch.customAttributes), patch.setOnce],
+  );
+  return rows[0];
+}
+
 /** Rehash on login: guarded on the old hash so a concurrent password change is never overwritten. */
 export async function updatePasswordHashIfUnchanged(db: Queryable, id: string, oldHash: string, newHash: string): Promise<boolean> {
   const { rowCount } = await db.query('UPDATE users SET password_hash = $3, updated_at = now() WHERE id = $1 AND password_hash = $2', [id, oldHash, newHash]);

@@ -2,6 +2,7 @@ import type { Context, Next } from 'koa';
 import type Provider from 'oidc-provider';
 import { allowClientOrigin } from './client-cors.js';
 import type { Database } from '../../db/database.js';
+import { userMayAct } from '../../directory/account-state.js';
 import { findUserWithGroupsById } from '../../directory/repositories/user.repository.js';
 import { InsufficientScopeError, InvalidTokenError } from '../../errors/app-error.js';
 import type { AccessTokenVerifier } from '../access-token-verifier.js';
@@ -26,7 +27,7 @@ export function userinfoBridge(deps: { db: Database; verifier: AccessTokenVerifi
     if (!token.accountId) throw new InvalidTokenError('client credentials tokens have no userinfo');
     if (!token.scopes.has('openid')) throw new InsufficientScopeError('openid');
     const user = await findUserWithGroupsById(deps.db, token.accountId);
-    if (!user || !user.enabled) throw new InvalidTokenError('access token user is disabled or deleted');
+    if (!user || !userMayAct(user)) throw new InvalidTokenError('access token user may no longer act (disabled, unconfirmed, reset required or deleted)');
     await allowClientOrigin(ctx, () => deps.provider().Client.find(token.clientId));
     ctx.body = claimsForScopes(userClaims(user), token.scopes);
   };

@@ -1,0 +1,91 @@
+import type { Queryable } from '../db/database.js';
+import { ConflictError, InvalidRequestError, NotFoundError, type FieldProblem } from '../errors/app-error.js';
+import { PROFILE_CLAIMS, validateCustomAttributes, validateProfile } from './attributes.js';
+import { isEmailShaped, isValidUsername, normalizeIdentifier } from './normalize.js';
+import { listAttributeDefinitions } from './repositories/attribute.repository.js';
+import { findUserById, updateUserById, type UserPatch, type UserRow } from './repositories/user.repository.js';
+
+/** What an update may change. Absent fields stay as they are. */
+export interface UserChanges {
+  email?: string | undefined;
+  username?: string | undefined;
+  /** Standard profile claims; an empty string removes one. */
+  profile?: Record<string, unknown>;
+  /** Declared custom attributes (`custom:NAME` or `NAME`). */
+  customAttributes?: Record<string, unknown>;
+  emailVerified?: boolean | undefined;
+}
+
+/** Who asks: an administrator (CLI, admin API) or the user themselves (account page). */
+export interface UpdateOptions {
+  actor: 'admin' | 'user';
+}
+
+/**
+ * Validates a change to `user` and applies it atomically. Immutable custom attributes follow Cognito: they
+ * are set when the user is created and never changed afterwards, by anyone; one that has no value yet may
+ * be set once. Usernames and e-mail addresses are re-normalised, so uniqueness holds across case and
+ * Unicode forms (a clash is a 409).
+ */
+export async function updateUser(db: Queryable, user: UserRow, changes: UserChanges, options: UpdateOptions): Promise<UserRow> {
+  const problems: FieldProblem[] = [];
+  const email = changes.email?.trim();
+  const username = changes.username?.trim();
+  if (email !== undefined && !isEmailShaped(email)) problems.push({ path: 'email', message: 'is not an e-mail address' });
+  if (username !== undefined && (!isValidUsername(username) || isEmailShaped(username))) {
+    problems.push({ path: 'username', message: 'may hold letters, digits and . _ - only (1-128)' });
+  }
+  // Ownership of an address is proven by verification; a user cannot simply declare it.
+  if (changes.emailVerified !== undefined && options.actor !== 'admin') problems.push({ path: 'email_verified', message: 'only an administrator may set this' });
+  if (problems.length) throw new InvalidRequestError('invalid user', problems);
+
+  const profileInput = changes.profile ?? {};
+  const profileRemove = Object.entries(profileInput)
+    .filter(([key, value]) => (PROFILE_CLAIMS as readonly string[]).includes(key) && typeof value === 'string' && value.trim() === '')
+    .map(([key]) => key);
+  const profileSet = validateProfile(Object.fromEntries(Object.entries(profileInput).filter(([key]) => !profileRemove.includes(key))));
+
+  const definitions = await listAttributeDefinitions(db);
+  const customAttributes = validateCustomAttributes(definitions, changes.customAttributes ?? {}, { creating: false });
+  const setOnce: string[] = [];
+  for (const definition of definitions) {
+    if (definition.mutable || !(definition.name in customAttributes)) continue;
+    if (!(definition.name in user.custom_attributes)) setOnce.push(definition.name);
+    else if (user.custom_attributes[definition.name] === customAttributes[definition.name]) delete customAttributes[definition.name];
+    else problems.push(immutable(definition.name));
+  }
+  if (problems.length) throw immutableError(problems);
+
+  const patch: UserPatch = {
+    username: username !== undefined ? { value: username, normalized: normalizeIdentifier(username) } : null,
+    email: email !== undefined ? { value: email, normalized: normalizeIdentifier(email) } : null,
+    emailVerified: changes.emailVerified ?? null,
+    profileSet,
+    profileRemove,
+    customAttributes,
+    setOnce,
+  };
+  if (!patch.username && !patch.email && patch.emailVerified === null && !profileRemove.length
+    && !Object.keys(profileSet).length && !Object.keys(customAttributes).length) {
+    throw new InvalidRequestError('nothing to change: name at least one attribute');
+  }
+
+  let updated: UserRow | undefined;
+  try {
+    updated = await updateUserById(db, user.id, patch);
+  } catch (error) {
+    if ((error as { code?: string }).code === '23505') throw new ConflictError('a user with this username or e-mail already exists');
+    throw error;
+  }
+  if (updated) return updated;
+  // The guard refused or the user is gone: say which.
+  const current = await findUserById(db, user.id);
+  if (!current) throw new NotFoundError('the user no longer exists');
+  throw immutableError(setOnce.filter((name) => name in current.custom_attributes).map(immutable));
+}
+
+const immutable = (name: string): FieldProblem => ({ path: `custom:${name}`, message: 'is immutable and already has a value' });
+
+function immutableError(problems: FieldProblem[]): InvalidRequestError {
+  return new InvalidRequestError(`cannot change ${problems.map((p) => p.path).join(', ')}: immutable attributes are set once`, problems);
+}
