@@ -10,8 +10,8 @@ import { MalformedInputError } from '../errors/malformed-input-error.js';
 import { readForm } from '../http/read-form.js';
 import { errorSurface } from '../http/error-surfaces/surface.js';
 import type { Logger } from '../lib/logger.js';
-import { normalizeIdentifier } from '../directory/normalize.js';
-import { TooManyAttemptsError, type LoginThrottle } from '../http/login-throttle.js';
+import { clientAddress } from './client-address.js';
+import { TooManyAttemptsError, type AttemptSubject, type LoginThrottle } from './login-throttle.js';
 import type { Metrics } from '../http/metrics.js';
 import type { ProviderHolder } from '../oidc/provider-holder.js';
 import type { Csrf } from './csrf.js';
@@ -134,9 +134,16 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     const password = form.password ?? '';
     if (!username || !password) return renderLogin(ctx, 400, { error: 'Enter your username or e-mail and your password.', username });
     if (username.length > 254 || Buffer.byteLength(password) > MAX_PASSWORD_BYTES) return renderLogin(ctx, 400, { error: INVALID_CREDENTIALS });
-    const login = normalizeIdentifier(username);
+    const address = clientAddress(ctx);
+    if (!address) {
+      deps.logger.warn({ event: 'login.bad_client_address' }, 'sign-in refused: the forwarded client address is not an IP address');
+      return renderLogin(ctx, 400, { error: 'Your network address could not be determined. Try again, or contact your administrator.', username });
+    }
+    // Counted against the account the identifier names (however it was typed), before any argon2 work.
+    const account = await deps.users.findSignInAccount(username);
+    const subject: AttemptSubject = account.user ? { userId: account.user.id } : { identifier: account.identifier };
     try {
-      await deps.throttle.attempt(login, ctx.ip);
+      await deps.throttle.attempt(subject, address);
     } catch (error) {
       if (!(error instanceof TooManyAttemptsError)) throw error;
       deps.logger.warn({ event: 'login.throttled' }, 'sign-in attempts throttled');
@@ -144,7 +151,7 @@ export function interactionRoutes(deps: InteractionDeps): Router {
       ctx.set('Retry-After', String(error.retryAfterSeconds));
       return renderLogin(ctx, 429, { error: error.message, username });
     }
-    const result = await deps.users.verifyPassword(await deps.users.findSignInAccount(username), password);
+    const result = await deps.users.verifyPassword(account, password);
     if (!result.ok) {
       deps.logger.info({ event: 'login.failed', reason: result.reason }, 'login failed');
       deps.metrics.login(result.reason);
@@ -154,7 +161,7 @@ export function interactionRoutes(deps: InteractionDeps): Router {
       return renderLogin(ctx, 401, { error: message, username });
     }
     deps.logger.info({ event: 'login.succeeded', userId: result.user.id }, 'login succeeded');
-    await deps.throttle.succeeded(login, ctx.ip);
+    await deps.throttle.succeeded(subject, address);
     deps.metrics.login('success');
     const returnTo = await holder.provider.interactionResult(ctx.req, ctx.res, {
       login: { accountId: result.user.id, amr: [...result.amr], remember: true },

@@ -15,6 +15,7 @@ describe(`sign-in protection and housekeeping (${currentBackend()})`, () => {
   beforeAll(async () => {
     const { client } = await seedDirectory(ctx.server.latchkey.services);
     for (const username of ['rita', 'sam', 'pat', 'olga']) await ctx.server.latchkey.services.users.create({ username, password: PASSWORD, emailVerified: true });
+    await ctx.server.latchkey.services.users.create({ username: 'nina', email: 'nina@example.com', password: PASSWORD });
     config = await discover(ctx.server, client);
   });
 
@@ -33,6 +34,22 @@ describe(`sign-in protection and housekeeping (${currentBackend()})`, () => {
     // The counter's key is a digest: the table does not list who tried to sign in.
     const keys = await ctx.server.db.query<{ key: string }>('SELECT key FROM rate_limits');
     expect(JSON.stringify(keys.rows)).not.toContain('rita');
+  });
+
+  it('counts attempts against the account, however it is named: 10 failures as "nina", then one as her e-mail address is refused', async () => {
+    const agent = new UserAgent();
+    const { page } = await openLoginPage(agent, config);
+    for (let i = 0; i < 10; i += 1) expect((await attempt(agent, page, 'nina', 'wrong password')).status).toBe(401);
+    expect((await attempt(agent, page, 'Nina@Example.com', 'wrong password')).status).toBe(429);
+    expect((await attempt(agent, page, 'nina@example.com', PASSWORD)).status).toBe(429);
+  });
+
+  it('counts an identifier that names nobody by itself, with the same answers as for an account', async () => {
+    const agent = new UserAgent();
+    const { page } = await openLoginPage(agent, config);
+    for (let i = 0; i < 10; i += 1) expect((await attempt(agent, page, 'ghost@example.com', 'wrong password')).status).toBe(401);
+    expect((await attempt(agent, page, 'GHOST@example.com', 'wrong password')).status).toBe(429);
+    expect((await attempt(agent, page, 'ghost', 'wrong password')).status).toBe(401);
   });
 
   it('resets the account counter after a successful sign-in', async () => {
@@ -79,7 +96,7 @@ describe(`sign-in throttling behind a trusted proxy (${currentBackend()})`, () =
   let config: oidc.Configuration;
   beforeAll(async () => {
     const { client } = await seedDirectory(ctx.server.latchkey.services);
-    for (const username of ['vera', 'walt']) await ctx.server.latchkey.services.users.create({ username, password: PASSWORD, emailVerified: true });
+    for (const username of ['vera', 'walt', 'xena', 'yuri']) await ctx.server.latchkey.services.users.create({ username, password: PASSWORD, emailVerified: true });
     config = await discover(ctx.server, client);
   });
 
@@ -111,6 +128,40 @@ describe(`sign-in throttling behind a trusted proxy (${currentBackend()})`, () =
     const v6: number[] = [];
     for (let i = 1; i <= 11; i += 1) {
       v6.push((await agent.submit(page, 'form#login-form', { username: 'alice', password: 'wrong password' }, { 'x-forwarded-for': `2001:db8:1:2::${i.toString(16)}` })).status);
+    }
+    expect(v6.slice(0, 10).every((s) => s === 401)).toBe(true);
+    expect(v6[10]).toBe(429);
+  });
+
+  it('refuses a forwarded address that is not an IP address with a 400 form error, counting nothing', async () => {
+    const agent = new UserAgent();
+    const { page } = await openLoginPage(agent, config);
+    const count = async () => (await ctx.server.db.query<{ n: number }>('SELECT count(*)::int AS n FROM rate_limits')).rows[0]!.n;
+    const before = await count();
+    for (const forged of ['abc', '1.2.3.4.5', '', '198.51.100.7, ', '[198.51.100.7]:80', '1.2.3.4:99999']) {
+      const response = await agent.submit(page, 'form#login-form', { username: 'xena', password: 'wrong password' }, { 'x-forwarded-for': forged });
+      expect({ forged, status: response.status }).toEqual({ forged, status: 400 });
+      expect(alertText(response.html)).toMatch(/network address could not be determined/);
+      expect(response.html).toContain('id="login-form"');
+    }
+    expect(await count()).toBe(before);
+  });
+
+  it('counts a forwarded address with a port in the same bucket as the bare address, for IPv4 and IPv6', async () => {
+    const agent = new UserAgent();
+    const { page } = await openLoginPage(agent, config);
+    const statuses: number[] = [];
+    for (let i = 0; i < 11; i += 1) {
+      const forwarded = i % 2 === 0 ? `203.0.113.77:${40000 + i}` : '203.0.113.77';
+      statuses.push((await agent.submit(page, 'form#login-form', { username: 'yuri', password: 'wrong password' }, { 'x-forwarded-for': forwarded })).status);
+    }
+    expect(statuses.slice(0, 10).every((s) => s === 401)).toBe(true);
+    expect(statuses[10]).toBe(429);
+
+    const v6: number[] = [];
+    for (let i = 1; i <= 11; i += 1) {
+      const forwarded = i % 2 === 0 ? `[2001:db8:7:7::${i.toString(16)}]:443` : `2001:db8:7:7::${i.toString(16)}`;
+      v6.push((await agent.submit(page, 'form#login-form', { username: 'xena', password: 'wrong password' }, { 'x-forwarded-for': forwarded })).status);
     }
     expect(v6.slice(0, 10).every((s) => s === 401)).toBe(true);
     expect(v6[10]).toBe(429);

@@ -3,7 +3,7 @@ import { createSecretBox } from '../../src/lib/secret-box.js';
 import { constantTimeEqual } from '../../src/lib/hashing.js';
 import { createModelAtRest } from '../../src/oidc/model-at-rest.js';
 import { createCsrf } from '../../src/interaction/csrf.js';
-import { addressBucket } from '../../src/http/login-throttle.js';
+import { addressBucket } from '../../src/interaction/login-throttle.js';
 
 const A = 'a'.repeat(40);
 const B = 'b'.repeat(40);

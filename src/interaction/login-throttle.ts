@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { isIPv6 } from 'node:net';
 import type { Database } from '../db/database.js';
 import { RateLimitedError } from '../errors/app-error.js';
-import { deleteRateLimit, incrementRateLimits } from './repositories/rate-limit.repository.js';
+import { deleteRateLimit, incrementRateLimits } from '../http/repositories/rate-limit.repository.js';
 
 /**
  * Brute-force protection for password sign-in (OWASP Authentication Cheat Sheet). Three fixed-window
@@ -11,6 +11,8 @@ import { deleteRateLimit, incrementRateLimits } from './repositories/rate-limit.
  * - per account from anywhere (`perAccount`, higher): bounds guessing spread over many addresses,
  *   at the price that such an attack can make the account wait out the window;
  * - per address (`perAddress`): bounds one source spraying many accounts.
+ * "Account" is the user the typed identifier names, so "alice" and "alice@example.com" share one count; an
+ * identifier that names nobody is counted as typed (normalised), which costs the same and looks the same.
  * IPv6 addresses count per /64, since one host usually owns a whole /64.
  * Success resets the account-and-address counter.
  */
@@ -29,10 +31,13 @@ export class TooManyAttemptsError extends RateLimitedError {
   }
 }
 
+/** Whom an attempt counts against: the user the identifier names, or else the normalised identifier. */
+export type AttemptSubject = { userId: string } | { identifier: string };
+
 export interface LoginThrottle {
-  /** Counts an attempt; throws TooManyAttemptsError when a limit is exceeded. */
-  attempt(login: string, address: string): Promise<void>;
-  succeeded(login: string, address: string): Promise<void>;
+  /** Counts an attempt from `address` (a valid IP address); throws TooManyAttemptsError over a limit. */
+  attempt(subject: AttemptSubject, address: string): Promise<void>;
+  succeeded(subject: AttemptSubject, address: string): Promise<void>;
 }
 
 /** The unit an address is counted in: IPv4 as is (IPv4-mapped IPv6 unwrapped), IPv6 by its /64. */
@@ -51,25 +56,27 @@ export function addressBucket(address: string): string {
 const digest = (value: string) => createHash('sha256').update(value).digest('base64url');
 
 export function createLoginThrottle(db: Database, limits: LoginThrottleLimits = DEFAULT_LOGIN_LIMITS): LoginThrottle {
-  const keys = (login: string, address: string) => {
+  const keys = (subject: AttemptSubject, address: string) => {
     const bucket = addressBucket(address);
+    // Prefixed, so an identifier can never be taken for a user id or the other way round.
+    const account = 'userId' in subject ? `user:${subject.userId}` : `name:${subject.identifier}`;
     return {
-      accountAddress: `login:acct-addr:${digest(`${login}\u0000${bucket}`)}`,
-      account: `login:acct:${digest(login)}`,
+      accountAddress: `login:acct-addr:${digest(`${account}\u0000${bucket}`)}`,
+      account: `login:acct:${digest(account)}`,
       address: `login:addr:${digest(bucket)}`,
     };
   };
   return {
-    async attempt(login, address) {
-      const k = keys(login, address);
+    async attempt(subject, address) {
+      const k = keys(subject, address);
       const counts = await incrementRateLimits(db, [k.accountAddress, k.account, k.address], limits.windowSeconds);
       for (const [key, limit] of [[k.accountAddress, limits.perAccountAddress], [k.account, limits.perAccount], [k.address, limits.perAddress]] as const) {
         const counted = counts.get(key);
         if (counted && counted.count > limit) throw new TooManyAttemptsError(counted.resetsInSeconds);
       }
     },
-    async succeeded(login, address) {
-      await deleteRateLimit(db, keys(login, address).accountAddress);
+    async succeeded(subject, address) {
+      await deleteRateLimit(db, keys(subject, address).accountAddress);
     },
   };
 }
