@@ -21,6 +21,9 @@ describe(`latchkey CLI (${currentBackend()})`, () => {
   beforeAll(async () => {
     database = await createTestDatabase();
     env = { ...database.env, LOG_LEVEL: 'warn', ...(currentBackend() === 'postgres' ? { LATCHKEY_SECRET: TEST_SECRET } : {}) };
+    // Only `migrate` and `serve` change the schema; every other command needs a migrated database.
+    const migrated = await runCli(['migrate'], env);
+    expect(migrated.code, migrated.stderr).toBe(0);
   });
   afterAll(async () => {
     await database?.drop();
