@@ -1,6 +1,9 @@
 import { PROFILE_CLAIMS } from './attributes.js';
 import type { UserRow } from './repositories/user.repository.js';
 
+/** The fields the claims are read from (a feature's own view of a user row carries at least these). */
+export type VerifiableUser = Pick<UserRow, 'id' | 'username' | 'email' | 'email_verified' | 'phone_number' | 'phone_number_verified' | 'profile' | 'custom_attributes'>;
+
 /**
  * The claims an identity-pool rule or a policy template may match on: what the directory vouches for.
  * An e-mail address or phone number counts only once verified; before that it is whatever the user typed,
@@ -8,7 +11,7 @@ import type { UserRow } from './repositories/user.repository.js';
  * address. Names follow the ID token's (`sub`, `groups`, `preferred_username`, `custom:NAME`), so a rule
  * written against token claims means the same here.
  */
-export function verifiedClaims(user: UserRow & { groups: readonly string[] }): Record<string, unknown> {
+export function verifiedClaims(user: VerifiableUser & { groups: readonly string[] }): Record<string, unknown> {
   const claims: Record<string, unknown> = { sub: user.id, groups: [...user.groups] };
   if (user.username) claims.preferred_username = user.username;
   for (const claim of PROFILE_CLAIMS) {

@@ -1,11 +1,12 @@
 import type { Database } from '../db/database.js';
+import { userMayAct } from '../directory/account-state.js';
+import { verifiedClaims } from '../directory/verified-claims.js';
 import { ForbiddenError, InsufficientScopeError, InvalidRequestError, InvalidTokenError, ObjectStoreUnavailableError, RateLimitedError } from '../errors/app-error.js';
 import { incrementRateLimits, refundRateLimit } from '../http/repositories/rate-limit.repository.js';
 import type { Logger } from '../lib/logger.js';
 import type { VerifiedAccessToken } from '../oidc/access-token-verifier.js';
 import type { StsBackend } from './minio-sts-client.js';
 import { PolicyRenderError, renderPolicy } from './policy-template.js';
-import { matchableClaims, poolUserMayAct } from './pool-user.js';
 import { insertIssuance } from './repositories/issuance.repository.js';
 import { findIssuanceContext } from './repositories/role.repository.js';
 import { resolveRole } from './role-resolution.js';
@@ -46,7 +47,7 @@ export function createCredentialService(deps: { db: Database; sts: StsBackend | 
       // One round trip: the user, their groups and the pool's settings, rules and roles.
       const context = await findIssuanceContext(db, token.accountId);
       const { user } = context;
-      if (!user || !poolUserMayAct(user)) throw new InvalidTokenError('the access token user may no longer act (disabled, unconfirmed or deleted)');
+      if (!user || !userMayAct(user)) throw new InvalidTokenError('the access token user may no longer act (disabled, unconfirmed or deleted)');
 
       const resolution = resolveRole({
         requestedRole,
@@ -54,7 +55,7 @@ export function createCredentialService(deps: { db: Database; sts: StsBackend | 
         rules: context.rules,
         defaultRole: context.default_role,
         ambiguousRoleResolution: context.ambiguous_role_resolution,
-        claims: { ...matchableClaims(user, context.groups.map((g) => g.name)), client_id: token.clientId },
+        claims: { ...verifiedClaims({ ...user, groups: context.groups.map((g) => g.name) }), client_id: token.clientId },
       });
       if (!resolution.ok) throw new ForbiddenError(resolution.code, resolution.message);
       const role = context.roles.find((r) => r.name === resolution.role);

@@ -3,8 +3,6 @@ import { resolveRole, ruleMatches, type ResolutionInput } from '../../src/identi
 import { renderPolicy, validatePolicyTemplate, PolicyRenderError } from '../../src/identity-pool/policy-template.js';
 import { roleFromArn } from '../../src/identity-pool/credentials.schema.js';
 import { isValidUsername } from '../../src/directory/normalize.js';
-import { matchableClaims, poolUserMayAct } from '../../src/identity-pool/pool-user.js';
-import type { PoolUserRow } from '../../src/identity-pool/repositories/role.repository.js';
 
 const base: ResolutionInput = { groups: [], rules: [], defaultRole: null, ambiguousRoleResolution: 'deny', claims: {} };
 const groups = [
@@ -131,27 +129,6 @@ describe('policy variables cannot make one user\'s resource another\'s', () => {
     const byEmail = validatePolicyTemplate(template('arn:aws:s3:::home/${email}/*'));
     expect(() => renderPolicy(byEmail, { email: 'no-at-sign' })).toThrow(/email is not an e-mail address/);
     expect(() => renderPolicy(byEmail, { email: 'a/b@example.com' })).toThrow(PolicyRenderError);
-  });
-});
-
-describe('the identity pool\'s view of a user', () => {
-  const user: PoolUserRow = {
-    id: '6f1c1f7e-3a5b-4c59-9c55-0b1a2d3e4f50', username: 'tess', email: 'tess@corp.example', email_verified: false,
-    phone_number: '+15550100', phone_number_verified: true, status: 'confirmed', enabled: true,
-    profile: { name: 'Tess', website: 42 }, custom_attributes: { tier: 'gold' },
-  };
-  it('lets rules match an e-mail address or phone number only once verified', () => {
-    expect(matchableClaims(user, ['staff'])).toEqual({
-      sub: user.id, groups: ['staff'], preferred_username: 'tess', name: 'Tess', phone_number: '+15550100', phone_number_verified: true, 'custom:tier': 'gold',
-    });
-    expect(matchableClaims({ ...user, email_verified: true }, [])).toMatchObject({ email: 'tess@corp.example', email_verified: true });
-  });
-  it('lets only an enabled, confirmed user act', () => {
-    expect(poolUserMayAct(user)).toBe(true);
-    for (const state of [{ enabled: false }, { status: 'unconfirmed' }, { status: 'reset_required' }, { status: 'from-a-newer-build' }]) {
-      expect(poolUserMayAct({ ...user, ...state }), JSON.stringify(state)).toBe(false);
-    }
-    expect(poolUserMayAct(null)).toBe(false);
   });
 });
 
