@@ -1,5 +1,9 @@
+import type { Context, Next } from 'koa';
 import { hmacBase64url, constantTimeEqual } from '../lib/hashing.js';
 import { CsrfError } from '../errors/app-error.js';
+import type { WithInput } from '../http/validate.js';
+import type { CsrfForm } from './csrf.schema.js';
+import type { WithInteraction } from './load-interaction.js';
 
 /**
  * CSRF tokens for hosted forms: HMAC(secret, interaction uid). The uid is the value of the path-scoped
@@ -23,5 +27,13 @@ export function createCsrf(secrets: readonly string[]): Csrf {
       for (const secret of secrets) ok = constantTimeEqual(mac(secret, uid), token) || ok;
       if (!ok) throw new CsrfError();
     },
+  };
+}
+
+/** The CSRF step, after the form was validated: its `csrf` field must be the token of this interaction. */
+export function checkCsrf(csrf: Csrf) {
+  return async function checkCsrfStep(ctx: Context & WithInteraction & WithInput<CsrfForm>, next: Next): Promise<void> {
+    csrf.verify(ctx.interaction.uid, ctx.input.csrf);
+    await next();
   };
 }

@@ -30,8 +30,10 @@ export function createPostgresAdapterClass(db: Database, clients: ClientReposito
         staleIds: atRest.lookupKeys(id).filter((candidate) => candidate !== storedId),
         payload: atRest.seal(this.model, payload),
         // The Grant row carries its own (raw) id, so revoking a grant removes it with everything it
-        // issued, and access-token liveness finds it by the id its tokens name.
-        grantId: payload.grantId ?? (this.model === 'Grant' ? id : null),
+        // issued, and access-token liveness finds it by the id its tokens name. An Interaction only names
+        // the grant it may extend and is not issued under it: revoking that grant (as the logout does when
+        // another account signs in with prompt=login) must not delete the sign-in in progress.
+        grantId: this.model === 'Interaction' ? null : payload.grantId ?? (this.model === 'Grant' ? id : null),
         userCode: payload.userCode ? atRest.storageKey(payload.userCode) : null,
         uid: payload.uid ? atRest.storageKey(payload.uid) : null,
         expiresIn: Number.isFinite(expiresIn) && expiresIn > 0 ? Math.ceil(expiresIn) : null,

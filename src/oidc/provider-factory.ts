@@ -5,6 +5,7 @@ import { constantTimeEqual, sha256Hex } from '../lib/hashing.js';
 import type { Logger } from '../lib/logger.js';
 import { SCOPE_CLAIMS, SUPPORTED_SCOPES } from './claims.js';
 import { createFindAccount, type LatchkeyAccount } from './find-account.js';
+import { loadExistingGrant } from './implied-consent.js';
 import { createPostgresAdapterClass } from './postgres-adapter.js';
 import { createModelAtRest } from './model-at-rest.js';
 import { createClientRepository } from './repositories/client.repository.js';
@@ -170,10 +171,8 @@ export function createProvider(options: ProviderOptions): Provider {
     renderError: async (ctx, out) => pages.error(ctx, out),
     // Browsers may call token/userinfo endpoints only from the origins of the client's redirect URIs.
     clientBasedCORS: (_ctx, origin, client) => originAllowedForRedirectUris(client.redirectUris, origin),
-    loadExistingGrant: async (ctx) => {
-      const grantId = ctx.oidc.result?.consent?.grantId ?? ctx.oidc.session?.grantIdFor(ctx.oidc.client!.clientId);
-      return grantId ? ctx.oidc.provider.Grant.find(grantId) : undefined;
-    },
+    // First-party apps: consent implied by building their grant here (implied-consent.ts), not by a page.
+    loadExistingGrant,
   };
 
   const provider = new Provider(options.issuer, configuration);

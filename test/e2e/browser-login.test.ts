@@ -24,6 +24,7 @@ describe(`sign-in in Chromium (${currentBackend()})`, () => {
     const { services } = ctx.server.latchkey;
     await services.groups.create({ name: 'readers', precedence: 1 });
     await services.users.create({ email: 'grace@example.com', password: PASSWORD, emailVerified: true, groups: ['readers'] });
+    await services.users.create({ email: 'heidi@example.com', password: PASSWORD, emailVerified: true });
     const client = await services.clients.create({ name: 'Browser App', redirectUris: [redirectUri] });
     config = await discover(ctx.server, client);
     browser = await launchChromium();
@@ -69,6 +70,28 @@ describe(`sign-in in Chromium (${currentBackend()})`, () => {
     expect(tokens.claims()).toMatchObject({ email: 'grace@example.com', groups: ['readers'] });
     // The strict CSP and our markup produce no console errors (a blocked style or script would).
     expect(consoleErrors).toEqual([]);
+  });
+
+  it('switches accounts with prompt=login: the provider ends grace\'s session on its own page and heidi lands on the app', async () => {
+    const page = await (await browser.newContext()).newPage();
+    const signIn = async (email: string, extra: Record<string, string> = {}) => {
+      const verifier = oidc.randomPKCECodeVerifier();
+      const url = oidc.buildAuthorizationUrl(config, {
+        redirect_uri: redirectUri, scope: 'openid email', code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256', ...extra,
+      });
+      await page.goto(url.toString());
+      await page.fill('form#login-form input[name=username]', email);
+      await page.fill('form#login-form input[name=password]', PASSWORD);
+      await page.click('form#login-form button[type=submit]');
+      await page.waitForURL((u) => u.toString().startsWith(redirectUri) || u.pathname.startsWith('/interaction/'));
+      if (await page.locator('form#consent-form').count()) {
+        await page.click('form#consent-form button[type=submit]');
+        await page.waitForURL((u) => u.toString().startsWith(redirectUri));
+      }
+      return oidc.authorizationCodeGrant(config, new URL(page.url()), { pkceCodeVerifier: verifier });
+    };
+    expect((await signIn('grace@example.com')).claims()).toMatchObject({ email: 'grace@example.com' });
+    expect((await signIn('heidi@example.com', { prompt: 'login' })).claims()).toMatchObject({ email: 'heidi@example.com', amr: ['pwd'] });
   });
 
   it('is usable on a phone-sized screen', async () => {

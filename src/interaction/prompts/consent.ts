@@ -1,0 +1,72 @@
+import type { Context } from 'koa';
+import { InteractionError } from '../../errors/app-error.js';
+import type { WithInput } from '../../http/validate.js';
+import type { ProviderHolder } from '../../oidc/provider-holder.js';
+import type { Csrf } from '../csrf.js';
+import type { WithInteraction } from '../load-interaction.js';
+import type { Views } from '../views.js';
+import type { ConsentForm } from './consent.schema.js';
+
+const SCOPE_DESCRIPTIONS: Record<string, string> = {
+  openid: 'Sign you in with your account',
+  profile: 'See your name and profile',
+  email: 'See your e-mail address',
+  phone: 'See your phone number',
+  offline_access: 'Keep you signed in',
+  sts: 'Get short-lived access to your files in storage',
+};
+
+/** What the provider says is missing from the grant (its `consent` prompt checks). */
+interface MissingGrants {
+  missingOIDCScope?: string[];
+  missingOIDCClaims?: string[];
+  missingResourceScopes?: Record<string, string[]>;
+}
+
+export interface ConsentPrompt {
+  /** Renders "<app> is asking to: …" for what the grant lacks. */
+  show: (ctx: Context & WithInteraction) => void;
+  /** POST /interaction/:uid/consent ("Allow"), after validation and CSRF: extends the grant by what was shown. */
+  submit: (ctx: Context & WithInteraction & WithInput<ConsentForm>) => Promise<void>;
+}
+
+/**
+ * The `consent` prompt, for third-party apps, and for a first-party app that asks for it with
+ * `prompt=consent`. Other first-party consent is implied by the provider's grant hook (`loadExistingGrant`
+ * in oidc/provider-factory.ts), so the page never appears for it.
+ */
+export function createConsentPrompt(deps: { holder: ProviderHolder; views: Views; csrf: Csrf }): ConsentPrompt {
+  return {
+    show(ctx) {
+      const { uid, details, clientName } = ctx.interaction;
+      const missing = details.prompt.details as MissingGrants;
+      const scopes = new Set<string>([...(missing.missingOIDCScope ?? []), ...Object.values(missing.missingResourceScopes ?? {}).flat()]);
+      deps.views.render(ctx, 'consent.njk', {
+        title: 'Allow access',
+        uid,
+        csrf: deps.csrf.issue(uid),
+        clientName,
+        scopes: [...scopes].map((s) => SCOPE_DESCRIPTIONS[s] ?? s),
+      });
+    },
+
+    async submit(ctx) {
+      const { details } = ctx.interaction;
+      const { provider } = deps.holder;
+      const missing = details.prompt.details as MissingGrants;
+      const accountId = details.session?.accountId;
+      if (!accountId) throw new InteractionError('login_required', 'Sign in first.');
+      const grant = details.grantId
+        ? await provider.Grant.find(details.grantId)
+        : new provider.Grant({ accountId, clientId: String(details.params.client_id) });
+      if (!grant) throw new InteractionError('grant_not_found', 'This sign-in expired. Start again from the application.');
+      if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(' '));
+      if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
+      for (const [indicator, scopes] of Object.entries(missing.missingResourceScopes ?? {})) grant.addResourceScope(indicator, scopes.join(' '));
+      const grantId = await grant.save();
+      const returnTo = await provider.interactionResult(ctx.req, ctx.res, { consent: details.grantId ? {} : { grantId } }, { mergeWithLastSubmission: true });
+      ctx.status = 303;
+      ctx.redirect(returnTo);
+    },
+  };
+}

@@ -1,0 +1,120 @@
+import type { Context, Next } from 'koa';
+import type { AccountRefusal } from '../../directory/account-state.js';
+import { MAX_PASSWORD_BYTES } from '../../directory/password-hasher.js';
+import type { UserService } from '../../directory/user-service.js';
+import { MalformedInputError } from '../../errors/malformed-input-error.js';
+import type { Metrics } from '../../http/metrics.js';
+import type { WithInput } from '../../http/validate.js';
+import type { Logger } from '../../lib/logger.js';
+import type { ProviderHolder } from '../../oidc/provider-holder.js';
+import { clientAddress } from '../client-address.js';
+import type { Csrf } from '../csrf.js';
+import type { WithInteraction } from '../load-interaction.js';
+import { TooManyAttemptsError, type AttemptSubject, type LoginThrottle } from '../login-throttle.js';
+import type { Views } from '../views.js';
+import type { LoginForm } from './login.schema.js';
+
+const INVALID_CREDENTIALS = 'Incorrect username or password.';
+const MALFORMED_FORM = 'The form held characters that cannot be accepted (control characters or invalid text). Check what you typed and try again.';
+const NO_ADDRESS = 'Your network address could not be determined. Try again, or contact your administrator.';
+
+/** What a refused sign-in shows. Account states are told only to someone who proved the password. */
+const SIGN_IN_REFUSALS: Record<'invalid_credentials' | AccountRefusal, string> = {
+  invalid_credentials: INVALID_CREDENTIALS,
+  disabled: 'This account is disabled. Contact your administrator.',
+  unconfirmed: 'This account is not confirmed yet. Confirm it with the link or code you were sent, or contact your administrator.',
+  reset_required: 'A password reset is required for this account. Reset your password, or contact your administrator.',
+};
+
+export interface LoginPromptDeps {
+  holder: ProviderHolder;
+  users: UserService;
+  throttle: LoginThrottle;
+  metrics: Pick<Metrics, 'login'>;
+  views: Views;
+  csrf: Csrf;
+  logger: Logger;
+}
+
+/** The `login` prompt: the sign-in form, and password sign-in. */
+export interface LoginPrompt {
+  /** Renders the form (GET /interaction/:uid while the provider waits for a login). */
+  show: (ctx: Context & WithInteraction) => void;
+  /** The step before the form is read: text that cannot be accepted brings the form back, with an alert. */
+  showFormAgainOnMalformedText: (ctx: Context & WithInteraction & Partial<WithInput<LoginForm>>, next: Next) => Promise<void>;
+  /** POST /interaction/:uid/login, after validation and CSRF. */
+  submit: (ctx: Context & WithInteraction & WithInput<LoginForm>) => Promise<void>;
+}
+
+/**
+ * Password sign-in: settle the client address → find the account the identifier names → count the attempt
+ * against that account and the address (before any argon2 work) → verify the password and the account's
+ * state → hand the provider the account and the factors used (`amr`). Every refusal shows the form again.
+ */
+export function createLoginPrompt(deps: LoginPromptDeps): LoginPrompt {
+  const { views, csrf } = deps;
+
+  function render(ctx: Context & WithInteraction, status: number, extra: { error?: string; username?: string }) {
+    const { uid, details, clientName } = ctx.interaction;
+    const hint = typeof details.params.login_hint === 'string' ? details.params.login_hint.slice(0, 254) : '';
+    views.render(ctx, 'login.njk', { title: 'Sign in', uid, csrf: csrf.issue(uid), clientName, username: extra.username ?? hint, error: extra.error }, status);
+  }
+
+  /** A refusal after the password was checked: 401 with the form as the challenge (RFC 9110 §15.5.2). */
+  function refuse(ctx: Context & WithInteraction, reason: 'invalid_credentials' | AccountRefusal, username: string) {
+    deps.logger.info({ event: 'login.failed', reason }, 'login failed');
+    deps.metrics.login(reason);
+    ctx.set('WWW-Authenticate', 'Form realm="Latchkey"');
+    render(ctx, 401, { error: SIGN_IN_REFUSALS[reason], username });
+  }
+
+  return {
+    show: (ctx) => render(ctx, 200, {}),
+
+    async showFormAgainOnMalformedText(ctx, next) {
+      try {
+        await next();
+      } catch (error) {
+        // Only while the form is being read (no input yet): later steps' errors keep their own surface.
+        if (error instanceof MalformedInputError && ctx.input === undefined) return render(ctx, 400, { error: MALFORMED_FORM });
+        throw error;
+      }
+    },
+
+    async submit(ctx) {
+      const username = ctx.input.username.trim();
+      const { password } = ctx.input;
+      if (!username || !password) return render(ctx, 400, { error: 'Enter your username or e-mail and your password.', username });
+      if (username.length > 254 || Buffer.byteLength(password) > MAX_PASSWORD_BYTES) return render(ctx, 400, { error: INVALID_CREDENTIALS });
+      const address = clientAddress(ctx);
+      if (!address) {
+        deps.logger.warn({ event: 'login.bad_client_address' }, 'sign-in refused: the forwarded client address is not an IP address');
+        return render(ctx, 400, { error: NO_ADDRESS, username });
+      }
+
+      const account = await deps.users.findSignInAccount(username);
+      const subject: AttemptSubject = account.user ? { userId: account.user.id } : { identifier: account.identifier };
+      try {
+        await deps.throttle.attempt(subject, address);
+      } catch (error) {
+        if (!(error instanceof TooManyAttemptsError)) throw error;
+        deps.logger.warn({ event: 'login.throttled' }, 'sign-in attempts throttled');
+        deps.metrics.login('throttled');
+        ctx.set('Retry-After', String(error.retryAfterSeconds));
+        return render(ctx, 429, { error: error.message, username });
+      }
+
+      const result = await deps.users.verifyPassword(account, password);
+      if (!result.ok) return refuse(ctx, result.reason, username);
+      deps.logger.info({ event: 'login.succeeded', userId: result.user.id }, 'login succeeded');
+      await deps.throttle.succeeded(subject, address);
+      deps.metrics.login('success');
+      // The factors this sign-in used become the session's `amr` (and the ID token's); MFA adds its own.
+      const returnTo = await deps.holder.provider.interactionResult(ctx.req, ctx.res, {
+        login: { accountId: result.user.id, amr: [...result.amr], remember: true },
+      }, { mergeWithLastSubmission: false });
+      ctx.status = 303;
+      ctx.redirect(returnTo);
+    },
+  };
+}
