@@ -1,10 +1,12 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 /**
- * Three projects: unit tests once, and every integration and end-to-end test twice, on a real Postgres
- * and on the embedded database, since both must run the same SQL and migrations.
+ * Three projects: unit tests once, and every integration, end-to-end and fuzz test twice, on a real Postgres
+ * and on the embedded database, since both must run the same SQL and migrations. The CLI's argument fuzzing
+ * runs once: it starts no server, parses arguments the same way on both, and each case spawns a process.
  */
-const integration = ['test/integration/**/*.test.ts', 'test/e2e/**/*.test.ts'];
+const integration = ['test/integration/**/*.test.ts', 'test/e2e/**/*.test.ts', 'test/fuzz/**/*.test.ts'];
+const cliFuzz = 'test/fuzz/cli-arguments.fuzz.test.ts';
 
 export default defineConfig({
   test: {
@@ -12,7 +14,7 @@ export default defineConfig({
       { test: { name: 'unit', include: ['test/unit/**/*.test.ts'], testTimeout: 20_000 } },
       // Fault tests cut a TCP path to the database, which only the real Postgres has.
       { test: { name: 'postgres', include: [...integration, 'test/faults/**/*.test.ts'], env: { LATCHKEY_TEST_BACKEND: 'postgres' }, testTimeout: 60_000, hookTimeout: 120_000 } },
-      { test: { name: 'embedded', include: integration, env: { LATCHKEY_TEST_BACKEND: 'embedded' }, testTimeout: 60_000, hookTimeout: 120_000 } },
+      { test: { name: 'embedded', include: integration, exclude: [...configDefaults.exclude, cliFuzz], env: { LATCHKEY_TEST_BACKEND: 'embedded' }, testTimeout: 60_000, hookTimeout: 120_000 } },
     ],
   },
 });
