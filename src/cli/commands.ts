@@ -133,6 +133,16 @@ export function registerCommands(program: Command, env: NodeJS.ProcessEnv): void
         if (revocation?.queued) process.exitCode = EXIT_REVOCATION_QUEUED;
       });
     });
+  user.command('delete <user>')
+    .description('delete a user and their group memberships, and revoke their storage credentials')
+    .action(async (reference: string) => {
+      await withCliContext(env, async ({ services }) => {
+        const { outcomes } = await services.revocations.observe(() => services.users.delete(reference));
+        const revocation = reportRevocation(outcomes);
+        out(program).result({ deleted: reference, ...(revocation ? { storage_credentials: revocation.json } : {}) }, () => [`deleted user ${reference}`, ...(revocation ? [revocation.text] : [])].join('\n'));
+        if (revocation?.queued) process.exitCode = EXIT_REVOCATION_QUEUED;
+      });
+    });
 
   const attribute = program.command('attribute').description('declare custom user attributes (custom:NAME claims)');
   attribute.command('declare <name>')
