@@ -63,6 +63,7 @@ export async function createApp(deps: { config: Config; db: Database; secrets: r
         // The provider sees only the issuer's host and protocol (canonicalOrigin rewrites them first), so it
         // always reads X-Forwarded-*: its URLs and its cookies' Secure flag then follow LATCHKEY_ISSUER.
         issuer: config.issuer, db, secrets, privateJwks: keySet.privateJwks, audiences, lifetimes, trustProxy: true, pages, logger, customClaims,
+        findActingUser: (id) => services.users.findActingUser(id),
       });
       provider.use(cachePublicMetadata);
       // Signing out of the session everywhere (RP-initiated logout, "sign out of all") revokes storage
@@ -100,7 +101,7 @@ export async function createApp(deps: { config: Config; db: Database; secrets: r
     ctx.set('Cache-Control', 'public, max-age=3600');
     ctx.body = views.stylesheet;
   });
-  const userinfo = userinfoBridge({ db, verifier, audience: config.issuer, provider: () => holder.provider });
+  const userinfo = userinfoBridge({ findActingUser: (id) => services.users.findActingUser(id), verifier, audience: config.issuer, provider: () => holder.provider });
   // The bridges answer for the provider's endpoints, so the provider's edge check comes first.
   router.get('/me', guardProviderInput, userinfo);
   router.post('/me', guardProviderInput, userinfo);
@@ -115,7 +116,7 @@ export async function createApp(deps: { config: Config; db: Database; secrets: r
   app.use(healthRoutes({ db, migrations: deps.migrations }).routes());
   // With a metrics port, /metrics lives on that listener only (server.ts), not on the public port.
   if (config.metricsPort === null) app.use(metricsEndpoint({ registry: metrics.registry, token: config.metricsToken }).routes());
-  app.use(interactionRoutes({ holder, users: services.users, views, csrf: createCsrf(secrets), logger, throttle: createLoginThrottle(db), metrics }).routes());
+  app.use(interactionRoutes({ holder, users: services.users, views, csrf: createCsrf(secrets), logger, throttle: createLoginThrottle(services.counters), metrics }).routes());
   app.use(router.routes());
   app.use(credentialsRoutes({ verifier, credentials: services.credentials, audience: config.issuer }).routes());
   app.use(awsStsRoutes({ verifier, credentials: services.credentials, audience: config.issuer, issuer: config.issuer }).routes());

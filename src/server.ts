@@ -10,7 +10,6 @@ import { openDatabase } from './db/open-database.js';
 import type { Clock } from './lib/clock.js';
 import type { Logger } from './lib/logger.js';
 import { startMetricsListener } from './http/metrics-listener.js';
-import { deleteStaleRateLimits } from './http/repositories/rate-limit.repository.js';
 import { deleteSpentOneTimeCodes } from './directory/repositories/one-time-code.repository.js';
 import { scheduleMaintenance, sweepExpired } from './oidc/expiry-cleanup.js';
 import { scheduleRevocationWorker } from './identity-pool/revocation-worker.js';
@@ -63,7 +62,7 @@ export async function startServer(config: Config, logger: Logger, options: { db?
       oidc: () => sweepExpired(db),
       oidcLegacyIds: rekey,
       // Rate-limit windows last at most 15 minutes; a day-old counter is dead weight.
-      rateLimits: () => deleteStaleRateLimits(db, 86_400),
+      rateLimits: () => latchkey.services.counters.sweep(86_400),
       // Used and expired one-time codes are kept a day (support questions), then removed.
       oneTimeCodes: () => deleteSpentOneTimeCodes(db, 86_400),
     });

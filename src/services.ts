@@ -9,11 +9,12 @@ import { createMinioStsClient, type StsBackend } from './identity-pool/minio-sts
 import { createRevocationService, type RevocationService } from './identity-pool/revocation-service.js';
 import { createRoleService, type RoleService } from './identity-pool/role-service.js';
 import type { Metrics } from './http/metrics.js';
+import { createRateCounters, type RateCounters } from './http/rate-counters.js';
 import type { Logger } from './lib/logger.js';
 import { createSecretBox } from './lib/secret-box.js';
 import { createClientService, type ClientService } from './oidc/client-service.js';
 import { defaultLifetimes, longestSignedTokenLifetime } from './oidc/provider-factory.js';
-import { deleteOidcModelsByAccountId } from './oidc/repositories/oidc-model.repository.js';
+import { createSessionService, type SessionService } from './oidc/session-service.js';
 import { createSigningKeyService, type SigningKeyService } from './oidc/signing-keys.js';
 
 /** The domain services, shared by the HTTP app and the CLI. */
@@ -26,6 +27,9 @@ export interface Services {
   roles: RoleService;
   credentials: CredentialService;
   revocations: RevocationService;
+  sessions: SessionService;
+  /** Fixed-window counters (sign-in throttle, issuance limit). */
+  counters: RateCounters;
   attributes: AttributeService;
 }
 
@@ -38,7 +42,9 @@ export function createServices(deps: { config: Config; db: Database; secrets: re
   const hasher = createPasswordHasher();
   const sts = deps.sts !== undefined ? deps.sts : config.s3 ? createMinioStsClient(config.s3) : null;
   const revocations = createRevocationService({ db, sts, logger });
-  const credentials = createCredentialService({ db, sts, logger, hourlyLimitPerUser: config.stsRateLimit, ...(deps.metrics ? { onIssued: (role: string) => deps.metrics!.credentialsIssued(role) } : {}) });
+  const sessions = createSessionService({ db });
+  const counters = createRateCounters(db);
+  const credentials = createCredentialService({ db, counters, sts, logger, hourlyLimitPerUser: config.stsRateLimit, ...(deps.metrics ? { onIssued: (role: string) => deps.metrics!.credentialsIssued(role) } : {}) });
   const users = createUserService({
     db,
     hasher,
@@ -47,7 +53,7 @@ export function createServices(deps: { config: Config; db: Database; secrets: re
       // storage credentials now, not at expiry. The revocation is recorded as a job before it is tried, so
       // a process without the object store (or an outage) leaves it for a server to finish, never skips it.
       userLocked: async (userId) => {
-        const removed = await deleteOidcModelsByAccountId(db, userId);
+        const removed = await sessions.endAllForAccount(userId);
         logger.info({ event: 'user.sessions_ended', userId, removed }, 'sessions and grants ended');
         const user = await users.findById(userId);
         await revocations.request(userId, !user ? 'deleted' : !user.enabled ? 'disabled' : 'signed_out');
@@ -60,6 +66,8 @@ export function createServices(deps: { config: Config; db: Database; secrets: re
     users,
     credentials,
     revocations,
+    sessions,
+    counters,
     attributes: createAttributeService({ db }),
     roles: createRoleService({ db, maxDurationCeiling: config.stsMaxDuration }),
     groups: createGroupService({ db, users }),

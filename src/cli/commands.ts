@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { presentUser } from '../directory/user.presenter.js';
-import { findGroupNamesByUserId } from '../directory/repositories/group.repository.js';
 import { InvalidRequestError } from '../errors/app-error.js';
 import { withCliContext } from './cli-context.js';
 import { EXIT_REVOCATION_QUEUED, reportRevocation } from './revocation-output.js';
@@ -103,9 +102,9 @@ export function registerCommands(program: Command, env: NodeJS.ProcessEnv): void
   user.command('show <user>')
     .description('show a user (by id, username or e-mail)')
     .action(async (reference: string) => {
-      await withCliContext(env, async ({ services, db }) => {
+      await withCliContext(env, async ({ services }) => {
         const found = await services.users.resolve(reference);
-        const presented = presentUser(found, await findGroupNamesByUserId(db, found.id));
+        const presented = presentUser(found, await services.groups.namesOf(found.id));
         out(program).result(presented, () => Object.entries(presented).map(([k, v]) => `${k.padEnd(18)}${typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v)}`).join('\n'));
       });
     });

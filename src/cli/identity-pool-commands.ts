@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { InvalidRequestError, NotFoundError } from '../errors/app-error.js';
-import { findIssuanceByAccessKey } from '../identity-pool/repositories/issuance.repository.js';
 import { withCliContext } from './cli-context.js';
 import { createOutput, table } from './output.js';
 
@@ -108,8 +107,8 @@ export function registerIdentityPoolCommands(program: Command, env: NodeJS.Proce
   program.command('credentials-audit <accessKeyId>')
     .description('who received a storage access key (as seen in the object store\'s logs)')
     .action(async (accessKeyId: string) => {
-      await withCliContext(env, async ({ db }) => {
-        const found = await findIssuanceByAccessKey(db, accessKeyId);
+      await withCliContext(env, async ({ services }) => {
+        const found = await services.credentials.findIssuance(accessKeyId);
         if (!found) throw new NotFoundError(`no issuance of access key ${accessKeyId}`);
         out(program).result(found, () => `${found.access_key_id}: user ${found.user_id}, client ${found.client_id}, role ${found.role_name}, issued ${found.issued_at.toISOString()}, expires ${found.expires_at.toISOString()}`);
       });

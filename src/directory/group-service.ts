@@ -11,6 +11,8 @@ export interface GroupService {
   list(): Promise<(GroupRow & { members: number })[]>;
   addUser(groupName: string, userReference: string): Promise<{ added: boolean }>;
   removeUser(groupName: string, userReference: string): Promise<{ removed: boolean }>;
+  /** The names of a user's groups in precedence order (lowest first). */
+  namesOf(userId: string): Promise<string[]>;
 }
 
 export function createGroupService(deps: { db: Database; users: UserService }): GroupService {
@@ -46,6 +48,7 @@ export function createGroupService(deps: { db: Database; users: UserService }): 
       const user = await deps.users.resolve(userReference);
       return { added: await groups.insertGroupMember(db, group.id, user.id) };
     },
+    namesOf: (userId) => groups.findGroupNamesByUserId(db, userId),
     async removeUser(groupName, userReference) {
       const group = await requireGroup(groupName);
       const user = await deps.users.resolve(userReference);

@@ -28,3 +28,13 @@ export function isValidUsername(value: string): boolean {
   const normalized = value.normalize('NFKC');
   return USERNAME_PATTERN.test(normalized) && normalized !== '.' && normalized !== '..' && !isUuid(normalized.toLowerCase());
 }
+
+/** Why a username is refused, in words a person can act on; null when it is acceptable. */
+export function usernameProblem(value: string): string | null {
+  const normalized = value.normalize('NFKC');
+  if (isUuid(normalized.toLowerCase())) return 'may not look like a user id (a UUID): storage policies tell the two apart';
+  if (isEmailShaped(value)) return 'may not be an e-mail address; use the e-mail field';
+  if (!isValidUsername(value)) return 'may hold letters, digits and . _ - only (1-128), and not be "." or ".."';
+  return null;
+}
+

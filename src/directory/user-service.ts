@@ -3,7 +3,7 @@ import { isUuid } from '../lib/uuid.js';
 import { ConflictError, InvalidRequestError, NotFoundError } from '../errors/app-error.js';
 import { userMayAct } from './account-state.js';
 import { validateCustomAttributes, validateProfile } from './attributes.js';
-import { isEmailShaped, isValidUsername, normalizeIdentifier } from './normalize.js';
+import { isEmailShaped, normalizeIdentifier, usernameProblem } from './normalize.js';
 import type { PasswordHasher } from './password-hasher.js';
 import { checkPassword, DEFAULT_PASSWORD_POLICY, type PasswordPolicy } from './password-policy.js';
 import { createPasswordSignIn, type AuthenticationResult, type SignInAccount } from './password-sign-in.js';
@@ -83,9 +83,8 @@ export function createUserService(deps: { db: Database; hasher: PasswordHasher; 
       const username = input.username?.trim() || null;
       if (!email && !username) problems.push({ path: 'email', message: 'an e-mail or a username is required' });
       if (email && !isEmailShaped(email)) problems.push({ path: 'email', message: 'is not an e-mail address' });
-      if (username && (!isValidUsername(username) || isEmailShaped(username))) {
-        problems.push({ path: 'username', message: 'may hold letters, digits and . _ - only (1-128)' });
-      }
+      const usernameRefusal = username ? usernameProblem(username) : null;
+      if (usernameRefusal) problems.push({ path: 'username', message: usernameRefusal });
       if (problems.length) throw new InvalidRequestError('invalid user', problems);
       if (input.password !== undefined) checkPassword(input.password, policy);
 

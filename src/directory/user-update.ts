@@ -1,7 +1,7 @@
 import type { Queryable } from '../db/database.js';
 import { ConflictError, InvalidRequestError, NotFoundError, type FieldProblem } from '../errors/app-error.js';
 import { PROFILE_CLAIMS, validateCustomAttributes, validateProfile } from './attributes.js';
-import { isEmailShaped, isValidUsername, normalizeIdentifier } from './normalize.js';
+import { isEmailShaped, normalizeIdentifier, usernameProblem } from './normalize.js';
 import { listAttributeDefinitions } from './repositories/attribute.repository.js';
 import { findUserById, updateUserById, type UserPatch, type UserRow } from './repositories/user.repository.js';
 
@@ -32,9 +32,8 @@ export async function updateUser(db: Queryable, user: UserRow, changes: UserChan
   const email = changes.email?.trim();
   const username = changes.username?.trim();
   if (email !== undefined && !isEmailShaped(email)) problems.push({ path: 'email', message: 'is not an e-mail address' });
-  if (username !== undefined && (!isValidUsername(username) || isEmailShaped(username))) {
-    problems.push({ path: 'username', message: 'may hold letters, digits and . _ - only (1-128)' });
-  }
+  const usernameRefusal = username !== undefined ? usernameProblem(username) : null;
+  if (usernameRefusal) problems.push({ path: 'username', message: usernameRefusal });
   // Ownership of an address is proven by verification; a user cannot simply declare it.
   if (changes.emailVerified !== undefined && options.actor !== 'admin') problems.push({ path: 'email_verified', message: 'only an administrator may set this' });
   if (problems.length) throw new InvalidRequestError('invalid user', problems);

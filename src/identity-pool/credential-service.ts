@@ -2,12 +2,12 @@ import type { Database } from '../db/database.js';
 import { userMayAct } from '../directory/account-state.js';
 import { verifiedClaims } from '../directory/verified-claims.js';
 import { ForbiddenError, InsufficientScopeError, InvalidRequestError, InvalidTokenError, ObjectStoreUnavailableError, RateLimitedError } from '../errors/app-error.js';
-import { incrementRateLimits, refundRateLimit } from '../http/repositories/rate-limit.repository.js';
+import type { RateCounters } from '../http/rate-counters.js';
 import type { Logger } from '../lib/logger.js';
 import type { VerifiedAccessToken } from '../oidc/access-token-verifier.js';
 import type { StsBackend } from './minio-sts-client.js';
 import { PolicyRenderError, renderPolicy } from './policy-template.js';
-import { insertIssuance } from './repositories/issuance.repository.js';
+import { findIssuanceByAccessKey, insertIssuance, type IssuanceRow } from './repositories/issuance.repository.js';
 import { findIssuanceContext } from './repositories/role.repository.js';
 import { resolveRole } from './role-resolution.js';
 import { revokeTypeFor } from './revocation-service.js';
@@ -29,6 +29,8 @@ export interface IssuedCredentials {
 export interface CredentialService {
   /** Trades a verified access token for temporary credentials (the identity pool's one operation). */
   issue(input: { token: VerifiedAccessToken; role?: string | undefined; durationSeconds?: number | undefined; channel: 'credentials' | 'aws-sts' }): Promise<IssuedCredentials>;
+  /** Who received an access key (as the object store's logs show it): the audit row, if any. */
+  findIssuance(accessKeyId: string): Promise<IssuanceRow | undefined>;
 }
 
 /**
@@ -37,9 +39,10 @@ export interface CredentialService {
  * session policy → count against the per-user hourly limit → AssumeRole → record the issuance. MinIO is
  * called only after every local check passed.
  */
-export function createCredentialService(deps: { db: Database; sts: StsBackend | null; logger: Logger; hourlyLimitPerUser?: number; onIssued?: (role: string) => void }): CredentialService {
+export function createCredentialService(deps: { db: Database; counters: RateCounters; sts: StsBackend | null; logger: Logger; hourlyLimitPerUser?: number; onIssued?: (role: string) => void }): CredentialService {
   const { db, logger } = deps;
   return {
+    findIssuance: (accessKeyId) => findIssuanceByAccessKey(db, accessKeyId),
     async issue({ token, role: requestedRole, durationSeconds, channel }) {
       if (!deps.sts) throw new ObjectStoreUnavailableError('the identity pool is not configured on this server (S3_ENDPOINT is unset)');
       if (!token.scopes.has(STS_SCOPE)) throw new InsufficientScopeError(STS_SCOPE);
@@ -78,7 +81,7 @@ export function createCredentialService(deps: { db: Database; sts: StsBackend | 
       // the call; refunded when the object store fails, since that is not the user's doing.
       const limit = deps.hourlyLimitPerUser ?? 120;
       const rateKey = `sts:user:${user.id}`;
-      const counted = (await incrementRateLimits(db, [rateKey], 3600)).get(rateKey);
+      const counted = (await deps.counters.hit([rateKey], 3600)).get(rateKey);
       if (counted && counted.count > limit) {
         throw new RateLimitedError('too_many_requests', `at most ${limit} credential requests per hour; reuse the credentials you have until they expire`, counted.resetsInSeconds);
       }
@@ -87,7 +90,7 @@ export function createCredentialService(deps: { db: Database; sts: StsBackend | 
       try {
         credentials = await deps.sts.assumeRole({ policy, durationSeconds: duration, revokeType: revokeTypeFor(user.id) });
       } catch (error) {
-        await refundRateLimit(db, rateKey).catch(() => {});
+        await deps.counters.refund(rateKey).catch(() => {});
         throw error;
       }
       // If recording fails the request fails: credentials nobody was given are harmless, credentials

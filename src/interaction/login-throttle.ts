@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 import { isIPv6 } from 'node:net';
-import type { Database } from '../db/database.js';
 import { RateLimitedError } from '../errors/app-error.js';
-import { deleteRateLimit, incrementRateLimits } from '../http/repositories/rate-limit.repository.js';
+import type { RateCounters } from '../http/rate-counters.js';
 
 /**
  * Brute-force protection for password sign-in (OWASP Authentication Cheat Sheet). Three fixed-window
@@ -55,7 +54,7 @@ export function addressBucket(address: string): string {
 // Keys hold a digest, not the username: the table must not become a list of who tried to sign in.
 const digest = (value: string) => createHash('sha256').update(value).digest('base64url');
 
-export function createLoginThrottle(db: Database, limits: LoginThrottleLimits = DEFAULT_LOGIN_LIMITS): LoginThrottle {
+export function createLoginThrottle(counters: RateCounters, limits: LoginThrottleLimits = DEFAULT_LOGIN_LIMITS): LoginThrottle {
   const keys = (subject: AttemptSubject, address: string) => {
     const bucket = addressBucket(address);
     // Prefixed, so an identifier can never be taken for a user id or the other way round.
@@ -69,14 +68,14 @@ export function createLoginThrottle(db: Database, limits: LoginThrottleLimits = 
   return {
     async attempt(subject, address) {
       const k = keys(subject, address);
-      const counts = await incrementRateLimits(db, [k.accountAddress, k.account, k.address], limits.windowSeconds);
+      const counts = await counters.hit([k.accountAddress, k.account, k.address], limits.windowSeconds);
       for (const [key, limit] of [[k.accountAddress, limits.perAccountAddress], [k.account, limits.perAccount], [k.address, limits.perAddress]] as const) {
         const counted = counts.get(key);
         if (counted && counted.count > limit) throw new TooManyAttemptsError(counted.resetsInSeconds);
       }
     },
     async succeeded(subject, address) {
-      await deleteRateLimit(db, keys(subject, address).accountAddress);
+      await counters.reset(keys(subject, address).accountAddress);
     },
   };
 }

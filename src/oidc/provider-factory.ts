@@ -4,7 +4,7 @@ import type { Database } from '../db/database.js';
 import { constantTimeEqual, sha256Hex } from '../lib/hashing.js';
 import type { Logger } from '../lib/logger.js';
 import { SCOPE_CLAIMS, SUPPORTED_SCOPES } from './claims.js';
-import { createFindAccount, type LatchkeyAccount } from './find-account.js';
+import { createFindAccount, type FindActingUser, type LatchkeyAccount } from './find-account.js';
 import { loadExistingGrant } from './implied-consent.js';
 import { createPostgresAdapterClass } from './postgres-adapter.js';
 import { createModelAtRest } from './model-at-rest.js';
@@ -49,6 +49,8 @@ export interface ProviderOptions {
   trustProxy: boolean;
   pages: ProviderPages;
   logger: Logger;
+  /** The directory's lookup of a user who may act, with their groups (accounts and token claims). */
+  findActingUser: FindActingUser;
   /** Declared custom attributes (`custom:NAME`), released with the profile scope, as Cognito does. */
   customClaims?: readonly string[];
 }
@@ -64,7 +66,7 @@ export function createProvider(options: ProviderOptions): Provider {
   if (!defaultAudience) throw new Error('at least one audience is required');
   const allowedAudiences = new Set(audiences);
   const clients = createClientRepository(db);
-  const findAccount = createFindAccount(db);
+  const findAccount = createFindAccount(options.findActingUser);
 
   const configuration: Configuration = {
     adapter: createPostgresAdapterClass(db, clients, createModelAtRest(options.secrets)),

@@ -1,13 +1,11 @@
 import type { Context, Next } from 'koa';
 import type Provider from 'oidc-provider';
 import { allowClientOrigin } from './client-cors.js';
-import type { Database } from '../../db/database.js';
-import { userMayAct } from '../../directory/account-state.js';
-import { findUserWithGroupsById } from '../../directory/repositories/user.repository.js';
 import { InsufficientScopeError, InvalidTokenError } from '../../errors/app-error.js';
 import type { AccessTokenVerifier } from '../access-token-verifier.js';
 import { looksLikeJwt } from '../access-token-verifier.js';
 import { claimsForScopes, userClaims } from '../claims.js';
+import type { FindActingUser } from '../find-account.js';
 
 /**
  * Userinfo for Latchkey's JWT access tokens (OpenID Connect Core §5.3). oidc-provider serves userinfo only
@@ -15,7 +13,7 @@ import { claimsForScopes, userClaims } from '../claims.js';
  * bridge does too, for Bearer JWTs in the Authorization header. Anything else (DPoP, opaque tokens, the
  * form parameter) goes on to the provider unchanged.
  */
-export function userinfoBridge(deps: { db: Database; verifier: AccessTokenVerifier; audience: string; provider: () => Provider }) {
+export function userinfoBridge(deps: { findActingUser: FindActingUser; verifier: AccessTokenVerifier; audience: string; provider: () => Provider }) {
   return async function userinfo(ctx: Context, next: Next): Promise<void> {
     const match = /^Bearer ([^\s]+)$/.exec(ctx.get('authorization'));
     if (!match || !looksLikeJwt(match[1]!)) return void (await next());
@@ -26,8 +24,8 @@ export function userinfoBridge(deps: { db: Database; verifier: AccessTokenVerifi
     const token = await deps.verifier.verify(match[1]!, { audience: deps.audience });
     if (!token.accountId) throw new InvalidTokenError('client credentials tokens have no userinfo');
     if (!token.scopes.has('openid')) throw new InsufficientScopeError('openid');
-    const user = await findUserWithGroupsById(deps.db, token.accountId);
-    if (!user || !userMayAct(user)) throw new InvalidTokenError('access token user may no longer act (disabled, unconfirmed, reset required or deleted)');
+    const user = await deps.findActingUser(token.accountId);
+    if (!user) throw new InvalidTokenError('access token user may no longer act (disabled, unconfirmed, reset required or deleted)');
     await allowClientOrigin(ctx, () => deps.provider().Client.find(token.clientId));
     ctx.body = claimsForScopes(userClaims(user), token.scopes);
   };
