@@ -128,6 +128,13 @@ export class RateLimitedError extends AppError {
   }
 }
 
+/** 429 `too_many_attempts`: the sign-in throttle (per account, per account and address, per address) refused. */
+export class TooManyAttemptsError extends RateLimitedError {
+  constructor(retryAfterSeconds: number) {
+    super('too_many_attempts', `Too many sign-in attempts. Try again in ${Math.ceil(retryAfterSeconds / 60)} minute(s).`, retryAfterSeconds);
+  }
+}
+
 /** 503 `temporarily_unavailable`: a dependency (the database) cannot be reached; retry shortly. */
 export class ServiceUnavailableError extends AppError {
   readonly retryAfterSeconds: number;

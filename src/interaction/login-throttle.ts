@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { isIPv6 } from 'node:net';
-import { RateLimitedError } from '../errors/app-error.js';
+import { TooManyAttemptsError } from '../errors/app-error.js';
 import type { RateCounters } from '../http/rate-counters.js';
 
 /**
@@ -24,11 +24,6 @@ export interface LoginThrottleLimits {
 
 export const DEFAULT_LOGIN_LIMITS: LoginThrottleLimits = Object.freeze({ windowSeconds: 900, perAccountAddress: 10, perAccount: 50, perAddress: 100 });
 
-export class TooManyAttemptsError extends RateLimitedError {
-  constructor(retryAfterSeconds: number) {
-    super('too_many_attempts', `Too many sign-in attempts. Try again in ${Math.ceil(retryAfterSeconds / 60)} minute(s).`, retryAfterSeconds);
-  }
-}
 
 /** Whom an attempt counts against: the user the identifier names, or else the normalised identifier. */
 export type AttemptSubject = { userId: string } | { identifier: string };

@@ -10,7 +10,8 @@ import type { ProviderHolder } from '../../oidc/provider-holder.js';
 import { clientAddress } from '../client-address.js';
 import type { Csrf } from '../csrf.js';
 import type { WithInteraction } from '../load-interaction.js';
-import { TooManyAttemptsError, type AttemptSubject, type LoginThrottle } from '../login-throttle.js';
+import { TooManyAttemptsError } from '../../errors/app-error.js';
+import type { AttemptSubject, LoginThrottle } from '../login-throttle.js';
 import type { Views } from '../views.js';
 import type { LoginForm } from './login.schema.js';
 
