@@ -50,13 +50,16 @@ export function createServices(deps: { config: Config; db: Database; secrets: re
     hasher,
     hooks: {
       // A disabled, deleted or globally signed-out user loses sessions, grants (and so every token) and
-      // storage credentials now, not at expiry. The revocation is recorded as a job before it is tried, so
-      // a process without the object store (or an outage) leaves it for a server to finish, never skips it.
-      userLocked: async (userId) => {
-        const removed = await sessions.endAllForAccount(userId);
-        logger.info({ event: 'user.sessions_ended', userId, removed }, 'sessions and grants ended');
-        const user = await users.findById(userId);
-        await revocations.request(userId, !user ? 'deleted' : !user.enabled ? 'disabled' : 'signed_out');
+      // storage credentials now, not at expiry. Sessions end and the revocation is recorded as a job in the
+      // transaction that locks the user out; after the commit it is tried at once when this process has the
+      // object store, and otherwise left for a server to finish. It is never skipped.
+      lockUser: async (tx, userId, reason) => {
+        const removed = await sessions.endAllForAccount(userId, tx);
+        const pending = await revocations.enqueue(tx, userId, reason);
+        return async () => {
+          logger.info({ event: 'user.sessions_ended', userId, removed, reason }, 'sessions and grants ended');
+          await revocations.settle(pending, reason);
+        };
       },
     },
   });

@@ -1,4 +1,4 @@
-import type { Database } from '../db/database.js';
+import type { Database, Queryable } from '../db/database.js';
 import { isUuid } from '../lib/uuid.js';
 import { ConflictError, InvalidRequestError, NotFoundError } from '../errors/app-error.js';
 import { userMayAct } from './account-state.js';
@@ -54,13 +54,17 @@ export interface UserService {
 }
 
 
-/** Things that must happen when a user loses access (wired in app.ts; the directory knows no consumers). */
+/** Why a user loses access. */
+export type LockReason = 'disabled' | 'deleted' | 'signed_out';
+
+/** Things that must happen when a user loses access (wired in services.ts; the directory knows no consumers). */
 export interface UserLifecycleHooks {
   /**
-   * Called after a user was disabled, deleted or signed out everywhere: end their sessions and grants,
-   * revoke their storage credentials. Failures are reported by the hook; the change stands.
+   * Called inside the transaction that disables, deletes or signs the user out everywhere, so what it
+   * records (ended sessions and grants, a durable revocation of storage credentials) commits with the
+   * change or not at all. Returns what to do once the transaction committed (e.g. call the object store).
    */
-  userLocked?: (userId: string) => Promise<void>;
+  lockUser?: (tx: Queryable, userId: string, reason: LockReason) => Promise<() => Promise<void>>;
 }
 
 export function createUserService(deps: { db: Database; hasher: PasswordHasher; passwordPolicy?: PasswordPolicy; hooks?: UserLifecycleHooks }): UserService {
@@ -74,6 +78,20 @@ export function createUserService(deps: { db: Database; hasher: PasswordHasher; 
       : await users.findUserByLogin(db, normalizeIdentifier(reference));
     if (!found) throw new NotFoundError(`no user "${reference}"`);
     return found;
+  }
+
+  /**
+   * Runs a change to a user and, when it takes their access away (`reason`), the lock-out hook in the same
+   * transaction; the hook's follow-up runs after the commit.
+   */
+  async function lockingTransaction<T>(userId: string, reason: LockReason | null, change: (tx: Queryable) => Promise<T>): Promise<T> {
+    const { result, afterCommit } = await db.transaction(async (tx) => {
+      const changed = await change(tx);
+      const then = reason && deps.hooks?.lockUser ? await deps.hooks.lockUser(tx, userId, reason) : undefined;
+      return { result: changed, afterCommit: then };
+    });
+    await afterCommit?.();
+    return result;
   }
 
   return {
@@ -139,22 +157,23 @@ export function createUserService(deps: { db: Database; hasher: PasswordHasher; 
 
     async setEnabled(reference, enabled) {
       const user = await resolve(reference);
-      const updated = await users.updateUserEnabledById(db, user.id, enabled);
-      if (!updated) throw new NotFoundError(`no user "${reference}"`);
-      if (!enabled) await deps.hooks?.userLocked?.(user.id);
-      return updated;
+      return lockingTransaction(user.id, enabled ? null : 'disabled', async (tx) => {
+        const updated = await users.updateUserEnabledById(tx, user.id, enabled);
+        if (!updated) throw new NotFoundError(`no user "${reference}"`);
+        return updated;
+      });
     },
 
     async signOutEverywhere(reference) {
       const user = await resolve(reference);
-      await deps.hooks?.userLocked?.(user.id);
-      return user;
+      return lockingTransaction(user.id, 'signed_out', async () => user);
     },
 
     async delete(reference) {
       const user = await resolve(reference);
-      await users.deleteUserById(db, user.id);
-      await deps.hooks?.userLocked?.(user.id);
+      await lockingTransaction(user.id, 'deleted', async (tx) => {
+        if (!(await users.deleteUserById(tx, user.id))) throw new NotFoundError(`no user "${reference}"`);
+      });
     },
   };
 }

@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { Database } from '../db/database.js';
+import type { Database, Queryable } from '../db/database.js';
 import { AppError } from '../errors/app-error.js';
 import type { Logger } from '../lib/logger.js';
 import type { StsBackend } from './minio-sts-client.js';
@@ -15,7 +15,19 @@ export type RevocationOutcome =
   /** Recorded, not yet done: a server with the object store will carry it out. `why` says why not now. */
   | { outcome: 'queued'; jobId: number; why: string };
 
+/** A revocation recorded in a transaction that has not committed yet; settle it after the commit. */
+export type PendingRevocation = jobs.RevocationJobRow | undefined;
+
 export interface RevocationService {
+  /**
+   * Records the revocation in the caller's transaction: the one that disables, deletes or signs the user
+   * out. The change and the job commit together, so no crash or error in between can lock a user out of
+   * Latchkey while leaving their storage credentials working. Nothing is recorded when the user holds no
+   * unexpired credentials.
+   */
+  enqueue(tx: Queryable, userId: string, reason: RevocationReason): Promise<PendingRevocation>;
+  /** After the commit: tries at once when this process has the object store, and reports the outcome. */
+  settle(pending: PendingRevocation, reason: RevocationReason): Promise<RevocationOutcome>;
   /**
    * Revokes the user's outstanding credentials durably: records a job (when the user holds unexpired
    * credentials), then, when this process has the object store, tries at once. Never loses the request:
@@ -70,9 +82,12 @@ export function createRevocationService(deps: { db: Database; sts: StsBackend | 
     return true;
   }
 
-  async function request(userId: string, reason: RevocationReason): Promise<RevocationOutcome> {
-    const job = await jobs.insertRevocationJobIfIssued(db, { userId, revokeType: revokeTypeFor(userId), reason, claimForSeconds: sts ? LEASE_SECONDS : 0 });
+  const enqueue = (tx: Queryable, userId: string, reason: RevocationReason): Promise<PendingRevocation> =>
+    jobs.insertRevocationJobIfIssued(tx, { userId, revokeType: revokeTypeFor(userId), reason, claimForSeconds: sts ? LEASE_SECONDS : 0 });
+
+  async function settle(job: PendingRevocation, reason: RevocationReason): Promise<RevocationOutcome> {
     if (!job) return { outcome: 'nothing_to_revoke' };
+    const userId = job.user_id;
     if (!sts) {
       logger.warn({ event: 'credentials.revocation_queued', jobId: job.id, userId, reason }, 'storage credentials revocation queued: the object store is not configured here');
       return { outcome: 'queued', jobId: job.id, why: 'the object store is not configured here (S3_ENDPOINT is unset)' };
@@ -82,11 +97,17 @@ export function createRevocationService(deps: { db: Database; sts: StsBackend | 
     return { outcome: 'queued', jobId: job.id, why: after?.last_error ?? 'the object store did not revoke them' };
   }
 
+  async function settleObserved(job: PendingRevocation, reason: RevocationReason): Promise<RevocationOutcome> {
+    const outcome = await settle(job, reason);
+    observers.getStore()?.push(outcome);
+    return outcome;
+  }
+
   return {
+    enqueue,
+    settle: settleObserved,
     async request(userId, reason) {
-      const outcome = await request(userId, reason);
-      observers.getStore()?.push(outcome);
-      return outcome;
+      return settleObserved(await enqueue(db, userId, reason), reason);
     },
     async runDue() {
       if (!sts) return null;
