@@ -1,10 +1,11 @@
 import { z } from 'zod';
+import { loadFederationConfig, type FederationConfig, type ReadTextFile } from './federation-config.js';
 
 /**
  * Latchkey's configuration, read once from the environment at start-up.
  *
  * Every key is documented where it is declared. `loadConfig` is synchronous and pure: it never touches
- * the disk or the network, lists every problem at once, and returns a deep-frozen object, so a bad value
+ * the network nor the disk (except to read `APPLE_PRIVATE_KEY_FILE`), lists every problem at once, and returns a deep-frozen object, so a bad value
  * stops start-up before anything listens (oidc-provider `lib/helpers/configuration.js` does the same).
  */
 export interface Config {
@@ -84,6 +85,8 @@ export interface Config {
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** `NODE_ENV`: `production` makes `LATCHKEY_SECRET` mandatory. */
   readonly production: boolean;
+  /** Upstream identity providers from `GOOGLE_*`, `MICROSOFT_*` and `APPLE_*` (see federation-config.ts). */
+  readonly federation: FederationConfig;
 }
 
 /** Raised with every configuration problem found, each naming its variable. */
@@ -140,13 +143,15 @@ const MIN_SECRET_LENGTH = 32;
  * Parses and validates the environment. Throws {@link ConfigError} listing every problem.
  * Blank variables count as unset, as a blank line in an env file means "not configured".
  */
-export function loadConfig(env: Readonly<Record<string, string | undefined>>): Config {
+export function loadConfig(env: Readonly<Record<string, string | undefined>>, options: { readTextFile?: ReadTextFile } = {}): Config {
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value.trim() !== ''));
   const parsed = envSchema.safeParse(cleaned);
   const problems: string[] = [];
+  const federationProblems: string[] = [];
+  const federation = loadFederationConfig(cleaned, federationProblems, cleaned['NODE_ENV'] === 'production', options.readTextFile);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) problems.push(`${issue.path.join('.')}: ${issue.message}`);
-    throw new ConfigError(problems);
+    throw new ConfigError([...problems, ...federationProblems]);
   }
   const e = parsed.data;
   const production = e.NODE_ENV === 'production';
@@ -186,6 +191,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
   if (e.LATCHKEY_METRICS_HOST !== undefined && e.LATCHKEY_METRICS_PORT === undefined) {
     problems.push('LATCHKEY_METRICS_HOST: only applies with LATCHKEY_METRICS_PORT');
   }
+  problems.push(...federationProblems);
   if (problems.length > 0) throw new ConfigError(problems);
 
   const issuer = (e.LATCHKEY_ISSUER ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
@@ -213,6 +219,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     productName: e.LATCHKEY_PRODUCT_NAME,
     logLevel: e.LOG_LEVEL,
     production,
+    federation,
   });
 }
 
