@@ -3,6 +3,7 @@ import { ConfigError } from './config/load-config.js';
 import { AppError, InvalidRequestError } from './errors/app-error.js';
 import { registerCommands } from './cli/commands.js';
 import { registerIdentityPoolCommands } from './cli/identity-pool-commands.js';
+import { registerFederationCommands } from './cli/federation-commands.js';
 
 /** Exit codes: 0 ok, 1 the operation failed, 2 usage or configuration error. */
 export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
@@ -13,6 +14,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     .exitOverride();
   registerCommands(program, env);
   registerIdentityPoolCommands(program, env);
+  registerFederationCommands(program, env);
   try {
     await program.parseAsync([...argv]);
     return 0;

@@ -12,6 +12,7 @@ import type { Metrics } from './http/metrics.js';
 import { createRateCounters, type RateCounters } from './http/rate-counters.js';
 import type { Logger } from './lib/logger.js';
 import { createSecretBox } from './lib/secret-box.js';
+import { createProviderRegistry, type ProviderRegistry } from './federation/provider-registry.js';
 import { createClientService, type ClientService } from './oidc/client-service.js';
 import { defaultLifetimes, longestSignedTokenLifetime } from './oidc/provider-factory.js';
 import { createSessionService, type SessionService } from './oidc/session-service.js';
@@ -31,6 +32,8 @@ export interface Services {
   /** Fixed-window counters (sign-in throttle, issuance limit). */
   counters: RateCounters;
   attributes: AttributeService;
+  /** Generic upstream OpenID Providers (federation). */
+  providers: ProviderRegistry;
 }
 
 /**
@@ -72,6 +75,7 @@ export function createServices(deps: { config: Config; db: Database; secrets: re
     sessions,
     counters,
     attributes: createAttributeService({ db }),
+    providers: createProviderRegistry({ db, box: createSecretBox(deps.secrets), production: config.production }),
     roles: createRoleService({ db, maxDurationCeiling: config.stsMaxDuration }),
     groups: createGroupService({ db, users }),
     clients: createClientService({ db }),

@@ -1,0 +1,203 @@
+import * as client from 'openid-client';
+import type { Database } from '../db/database.js';
+import { ConflictError, InvalidRequestError, NotFoundError } from '../errors/app-error.js';
+import type { Clock } from '../lib/clock.js';
+import { createOutboundFetch, type OutboundFetch } from '../lib/outbound-http.js';
+import type { SecretBox } from '../lib/secret-box.js';
+import * as repo from './repositories/upstream-provider.repository.js';
+import { countFederatedIdentitiesByProvider } from './repositories/federated-identity.repository.js';
+import { genericOidcPolicy, type UpstreamPolicy } from './upstream-policy.js';
+
+/** What `latchkey provider add` stores. */
+export interface NewProviderInput {
+  name: string;
+  issuer: string;
+  clientId: string;
+  clientSecret?: string | undefined;
+  scope?: string | undefined;
+  displayName?: string | undefined;
+  trustEmail?: boolean | undefined;
+}
+
+/** A provider as shown to administrators: never its secret. */
+export interface ProviderSummary {
+  name: string;
+  display_name: string;
+  issuer: string;
+  client_id: string;
+  has_client_secret: boolean;
+  scopes: string;
+  trusts_email_verification: boolean;
+  created_at: Date;
+}
+
+/** An upstream ready for a sign-in: its discovered configuration and its policy. */
+export interface ResolvedUpstream {
+  name: string;
+  displayName: string;
+  /** The issuer identifier as discovered (what identities are keyed on). */
+  issuer: string;
+  policy: UpstreamPolicy;
+  configuration: client.Configuration;
+}
+
+export interface ProviderRegistry {
+  /** Adds a generic provider; a provider of that name is never overwritten (ConflictError). */
+  add(input: NewProviderInput): Promise<ProviderSummary>;
+  list(): Promise<ProviderSummary[]>;
+  /** Removes a provider; its identities (and their users) stay. */
+  remove(name: string): Promise<{ removed: ProviderSummary; identitiesKept: number }>;
+  /** The buttons of the sign-in page, in name order. */
+  buttons(): Promise<{ name: string; displayName: string }[]>;
+  /** Discovers (or takes from the cache) the upstream `name`; NotFoundError when there is none. */
+  resolve(name: string): Promise<ResolvedUpstream>;
+}
+
+export interface ProviderRegistryDeps {
+  db: Database;
+  box: SecretBox;
+  /** `NODE_ENV=production`: only https issuers, and the private-address guard is always on. */
+  production: boolean;
+  /** How long a discovered configuration is reused. Default 1 hour. */
+  cacheTtlMs?: number;
+  /** Budget of each outbound call to an upstream. Default 10 s. */
+  timeoutMs?: number;
+  clock?: Clock;
+}
+
+const NAME_PATTERN = /^[a-z][a-z0-9-]{0,31}$/;
+const SCOPE_PATTERN = /^[\x21\x23-\x5b\x5d-\x7e]+( [\x21\x23-\x5b\x5d-\x7e]+)*$/; // RFC 6749 §3.3 scope-token
+const DEFAULT_SCOPE = 'openid email profile';
+
+/** The secret box purpose of a provider's client secret: a sealed secret opens only for its own provider. */
+function secretPurpose(name: string): string {
+  return `federation client secret:${name}`;
+}
+
+function isLoopbackHost(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname);
+}
+
+function summary(row: repo.UpstreamProviderRow): ProviderSummary {
+  return {
+    name: row.name,
+    display_name: row.display_name,
+    issuer: row.issuer,
+    client_id: row.client_id,
+    has_client_secret: row.client_secret_sealed !== null,
+    scopes: row.scopes,
+    trusts_email_verification: row.trusts_email_verification,
+    created_at: row.created_at,
+  };
+}
+
+/**
+ * Generic upstream OpenID Providers, stored in Postgres with their client secrets sealed, and discovered
+ * through openid-client with every request going through the outbound HTTP helper (timeouts, size limit,
+ * private-address guard). Discovered configurations are cached per provider for a while, so a sign-in does
+ * not fetch the discovery document each time; a failed discovery is not cached.
+ *
+ * A loopback issuer is accepted only outside production (test upstreams), and only then is the
+ * private-address guard off, for that provider alone.
+ */
+export function createProviderRegistry(deps: ProviderRegistryDeps): ProviderRegistry {
+  const { db, box, production } = deps;
+  const ttl = deps.cacheTtlMs ?? 60 * 60 * 1000;
+  const now = () => (deps.clock ? deps.clock.now() : new Date()).getTime();
+  const cache = new Map<string, { upstream: ResolvedUpstream; until: number; version: string }>();
+
+  function checkIssuer(value: string): URL {
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      throw new InvalidRequestError('invalid provider', [{ path: 'issuer', message: 'is not a URL' }]);
+    }
+    const loopbackAllowed = !production && isLoopbackHost(url.hostname);
+    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopbackAllowed)) {
+      throw new InvalidRequestError('invalid provider', [{ path: 'issuer', message: 'must be an https URL' }]);
+    }
+    if (url.search || url.hash || url.username || url.password) {
+      throw new InvalidRequestError('invalid provider', [{ path: 'issuer', message: 'may not have a query, fragment or credentials' }]);
+    }
+    return url;
+  }
+
+  function outboundFor(issuer: URL): OutboundFetch {
+    const loopbackTest = !production && isLoopbackHost(issuer.hostname);
+    return createOutboundFetch({ blockPrivateAddresses: !loopbackTest, ...(deps.timeoutMs !== undefined ? { timeoutMs: deps.timeoutMs } : {}) });
+  }
+
+  async function discover(row: repo.UpstreamProviderRow): Promise<ResolvedUpstream> {
+    const issuerUrl = checkIssuer(row.issuer);
+    const secret = row.client_secret_sealed === null ? '' : box.open(row.client_secret_sealed, secretPurpose(row.name));
+    // TODO(federation-providers): Google, Microsoft and Apple come from the environment with their own
+    // policies; until the registry reads them, every stored provider uses the generic policy.
+    const policy = genericOidcPolicy({ trustsEmailVerification: row.trusts_email_verification, clientSecret: secret, scope: row.scopes });
+    const fetchUpstream = outboundFor(issuerUrl);
+    const auth = await policy.clientAuthentication();
+    const timeoutSeconds = Math.ceil((deps.timeoutMs ?? 10_000) / 1000);
+    const configuration = await client.discovery(
+      issuerUrl,
+      row.client_id,
+      auth.clientSecret === '' ? undefined : { client_secret: auth.clientSecret },
+      auth.clientSecret === '' ? client.None() : client.ClientSecretPost(auth.clientSecret),
+      {
+        [client.customFetch]: fetchUpstream,
+        timeout: timeoutSeconds,
+        ...(issuerUrl.protocol === 'http:' ? { execute: [client.allowInsecureRequests] } : {}),
+      },
+    );
+    return { name: row.name, displayName: row.display_name, issuer: configuration.serverMetadata().issuer, policy, configuration };
+  }
+
+  return {
+    async add(input) {
+      const problems: { path: string; message: string }[] = [];
+      if (!NAME_PATTERN.test(input.name)) problems.push({ path: 'name', message: 'must be 1-32 characters: a lower-case letter, then lower-case letters, digits or -' });
+      if (!input.clientId || input.clientId.length > 512) problems.push({ path: 'client_id', message: 'is required (at most 512 characters)' });
+      const scope = (input.scope ?? DEFAULT_SCOPE).trim();
+      if (!SCOPE_PATTERN.test(scope) || !scope.split(' ').includes('openid') || scope.length > 1024) problems.push({ path: 'scope', message: 'must be space-separated scopes including openid' });
+      const displayName = (input.displayName ?? input.name).trim();
+      if (!displayName || displayName.length > 100) problems.push({ path: 'display_name', message: 'must be 1-100 characters' });
+      if (problems.length) throw new InvalidRequestError('invalid provider', problems);
+      checkIssuer(input.issuer);
+      const row = await repo.insertUpstreamProvider(db, {
+        name: input.name,
+        display_name: displayName,
+        issuer: input.issuer,
+        client_id: input.clientId,
+        client_secret_sealed: input.clientSecret ? box.seal(input.clientSecret, secretPurpose(input.name)) : null,
+        scopes: scope,
+        claim_mapping: {},
+        trusts_email_verification: input.trustEmail ?? false,
+      });
+      if (!row) throw new ConflictError(`a provider named "${input.name}" exists already (create never overwrites; remove it first)`);
+      return summary(row);
+    },
+
+    list: async () => (await repo.listUpstreamProviders(db)).map(summary),
+
+    async remove(name) {
+      const row = await repo.deleteUpstreamProviderByName(db, name);
+      if (!row) throw new NotFoundError(`no provider "${name}"`);
+      cache.delete(name);
+      return { removed: summary(row), identitiesKept: await countFederatedIdentitiesByProvider(db, name) };
+    },
+
+    buttons: async () => (await repo.listUpstreamProviders(db)).map((row) => ({ name: row.name, displayName: row.display_name })),
+
+    async resolve(name) {
+      const row = NAME_PATTERN.test(name) ? await repo.findUpstreamProviderByName(db, name) : undefined;
+      if (!row) throw new NotFoundError(`no provider "${name}"`);
+      const cached = cache.get(name);
+      // A provider removed and added again under the same name (another replica may have done it) must not
+      // reuse the old configuration or secret.
+      const version = `${row.updated_at.getTime()}:${row.issuer}:${row.client_id}`;
+      if (cached && cached.until > now() && cached.version === version) return cached.upstream;
+      const upstream = await discover(row);
+      cache.set(name, { upstream, until: now() + ttl, version });
+      return upstream;
+    },
+  };
+}
