@@ -8,6 +8,8 @@ import { expectedEntraIssuer, microsoftPolicy } from '../../src/federation/provi
 import { appleBoolean, applePolicy, normalizeAppleClaims, parseAppleUser } from '../../src/federation/providers/apple.js';
 import { APPLE_CLIENT_SECRET_MAX_TTL, appleClientSecret, createAppleClientSecretSource } from '../../src/federation/providers/apple-client-secret.js';
 import { MICROSOFT_CONSUMERS_TENANT } from '../../src/config/federation-config.js';
+import { loadConfig } from '../../src/config/load-config.js';
+import { configuredUpstreams } from '../../src/federation/providers/configured-providers.js';
 
 const TENANT = '3f2504e0-4f89-11d3-9a0c-0305e82c3301';
 const OTHER_TENANT = 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee';
@@ -185,5 +187,28 @@ describe('Apple policy', () => {
 
   it('accepts any validated token (no deployment claim rules)', () => {
     expect(policy.checkClaims({ sub: 'x' })).toEqual({ ok: true });
+  });
+});
+
+describe('configured upstreams', () => {
+  it('builds a policy for each provider the environment configures, in a fixed order, and none for the others', async () => {
+    const clock = movableClock('2026-03-01T12:00:00Z');
+    const config = loadConfig({
+      GOOGLE_CLIENT_ID: 'g-id', GOOGLE_CLIENT_SECRET: 'g-secret', GOOGLE_HOSTED_DOMAINS: 'example.com',
+      APPLE_CLIENT_ID: apple.clientId, APPLE_TEAM_ID: apple.teamId, APPLE_KEY_ID: apple.keyId, APPLE_PRIVATE_KEY: PEM,
+    });
+    const upstreams = configuredUpstreams(config.federation, { clock });
+    expect(upstreams.map((u) => [u.name, u.displayName, u.issuer, u.clientId, u.policy.kind])).toEqual([
+      ['google', 'Google', 'https://accounts.google.com', 'g-id', 'google'],
+      ['apple', 'Apple', 'https://appleid.apple.com', 'com.example.web', 'apple'],
+    ]);
+    expect(upstreams[0]?.policy.checkClaims({ hd: 'other.example' }).ok).toBe(false);
+    expect((await upstreams[0]?.policy.clientAuthentication())?.clientSecret).toBe('g-secret');
+    const appleSecret = (await upstreams[1]?.policy.clientAuthentication())?.clientSecret ?? '';
+    expect((await jwtVerify(appleSecret, publicKey, { currentDate: clock.now() })).payload.iss).toBe('TEAM123456');
+    expect(configuredUpstreams(loadConfig({}).federation, { clock })).toEqual([]);
+    const entra = configuredUpstreams(loadConfig({ MICROSOFT_CLIENT_ID: 'm-id', MICROSOFT_CLIENT_SECRET: 'm-secret', MICROSOFT_TENANT: TENANT }).federation, { clock });
+    expect(entra.map((u) => [u.name, u.issuer])).toEqual([['microsoft', `https://login.microsoftonline.com/${TENANT}/v2.0`]]);
+    expect(entra[0]?.policy.checkClaims({ tid: OTHER_TENANT }).ok).toBe(false);
   });
 });
