@@ -20,6 +20,7 @@ import { requestLogging } from './http/request-logging.js';
 import { securityHeaders } from './http/security-headers.js';
 import { createCsrf } from './interaction/csrf.js';
 import { createErrorPage } from './interaction/error-page.js';
+import { createFederationRoutes } from './federation/federation-routes.js';
 import { interactionRoutes } from './interaction/interaction-routes.js';
 import { createLoginThrottle } from './interaction/login-throttle.js';
 import { createProviderPages } from './interaction/provider-pages.js';
@@ -116,6 +117,8 @@ export async function createApp(deps: { config: Config; db: Database; secrets: r
   app.use(healthRoutes({ db, migrations: deps.migrations }).routes());
   // With a metrics port, /metrics lives on that listener only (server.ts), not on the public port.
   if (config.metricsPort === null) app.use(metricsEndpoint({ registry: metrics.registry, token: config.metricsToken }).routes());
+  // Before the hosted pages: the sign-in page's buttons and `identity_provider`, then the federation's own routes.
+  app.use(createFederationRoutes({ db, secrets, holder, users: services.users, registry: services.providers, logger, issuer: config.issuer }).routes());
   app.use(interactionRoutes({ holder, users: services.users, views, csrf: createCsrf(secrets), logger, throttle: createLoginThrottle(services.counters), metrics }).routes());
   app.use(router.routes());
   app.use(credentialsRoutes({ verifier, credentials: services.credentials, audience: config.issuer }).routes());

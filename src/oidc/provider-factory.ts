@@ -170,6 +170,8 @@ export function createProvider(options: ProviderOptions): Provider {
       Interaction: lifetimes.interaction,
     },
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    // `identity_provider=NAME` on /auth sends the user straight to that upstream (federation-flow.ts).
+    extraParams: ['identity_provider'],
     renderError: async (ctx, out) => pages.error(ctx, out),
     // Browsers may call token/userinfo endpoints only from the origins of the client's redirect URIs.
     clientBasedCORS: (_ctx, origin, client) => originAllowedForRedirectUris(client.redirectUris, origin),

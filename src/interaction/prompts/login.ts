@@ -58,7 +58,9 @@ export function createLoginPrompt(deps: LoginPromptDeps): LoginPrompt {
   function render(ctx: Context & WithInteraction, status: number, extra: { error?: string; username?: string }) {
     const { uid, details, clientName } = ctx.interaction;
     const hint = typeof details.params.login_hint === 'string' ? details.params.login_hint.slice(0, 254) : '';
-    views.render(ctx, 'login.njk', { title: 'Sign in', uid, csrf: csrf.issue(uid), clientName, username: extra.username ?? hint, error: extra.error }, status);
+    // Upstream providers' buttons, put on the context by the federation feature's step before this one.
+    const federation = (ctx.state as { federation?: unknown }).federation ?? [];
+    views.render(ctx, 'login.njk', { title: 'Sign in', uid, csrf: csrf.issue(uid), clientName, username: extra.username ?? hint, error: extra.error, federation }, status);
   }
 
   /** A refusal after the password was checked: 401 with the form as the challenge (RFC 9110 §15.5.2). */

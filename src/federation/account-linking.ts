@@ -1,0 +1,128 @@
+import { randomBytes } from 'node:crypto';
+import type { Database } from '../db/database.js';
+import { isEmailShaped, normalizeIdentifier } from '../directory/normalize.js';
+import type { UserService } from '../directory/user-service.js';
+import { ConflictError, NotFoundError } from '../errors/app-error.js';
+import type { Logger } from '../lib/logger.js';
+import { insertFederatedIdentity, touchFederatedIdentity } from './repositories/federated-identity.repository.js';
+import { stringClaim, type UpstreamClaims, type UpstreamPolicy } from './upstream-policy.js';
+
+/** The upstream a validated token came from. */
+export interface TokenSource {
+  /** The provider's name in Latchkey. */
+  name: string;
+  /** The upstream's issuer identifier: identities are keyed on (issuer, subject). */
+  issuer: string;
+  policy: UpstreamPolicy;
+}
+
+/** Who a federated sign-in signs in as, or why it may not (a description safe for the user and the app). */
+export type LinkOutcome =
+  | { ok: true; userId: string; how: 'known' | 'linked' | 'created' }
+  | { ok: false; reason: string };
+
+export interface AccountLinking {
+  /** Finds, links or creates the local account for validated upstream claims. */
+  signIn(source: TokenSource, claims: UpstreamClaims): Promise<LinkOutcome>;
+}
+
+/** The claims kept on the identity row: what the profile and linking used, nothing else (no tokens). */
+const KEPT_CLAIMS = ['iss', 'sub', 'email', 'email_verified', 'name', 'given_name', 'family_name', 'preferred_username'] as const;
+const MAX_PROFILE_VALUE = 2048;
+
+function keptClaims(claims: UpstreamClaims): Record<string, unknown> {
+  const kept: Record<string, unknown> = {};
+  for (const name of KEPT_CLAIMS) {
+    const value = claims[name];
+    if ((typeof value === 'string' && value.length <= MAX_PROFILE_VALUE) || typeof value === 'boolean') kept[name] = value;
+  }
+  return kept;
+}
+
+const DISABLED = 'The account this sign-in belongs to cannot sign in (disabled or not confirmed). Contact your administrator.';
+
+/**
+ * The linking policy, in order:
+ * 1. A known (issuer, subject) signs in as its user.
+ * 2. Otherwise, when the provider's policy vouches for the e-mail (the administrator marked the provider as
+ *    verifying e-mail and the token says `email_verified`), and exactly one local account has that address
+ *    and has verified it too, the identity is linked to that account. The database's unique constraints
+ *    decide races: of two upstream accounts linking the same local account at once, exactly one links.
+ * 3. Otherwise a new, federated-only user is created (confirmed, no password), its profile mapped from the
+ *    claims; its e-mail counts as verified only when the policy vouched for it. When the address belongs to
+ *    another account already, the new user gets no e-mail (the identity row keeps what the upstream said).
+ */
+export function createAccountLinking(deps: { db: Database; users: UserService; logger: Logger }): AccountLinking {
+  const { db, users, logger } = deps;
+
+  async function actingOutcome(userId: string, how: 'known' | 'linked' | 'created'): Promise<LinkOutcome> {
+    return (await users.findActingUser(userId)) ? { ok: true, userId, how } : { ok: false, reason: DISABLED };
+  }
+
+  /** The one local account owning a verified `email`, if any. */
+  async function ownerOf(email: string) {
+    try {
+      const user = await users.resolve(email);
+      return user.email_verified && user.email !== null && normalizeIdentifier(user.email) === normalizeIdentifier(email) ? user : undefined;
+    } catch (error) {
+      if (error instanceof NotFoundError) return undefined;
+      throw error;
+    }
+  }
+
+  async function createUser(source: TokenSource, claims: UpstreamClaims, verifiedEmail: string | null) {
+    const mapped = source.policy.profile(claims);
+    const profile: Record<string, string> = {};
+    for (const key of ['name', 'given_name', 'family_name'] as const) {
+      const value = mapped[key];
+      if (value !== undefined && value.length <= MAX_PROFILE_VALUE) profile[key] = value;
+    }
+    const email = mapped.email !== undefined && isEmailShaped(mapped.email) ? mapped.email : undefined;
+    const username = `${source.name}-${randomBytes(6).toString('hex')}`;
+    const base = { status: 'confirmed' as const, profile };
+    if (email) {
+      try {
+        return await users.create({ ...base, email, emailVerified: verifiedEmail !== null && normalizeIdentifier(verifiedEmail) === normalizeIdentifier(email) });
+      } catch (error) {
+        if (!(error instanceof ConflictError)) throw error;
+      }
+    }
+    return users.create({ ...base, username });
+  }
+
+  return {
+    async signIn(source, claims) {
+      const subject = stringClaim(claims, 'sub');
+      if (!subject || subject.length > 255) return { ok: false, reason: 'The upstream token has no usable subject.' };
+      const known = await touchFederatedIdentity(db, source.issuer, subject);
+      if (known) return actingOutcome(known.user_id, 'known');
+
+      const identity = { provider: source.name, issuer: source.issuer, subject, email: stringClaim(claims, 'email') ?? null, claims: keptClaims(claims) };
+      const verifiedEmail = source.policy.verifiedEmail(claims);
+      const owner = verifiedEmail && isEmailShaped(verifiedEmail) ? await ownerOf(verifiedEmail) : undefined;
+      if (owner) {
+        const linked = await insertFederatedIdentity(db, { ...identity, userId: owner.id });
+        if (linked) {
+          logger.info({ event: 'federation.linked', provider: source.name, userId: owner.id }, 'federated identity linked by verified e-mail');
+          return actingOutcome(owner.id, 'linked');
+        }
+        // Lost a race: the same identity was linked meanwhile (use it), or another identity of this
+        // provider took the account (refuse: one identity per provider and account).
+        const raced = await touchFederatedIdentity(db, source.issuer, subject);
+        if (raced) return actingOutcome(raced.user_id, 'known');
+        return { ok: false, reason: `The account with this e-mail is already linked to another ${source.name} identity.` };
+      }
+
+      const user = await createUser(source, claims, verifiedEmail);
+      const linked = await insertFederatedIdentity(db, { ...identity, userId: user.id });
+      if (linked) {
+        logger.info({ event: 'federation.user_created', provider: source.name, userId: user.id }, 'user created from a federated identity');
+        return actingOutcome(user.id, 'created');
+      }
+      // A concurrent first sign-in of the same identity won: drop the user made here, sign in as the winner's.
+      await users.delete(user.id);
+      const raced = await touchFederatedIdentity(db, source.issuer, subject);
+      return raced ? actingOutcome(raced.user_id, 'known') : { ok: false, reason: 'The sign-in could not be completed. Try again.' };
+    },
+  };
+}

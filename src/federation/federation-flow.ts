@@ -1,0 +1,169 @@
+import * as client from 'openid-client';
+import type { Context, Next } from 'koa';
+import { InteractionError, NotFoundError } from '../errors/app-error.js';
+import type { WithInput } from '../http/validate.js';
+import type { WithInteraction } from '../interaction/load-interaction.js';
+import type { Logger } from '../lib/logger.js';
+import type { ProviderHolder } from '../oidc/provider-holder.js';
+import type { AccountLinking } from './account-linking.js';
+import type { CallbackParams } from './federation.schema.js';
+import type { FederationStates } from './federation-states.js';
+import type { ProviderRegistry } from './provider-registry.js';
+import { classifyUpstreamFailure, type UpstreamFailure } from './upstream-failure.js';
+
+export interface FederationFlowDeps {
+  holder: ProviderHolder;
+  registry: ProviderRegistry;
+  states: FederationStates;
+  linking: AccountLinking;
+  logger: Logger;
+  /** LATCHKEY_ISSUER: the public origin the upstream redirects back to (never the request's own URL). */
+  issuer: string;
+}
+
+type Named = Context & { params: Record<string, string> };
+
+/** The hosted-page steps of a federated sign-in. */
+export interface FederationFlow {
+  /** Before the sign-in page: `identity_provider=NAME` skips it; otherwise the page gets its buttons. */
+  offerUpstreams: (ctx: Named & WithInteraction, next: Next) => Promise<void>;
+  /** Before a refused password sign-in renders the page again: the buttons stay. */
+  listButtons: (ctx: Context, next: Next) => Promise<void>;
+  /** GET /interaction/:uid/federation/:name: stores the state and sends the browser upstream. */
+  start: (ctx: Named & WithInteraction) => Promise<void>;
+  /** GET|POST /federation/callback/:name: stores the upstream's answer, back to the interaction's own path. */
+  callback: (ctx: Named & WithInput<CallbackParams>) => Promise<void>;
+  /** GET /interaction/:uid/federated/:name: validates the answer, links or creates, finishes the login. */
+  finish: (ctx: Named & WithInteraction) => Promise<void>;
+}
+
+/** What the sign-in page's template reads to draw the buttons. */
+export interface FederationButtonsState {
+  federation?: { name: string; displayName: string }[];
+}
+
+/**
+ * The federation flow (openid-client as the relying party towards the upstream):
+ *
+ * 1. `start`: a random `state`, a nonce and a PKCE verifier are stored against the interaction, and the
+ *    browser goes to the upstream with `redirect_uri` = `<LATCHKEY_ISSUER>/federation/callback/<name>`.
+ * 2. `callback`: the upstream's answer (a query, or a cross-site `form_post` that carries no SameSite=Lax
+ *    cookie) is stored on the state it names, once, and the browser goes on to a same-site GET under
+ *    `/interaction/<uid>/`, where the interaction's path-scoped cookie flows again. A forged callback
+ *    arriving in a victim's browser therefore finds no interaction of the victim's (login CSRF).
+ * 3. `finish`: the interaction (bound to its cookie) consumes its state once, openid-client validates the
+ *    answer and the ID token (state, PKCE, nonce, issuer, audience, signature, expiry), the policy checks
+ *    the claims, and the linking policy picks the account. Every failure ends the interaction with an
+ *    OAuth error to the app (`access_denied`, `temporarily_unavailable`), creating no user and no link.
+ */
+export function createFederationFlow(deps: FederationFlowDeps): FederationFlow {
+  const { holder, registry, states, linking, logger } = deps;
+  const callbackUrl = (name: string) => `${deps.issuer.replace(/\/+$/, '')}/federation/callback/${name}`;
+
+  async function end(ctx: Context, provider: string, failure: Omit<UpstreamFailure, 'detail'> & { detail?: string }): Promise<void> {
+    logger.warn({ event: 'federation.failed', provider, error: failure.error, detail: failure.detail }, 'federated sign-in failed');
+    const returnTo = await holder.provider.interactionResult(ctx.req, ctx.res, { error: failure.error, error_description: failure.error_description }, { mergeWithLastSubmission: false });
+    ctx.status = 303;
+    ctx.redirect(returnTo);
+  }
+
+  async function unknownProvider(ctx: Context, name: string): Promise<void> {
+    await end(ctx, name.slice(0, 32), { error: 'access_denied', error_description: 'The requested identity provider is not configured.', detail: 'unknown provider' });
+  }
+
+  return {
+    async offerUpstreams(ctx, next) {
+      const { details, uid } = ctx.interaction;
+      const wanted = details.params.identity_provider;
+      if (details.prompt.name === 'login' && typeof wanted === 'string' && wanted !== '') {
+        ctx.status = 303;
+        ctx.redirect(`/interaction/${encodeURIComponent(uid)}/federation/${encodeURIComponent(wanted)}`);
+        return;
+      }
+      (ctx.state as FederationButtonsState).federation = await registry.buttons();
+      await next();
+    },
+
+    async listButtons(ctx, next) {
+      (ctx.state as FederationButtonsState).federation = await registry.buttons();
+      await next();
+    },
+
+    async start(ctx) {
+      const name = ctx.params.name ?? '';
+      let upstream;
+      try {
+        upstream = await registry.resolve(name);
+      } catch (error) {
+        if (error instanceof NotFoundError) return unknownProvider(ctx, name);
+        return end(ctx, name, classifyUpstreamFailure(name, error));
+      }
+      const begun = await states.begin(ctx.interaction.uid, upstream.name);
+      const url = client.buildAuthorizationUrl(upstream.configuration, {
+        ...upstream.policy.authorizationParams(),
+        redirect_uri: callbackUrl(upstream.name),
+        scope: upstream.policy.scope,
+        state: begun.state,
+        nonce: begun.nonce,
+        code_challenge: begun.codeChallenge,
+        code_challenge_method: 'S256',
+      });
+      logger.info({ event: 'federation.started', provider: upstream.name }, 'federated sign-in started');
+      ctx.status = 303;
+      ctx.redirect(url.href);
+    },
+
+    async callback(ctx) {
+      const name = ctx.params.name ?? '';
+      const uid = await states.attach(name, new URLSearchParams(ctx.input));
+      if (!uid) {
+        logger.warn({ event: 'federation.bad_callback', provider: name.slice(0, 32) }, 'callback with an unknown, expired or used state');
+        throw new InteractionError('federation_state_invalid', 'This sign-in link is invalid, expired or was already used. Start signing in again from the application.');
+      }
+      ctx.status = 303;
+      ctx.redirect(`/interaction/${encodeURIComponent(uid)}/federated/${encodeURIComponent(name)}`);
+    },
+
+    async finish(ctx) {
+      const name = ctx.params.name ?? '';
+      const answered = await states.consume(ctx.interaction.uid, name);
+      if (!answered) {
+        return end(ctx, name, { error: 'access_denied', error_description: 'This sign-in expired or was already completed. Try again.', detail: 'no answered state' });
+      }
+      let upstream;
+      try {
+        upstream = await registry.resolve(name);
+      } catch (error) {
+        if (error instanceof NotFoundError) return unknownProvider(ctx, name);
+        return end(ctx, name, classifyUpstreamFailure(name, error));
+      }
+      const current = new URL(callbackUrl(upstream.name));
+      for (const [key, value] of answered.params) current.searchParams.set(key, value);
+      let claims;
+      try {
+        const tokens = await client.authorizationCodeGrant(upstream.configuration, current, {
+          pkceCodeVerifier: answered.verifier,
+          expectedState: answered.state,
+          expectedNonce: answered.nonce,
+          idTokenExpected: true,
+        });
+        claims = tokens.claims();
+      } catch (error) {
+        return end(ctx, upstream.name, classifyUpstreamFailure(upstream.displayName, error));
+      }
+      if (!claims) return end(ctx, upstream.name, { error: 'access_denied', error_description: `${upstream.displayName} sent no ID token.`, detail: 'no id_token' });
+      const check = upstream.policy.checkClaims(claims);
+      if (!check.ok) return end(ctx, upstream.name, { error: 'access_denied', error_description: check.reason, detail: 'claims refused by policy' });
+
+      const outcome = await linking.signIn({ name: upstream.name, issuer: upstream.issuer, policy: upstream.policy }, claims);
+      if (!outcome.ok) return end(ctx, upstream.name, { error: 'access_denied', error_description: outcome.reason, detail: 'linking refused' });
+      logger.info({ event: 'federation.succeeded', provider: upstream.name, userId: outcome.userId, how: outcome.how }, 'federated sign-in succeeded');
+      // `fed`: federated authentication (RFC 8176 §2); the upstream's own factors are not vouched for here.
+      const returnTo = await holder.provider.interactionResult(ctx.req, ctx.res, {
+        login: { accountId: outcome.userId, amr: ['fed'], remember: true },
+      }, { mergeWithLastSubmission: false });
+      ctx.status = 303;
+      ctx.redirect(returnTo);
+    },
+  };
+}

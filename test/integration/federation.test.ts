@@ -1,0 +1,176 @@
+import { parse } from 'node-html-parser';
+import * as oidc from 'openid-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { currentBackend } from '../support/backend.js';
+import { startFakeUpstream, type FakeUpstream } from '../support/fake-upstream.js';
+import { PASSWORD, REDIRECT_URI } from '../support/fixtures.js';
+import { openLoginPage } from '../support/flows.js';
+import { discover, useTestServer } from '../support/harness.js';
+import { alertText, UserAgent, type PageResponse } from '../support/user-agent.js';
+
+/**
+ * Signing in through an upstream OpenID Provider: app → Latchkey → fake upstream (a real oidc-provider on
+ * loopback) → Latchkey → app, with openid-client as the app and the tokens verified.
+ */
+describe(`federation with a generic OpenID Provider (${currentBackend()})`, () => {
+  const ctx = useTestServer();
+  const fakes: Record<'acme' | 'plain' | 'flaky', FakeUpstream> = {} as Record<'acme' | 'plain' | 'flaky', FakeUpstream>;
+  let app: oidc.Configuration;
+
+  beforeAll(async () => {
+    const { services } = ctx.server.latchkey;
+    for (const name of ['acme', 'plain', 'flaky'] as const) {
+      fakes[name] = await startFakeUpstream({ name, redirectUris: [`${ctx.server.issuer}/federation/callback/${name}`] });
+      await services.providers.add({
+        name, issuer: fakes[name].issuer, clientId: fakes[name].clientId, clientSecret: fakes[name].clientSecret,
+        displayName: { acme: 'Acme SSO', plain: 'Plain ID', flaky: 'Flaky ID' }[name], trustEmail: name !== 'plain',
+      });
+    }
+    app = await discover(ctx.server, await services.clients.create({ name: 'Federated App', redirectUris: [REDIRECT_URI], firstParty: true }));
+  });
+  afterAll(async () => {
+    for (const fake of Object.values(fakes)) await fake?.stop();
+  });
+
+  async function counts(): Promise<{ users: number; identities: number }> {
+    const { rows } = await ctx.server.db.query<{ users: number; identities: number }>(
+      'SELECT (SELECT count(*)::int FROM users) AS users, (SELECT count(*)::int FROM federated_identities) AS identities',
+    );
+    return rows[0]!;
+  }
+
+  /** Opens the sign-in page, clicks the provider's button and follows until `stopAt` (default: the app). */
+  async function clickProvider(agent: UserAgent, name: string, stopAt = REDIRECT_URI): Promise<{ step: PageResponse; verifier: string }> {
+    const { page, verifier } = await openLoginPage(agent, app);
+    const href = parse(page.html).querySelector(`a#federation-${name}`)?.getAttribute('href');
+    expect(href).toBeDefined();
+    return { step: await agent.navigate(new URL(href!, page.url).toString(), stopAt), verifier };
+  }
+
+  async function tokensFor(step: PageResponse, verifier: string) {
+    expect(step.location, step.html.slice(0, 300)).toMatch(/^http:\/\/localhost:8976\/callback\?code=/);
+    return oidc.authorizationCodeGrant(app, new URL(step.location!), { pkceCodeVerifier: verifier });
+  }
+
+  it('shows a button per configured provider, with its display name and an accessible label', async () => {
+    const { page } = await openLoginPage(new UserAgent(), app);
+    const button = parse(page.html).querySelector('a#federation-acme');
+    expect(button?.text.trim()).toBe('Acme SSO');
+    expect(button?.getAttribute('aria-label')).toBe('Sign in with Acme SSO');
+    expect(parse(page.html).querySelector('a#federation-plain')?.text.trim()).toBe('Plain ID');
+  });
+
+  it('creates a federated-only user on a first sign-in, whose tokens carry Latchkey\'s sub and amr fed, and finds the same user the second time', async () => {
+    fakes.acme.next({ account: 'acme-100', claims: { email: 'newcomer@example.com', email_verified: true, name: 'New Comer', given_name: 'New', family_name: 'Comer' } });
+    const first = await clickProvider(new UserAgent(), 'acme');
+    const tokens = await tokensFor(first.step, first.verifier);
+    const claims = tokens.claims()!;
+    expect(claims.iss).toBe(ctx.server.issuer);
+    expect(claims.sub).not.toBe('acme-100');
+    expect(claims.amr).toEqual(['fed']);
+    const user = (await ctx.server.latchkey.services.users.findById(claims.sub))!;
+    expect(user).toMatchObject({ email: 'newcomer@example.com', email_verified: true, status: 'confirmed', password_hash: null, profile: { name: 'New Comer', given_name: 'New', family_name: 'Comer' } });
+    const userinfo = await oidc.fetchUserInfo(app, tokens.access_token, claims.sub);
+    expect(userinfo.sub).toBe(claims.sub);
+
+    const again = await clickProvider(new UserAgent(), 'acme');
+    expect((await tokensFor(again.step, again.verifier)).claims()!.sub).toBe(claims.sub);
+  });
+
+  it('refuses a password sign-in for a federated-only user (they have no password)', async () => {
+    fakes.acme.next({ account: 'acme-101', claims: { email: 'nopassword@example.com', email_verified: true } });
+    const signedIn = await clickProvider(new UserAgent(), 'acme');
+    await tokensFor(signedIn.step, signedIn.verifier);
+    const agent = new UserAgent();
+    const { page } = await openLoginPage(agent, app);
+    const refused = await agent.submit(page, 'form#login-form', { username: 'nopassword@example.com', password: PASSWORD });
+    expect(refused.status).toBe(401);
+    expect(alertText(refused.html)).toBe('Incorrect username or password.');
+  });
+
+  it('links to the existing account when the provider is trusted and the e-mail verified on both sides', async () => {
+    const local = await ctx.server.latchkey.services.users.create({ email: 'linked@example.com', password: PASSWORD, emailVerified: true });
+    fakes.acme.next({ account: 'acme-200', claims: { email: 'Linked@Example.com', email_verified: true } });
+    const { step, verifier } = await clickProvider(new UserAgent(), 'acme');
+    expect((await tokensFor(step, verifier)).claims()!.sub).toBe(local.id);
+    const { rows } = await ctx.server.db.query<{ user_id: string; provider: string }>('SELECT user_id, provider FROM federated_identities WHERE subject = $1', ['acme-200']);
+    expect(rows).toEqual([{ user_id: local.id, provider: 'acme' }]);
+  });
+
+  it('creates a new user instead of linking when the provider is not trusted with e-mail, or the e-mail is not verified', async () => {
+    const bob = await ctx.server.latchkey.services.users.create({ email: 'bob@example.com', password: PASSWORD, emailVerified: true });
+    fakes.plain.next({ account: 'plain-1', claims: { email: 'bob@example.com', email_verified: true } });
+    const untrusted = await clickProvider(new UserAgent(), 'plain');
+    const untrustedSub = (await tokensFor(untrusted.step, untrusted.verifier)).claims()!.sub;
+    expect(untrustedSub).not.toBe(bob.id);
+    const created = (await ctx.server.latchkey.services.users.findById(untrustedSub))!;
+    // The address belongs to Bob, so the new user has none; the identity keeps what the upstream said.
+    expect(created.email).toBeNull();
+    expect(created.username).toMatch(/^plain-[0-9a-f]{12}$/);
+
+    fakes.acme.next({ account: 'acme-300', claims: { email: 'bob@example.com', email_verified: false } });
+    const unverified = await clickProvider(new UserAgent(), 'acme');
+    const unverifiedSub = (await tokensFor(unverified.step, unverified.verifier)).claims()!.sub;
+    expect(unverifiedSub).not.toBe(bob.id);
+    expect(unverifiedSub).not.toBe(untrustedSub);
+  });
+
+  it('skips the sign-in page when the app sends identity_provider', async () => {
+    fakes.acme.next({ account: 'acme-100', claims: { email: 'newcomer@example.com', email_verified: true } });
+    const agent = new UserAgent();
+    const verifier = oidc.randomPKCECodeVerifier();
+    const url = oidc.buildAuthorizationUrl(app, {
+      redirect_uri: REDIRECT_URI, scope: 'openid email', identity_provider: 'acme',
+      code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256',
+    });
+    const step = await agent.navigate(url.toString(), REDIRECT_URI);
+    expect((await tokensFor(step, verifier)).claims()!.amr).toEqual(['fed']);
+  });
+
+  it('answers the app access_denied, creating nobody, when the user cancels at the upstream', async () => {
+    const before = await counts();
+    fakes.acme.next({ deny: true });
+    const { step } = await clickProvider(new UserAgent(), 'acme');
+    const back = new URL(step.location!);
+    expect(`${back.origin}${back.pathname}`).toBe(REDIRECT_URI);
+    expect(back.searchParams.get('error')).toBe('access_denied');
+    expect(back.searchParams.get('error_description')).toBe('The sign-in with Acme SSO was cancelled.');
+    expect(await counts()).toEqual(before);
+  });
+
+  it('refuses a callback with an unknown state and a replayed callback with a 400 page, creating nobody', async () => {
+    const before = await counts();
+    const forged = await new UserAgent().request(`${ctx.server.issuer}/federation/callback/acme?code=forged&state=not-a-state`);
+    expect(forged.status).toBe(400);
+    expect(forged.html).toContain('invalid, expired or was already used');
+
+    fakes.acme.next({ account: 'acme-400', claims: { email: 'replay@example.com', email_verified: true } });
+    const agent = new UserAgent();
+    const callbackPrefix = `${ctx.server.issuer}/federation/callback/acme`;
+    const { step, verifier } = await clickProvider(agent, 'acme', callbackPrefix);
+    const callback = step.location!;
+    expect(callback.startsWith(callbackPrefix)).toBe(true);
+    await tokensFor(await agent.follow(step, REDIRECT_URI), verifier);
+    const afterOne = await counts();
+    expect(afterOne.users).toBe(before.users + 1);
+
+    const replayed = await agent.request(callback);
+    expect(replayed.status).toBe(400);
+    expect(await counts()).toEqual(afterOne);
+  });
+
+  it('answers temporarily_unavailable, creating nobody, when the upstream is down at the token exchange', async () => {
+    const before = await counts();
+    fakes.flaky.next({ account: 'flaky-1', claims: { email: 'flaky@example.com', email_verified: true } });
+    const agent = new UserAgent();
+    const { step } = await clickProvider(agent, 'flaky', `${ctx.server.issuer}/federation/callback/flaky`);
+    await fakes.flaky.stop();
+    const started = Date.now();
+    const end = await agent.follow(step, REDIRECT_URI);
+    const back = new URL(end.location!);
+    expect(back.searchParams.get('error')).toBe('temporarily_unavailable');
+    expect(back.searchParams.get('error_description')).toBe('Flaky ID cannot be reached. Try again later.');
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(await counts()).toEqual(before);
+  });
+});

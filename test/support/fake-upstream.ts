@@ -1,0 +1,128 @@
+import { createServer, type Server } from 'node:http';
+import { exportJWK, generateKeyPair } from 'jose';
+import Provider, { type Adapter, type AdapterPayload, type KoaContextWithOIDC } from 'oidc-provider';
+
+/** One fake's storage: a Map per model, its own (and quiet, unlike oidc-provider's development adapter). */
+function memoryAdapter() {
+  const stores = new Map<string, Map<string, AdapterPayload>>();
+  return class MemoryAdapter implements Adapter {
+    private readonly store: Map<string, AdapterPayload>;
+    constructor(model: string) {
+      const existing = stores.get(model);
+      this.store = existing ?? new Map<string, AdapterPayload>();
+      if (!existing) stores.set(model, this.store);
+    }
+    upsert(id: string, payload: AdapterPayload): Promise<void> {
+      this.store.set(id, payload);
+      return Promise.resolve();
+    }
+    find(id: string): Promise<AdapterPayload | undefined> {
+      return Promise.resolve(this.store.get(id));
+    }
+    findByUserCode(): Promise<undefined> {
+      return Promise.resolve(undefined);
+    }
+    findByUid(uid: string): Promise<AdapterPayload | undefined> {
+      return Promise.resolve([...this.store.values()].find((p) => p.uid === uid));
+    }
+    consume(id: string): Promise<void> {
+      const payload = this.store.get(id);
+      if (payload) payload.consumed = Math.floor(Date.now() / 1000);
+      return Promise.resolve();
+    }
+    destroy(id: string): Promise<void> {
+      this.store.delete(id);
+      return Promise.resolve();
+    }
+    revokeByGrantId(grantId: string): Promise<void> {
+      for (const [id, p] of this.store) if (p.grantId === grantId) this.store.delete(id);
+      return Promise.resolve();
+    }
+  };
+}
+
+/** Who the fake signs in next, or a refusal as a user pressing "Cancel" at the upstream. */
+export type FakeBehaviour = { account: string; claims: Record<string, unknown> } | { deny: true };
+
+export interface FakeUpstream {
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+  /** Sets who the next sign-in at the fake is (auto-login, no page). */
+  next(behaviour: FakeBehaviour): void;
+  /** Stops listening and drops open connections (an upstream that went down). */
+  stop(): Promise<void>;
+}
+
+/**
+ * An upstream OpenID Provider for tests: a real oidc-provider on 127.0.0.1 with auto-login as the account
+ * set with `next()` and auto-consent, `conformIdTokenClaims: false` (e-mail and profile land in the ID
+ * token, as with Google and Apple), and cookie names of its own: cookies are scoped by host, not port,
+ * so its session must not overwrite Latchkey's on the same 127.0.0.1.
+ */
+export async function startFakeUpstream(options: { name: string; redirectUris: string[] }): Promise<FakeUpstream> {
+  const server: Server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  const issuer = `http://127.0.0.1:${port}`;
+  const clientId = `latchkey-at-${options.name}`;
+  const clientSecret = `secret-of-${options.name}-0123456789abcdef`;
+  const accounts = new Map<string, Record<string, unknown>>();
+  let behaviour: FakeBehaviour = { deny: true };
+
+  const { privateKey } = await generateKeyPair('RS256', { extractable: true });
+  const jwk = { ...(await exportJWK(privateKey)), kid: `${options.name}-key`, alg: 'RS256', use: 'sig' };
+  const prefix = `fake_${options.name.replace(/-/g, '_')}`;
+  const provider = new Provider(issuer, {
+    clients: [{ client_id: clientId, client_secret: clientSecret, redirect_uris: options.redirectUris, token_endpoint_auth_method: 'client_secret_post' }],
+    jwks: { keys: [jwk] },
+    cookies: { names: { session: `${prefix}_session`, interaction: `${prefix}_interaction`, resume: `${prefix}_resume` }, keys: ['fake-upstream-cookie-key'] },
+    claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name', 'given_name', 'family_name'] },
+    conformIdTokenClaims: false,
+    adapter: memoryAdapter(),
+    ttl: { Interaction: 600, Grant: 600, Session: 600, AccessToken: 600, IdToken: 600, AuthorizationCode: 60 },
+    features: { devInteractions: { enabled: false } },
+    findAccount: (_ctx, id) => {
+      const claims = accounts.get(id);
+      return claims ? { accountId: id, claims: () => ({ sub: id, ...claims }) } : undefined;
+    },
+    async loadExistingGrant(ctx: KoaContextWithOIDC) {
+      const grant = new ctx.oidc.provider.Grant({ clientId: ctx.oidc.client!.clientId, accountId: ctx.oidc.session!.accountId! });
+      grant.addOIDCScope('openid email profile');
+      await grant.save();
+      return grant;
+    },
+  });
+  provider.use(async (ctx, next) => {
+    if (ctx.method !== 'GET' || !/^\/interaction\/[^/]+$/.test(ctx.path)) {
+      await next();
+      return;
+    }
+    ctx.respond = false;
+    const current = behaviour;
+    if ('deny' in current) {
+      await provider.interactionFinished(ctx.req, ctx.res, { error: 'access_denied', error_description: 'The user cancelled.' }, { mergeWithLastSubmission: false });
+    } else {
+      accounts.set(current.account, current.claims);
+      await provider.interactionFinished(ctx.req, ctx.res, { login: { accountId: current.account } }, { mergeWithLastSubmission: false });
+    }
+  });
+  const handle = provider.callback();
+  server.on('request', (req, res) => {
+    void handle(req, res);
+  });
+
+  return {
+    issuer,
+    clientId,
+    clientSecret,
+    next(b) {
+      behaviour = b;
+    },
+    stop: () => new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    }),
+  };
+}
