@@ -1,3 +1,5 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { parse } from 'node-html-parser';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,6 +8,7 @@ import { startFakeUpstream, type FakeUpstream } from '../support/fake-upstream.j
 import { PASSWORD, REDIRECT_URI } from '../support/fixtures.js';
 import { openLoginPage } from '../support/flows.js';
 import { discover, useTestServer } from '../support/harness.js';
+import { freePort } from '../support/test-server.js';
 import { alertText, UserAgent, type PageResponse } from '../support/user-agent.js';
 
 /**
@@ -16,6 +19,7 @@ describe(`federation with a generic OpenID Provider (${currentBackend()})`, () =
   const ctx = useTestServer();
   const fakes: Record<'acme' | 'plain' | 'flaky', FakeUpstream> = {} as Record<'acme' | 'plain' | 'flaky', FakeUpstream>;
   let app: oidc.Configuration;
+  let junk: Server;
 
   beforeAll(async () => {
     const { services } = ctx.server.latchkey;
@@ -26,10 +30,16 @@ describe(`federation with a generic OpenID Provider (${currentBackend()})`, () =
         displayName: { acme: 'Acme SSO', plain: 'Plain ID', flaky: 'Flaky ID' }[name], trustEmail: name !== 'plain',
       });
     }
+    // An upstream that is not there, and one answering garbage where its discovery document should be.
+    await services.providers.add({ name: 'ghost', issuer: `http://127.0.0.1:${await freePort()}`, clientId: 'x', clientSecret: 'y', displayName: 'Ghost ID' });
+    junk = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<html>not a discovery document'));
+    await new Promise<void>((resolve) => junk.listen(0, '127.0.0.1', resolve));
+    await services.providers.add({ name: 'junk', issuer: `http://127.0.0.1:${(junk.address() as AddressInfo).port}`, clientId: 'x', clientSecret: 'y', displayName: 'Junk ID' });
     app = await discover(ctx.server, await services.clients.create({ name: 'Federated App', redirectUris: [REDIRECT_URI], firstParty: true }));
   });
   afterAll(async () => {
     for (const fake of Object.values(fakes)) await fake?.stop();
+    junk?.close();
   });
 
   async function counts(): Promise<{ users: number; identities: number }> {
@@ -171,6 +181,46 @@ describe(`federation with a generic OpenID Provider (${currentBackend()})`, () =
     expect(back.searchParams.get('error')).toBe('temporarily_unavailable');
     expect(back.searchParams.get('error_description')).toBe('Flaky ID cannot be reached. Try again later.');
     expect(Date.now() - started).toBeLessThan(10_000);
+    expect(await counts()).toEqual(before);
+  });
+
+  it('links exactly one of two upstream accounts claiming the same verified e-mail at once; the other is refused and creates nobody', async () => {
+    const local = await ctx.server.latchkey.services.users.create({ email: 'race@example.com', password: PASSWORD, emailVerified: true });
+    const before = await counts();
+    fakes.acme.enqueue(
+      { account: 'acme-race-1', claims: { email: 'race@example.com', email_verified: true } },
+      { account: 'acme-race-2', claims: { email: 'race@example.com', email_verified: true } },
+    );
+    const results = await Promise.all([clickProvider(new UserAgent(), 'acme'), clickProvider(new UserAgent(), 'acme')]);
+    const outcomes = results.map(({ step }) => new URL(step.location!).searchParams);
+    expect(outcomes.filter((q) => q.has('code'))).toHaveLength(1);
+    expect(outcomes.filter((q) => q.get('error') === 'access_denied')).toHaveLength(1);
+    const winner = results.find(({ step }) => new URL(step.location!).searchParams.has('code'))!;
+    expect((await tokensFor(winner.step, winner.verifier)).claims()!.sub).toBe(local.id);
+    expect(await counts()).toEqual({ users: before.users, identities: before.identities + 1 });
+  });
+
+  it('accepts the upstream answer as a cross-site form_post without cookies, and finishes on the same-site path', async () => {
+    fakes.acme.next({ account: 'acme-500', claims: { email: 'posted@example.com', email_verified: true } });
+    const agent = new UserAgent();
+    const callbackUrl = `${ctx.server.issuer}/federation/callback/acme`;
+    const { step, verifier } = await clickProvider(agent, 'acme', callbackUrl);
+    const answer = new URL(step.location!);
+    // A cross-site POST carries no SameSite=Lax cookie: a cookie-less agent stands in for the browser.
+    const posted = await new UserAgent().request(callbackUrl, { method: 'POST', body: answer.searchParams });
+    expect(posted.status).toBe(303);
+    expect(posted.location).toMatch(/\/interaction\/[^/]+\/federated\/acme$/);
+    const done = await agent.follow(posted, REDIRECT_URI);
+    expect((await tokensFor(done, verifier)).claims()!.amr).toEqual(['fed']);
+  });
+
+  it('answers temporarily_unavailable when the upstream cannot be reached at discovery, and access_denied when it answers garbage', async () => {
+    const before = await counts();
+    const ghost = (await clickProvider(new UserAgent(), 'ghost')).step;
+    expect(new URL(ghost.location!).searchParams.get('error')).toBe('temporarily_unavailable');
+    const garbage = (await clickProvider(new UserAgent(), 'junk')).step;
+    expect(new URL(garbage.location!).searchParams.get('error')).toBe('access_denied');
+    expect(new URL(garbage.location!).searchParams.get('error_description')).toBe('The answer from junk could not be verified.');
     expect(await counts()).toEqual(before);
   });
 });

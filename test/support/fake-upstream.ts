@@ -48,8 +48,10 @@ export interface FakeUpstream {
   issuer: string;
   clientId: string;
   clientSecret: string;
-  /** Sets who the next sign-in at the fake is (auto-login, no page). */
+  /** Sets who the next sign-ins at the fake are (auto-login, no page). */
   next(behaviour: FakeBehaviour): void;
+  /** Queues one behaviour per coming sign-in, used before the `next()` one (concurrent sign-ins as different people). */
+  enqueue(...behaviours: FakeBehaviour[]): void;
   /** Stops listening and drops open connections (an upstream that went down). */
   stop(): Promise<void>;
 }
@@ -70,6 +72,7 @@ export async function startFakeUpstream(options: { name: string; redirectUris: s
   const clientSecret = `secret-of-${options.name}-0123456789abcdef`;
   const accounts = new Map<string, Record<string, unknown>>();
   let behaviour: FakeBehaviour = { deny: true };
+  const queue: FakeBehaviour[] = [];
 
   const { privateKey } = await generateKeyPair('RS256', { extractable: true });
   const jwk = { ...(await exportJWK(privateKey)), kid: `${options.name}-key`, alg: 'RS256', use: 'sig' };
@@ -100,7 +103,7 @@ export async function startFakeUpstream(options: { name: string; redirectUris: s
       return;
     }
     ctx.respond = false;
-    const current = behaviour;
+    const current = queue.shift() ?? behaviour;
     if ('deny' in current) {
       await provider.interactionFinished(ctx.req, ctx.res, { error: 'access_denied', error_description: 'The user cancelled.' }, { mergeWithLastSubmission: false });
     } else {
@@ -119,6 +122,9 @@ export async function startFakeUpstream(options: { name: string; redirectUris: s
     clientSecret,
     next(b) {
       behaviour = b;
+    },
+    enqueue(...b) {
+      queue.push(...b);
     },
     stop: () => new Promise<void>((resolve) => {
       server.close(() => resolve());
