@@ -8,7 +8,10 @@ import { startFakeUpstream, type FakeUpstream } from '../support/fake-upstream.j
 import { PASSWORD, REDIRECT_URI } from '../support/fixtures.js';
 import { openLoginPage } from '../support/flows.js';
 import { discover, useTestServer } from '../support/harness.js';
-import { freePort } from '../support/test-server.js';
+import { freePort, TEST_SECRET } from '../support/test-server.js';
+import { createProviderRegistry } from '../../src/federation/provider-registry.js';
+import { classifyUpstreamFailure } from '../../src/federation/upstream-failure.js';
+import { createSecretBox } from '../../src/lib/secret-box.js';
 import { alertText, UserAgent, type PageResponse } from '../support/user-agent.js';
 
 /**
@@ -222,5 +225,49 @@ describe(`federation with a generic OpenID Provider (${currentBackend()})`, () =
     expect(new URL(garbage.location!).searchParams.get('error')).toBe('access_denied');
     expect(new URL(garbage.location!).searchParams.get('error_description')).toBe('The answer from junk could not be verified.');
     expect(await counts()).toEqual(before);
+  });
+
+  it('refuses an answer delivered to another provider\'s callback (mix-up) with a 400 page, creating nobody', async () => {
+    const before = await counts();
+    fakes.acme.next({ account: 'acme-600', claims: { email: 'mixup@example.com', email_verified: true } });
+    const agent = new UserAgent();
+    const { step } = await clickProvider(agent, 'acme', `${ctx.server.issuer}/federation/callback/acme`);
+    const answer = new URL(step.location!);
+    const mixedUp = await agent.request(`${ctx.server.issuer}/federation/callback/plain${answer.search}`);
+    expect(mixedUp.status).toBe(400);
+    expect(await counts()).toEqual(before);
+  });
+
+  it('answers access_denied, creating nobody, when the ID token\'s nonce is not the one sent', async () => {
+    const before = await counts();
+    fakes.acme.next({ account: 'acme-700', claims: { email: 'nonce@example.com', email_verified: true } });
+    const agent = new UserAgent();
+    const { step } = await clickProvider(agent, 'acme', `${ctx.server.issuer}/federation/callback/acme`);
+    // The pending state is swapped for one expecting another nonce, as if the token were minted for another request.
+    const { rows } = await ctx.server.db.query<{ interaction_uid: string }>("SELECT interaction_uid FROM federation_states WHERE provider = 'acme' ORDER BY created_at DESC LIMIT 1");
+    const uid = rows[0]!.interaction_uid;
+    const box = createSecretBox([TEST_SECRET]);
+    await ctx.server.db.query('UPDATE federation_states SET nonce_sealed = $1 WHERE interaction_uid = $2', [box.seal('another-nonce', `federation state:nonce:${uid}`), uid]);
+    const end = await agent.follow(step, REDIRECT_URI);
+    const back = new URL(end.location!);
+    expect(back.searchParams.get('error')).toBe('access_denied');
+    expect(back.searchParams.get('error_description')).toBe('The answer from Acme SSO could not be verified.');
+    expect(await counts()).toEqual(before);
+  });
+
+  it('gives up on an upstream that hangs within the registry\'s timeout, as temporarily_unavailable', async () => {
+    const hanging = createServer(() => { /* never answers */ });
+    await new Promise<void>((resolve) => hanging.listen(0, '127.0.0.1', resolve));
+    try {
+      const registry = createProviderRegistry({ db: ctx.server.db, box: createSecretBox([TEST_SECRET]), production: false, timeoutMs: 300 });
+      await registry.add({ name: 'hangs', issuer: `http://127.0.0.1:${(hanging.address() as AddressInfo).port}`, clientId: 'x', clientSecret: 'y' });
+      const started = Date.now();
+      const failure = await registry.resolve('hangs').then(() => undefined, (error: unknown) => classifyUpstreamFailure('Hangs', error));
+      expect(failure).toMatchObject({ error: 'temporarily_unavailable', error_description: 'Hangs did not answer in time. Try again later.' });
+      expect(Date.now() - started).toBeLessThan(2_000);
+    } finally {
+      hanging.closeAllConnections();
+      hanging.close();
+    }
   });
 });
