@@ -101,6 +101,8 @@ export function createAccountLinking(deps: { db: Database; users: UserService; l
       const verifiedEmail = source.policy.verifiedEmail(claims);
       const owner = verifiedEmail && isEmailShaped(verifiedEmail) ? await ownerOf(verifiedEmail) : undefined;
       if (owner) {
+        // Checked before linking: a refused sign-in must leave no link behind.
+        if (!(await users.findActingUser(owner.id))) return { ok: false, reason: DISABLED };
         const linked = await insertFederatedIdentity(db, { ...identity, userId: owner.id });
         if (linked) {
           logger.info({ event: 'federation.linked', provider: source.name, userId: owner.id }, 'federated identity linked by verified e-mail');

@@ -139,6 +139,9 @@ export function createFederationFlow(deps: FederationFlowDeps): FederationFlow {
       }
       const current = new URL(callbackUrl(upstream.name));
       for (const [key, value] of answered.params) current.searchParams.set(key, value);
+      // TODO(federation-providers): call `policy.clientAuthentication()` before the exchange (Apple's secret
+      // is a JWT the policy renews) and pass Apple's first-login `user` field (answered.params) to `profile`;
+      // a generic provider's secret is fixed, so the configuration from discovery carries it.
       let claims;
       try {
         const tokens = await client.authorizationCodeGrant(upstream.configuration, current, {

@@ -270,4 +270,15 @@ describe(`federation with a generic OpenID Provider (${currentBackend()})`, () =
       hanging.close();
     }
   });
+
+  it('refuses, without linking, a verified e-mail that belongs to a disabled account', async () => {
+    const { services } = ctx.server.latchkey;
+    const local = await services.users.create({ email: 'disabled@example.com', password: PASSWORD, emailVerified: true });
+    await services.users.setEnabled(local.id, false);
+    const before = await counts();
+    fakes.acme.next({ account: 'acme-800', claims: { email: 'disabled@example.com', email_verified: true } });
+    const { step } = await clickProvider(new UserAgent(), 'acme');
+    expect(new URL(step.location!).searchParams.get('error')).toBe('access_denied');
+    expect(await counts()).toEqual(before);
+  });
 });
