@@ -13,6 +13,7 @@ import { createRateCounters, type RateCounters } from './http/rate-counters.js';
 import type { Logger } from './lib/logger.js';
 import { createSecretBox } from './lib/secret-box.js';
 import { createProviderRegistry, type ProviderRegistry } from './federation/provider-registry.js';
+import { createIdentityService, type IdentityService } from './federation/identity-service.js';
 import { createClientService, type ClientService } from './oidc/client-service.js';
 import { defaultLifetimes, longestSignedTokenLifetime } from './oidc/provider-factory.js';
 import { createSessionService, type SessionService } from './oidc/session-service.js';
@@ -34,6 +35,8 @@ export interface Services {
   attributes: AttributeService;
   /** Generic upstream OpenID Providers (federation). */
   providers: ProviderRegistry;
+  /** Linked upstream identities (listing, unlinking). */
+  identities: IdentityService;
 }
 
 /**
@@ -75,6 +78,7 @@ export function createServices(deps: { config: Config; db: Database; secrets: re
     sessions,
     counters,
     attributes: createAttributeService({ db }),
+    identities: createIdentityService({ db, users }),
     providers: createProviderRegistry({ db, box: createSecretBox(deps.secrets), production: config.production }),
     roles: createRoleService({ db, maxDurationCeiling: config.stsMaxDuration }),
     groups: createGroupService({ db, users }),

@@ -104,7 +104,7 @@ export function registerCommands(program: Command, env: NodeJS.ProcessEnv): void
     .action(async (reference: string) => {
       await withCliContext(env, async ({ services }) => {
         const found = await services.users.resolve(reference);
-        const presented = presentUser(found, await services.groups.namesOf(found.id));
+        const presented = { ...presentUser(found, await services.groups.namesOf(found.id)), identities: await services.identities.listForUser(found.id) };
         out(program).result(presented, () => Object.entries(presented).map(([k, v]) => `${k.padEnd(18)}${typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v)}`).join('\n'));
       });
     });

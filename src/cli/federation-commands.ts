@@ -43,4 +43,15 @@ export function registerFederationCommands(program: Command, env: NodeJS.Process
           () => `removed provider ${removed.name} (${removed.issuer}); ${identitiesKept} linked identit${identitiesKept === 1 ? 'y' : 'ies'} and their users kept`);
       });
     });
+
+  // `latchkey user unlink` joins the `user` command registered by commands.ts.
+  const user = program.commands.find((command) => command.name() === 'user') ?? program.command('user');
+  user.command('unlink <user> <provider>')
+    .description("unlink a user's identity at an upstream provider (never their last way to sign in)")
+    .action(async (reference: string, providerName: string) => {
+      await withCliContext(env, async ({ services }) => {
+        const removed = await services.identities.unlink(reference, providerName);
+        out(program).result({ unlinked: removed }, () => `unlinked ${removed.provider} identity ${removed.subject}${removed.email ? ` (${removed.email})` : ''}`);
+      });
+    });
 }

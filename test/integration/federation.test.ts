@@ -8,6 +8,7 @@ import { startFakeUpstream, type FakeUpstream } from '../support/fake-upstream.j
 import { PASSWORD, REDIRECT_URI } from '../support/fixtures.js';
 import { openLoginPage } from '../support/flows.js';
 import { discover, useTestServer } from '../support/harness.js';
+import { runCli } from '../support/processes.js';
 import { freePort, TEST_SECRET } from '../support/test-server.js';
 import { createProviderRegistry } from '../../src/federation/provider-registry.js';
 import { classifyUpstreamFailure } from '../../src/federation/upstream-failure.js';
@@ -280,5 +281,31 @@ describe(`federation with a generic OpenID Provider (${currentBackend()})`, () =
     const { step } = await clickProvider(new UserAgent(), 'acme');
     expect(new URL(step.location!).searchParams.get('error')).toBe('access_denied');
     expect(await counts()).toEqual(before);
+  });
+
+  it('unlinks an identity, but never a federated-only user\'s last way to sign in (service and CLI, user show listing identities)', async () => {
+    const { services } = ctx.server.latchkey;
+    fakes.acme.next({ account: 'acme-900', claims: { email: 'only-fed@example.com', email_verified: true } });
+    const onlyFed = await clickProvider(new UserAgent(), 'acme');
+    const onlyFedId = (await tokensFor(onlyFed.step, onlyFed.verifier)).claims()!.sub;
+    await expect(services.identities.unlink(onlyFedId, 'acme')).rejects.toThrow("is the user's last way to sign in");
+    await expect(services.identities.unlink(onlyFedId, 'plain')).rejects.toThrow('the user has no identity at "plain"');
+
+    const withPassword = await services.users.create({ email: 'both@example.com', password: PASSWORD, emailVerified: true });
+    fakes.acme.next({ account: 'acme-901', claims: { email: 'both@example.com', email_verified: true } });
+    const linked = await clickProvider(new UserAgent(), 'acme');
+    expect((await tokensFor(linked.step, linked.verifier)).claims()!.sub).toBe(withPassword.id);
+
+    const env = { ...ctx.database.env, LATCHKEY_SECRET: TEST_SECRET, LOG_LEVEL: 'warn' };
+    const shown = await runCli(['--json', 'user', 'show', 'both@example.com'], env);
+    expect(shown.code, shown.stderr).toBe(0);
+    expect((JSON.parse(shown.stdout) as { identities: unknown[] }).identities).toEqual([expect.objectContaining({ provider: 'acme', issuer: fakes.acme.issuer, subject: 'acme-901', email: 'both@example.com' })]);
+    const refused = await runCli(['user', 'unlink', onlyFedId, 'acme'], env);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain("last way to sign in");
+    const unlinked = await runCli(['user', 'unlink', 'both@example.com', 'acme'], env);
+    expect(unlinked.code, unlinked.stderr).toBe(0);
+    expect(unlinked.stdout).toBe('unlinked acme identity acme-901 (both@example.com)\n');
+    expect(await services.identities.listForUser(withPassword.id)).toEqual([]);
   });
 });

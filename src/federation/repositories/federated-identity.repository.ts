@@ -57,3 +57,27 @@ export async function countFederatedIdentitiesByProvider(db: Queryable, provider
   const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM federated_identities WHERE provider = $1', [provider]);
   return rows[0]?.n ?? 0;
 }
+
+/**
+ * Locks a user's identities (`FOR UPDATE`) for the rest of the transaction, so that two unlinks of the same
+ * user run one after the other and the second sees what the first left.
+ */
+export async function lockFederatedIdentitiesByUserId(db: Queryable, userId: string): Promise<number> {
+  const { rowCount } = await db.query('SELECT id FROM federated_identities WHERE user_id = $1 FOR UPDATE', [userId]);
+  return rowCount;
+}
+
+/**
+ * Deletes the user's identity at `provider` unless it is their last way to sign in: kept when the user has
+ * no password (`hasPassword` false) and no other identity. Run after {@link lockFederatedIdentitiesByUserId}.
+ */
+export async function deleteFederatedIdentityUnlessLast(db: Queryable, userId: string, provider: string, hasPassword: boolean): Promise<FederatedIdentityRow | undefined> {
+  const { rows } = await db.query<FederatedIdentityRow>(
+    `DELETE FROM federated_identities
+      WHERE user_id = $1 AND provider = $2
+        AND ($3::boolean OR (SELECT count(*) FROM federated_identities WHERE user_id = $1) > 1)
+      RETURNING ${COLUMNS}`,
+    [userId, provider, hasPassword],
+  );
+  return rows[0];
+}
