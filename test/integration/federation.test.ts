@@ -308,4 +308,14 @@ describe(`federation with a generic OpenID Provider (${currentBackend()})`, () =
     expect(unlinked.stdout).toBe('unlinked acme identity acme-901 (both@example.com)\n');
     expect(await services.identities.listForUser(withPassword.id)).toEqual([]);
   });
+
+  it('signs two concurrent first sign-ins of the same upstream identity in as one user, leaving one user and one link', async () => {
+    const before = await counts();
+    const same = { account: 'acme-twice', claims: { email: 'twice@example.com', email_verified: true } };
+    fakes.acme.enqueue(same, same);
+    const results = await Promise.all([clickProvider(new UserAgent(), 'acme'), clickProvider(new UserAgent(), 'acme')]);
+    const subs = await Promise.all(results.map(async ({ step, verifier }) => (await tokensFor(step, verifier)).claims()!.sub));
+    expect(subs[0]).toBe(subs[1]);
+    expect(await counts()).toEqual({ users: before.users + 1, identities: before.identities + 1 });
+  });
 });
