@@ -145,7 +145,9 @@ export function createProviderRegistry(deps: ProviderRegistryDeps): ProviderRegi
       {
         [client.customFetch]: fetchUpstream,
         timeout: timeoutSeconds,
-        ...(issuerUrl.protocol === 'http:' ? { execute: [client.allowInsecureRequests] } : {}),
+        // Without non-repudiation checks openid-client trusts an ID token from the token endpoint on TLS
+        // alone (OIDC Core §3.1.3.7 allows it); Latchkey verifies its signature against the upstream's JWKS.
+        execute: [client.enableNonRepudiationChecks, ...(issuerUrl.protocol === 'http:' ? [client.allowInsecureRequests] : [])],
       },
     );
     return { name: row.name, displayName: row.display_name, issuer: configuration.serverMetadata().issuer, policy, configuration };

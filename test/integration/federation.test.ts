@@ -318,4 +318,21 @@ describe(`federation with a generic OpenID Provider (${currentBackend()})`, () =
     expect(subs[0]).toBe(subs[1]);
     expect(await counts()).toEqual({ users: before.users + 1, identities: before.identities + 1 });
   });
+
+  it('answers access_denied, creating nobody, for an ID token with a tampered signature, for another audience or expired', async () => {
+    const before = await counts();
+    try {
+      for (const mode of ['signature', 'audience', 'expired'] as const) {
+        fakes.acme.tamper(mode);
+        fakes.acme.next({ account: `acme-tampered-${mode}`, claims: { email: `tampered-${mode}@example.com`, email_verified: true } });
+        const { step } = await clickProvider(new UserAgent(), 'acme');
+        const back = new URL(step.location!);
+        expect(back.searchParams.get('error'), mode).toBe('access_denied');
+        expect(back.searchParams.get('error_description'), mode).toBe('The answer from Acme SSO could not be verified.');
+      }
+    } finally {
+      fakes.acme.tamper(null);
+    }
+    expect(await counts()).toEqual(before);
+  });
 });

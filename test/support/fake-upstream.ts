@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import { exportJWK, generateKeyPair } from 'jose';
+import { decodeJwt, exportJWK, generateKeyPair, SignJWT } from 'jose';
 import Provider, { type Adapter, type AdapterPayload, type KoaContextWithOIDC } from 'oidc-provider';
 
 /** One fake's storage: a Map per model, its own (and quiet, unlike oidc-provider's development adapter). */
@@ -41,6 +41,9 @@ function memoryAdapter() {
   };
 }
 
+/** How the fake spoils the ID token in its token responses (hostile-upstream tests); null: it does not. */
+export type IdTokenTamper = 'signature' | 'audience' | 'expired' | null;
+
 /** Who the fake signs in next, or a refusal as a user pressing "Cancel" at the upstream. */
 export type FakeBehaviour = { account: string; claims: Record<string, unknown> } | { deny: true };
 
@@ -52,6 +55,8 @@ export interface FakeUpstream {
   next(behaviour: FakeBehaviour): void;
   /** Queues one behaviour per coming sign-in, used before the `next()` one (concurrent sign-ins as different people). */
   enqueue(...behaviours: FakeBehaviour[]): void;
+  /** Spoils the ID token of the following token responses: a broken signature, or re-signed for another audience or expired. */
+  tamper(mode: IdTokenTamper): void;
   /** Stops listening and drops open connections (an upstream that went down). */
   stop(): Promise<void>;
 }
@@ -73,6 +78,7 @@ export async function startFakeUpstream(options: { name: string; redirectUris: s
   const accounts = new Map<string, Record<string, unknown>>();
   let behaviour: FakeBehaviour = { deny: true };
   const queue: FakeBehaviour[] = [];
+  let tampering: IdTokenTamper = null;
 
   const { privateKey } = await generateKeyPair('RS256', { extractable: true });
   const jwk = { ...(await exportJWK(privateKey)), kid: `${options.name}-key`, alg: 'RS256', use: 'sig' };
@@ -112,7 +118,30 @@ export async function startFakeUpstream(options: { name: string; redirectUris: s
     }
   });
   const handle = provider.callback();
+  async function spoil(idToken: string, mode: Exclude<IdTokenTamper, null>): Promise<string> {
+    if (mode === 'signature') {
+      const [header, payload, signature] = idToken.split('.');
+      return `${header}.${payload}.${signature!.startsWith('A') ? 'B' : 'A'}${signature!.slice(1)}`;
+    }
+    const now = Math.floor(Date.now() / 1000);
+    const claims = { ...decodeJwt(idToken), ...(mode === 'audience' ? { aud: 'another-client' } : { iat: now - 7200, exp: now - 3600 }) };
+    return new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: jwk.kid }).sign(privateKey);
+  }
+
   server.on('request', (req, res) => {
+    const mode = tampering;
+    if (mode && req.method === 'POST' && req.url?.startsWith('/token')) {
+      // Rewrites the finished JSON body before it leaves (Koa sends it with a single end()).
+      const end = res.end.bind(res) as (body: string) => void;
+      (res as unknown as { end: (body: unknown) => void }).end = (body: unknown) => {
+        const tokens = JSON.parse(String(body)) as { id_token?: string };
+        void (tokens.id_token ? spoil(tokens.id_token, mode) : Promise.resolve(undefined)).then((idToken) => {
+          const text = JSON.stringify(idToken ? { ...tokens, id_token: idToken } : tokens);
+          res.setHeader('content-length', Buffer.byteLength(text));
+          end(text);
+        });
+      };
+    }
     void handle(req, res);
   });
 
@@ -125,6 +154,9 @@ export async function startFakeUpstream(options: { name: string; redirectUris: s
     },
     enqueue(...b) {
       queue.push(...b);
+    },
+    tamper(mode) {
+      tampering = mode;
     },
     stop: () => new Promise<void>((resolve) => {
       server.close(() => resolve());
