@@ -55,6 +55,11 @@ export async function createApp(deps: { config: Config; db: Database; secrets: r
   const pages = createProviderPages(views);
   const audiences = [config.issuer, ...config.apiAudiences];
   const lifetimes = defaultLifetimes(config.accessTokenTtl);
+  // A user who may act, with the names of their linked upstream providers (the `identities` claim).
+  const findActingUser = async (id: string) => {
+    const user = await services.users.findActingUser(id);
+    return user && { ...user, identities: await services.identities.providerNamesOf(user.id) };
+  };
   const holder = await createProviderHolder({
     keys: services.keys,
     customClaims: async () => (await services.attributes.list()).map((a) => `custom:${a.name}`),
@@ -64,7 +69,7 @@ export async function createApp(deps: { config: Config; db: Database; secrets: r
         // The provider sees only the issuer's host and protocol (canonicalOrigin rewrites them first), so it
         // always reads X-Forwarded-*: its URLs and its cookies' Secure flag then follow LATCHKEY_ISSUER.
         issuer: config.issuer, db, secrets, privateJwks: keySet.privateJwks, audiences, lifetimes, trustProxy: true, pages, logger, customClaims,
-        findActingUser: (id) => services.users.findActingUser(id),
+        findActingUser,
       });
       provider.use(cachePublicMetadata);
       // Signing out of the session everywhere (RP-initiated logout, "sign out of all") revokes storage
@@ -102,7 +107,7 @@ export async function createApp(deps: { config: Config; db: Database; secrets: r
     ctx.set('Cache-Control', 'public, max-age=3600');
     ctx.body = views.stylesheet;
   });
-  const userinfo = userinfoBridge({ findActingUser: (id) => services.users.findActingUser(id), verifier, audience: config.issuer, provider: () => holder.provider });
+  const userinfo = userinfoBridge({ findActingUser, verifier, audience: config.issuer, provider: () => holder.provider });
   // The bridges answer for the provider's endpoints, so the provider's edge check comes first.
   router.get('/me', guardProviderInput, userinfo);
   router.post('/me', guardProviderInput, userinfo);

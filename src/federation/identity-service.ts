@@ -16,6 +16,8 @@ export interface PresentedIdentity {
 export interface IdentityService {
   /** The user's linked upstream identities, oldest first. */
   listForUser(userId: string): Promise<PresentedIdentity[]>;
+  /** The names of the providers the user has linked, for the `identities` token claim. */
+  providerNamesOf(userId: string): Promise<string[]>;
   /**
    * Unlinks the user's identity at `provider` (user by id, username or e-mail). Refused (ConflictError) when
    * it is the user's last way to sign in: no password and no other identity.
@@ -39,6 +41,7 @@ export function createIdentityService(deps: { db: Database; users: UserService }
   const { db, users } = deps;
   return {
     listForUser: async (userId) => (await repo.listFederatedIdentitiesByUserId(db, userId)).map(present),
+    providerNamesOf: (userId) => repo.listProviderNamesByUserId(db, userId),
 
     async unlink(userReference, provider) {
       const user = await users.resolve(userReference);

@@ -6,7 +6,7 @@ import type { UserRow } from '../directory/repositories/user.repository.js';
  * Cognito's `cognito:groups` does: group membership drives authorisation, so every token carries it.
  */
 export const SCOPE_CLAIMS = {
-  openid: ['sub', 'groups', 'amr', 'auth_time'],
+  openid: ['sub', 'groups', 'amr', 'auth_time', 'identities'],
   profile: [...PROFILE_CLAIMS, 'preferred_username', 'updated_at'],
   email: ['email', 'email_verified'],
   phone: ['phone_number', 'phone_number_verified'],
@@ -15,13 +15,15 @@ export const SCOPE_CLAIMS = {
 export const SUPPORTED_SCOPES = ['openid', 'offline_access', 'profile', 'email', 'phone'] as const;
 
 /** All claims of a user, before masking by scope. Missing claims are left out (undefined), never null. */
-export function userClaims(user: UserRow & { groups: string[] }): Record<string, unknown> {
+export function userClaims(user: UserRow & { groups: string[]; identities?: string[] }): Record<string, unknown> {
   const claims: Record<string, unknown> = {
     sub: user.id,
     groups: user.groups,
     preferred_username: user.username ?? undefined,
     updated_at: Math.floor(user.updated_at.getTime() / 1000),
   };
+  // The upstream providers the user has linked (names only), as Cognito's `identities`: absent for none.
+  if (user.identities && user.identities.length > 0) claims.identities = user.identities;
   for (const claim of PROFILE_CLAIMS) {
     const value = user.profile[claim];
     if (typeof value === 'string') claims[claim] = value;

@@ -8,7 +8,7 @@ export interface LatchkeyAccount extends Account {
 }
 
 /** What the provider needs from the directory: a user who may act, with their groups, in one query. */
-export type FindActingUser = (id: string) => Promise<(UserRow & { groups: string[] }) | undefined>;
+export type FindActingUser = (id: string) => Promise<(UserRow & { groups: string[]; identities?: string[] }) | undefined>;
 
 /**
  * oidc-provider's `findAccount`, over the directory's service. A user who may not act (deleted, disabled,

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { currentBackend } from '../support/backend.js';
 import { startFakeUpstream, type FakeUpstream } from '../support/fake-upstream.js';
 import { PASSWORD, REDIRECT_URI } from '../support/fixtures.js';
-import { openLoginPage } from '../support/flows.js';
+import { openLoginPage, signInToCallback } from '../support/flows.js';
 import { discover, useTestServer } from '../support/harness.js';
 import { runCli } from '../support/processes.js';
 import { freePort, TEST_SECRET } from '../support/test-server.js';
@@ -82,10 +82,12 @@ describe(`federation with a generic OpenID Provider (${currentBackend()})`, () =
     expect(claims.iss).toBe(ctx.server.issuer);
     expect(claims.sub).not.toBe('acme-100');
     expect(claims.amr).toEqual(['fed']);
+    expect(claims.identities).toEqual(['acme']);
     const user = (await ctx.server.latchkey.services.users.findById(claims.sub))!;
     expect(user).toMatchObject({ email: 'newcomer@example.com', email_verified: true, status: 'confirmed', password_hash: null, profile: { name: 'New Comer', given_name: 'New', family_name: 'Comer' } });
     const userinfo = await oidc.fetchUserInfo(app, tokens.access_token, claims.sub);
     expect(userinfo.sub).toBe(claims.sub);
+    expect(userinfo.identities).toEqual(['acme']);
 
     const again = await clickProvider(new UserAgent(), 'acme');
     expect((await tokensFor(again.step, again.verifier)).claims()!.sub).toBe(claims.sub);
@@ -106,7 +108,7 @@ describe(`federation with a generic OpenID Provider (${currentBackend()})`, () =
     const local = await ctx.server.latchkey.services.users.create({ email: 'linked@example.com', password: PASSWORD, emailVerified: true });
     fakes.acme.next({ account: 'acme-200', claims: { email: 'Linked@Example.com', email_verified: true } });
     const { step, verifier } = await clickProvider(new UserAgent(), 'acme');
-    expect((await tokensFor(step, verifier)).claims()!.sub).toBe(local.id);
+    expect((await tokensFor(step, verifier)).claims()).toMatchObject({ sub: local.id, identities: ['acme'] });
     const { rows } = await ctx.server.db.query<{ user_id: string; provider: string }>('SELECT user_id, provider FROM federated_identities WHERE subject = $1', ['acme-200']);
     expect(rows).toEqual([{ user_id: local.id, provider: 'acme' }]);
   });
@@ -334,5 +336,15 @@ describe(`federation with a generic OpenID Provider (${currentBackend()})`, () =
       fakes.acme.tamper(null);
     }
     expect(await counts()).toEqual(before);
+  });
+
+  it('leaves the identities claim out for a user with no linked provider', async () => {
+    await ctx.server.latchkey.services.users.create({ email: 'local-only@example.com', password: PASSWORD, emailVerified: true });
+    const agent = new UserAgent();
+    const { page, verifier } = await openLoginPage(agent, app);
+    const callback = await signInToCallback(agent, page, 'local-only@example.com', PASSWORD);
+    const claims = (await oidc.authorizationCodeGrant(app, new URL(callback), { pkceCodeVerifier: verifier })).claims()!;
+    expect(claims.amr).toEqual(['pwd']);
+    expect(claims).not.toHaveProperty('identities');
   });
 });

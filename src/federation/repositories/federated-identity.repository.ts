@@ -53,6 +53,12 @@ export async function listFederatedIdentitiesByUserId(db: Queryable, userId: str
   return rows;
 }
 
+/** The provider names of a user's identities, sorted. */
+export async function listProviderNamesByUserId(db: Queryable, userId: string): Promise<string[]> {
+  const { rows } = await db.query<{ provider: string }>('SELECT provider FROM federated_identities WHERE user_id = $1 ORDER BY provider', [userId]);
+  return rows.map((row) => row.provider);
+}
+
 export async function countFederatedIdentitiesByProvider(db: Queryable, provider: string): Promise<number> {
   const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM federated_identities WHERE provider = $1', [provider]);
   return rows[0]?.n ?? 0;
