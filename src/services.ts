@@ -14,6 +14,8 @@ import type { Logger } from './lib/logger.js';
 import { createSecretBox } from './lib/secret-box.js';
 import { createProviderRegistry, type ProviderRegistry } from './federation/provider-registry.js';
 import { createIdentityService, type IdentityService } from './federation/identity-service.js';
+import { configuredUpstreams } from './federation/providers/configured-providers.js';
+import { systemClock } from './lib/clock.js';
 import { createClientService, type ClientService } from './oidc/client-service.js';
 import { defaultLifetimes, longestSignedTokenLifetime } from './oidc/provider-factory.js';
 import { createSessionService, type SessionService } from './oidc/session-service.js';
@@ -79,7 +81,7 @@ export function createServices(deps: { config: Config; db: Database; secrets: re
     counters,
     attributes: createAttributeService({ db }),
     identities: createIdentityService({ db, users }),
-    providers: createProviderRegistry({ db, box: createSecretBox(deps.secrets), production: config.production }),
+    providers: createProviderRegistry({ db, box: createSecretBox(deps.secrets), production: config.production, configured: configuredUpstreams(config.federation, { clock: systemClock }) }),
     roles: createRoleService({ db, maxDurationCeiling: config.stsMaxDuration }),
     groups: createGroupService({ db, users }),
     clients: createClientService({ db }),

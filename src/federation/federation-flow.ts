@@ -158,7 +158,10 @@ export function createFederationFlow(deps: FederationFlowDeps): FederationFlow {
       const check = upstream.policy.checkClaims(claims);
       if (!check.ok) return end(ctx, upstream.name, { error: 'access_denied', error_description: check.reason, detail: 'claims refused by policy' });
 
-      const outcome = await linking.signIn({ name: upstream.name, issuer: upstream.issuer, policy: upstream.policy }, claims);
+      // Keyed on the token's own `iss`: for Entra's multi-tenant authorities the discovered issuer is a
+      // `{tenantid}` template, and the validated `iss` names the tenant.
+      const issuer = typeof claims.iss === 'string' ? claims.iss : upstream.issuer;
+      const outcome = await linking.signIn({ name: upstream.name, issuer, policy: upstream.policy }, claims);
       if (!outcome.ok) return end(ctx, upstream.name, { error: 'access_denied', error_description: outcome.reason, detail: 'linking refused' });
       logger.info({ event: 'federation.succeeded', provider: upstream.name, userId: outcome.userId, how: outcome.how }, 'federated sign-in succeeded');
       // `fed`: federated authentication (RFC 8176 §2); the upstream's own factors are not vouched for here.

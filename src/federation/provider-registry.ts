@@ -6,6 +6,7 @@ import { createOutboundFetch, type OutboundFetch } from '../lib/outbound-http.js
 import type { SecretBox } from '../lib/secret-box.js';
 import * as repo from './repositories/upstream-provider.repository.js';
 import { countFederatedIdentitiesByProvider } from './repositories/federated-identity.repository.js';
+import type { ConfiguredUpstream } from './providers/configured-providers.js';
 import { genericOidcPolicy, type UpstreamPolicy } from './upstream-policy.js';
 
 /** What `latchkey provider add` stores. */
@@ -56,6 +57,8 @@ export interface ProviderRegistry {
 export interface ProviderRegistryDeps {
   db: Database;
   box: SecretBox;
+  /** Google, Microsoft and Apple from the environment (their names are then taken), listed first. */
+  configured?: readonly ConfiguredUpstream[];
   /** `NODE_ENV=production`: only https issuers, and the private-address guard is always on. */
   production: boolean;
   /** How long a discovered configuration is reused. Default 1 hour. */
@@ -68,6 +71,7 @@ export interface ProviderRegistryDeps {
 const NAME_PATTERN = /^[a-z][a-z0-9-]{0,31}$/;
 const SCOPE_PATTERN = /^[\x21\x23-\x5b\x5d-\x7e]+( [\x21\x23-\x5b\x5d-\x7e]+)*$/; // RFC 6749 §3.3 scope-token
 const DEFAULT_SCOPE = 'openid email profile';
+const CONFIGURED_CACHE_MS = 4 * 60 * 1000;
 
 /** The secret box purpose of a provider's client secret: a sealed secret opens only for its own provider. */
 function secretPurpose(name: string): string {
@@ -128,18 +132,24 @@ export function createProviderRegistry(deps: ProviderRegistryDeps): ProviderRegi
     return createOutboundFetch({ blockPrivateAddresses: !loopbackTest, ...(deps.timeoutMs !== undefined ? { timeoutMs: deps.timeoutMs } : {}) });
   }
 
-  async function discover(row: repo.UpstreamProviderRow): Promise<ResolvedUpstream> {
-    const issuerUrl = checkIssuer(row.issuer);
+  /** What discovery needs, whether the upstream is stored or configured by the environment. */
+  interface UpstreamSource { name: string; displayName: string; issuer: string; clientId: string; policy: UpstreamPolicy }
+
+  function stored(row: repo.UpstreamProviderRow): UpstreamSource {
     const secret = row.client_secret_sealed === null ? '' : box.open(row.client_secret_sealed, secretPurpose(row.name));
-    // TODO(federation-providers): Google, Microsoft and Apple come from the environment with their own
-    // policies; until the registry reads them, every stored provider uses the generic policy.
     const policy = genericOidcPolicy({ trustsEmailVerification: row.trusts_email_verification, clientSecret: secret, scope: row.scopes });
+    return { name: row.name, displayName: row.display_name, issuer: row.issuer, clientId: row.client_id, policy };
+  }
+
+  async function discover(source: UpstreamSource): Promise<ResolvedUpstream> {
+    const issuerUrl = checkIssuer(source.issuer);
+    const { policy } = source;
     const fetchUpstream = outboundFor(issuerUrl);
     const auth = await policy.clientAuthentication();
     const timeoutSeconds = Math.ceil((deps.timeoutMs ?? 10_000) / 1000);
     const configuration = await client.discovery(
       issuerUrl,
-      row.client_id,
+      source.clientId,
       auth.clientSecret === '' ? undefined : { client_secret: auth.clientSecret },
       auth.clientSecret === '' ? client.None() : client.ClientSecretPost(auth.clientSecret),
       {
@@ -150,8 +160,10 @@ export function createProviderRegistry(deps: ProviderRegistryDeps): ProviderRegi
         execute: [client.enableNonRepudiationChecks, ...(issuerUrl.protocol === 'http:' ? [client.allowInsecureRequests] : [])],
       },
     );
-    return { name: row.name, displayName: row.display_name, issuer: configuration.serverMetadata().issuer, policy, configuration };
+    return { name: source.name, displayName: source.displayName, issuer: configuration.serverMetadata().issuer, policy, configuration };
   }
+
+  const configured = new Map((deps.configured ?? []).map((upstream) => [upstream.name as string, upstream]));
 
   return {
     async add(input) {
@@ -162,6 +174,7 @@ export function createProviderRegistry(deps: ProviderRegistryDeps): ProviderRegi
       if (!SCOPE_PATTERN.test(scope) || !scope.split(' ').includes('openid') || scope.length > 1024) problems.push({ path: 'scope', message: 'must be space-separated scopes including openid' });
       const displayName = (input.displayName ?? input.name).trim();
       if (!displayName || displayName.length > 100) problems.push({ path: 'display_name', message: 'must be 1-100 characters' });
+      if (configured.has(input.name)) problems.push({ path: 'name', message: `is taken by the ${input.name} provider configured in the environment` });
       if (problems.length) throw new InvalidRequestError('invalid provider', problems);
       checkIssuer(input.issuer);
       const row = await repo.insertUpstreamProvider(db, {
@@ -187,9 +200,22 @@ export function createProviderRegistry(deps: ProviderRegistryDeps): ProviderRegi
       return { removed: summary(row), identitiesKept: await countFederatedIdentitiesByProvider(db, name) };
     },
 
-    buttons: async () => (await repo.listUpstreamProviders(db)).map((row) => ({ name: row.name, displayName: row.display_name })),
+    buttons: async () => [
+      ...[...configured.values()].map((upstream) => ({ name: upstream.name, displayName: upstream.displayName })),
+      ...(await repo.listUpstreamProviders(db)).filter((row) => !configured.has(row.name)).map((row) => ({ name: row.name, displayName: row.display_name })),
+    ],
 
     async resolve(name) {
+      const fromEnvironment = configured.get(name);
+      if (fromEnvironment) {
+        const cachedConfigured = cache.get(name);
+        if (cachedConfigured && cachedConfigured.until > now() && cachedConfigured.version === 'environment') return cachedConfigured.upstream;
+        const upstream = await discover(fromEnvironment);
+        // Kept briefly: the configuration holds the client secret of discovery time, and Apple's is a JWT
+        // the policy renews minutes before it expires, so a fresh one must be picked up in time.
+        cache.set(name, { upstream, until: now() + Math.min(ttl, CONFIGURED_CACHE_MS), version: 'environment' });
+        return upstream;
+      }
       const row = NAME_PATTERN.test(name) ? await repo.findUpstreamProviderByName(db, name) : undefined;
       if (!row) throw new NotFoundError(`no provider "${name}"`);
       const cached = cache.get(name);
@@ -197,7 +223,7 @@ export function createProviderRegistry(deps: ProviderRegistryDeps): ProviderRegi
       // reuse the old configuration or secret.
       const version = `${row.updated_at.getTime()}:${row.issuer}:${row.client_id}`;
       if (cached && cached.until > now() && cached.version === version) return cached.upstream;
-      const upstream = await discover(row);
+      const upstream = await discover(stored(row));
       cache.set(name, { upstream, until: now() + ttl, version });
       return upstream;
     },
