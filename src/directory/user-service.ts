@@ -31,7 +31,11 @@ export interface CreateUserInput {
 }
 
 export interface UserService {
-  create(input: CreateUserInput): Promise<UserRow>;
+  /**
+   * Creates a user. `options.within` runs in the same transaction once the row exists (e.g. recording the
+   * federated identity the user is created for): if it throws, the user is never created.
+   */
+  create(input: CreateUserInput, options?: { within?: (tx: Queryable, user: UserRow) => Promise<void> }): Promise<UserRow>;
   /** Password sign-in, step 1: the account a login identifier (username or e-mail) names, in one query. */
   findSignInAccount(identifier: string): Promise<SignInAccount>;
   /** Password sign-in, step 3 (after the caller counted the attempt): see PasswordSignIn.verifyPassword. */
@@ -95,7 +99,7 @@ export function createUserService(deps: { db: Database; hasher: PasswordHasher; 
   }
 
   return {
-    async create(input) {
+    async create(input, options = {}) {
       const problems: { path: string; message: string }[] = [];
       const email = input.email?.trim() || null;
       const username = input.username?.trim() || null;
@@ -135,6 +139,7 @@ export function createUserService(deps: { db: Database; hasher: PasswordHasher; 
           if (!group) throw new NotFoundError(`no group "${name}"`);
           await insertGroupMember(tx, group.id, user.id);
         }
+        await options.within?.(tx, user);
         return user;
       });
     },

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import type { Database } from '../db/database.js';
+import type { Database, Queryable } from '../db/database.js';
 import { isEmailShaped, normalizeIdentifier } from '../directory/normalize.js';
+import type { UserRow } from '../directory/repositories/user.repository.js';
 import type { UserService } from '../directory/user-service.js';
 import { ConflictError, NotFoundError } from '../errors/app-error.js';
 import type { Logger } from '../lib/logger.js';
@@ -52,6 +53,11 @@ const DISABLED = 'The account this sign-in belongs to cannot sign in (disabled o
  *    claims; its e-mail counts as verified only when the policy vouched for it. When the address belongs to
  *    another account already, the new user gets no e-mail (the identity row keeps what the upstream said).
  */
+/** A concurrent first sign-in of the same upstream identity recorded it first. */
+class IdentityRaceLost extends Error {
+  override readonly name = 'IdentityRaceLost';
+}
+
 export function createAccountLinking(deps: { db: Database; users: UserService; logger: Logger }): AccountLinking {
   const { db, users, logger } = deps;
 
@@ -70,7 +76,7 @@ export function createAccountLinking(deps: { db: Database; users: UserService; l
     }
   }
 
-  async function createUser(source: TokenSource, claims: UpstreamClaims, verifiedEmail: string | null) {
+  async function createUser(source: TokenSource, claims: UpstreamClaims, verifiedEmail: string | null, within: (tx: Queryable, user: UserRow) => Promise<void>) {
     const mapped = source.policy.profile(claims);
     const profile: Record<string, string> = {};
     for (const key of ['name', 'given_name', 'family_name'] as const) {
@@ -82,12 +88,12 @@ export function createAccountLinking(deps: { db: Database; users: UserService; l
     const base = { status: 'confirmed' as const, profile };
     if (email) {
       try {
-        return await users.create({ ...base, email, emailVerified: verifiedEmail !== null && normalizeIdentifier(verifiedEmail) === normalizeIdentifier(email) });
+        return await users.create({ ...base, email, emailVerified: verifiedEmail !== null && normalizeIdentifier(verifiedEmail) === normalizeIdentifier(email) }, { within });
       } catch (error) {
         if (!(error instanceof ConflictError)) throw error;
       }
     }
-    return users.create({ ...base, username });
+    return users.create({ ...base, username }, { within });
   }
 
   return {
@@ -115,14 +121,18 @@ export function createAccountLinking(deps: { db: Database; users: UserService; l
         return { ok: false, reason: `The account with this e-mail is already linked to another ${source.name} identity.` };
       }
 
-      const user = await createUser(source, claims, verifiedEmail);
-      const linked = await insertFederatedIdentity(db, { ...identity, userId: user.id });
-      if (linked) {
+      // The user and their identity are created in one transaction: no user without the identity it was
+      // made for. Losing the race to a concurrent first sign-in of the same identity rolls both back.
+      try {
+        const user = await createUser(source, claims, verifiedEmail, async (tx, created) => {
+          if (!(await insertFederatedIdentity(tx, { ...identity, userId: created.id }))) throw new IdentityRaceLost();
+        });
         logger.info({ event: 'federation.user_created', provider: source.name, userId: user.id }, 'user created from a federated identity');
-        return actingOutcome(user.id, 'created');
+        return await actingOutcome(user.id, 'created');
+      } catch (error) {
+        if (!(error instanceof IdentityRaceLost)) throw error;
       }
-      // A concurrent first sign-in of the same identity won: drop the user made here, sign in as the winner's.
-      await users.delete(user.id);
+      // Sign in as the winner's user.
       const raced = await touchFederatedIdentity(db, source.issuer, subject);
       return raced ? actingOutcome(raced.user_id, 'known') : { ok: false, reason: 'The sign-in could not be completed. Try again.' };
     },
