@@ -14,7 +14,7 @@ export type RevocationReport =
 
 /**
  * What the CLI says about the storage credentials of a user it just locked out. Several outcomes (there is
- * normally one) fold into the least certain: any queued job means the outcome is not guaranteed.
+ * normally one) fold into the least certain: a single queued job means the outcome is not guaranteed.
  */
 export function reportRevocation(outcomes: readonly RevocationOutcome[]): { json: RevocationReport; text: string; queued: boolean } | undefined {
   const queued = outcomes.find((o) => o.outcome === 'queued');

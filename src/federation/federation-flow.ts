@@ -3,12 +3,13 @@ import type { Context, Next } from 'koa';
 import { InteractionError, NotFoundError } from '../errors/app-error.js';
 import type { WithInput } from '../http/validate.js';
 import type { WithInteraction } from '../interaction/load-interaction.js';
+import type { WithUpstreamButtons } from '../interaction/prompts/login.js';
 import type { Logger } from '../lib/logger.js';
 import type { ProviderHolder } from '../oidc/provider-holder.js';
 import type { AccountLinking } from './account-linking.js';
 import type { CallbackParams } from './federation.schema.js';
 import type { FederationStates } from './federation-states.js';
-import type { ProviderRegistry } from './provider-registry.js';
+import type { ProviderRegistry, ResolvedUpstream } from './provider-registry.js';
 import { classifyUpstreamFailure, type UpstreamFailure } from './upstream-failure.js';
 
 export interface FederationFlowDeps {
@@ -35,11 +36,6 @@ export interface FederationFlow {
   callback: (ctx: Named & WithInput<CallbackParams>) => Promise<void>;
   /** GET /interaction/:uid/federated/:name: validates the answer, links or creates, finishes the login. */
   finish: (ctx: Named & WithInteraction) => Promise<void>;
-}
-
-/** What the sign-in page's template reads to draw the buttons. */
-export interface FederationButtonsState {
-  federation?: { name: string; displayName: string }[];
 }
 
 /**
@@ -71,6 +67,21 @@ export function createFederationFlow(deps: FederationFlowDeps): FederationFlow {
     await end(ctx, name.slice(0, 32), { error: 'access_denied', error_description: 'The requested identity provider is not configured.', detail: 'unknown provider' });
   }
 
+  async function listButtons(ctx: Context & WithUpstreamButtons, next: Next): Promise<void> {
+    ctx.upstreamButtons = await registry.buttons();
+    await next();
+  }
+
+  /** The upstream named in the path; undefined once the interaction was ended with an OAuth error. */
+  async function resolveOrEnd(ctx: Context, name: string): Promise<ResolvedUpstream | undefined> {
+    try {
+      return await registry.resolve(name);
+    } catch (error) {
+      await (error instanceof NotFoundError ? unknownProvider(ctx, name) : end(ctx, name, classifyUpstreamFailure(name, error)));
+      return undefined;
+    }
+  }
+
   return {
     async offerUpstreams(ctx, next) {
       const { details, uid } = ctx.interaction;
@@ -80,24 +91,15 @@ export function createFederationFlow(deps: FederationFlowDeps): FederationFlow {
         ctx.redirect(`/interaction/${encodeURIComponent(uid)}/federation/${encodeURIComponent(wanted)}`);
         return;
       }
-      (ctx.state as FederationButtonsState).federation = await registry.buttons();
-      await next();
+      await listButtons(ctx, next);
     },
 
-    async listButtons(ctx, next) {
-      (ctx.state as FederationButtonsState).federation = await registry.buttons();
-      await next();
-    },
+    listButtons,
 
     async start(ctx) {
       const name = ctx.params.name ?? '';
-      let upstream;
-      try {
-        upstream = await registry.resolve(name);
-      } catch (error) {
-        if (error instanceof NotFoundError) return unknownProvider(ctx, name);
-        return end(ctx, name, classifyUpstreamFailure(name, error));
-      }
+      const upstream = await resolveOrEnd(ctx, name);
+      if (!upstream) return;
       const begun = await states.begin(ctx.interaction.uid, upstream.name);
       const url = client.buildAuthorizationUrl(upstream.configuration, {
         ...upstream.policy.authorizationParams(),
@@ -130,13 +132,8 @@ export function createFederationFlow(deps: FederationFlowDeps): FederationFlow {
       if (!answered) {
         return end(ctx, name, { error: 'access_denied', error_description: 'This sign-in expired or was already completed. Try again.', detail: 'no answered state' });
       }
-      let upstream;
-      try {
-        upstream = await registry.resolve(name);
-      } catch (error) {
-        if (error instanceof NotFoundError) return unknownProvider(ctx, name);
-        return end(ctx, name, classifyUpstreamFailure(name, error));
-      }
+      const upstream = await resolveOrEnd(ctx, name);
+      if (!upstream) return;
       const current = new URL(callbackUrl(upstream.name));
       for (const [key, value] of answered.params) current.searchParams.set(key, value);
       // TODO(federation-providers): call `policy.clientAuthentication()` before the exchange (Apple's secret

@@ -47,6 +47,11 @@ export interface LoginPrompt {
   submit: (ctx: Context & WithInteraction & WithInput<LoginForm>) => Promise<void>;
 }
 
+/** What a step before the sign-in page may add: the buttons of the configured upstream providers. */
+export interface WithUpstreamButtons {
+  upstreamButtons?: readonly { name: string; displayName: string }[];
+}
+
 /**
  * Password sign-in: settle the client address → find the account the identifier names → count the attempt
  * against that account and the address (before any argon2 work) → verify the password and the account's
@@ -55,11 +60,11 @@ export interface LoginPrompt {
 export function createLoginPrompt(deps: LoginPromptDeps): LoginPrompt {
   const { views, csrf } = deps;
 
-  function render(ctx: Context & WithInteraction, status: number, extra: { error?: string; username?: string }) {
+  function render(ctx: Context & WithInteraction & WithUpstreamButtons, status: number, extra: { error?: string; username?: string }) {
     const { uid, details, clientName } = ctx.interaction;
     const hint = typeof details.params.login_hint === 'string' ? details.params.login_hint.slice(0, 254) : '';
     // Upstream providers' buttons, put on the context by the federation feature's step before this one.
-    const federation = (ctx.state as { federation?: unknown }).federation ?? [];
+    const federation = ctx.upstreamButtons ?? [];
     views.render(ctx, 'login.njk', { title: 'Sign in', uid, csrf: csrf.issue(uid), clientName, username: extra.username ?? hint, error: extra.error, federation }, status);
   }
 
