@@ -27,6 +27,7 @@ import { createProviderPages } from './interaction/provider-pages.js';
 import { createViews, defaultViewsDir } from './interaction/views.js';
 import type { Clock } from './lib/clock.js';
 import type { Logger } from './lib/logger.js';
+import type { UpstreamTransport } from './federation/provider-registry.js';
 import { createAccessTokenVerifier, type AccessTokenVerifier } from './oidc/access-token-verifier.js';
 import { introspectionBridge, revocationBridge } from './oidc/bridges/token-endpoint-bridges.js';
 import { userinfoBridge } from './oidc/bridges/userinfo-bridge.js';
@@ -45,7 +46,7 @@ export interface LatchkeyApp {
  * The composition root: wires services, the provider and the HTTP routes. Route order matters: our
  * routes (health, hosted UI, token bridges) first, everything else falls through to oidc-provider.
  */
-export async function createApp(deps: { config: Config; db: Database; secrets: readonly string[]; logger: Logger; migrations: readonly Migration[]; sts?: StsBackend | null; clock?: Clock }): Promise<LatchkeyApp> {
+export async function createApp(deps: { config: Config; db: Database; secrets: readonly string[]; logger: Logger; migrations: readonly Migration[]; sts?: StsBackend | null; clock?: Clock; upstreamTransport?: UpstreamTransport }): Promise<LatchkeyApp> {
   const { config, db, logger, secrets } = deps;
   const metrics = createMetrics();
   const services = createServices({ ...deps, metrics });

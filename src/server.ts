@@ -8,6 +8,7 @@ import type { Database } from './db/database.js';
 import { defaultMigrationsDir, migrate, readMigrations } from './db/migrate.js';
 import { openDatabase } from './db/open-database.js';
 import type { Clock } from './lib/clock.js';
+import type { UpstreamTransport } from './federation/provider-registry.js';
 import type { Logger } from './lib/logger.js';
 import { startMetricsListener } from './http/metrics-listener.js';
 import { deleteSpentOneTimeCodes } from './directory/repositories/one-time-code.repository.js';
@@ -28,7 +29,7 @@ export interface RunningServer {
 }
 
 /** Opens the database, migrates, builds the app and listens: what `latchkey serve` and `npm start` run. */
-export async function startServer(config: Config, logger: Logger, options: { db?: Database; sts?: StsBackend | null; clock?: Clock } = {}): Promise<RunningServer> {
+export async function startServer(config: Config, logger: Logger, options: { db?: Database; sts?: StsBackend | null; clock?: Clock; upstreamTransport?: UpstreamTransport } = {}): Promise<RunningServer> {
   const secrets = resolveSecrets(config, logger);
   const db = options.db ?? await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, role: 'server' });
   try {
@@ -42,7 +43,7 @@ export async function startServer(config: Config, logger: Logger, options: { db?
     const rekey = () => convertLegacyOidcModels(db, atRest);
     await rekey().then((rows) => { if (rows) logger.info({ rows }, 'legacy provider rows re-keyed'); })
       .catch((error: unknown) => logger.warn({ err: error }, 're-keying legacy provider rows failed; retried with maintenance'));
-    const latchkey = await createApp({ config, db, secrets, logger, migrations, ...(options.sts !== undefined ? { sts: options.sts } : {}), ...(options.clock ? { clock: options.clock } : {}) });
+    const latchkey = await createApp({ config, db, secrets, logger, migrations, ...(options.sts !== undefined ? { sts: options.sts } : {}), ...(options.clock ? { clock: options.clock } : {}), ...(options.upstreamTransport ? { upstreamTransport: options.upstreamTransport } : {}) });
     const handle = latchkey.app.callback();
     const server: Server = createServer((req, res) => { void handle(req, res); });
     server.keepAliveTimeout = 5000;

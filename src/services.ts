@@ -12,7 +12,7 @@ import type { Metrics } from './http/metrics.js';
 import { createRateCounters, type RateCounters } from './http/rate-counters.js';
 import type { Logger } from './lib/logger.js';
 import { createSecretBox } from './lib/secret-box.js';
-import { createProviderRegistry, type ProviderRegistry } from './federation/provider-registry.js';
+import { createProviderRegistry, type ProviderRegistry, type UpstreamTransport } from './federation/provider-registry.js';
 import { createIdentityService, type IdentityService } from './federation/identity-service.js';
 import { configuredUpstreams } from './federation/providers/configured-providers.js';
 import { systemClock } from './lib/clock.js';
@@ -45,7 +45,7 @@ export interface Services {
  * Builds the domain services from their dependencies. Used by the HTTP app and by the CLI, which must
  * not load the HTTP server to change the directory.
  */
-export function createServices(deps: { config: Config; db: Database; secrets: readonly string[]; logger: Logger; sts?: StsBackend | null; metrics?: Metrics }): Services {
+export function createServices(deps: { config: Config; db: Database; secrets: readonly string[]; logger: Logger; sts?: StsBackend | null; metrics?: Metrics; upstreamTransport?: UpstreamTransport }): Services {
   const { config, db, logger } = deps;
   const hasher = createPasswordHasher();
   const sts = deps.sts !== undefined ? deps.sts : config.s3 ? createMinioStsClient(config.s3) : null;
@@ -81,7 +81,7 @@ export function createServices(deps: { config: Config; db: Database; secrets: re
     counters,
     attributes: createAttributeService({ db }),
     identities: createIdentityService({ db, users }),
-    providers: createProviderRegistry({ db, box: createSecretBox(deps.secrets), production: config.production, configured: configuredUpstreams(config.federation, { clock: systemClock }) }),
+    providers: createProviderRegistry({ db, box: createSecretBox(deps.secrets), production: config.production, configured: configuredUpstreams(config.federation, { clock: systemClock }), ...(deps.upstreamTransport ? { transport: deps.upstreamTransport } : {}) }),
     roles: createRoleService({ db, maxDurationCeiling: config.stsMaxDuration }),
     groups: createGroupService({ db, users }),
     clients: createClientService({ db }),

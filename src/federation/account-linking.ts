@@ -6,7 +6,7 @@ import type { UserService } from '../directory/user-service.js';
 import { ConflictError, NotFoundError } from '../errors/app-error.js';
 import type { Logger } from '../lib/logger.js';
 import { insertFederatedIdentity, touchFederatedIdentity } from './repositories/federated-identity.repository.js';
-import { stringClaim, type UpstreamClaims, type UpstreamPolicy } from './upstream-policy.js';
+import { stringClaim, type ProfileExtras, type UpstreamClaims, type UpstreamPolicy } from './upstream-policy.js';
 
 /** The upstream a validated token came from. */
 export interface TokenSource {
@@ -24,7 +24,7 @@ export type LinkOutcome =
 
 export interface AccountLinking {
   /** Finds, links or creates the local account for validated upstream claims. */
-  signIn(source: TokenSource, claims: UpstreamClaims): Promise<LinkOutcome>;
+  signIn(source: TokenSource, claims: UpstreamClaims, extras?: ProfileExtras): Promise<LinkOutcome>;
 }
 
 /** The claims kept on the identity row: what the profile and linking used, nothing else (no tokens). */
@@ -76,8 +76,8 @@ export function createAccountLinking(deps: { db: Database; users: UserService; l
     }
   }
 
-  async function createUser(source: TokenSource, claims: UpstreamClaims, verifiedEmail: string | null, within: (tx: Queryable, user: UserRow) => Promise<void>) {
-    const mapped = source.policy.profile(claims);
+  async function createUser(source: TokenSource, claims: UpstreamClaims, extras: ProfileExtras, verifiedEmail: string | null, within: (tx: Queryable, user: UserRow) => Promise<void>) {
+    const mapped = source.policy.profile(claims, extras);
     const profile: Record<string, string> = {};
     for (const key of ['name', 'given_name', 'family_name'] as const) {
       const value = mapped[key];
@@ -97,7 +97,7 @@ export function createAccountLinking(deps: { db: Database; users: UserService; l
   }
 
   return {
-    async signIn(source, claims) {
+    async signIn(source, claims, extras = {}) {
       const subject = stringClaim(claims, 'sub');
       if (!subject || subject.length > 255) return { ok: false, reason: 'The upstream token has no usable subject.' };
       const known = await touchFederatedIdentity(db, source.issuer, subject);
@@ -124,7 +124,7 @@ export function createAccountLinking(deps: { db: Database; users: UserService; l
       // The user and their identity are created in one transaction: no user without the identity it was
       // made for. Losing the race to a concurrent first sign-in of the same identity rolls both back.
       try {
-        const user = await createUser(source, claims, verifiedEmail, async (tx, created) => {
+        const user = await createUser(source, claims, extras, verifiedEmail, async (tx, created) => {
           if (!(await insertFederatedIdentity(tx, { ...identity, userId: created.id }))) throw new IdentityRaceLost();
         });
         logger.info({ event: 'federation.user_created', provider: source.name, userId: user.id }, 'user created from a federated identity');

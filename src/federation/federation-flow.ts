@@ -135,19 +135,21 @@ export function createFederationFlow(deps: FederationFlowDeps): FederationFlow {
       const upstream = await resolveOrEnd(ctx, name);
       if (!upstream) return;
       const current = new URL(callbackUrl(upstream.name));
-      for (const [key, value] of answered.params) current.searchParams.set(key, value);
-      // TODO(federation-providers): call `policy.clientAuthentication()` before the exchange (Apple's secret
-      // is a JWT the policy renews) and pass Apple's first-login `user` field (answered.params) to `profile`;
-      // a generic provider's secret is fixed, so the configuration from discovery carries it.
+      // Apple's first-login `user` field rides beside the code; it is profile data, not protocol.
+      const appleUser = answered.params.get('user') ?? undefined;
+      for (const [key, value] of answered.params) if (key !== 'user') current.searchParams.set(key, value);
       let claims;
       try {
-        const tokens = await client.authorizationCodeGrant(upstream.configuration, current, {
+        // Asked for at each exchange: Apple's client secret is a JWT the policy signs and renews.
+        const exchange = await upstream.exchangeConfiguration();
+        const tokens = await client.authorizationCodeGrant(exchange, current, {
           pkceCodeVerifier: answered.verifier,
           expectedState: answered.state,
           expectedNonce: answered.nonce,
           idTokenExpected: true,
         });
-        claims = tokens.claims();
+        const validated = tokens.claims();
+        claims = validated && upstream.policy.normalizeClaims ? upstream.policy.normalizeClaims(validated) : validated;
       } catch (error) {
         return end(ctx, upstream.name, classifyUpstreamFailure(upstream.displayName, error));
       }
@@ -158,7 +160,7 @@ export function createFederationFlow(deps: FederationFlowDeps): FederationFlow {
       // Keyed on the token's own `iss`: for Entra's multi-tenant authorities the discovered issuer is a
       // `{tenantid}` template, and the validated `iss` names the tenant.
       const issuer = typeof claims.iss === 'string' ? claims.iss : upstream.issuer;
-      const outcome = await linking.signIn({ name: upstream.name, issuer, policy: upstream.policy }, claims);
+      const outcome = await linking.signIn({ name: upstream.name, issuer, policy: upstream.policy }, claims, appleUser !== undefined ? { appleUser } : {});
       if (!outcome.ok) return end(ctx, upstream.name, { error: 'access_denied', error_description: outcome.reason, detail: 'linking refused' });
       logger.info({ event: 'federation.succeeded', provider: upstream.name, userId: outcome.userId, how: outcome.how }, 'federated sign-in succeeded');
       // `fed`: federated authentication (RFC 8176 §2); the upstream's own factors are not vouched for here.

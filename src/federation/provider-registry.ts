@@ -2,12 +2,15 @@ import * as client from 'openid-client';
 import type { Database } from '../db/database.js';
 import { ConflictError, InvalidRequestError, NotFoundError } from '../errors/app-error.js';
 import type { Clock } from '../lib/clock.js';
-import { createOutboundFetch, type OutboundFetch } from '../lib/outbound-http.js';
+import { createOutboundFetch, type OutboundFetch, type OutboundHttpOptions } from '../lib/outbound-http.js';
 import type { SecretBox } from '../lib/secret-box.js';
 import * as repo from './repositories/upstream-provider.repository.js';
 import { countFederatedIdentitiesByProvider } from './repositories/federated-identity.repository.js';
 import type { ConfiguredUpstream } from './providers/configured-providers.js';
 import { genericOidcPolicy, type UpstreamPolicy } from './upstream-policy.js';
+
+/** The transport and DNS under the outbound helper's checks (tests route real authority URLs to fakes). */
+export type UpstreamTransport = Pick<OutboundHttpOptions, 'fetch' | 'resolve'>;
 
 /** What `latchkey provider add` stores. */
 export interface NewProviderInput {
@@ -39,7 +42,13 @@ export interface ResolvedUpstream {
   /** The issuer identifier as discovered (what identities are keyed on). */
   issuer: string;
   policy: UpstreamPolicy;
+  /** The discovered configuration, for building authorization URLs (it carries no fresh client secret). */
   configuration: client.Configuration;
+  /**
+   * A configuration for one token exchange, with the client credentials the policy gives now: Apple's
+   * secret is a JWT the policy renews, so it is asked for at every exchange and never cached here.
+   */
+  exchangeConfiguration(): Promise<client.Configuration>;
 }
 
 export interface ProviderRegistry {
@@ -66,12 +75,17 @@ export interface ProviderRegistryDeps {
   /** Budget of each outbound call to an upstream. Default 10 s. */
   timeoutMs?: number;
   clock?: Clock;
+  /**
+   * The transport and DNS under the outbound helper, for tests that route a real authority's URLs (such as
+   * `https://login.microsoftonline.com`) to a loopback fake. The helper's timeout, size limit and address
+   * guard still apply on top.
+   */
+  transport?: UpstreamTransport;
 }
 
 const NAME_PATTERN = /^[a-z][a-z0-9-]{0,31}$/;
 const SCOPE_PATTERN = /^[\x21\x23-\x5b\x5d-\x7e]+( [\x21\x23-\x5b\x5d-\x7e]+)*$/; // RFC 6749 §3.3 scope-token
 const DEFAULT_SCOPE = 'openid email profile';
-const CONFIGURED_CACHE_MS = 4 * 60 * 1000;
 
 /** The secret box purpose of a provider's client secret: a sealed secret opens only for its own provider. */
 function secretPurpose(name: string): string {
@@ -129,7 +143,24 @@ export function createProviderRegistry(deps: ProviderRegistryDeps): ProviderRegi
 
   function outboundFor(issuer: URL): OutboundFetch {
     const loopbackTest = !production && isLoopbackHost(issuer.hostname);
-    return createOutboundFetch({ blockPrivateAddresses: !loopbackTest, ...(deps.timeoutMs !== undefined ? { timeoutMs: deps.timeoutMs } : {}) });
+    return createOutboundFetch({ ...deps.transport, blockPrivateAddresses: !loopbackTest, ...(deps.timeoutMs !== undefined ? { timeoutMs: deps.timeoutMs } : {}) });
+  }
+
+  /** The per-request options every configuration of this upstream gets (discovered or per exchange). */
+  function requestOptions(issuerUrl: URL) {
+    return {
+      fetch: outboundFor(issuerUrl),
+      timeoutSeconds: Math.ceil((deps.timeoutMs ?? 10_000) / 1000),
+      // Without non-repudiation checks openid-client trusts an ID token from the token endpoint on TLS
+      // alone (OIDC Core §3.1.3.7 allows it); Latchkey verifies its signature against the upstream's JWKS.
+      execute: [client.enableNonRepudiationChecks, ...(issuerUrl.protocol === 'http:' ? [client.allowInsecureRequests] : [])],
+    };
+  }
+
+  function clientCredentials(clientSecret: string) {
+    return clientSecret === ''
+      ? { metadata: undefined, auth: client.None() }
+      : { metadata: { client_secret: clientSecret }, auth: client.ClientSecretPost(clientSecret) };
   }
 
   /** What discovery needs, whether the upstream is stored or configured by the environment. */
@@ -144,23 +175,23 @@ export function createProviderRegistry(deps: ProviderRegistryDeps): ProviderRegi
   async function discover(source: UpstreamSource): Promise<ResolvedUpstream> {
     const issuerUrl = checkIssuer(source.issuer);
     const { policy } = source;
-    const fetchUpstream = outboundFor(issuerUrl);
-    const auth = await policy.clientAuthentication();
-    const timeoutSeconds = Math.ceil((deps.timeoutMs ?? 10_000) / 1000);
-    const configuration = await client.discovery(
-      issuerUrl,
-      source.clientId,
-      auth.clientSecret === '' ? undefined : { client_secret: auth.clientSecret },
-      auth.clientSecret === '' ? client.None() : client.ClientSecretPost(auth.clientSecret),
-      {
-        [client.customFetch]: fetchUpstream,
-        timeout: timeoutSeconds,
-        // Without non-repudiation checks openid-client trusts an ID token from the token endpoint on TLS
-        // alone (OIDC Core §3.1.3.7 allows it); Latchkey verifies its signature against the upstream's JWKS.
-        execute: [client.enableNonRepudiationChecks, ...(issuerUrl.protocol === 'http:' ? [client.allowInsecureRequests] : [])],
-      },
-    );
-    return { name: source.name, displayName: source.displayName, issuer: configuration.serverMetadata().issuer, policy, configuration };
+    const options = requestOptions(issuerUrl);
+    const credentials = clientCredentials((await policy.clientAuthentication()).clientSecret);
+    const configuration = await client.discovery(issuerUrl, source.clientId, credentials.metadata, credentials.auth, {
+      [client.customFetch]: options.fetch,
+      timeout: options.timeoutSeconds,
+      execute: options.execute,
+    });
+    const serverMetadata = configuration.serverMetadata();
+    async function exchangeConfiguration(): Promise<client.Configuration> {
+      const fresh = clientCredentials((await policy.clientAuthentication()).clientSecret);
+      const exchange = new client.Configuration(serverMetadata, source.clientId, fresh.metadata, fresh.auth);
+      exchange[client.customFetch] = options.fetch;
+      exchange.timeout = options.timeoutSeconds;
+      for (const apply of options.execute) apply(exchange);
+      return exchange;
+    }
+    return { name: source.name, displayName: source.displayName, issuer: serverMetadata.issuer, policy, configuration, exchangeConfiguration };
   }
 
   const configured = new Map((deps.configured ?? []).map((upstream) => [upstream.name as string, upstream]));
@@ -211,9 +242,7 @@ export function createProviderRegistry(deps: ProviderRegistryDeps): ProviderRegi
         const cachedConfigured = cache.get(name);
         if (cachedConfigured && cachedConfigured.until > now() && cachedConfigured.version === 'environment') return cachedConfigured.upstream;
         const upstream = await discover(fromEnvironment);
-        // Kept briefly: the configuration holds the client secret of discovery time, and Apple's is a JWT
-        // the policy renews minutes before it expires, so a fresh one must be picked up in time.
-        cache.set(name, { upstream, until: now() + Math.min(ttl, CONFIGURED_CACHE_MS), version: 'environment' });
+        cache.set(name, { upstream, until: now() + ttl, version: 'environment' });
         return upstream;
       }
       const row = NAME_PATTERN.test(name) ? await repo.findUpstreamProviderByName(db, name) : undefined;

@@ -10,7 +10,7 @@
  * 1. `authorizationParams()` and `scope` go into `buildAuthorizationUrl`.
  * 2. `clientAuthentication()` is called right before each token exchange (never cached by the caller: Apple's
  *    secret is renewed by the policy itself).
- * 3. After openid-client has validated the ID token: `checkClaims(claims)`; a refusal ends the interaction
+ * 3. After openid-client has validated the ID token: `normalizeClaims(claims)` if defined, then `checkClaims(claims)`; a refusal ends the interaction
  *    with `access_denied` and its `reason` as the description, creating or linking nothing.
  * 4. `verifiedEmail(claims)` decides whether automatic linking by e-mail may even be considered.
  * 5. `profile(claims, extra)` maps the claims to the new user's profile.
@@ -61,6 +61,11 @@ export interface UpstreamPolicy {
   authorizationParams(): Readonly<Record<string, string>>;
   /** The client credentials for the next token request. */
   clientAuthentication(): Promise<ClientAuthentication>;
+  /**
+   * Optional: the validated claims in standard shapes, before any other hook sees them (Apple's string
+   * booleans become booleans), so stored claims and group rules compare like with like.
+   */
+  normalizeClaims?(claims: UpstreamClaims): UpstreamClaims;
   /** Deployment rules on the validated claims (Google `hd`, Entra `tid` allow-lists). */
   checkClaims(claims: UpstreamClaims): ClaimCheck;
   /**

@@ -126,7 +126,13 @@ describe(`latchkey CLI (${currentBackend()})`, () => {
     expect((await runCli(['pool', 'rule', 'add', '--claim', 'email', '--match', 'contains', '--value', '@corp.example', '--role', 'viewer'], env)).code).toBe(0);
     const shown = JSON.parse((await runCli(['--json', 'pool', 'show'], env)).stdout);
     expect(shown).toMatchObject({ default_role: 'viewer', ambiguous_role_resolution: 'deny', rules: [{ position: 1, claim: 'email', match_type: 'contains', role_name: 'viewer' }] });
+  });
 
+  // Each CLI run starts a process (and, embedded, reaches PGlite through the server's socket): the role
+  // scenarios are split so that each test stays well inside its time limit on a loaded machine.
+  it('refuses bad policies and rules, and changes the pool\'s ambiguity setting and rules', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lk-role-'));
+    const policyFile = join(dir, 'bad.json');
     writeFileSync(policyFile, JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: 'arn:aws:s3:::${bucket}/*' }] }));
     const badPolicy = await runCli(['role', 'create', 'bad', '--policy', policyFile], env);
     expect(badPolicy.code).toBe(1);
@@ -142,8 +148,9 @@ describe(`latchkey CLI (${currentBackend()})`, () => {
     expect(badMatch.code).toBe(1);
     expect(badMatch.stderr).toContain('match');
     expect((await runCli(['role', 'create', 'bad', '--policy', join(dir, 'missing.json')], env)).stderr).toContain('cannot read policy file');
+  });
 
-    // Deleting a role takes it off its groups (they keep existing).
+  it('deletes a role, taking it off its groups, which keep existing', async () => {
     expect((await runCli(['role', 'delete', 'viewer'], env)).code).toBe(0);
     const groups = JSON.parse((await runCli(['--json', 'group', 'list'], env)).stdout) as { name: string; role: string | null }[];
     expect(groups.find((g) => g.name === 'watchers')).toMatchObject({ role: null });

@@ -3,6 +3,7 @@ import { Writable } from 'node:stream';
 import { loadConfig, type Config } from '../../src/config/load-config.js';
 import type { Database } from '../../src/db/database.js';
 import type { Clock } from '../../src/lib/clock.js';
+import type { UpstreamTransport } from '../../src/federation/provider-registry.js';
 import { createLogger } from '../../src/lib/logger.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 
@@ -43,7 +44,7 @@ export interface TestServer extends RunningServer {
  * Starts a real Latchkey on 127.0.0.1 with a free port. `issuer` defaults to the server's own URL; a second
  * replica passes the first one's issuer (and the same database) to prove that state lives in Postgres.
  */
-export async function startTestServer(options: { env: Record<string, string>; issuer?: string; db?: Database; extraEnv?: Record<string, string>; clock?: Clock }): Promise<TestServer> {
+export async function startTestServer(options: { env: Record<string, string>; issuer?: string; db?: Database; extraEnv?: Record<string, string>; clock?: Clock; upstreamTransport?: UpstreamTransport }): Promise<TestServer> {
   const port = await freePort();
   const issuer = options.issuer ?? `http://127.0.0.1:${port}`;
   const config = loadConfig({
@@ -56,6 +57,6 @@ export async function startTestServer(options: { env: Record<string, string>; is
     ...options.extraEnv,
   });
   const logs = new LogCapture();
-  const running = await startServer(config, createLogger(config.logLevel, logs), { ...(options.db ? { db: options.db } : {}), ...(options.clock ? { clock: options.clock } : {}) });
+  const running = await startServer(config, createLogger(config.logLevel, logs), { ...(options.db ? { db: options.db } : {}), ...(options.clock ? { clock: options.clock } : {}), ...(options.upstreamTransport ? { upstreamTransport: options.upstreamTransport } : {}) });
   return Object.assign(running, { issuer, config, logs });
 }

@@ -92,6 +92,7 @@ export function applePolicy(config: Pick<AppleConfig, 'clientId' | 'teamId' | 'k
     kind: 'apple',
     scope: 'openid name email',
     authorizationParams: () => params,
+    normalizeClaims: normalizeAppleClaims,
     clientAuthentication: async () => ({ method: 'client_secret_post' as const, clientSecret: await secrets.current() }),
     checkClaims: () => CLAIMS_OK,
     verifiedEmail: (claims: UpstreamClaims) =>
