@@ -3,7 +3,7 @@ import { decodeJwt, exportJWK, generateKeyPair, SignJWT } from 'jose';
 import Provider, { type Adapter, type AdapterPayload, type KoaContextWithOIDC } from 'oidc-provider';
 
 /** One fake's storage: a Map per model, its own (and quiet, unlike oidc-provider's development adapter). */
-function memoryAdapter() {
+export function memoryAdapter() {
   const stores = new Map<string, Map<string, AdapterPayload>>();
   return class MemoryAdapter implements Adapter {
     private readonly store: Map<string, AdapterPayload>;
@@ -67,7 +67,7 @@ export interface FakeUpstream {
  * token, as with Google and Apple), and cookie names of its own: cookies are scoped by host, not port,
  * so its session must not overwrite Latchkey's on the same 127.0.0.1.
  */
-export async function startFakeUpstream(options: { name: string; redirectUris: string[] }): Promise<FakeUpstream> {
+export async function startFakeUpstream(options: { name: string; redirectUris: string[]; openidClaims?: string[] }): Promise<FakeUpstream> {
   const server: Server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
@@ -87,7 +87,8 @@ export async function startFakeUpstream(options: { name: string; redirectUris: s
     clients: [{ client_id: clientId, client_secret: clientSecret, redirect_uris: options.redirectUris, token_endpoint_auth_method: 'client_secret_post' }],
     jwks: { keys: [jwk] },
     cookies: { names: { session: `${prefix}_session`, interaction: `${prefix}_interaction`, resume: `${prefix}_resume` }, keys: ['fake-upstream-cookie-key'] },
-    claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name', 'given_name', 'family_name'] },
+    // openidClaims: provider-specific claims released with `openid` alone, as Google's `hd`.
+    claims: { openid: ['sub', ...(options.openidClaims ?? [])], email: ['email', 'email_verified'], profile: ['name', 'given_name', 'family_name'] },
     conformIdTokenClaims: false,
     adapter: memoryAdapter(),
     ttl: { Interaction: 600, Grant: 600, Session: 600, AccessToken: 600, IdToken: 600, AuthorizationCode: 60 },
