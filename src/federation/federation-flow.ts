@@ -8,8 +8,9 @@ import type { Logger } from '../lib/logger.js';
 import type { ProviderHolder } from '../oidc/provider-holder.js';
 import type { AccountLinking } from './account-linking.js';
 import type { CallbackParams } from './federation.schema.js';
-import type { FederationStates } from './federation-states.js';
+import { ACCOUNT_LINK_BINDING, type FederationStates } from './federation-states.js';
 import type { ProviderRegistry, ResolvedUpstream } from './provider-registry.js';
+import { redeemAnswer } from './redeem-answer.js';
 import { classifyUpstreamFailure, type UpstreamFailure } from './upstream-failure.js';
 
 export interface FederationFlowDeps {
@@ -123,7 +124,9 @@ export function createFederationFlow(deps: FederationFlowDeps): FederationFlow {
         throw new InteractionError('federation_state_invalid', 'This sign-in link is invalid, expired or was already used. Start signing in again from the application.');
       }
       ctx.status = 303;
-      ctx.redirect(`/interaction/${encodeURIComponent(uid)}/federated/${encodeURIComponent(name)}`);
+      // A link started from the account page is bound to that page's cookie, not to an interaction.
+      const accountLink = uid.startsWith(ACCOUNT_LINK_BINDING);
+      ctx.redirect(accountLink ? `/account/linked/${encodeURIComponent(name)}` : `/interaction/${encodeURIComponent(uid)}/federated/${encodeURIComponent(name)}`);
     },
 
     async finish(ctx) {
@@ -134,32 +137,9 @@ export function createFederationFlow(deps: FederationFlowDeps): FederationFlow {
       }
       const upstream = await resolveOrEnd(ctx, name);
       if (!upstream) return;
-      const current = new URL(callbackUrl(upstream.name));
-      // Apple's first-login `user` field rides beside the code; it is profile data, not protocol.
-      const appleUser = answered.params.get('user') ?? undefined;
-      for (const [key, value] of answered.params) if (key !== 'user') current.searchParams.set(key, value);
-      let claims;
-      try {
-        // Asked for at each exchange: Apple's client secret is a JWT the policy signs and renews.
-        const exchange = await upstream.exchangeConfiguration();
-        const tokens = await client.authorizationCodeGrant(exchange, current, {
-          pkceCodeVerifier: answered.verifier,
-          expectedState: answered.state,
-          expectedNonce: answered.nonce,
-          idTokenExpected: true,
-        });
-        const validated = tokens.claims();
-        claims = validated && upstream.policy.normalizeClaims ? upstream.policy.normalizeClaims(validated) : validated;
-      } catch (error) {
-        return end(ctx, upstream.name, classifyUpstreamFailure(upstream.displayName, error));
-      }
-      if (!claims) return end(ctx, upstream.name, { error: 'access_denied', error_description: `${upstream.displayName} sent no ID token.`, detail: 'no id_token' });
-      const check = upstream.policy.checkClaims(claims);
-      if (!check.ok) return end(ctx, upstream.name, { error: 'access_denied', error_description: check.reason, detail: 'claims refused by policy' });
-
-      // Keyed on the token's own `iss`: for Entra's multi-tenant authorities the discovered issuer is a
-      // `{tenantid}` template, and the validated `iss` names the tenant.
-      const issuer = typeof claims.iss === 'string' ? claims.iss : upstream.issuer;
+      const redeemed = await redeemAnswer(upstream, answered, callbackUrl(upstream.name));
+      if (!redeemed.ok) return end(ctx, upstream.name, redeemed.failure);
+      const { claims, issuer, appleUser } = redeemed;
       const outcome = await linking.signIn({ name: upstream.name, issuer, policy: upstream.policy }, claims, appleUser !== undefined ? { appleUser } : {});
       if (!outcome.ok) return end(ctx, upstream.name, { error: 'access_denied', error_description: outcome.reason, detail: 'linking refused' });
       logger.info({ event: 'federation.succeeded', provider: upstream.name, userId: outcome.userId, how: outcome.how }, 'federated sign-in succeeded');

@@ -22,7 +22,7 @@ export interface AnsweredFederation {
 }
 
 export interface FederationStates {
-  /** Starts (or restarts) the federation of an interaction with `provider`. */
+  /** Starts (or restarts) the federation of an interaction (or an account-page link) with `provider`. */
   begin(interactionUid: string, provider: string): Promise<BegunFederation>;
   /**
    * Stores the upstream's answer on the live state its `state` names, once. Returns the interaction to
@@ -32,6 +32,12 @@ export interface FederationStates {
   /** Takes the answered federation of an interaction, once; undefined when there is none (replay, expiry). */
   consume(interactionUid: string, provider: string): Promise<AnsweredFederation | undefined>;
 }
+
+/**
+ * The prefix of a binding key that is not an interaction uid but a link started from the account page
+ * (`account:<user id>:<random cookie value>`): its callback continues at `/account/linked/<provider>`.
+ */
+export const ACCOUNT_LINK_BINDING = 'account:';
 
 /** Long enough to sign in at the upstream (passwords, MFA), short enough that a stale state is useless. */
 const STATE_TTL_SECONDS = 10 * 60;
