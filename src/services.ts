@@ -14,6 +14,7 @@ import type { Logger } from './lib/logger.js';
 import { createSecretBox } from './lib/secret-box.js';
 import { createProviderRegistry, type ProviderRegistry, type UpstreamTransport } from './federation/provider-registry.js';
 import { createIdentityService, type IdentityService } from './federation/identity-service.js';
+import { createGroupMapping, type GroupMapping } from './federation/group-mapping.js';
 import { configuredUpstreams } from './federation/providers/configured-providers.js';
 import { systemClock } from './lib/clock.js';
 import { createClientService, type ClientService } from './oidc/client-service.js';
@@ -39,6 +40,8 @@ export interface Services {
   providers: ProviderRegistry;
   /** Linked upstream identities (listing, unlinking). */
   identities: IdentityService;
+  /** Upstream claims mapped to local groups at federated sign-in. */
+  groupMapping: GroupMapping;
 }
 
 /**
@@ -72,6 +75,8 @@ export function createServices(deps: { config: Config; db: Database; secrets: re
     },
   });
   const lifetimes = defaultLifetimes(config.accessTokenTtl);
+  const providers = createProviderRegistry({ db, box: createSecretBox(deps.secrets), production: config.production, configured: configuredUpstreams(config.federation, { clock: systemClock }), ...(deps.upstreamTransport ? { transport: deps.upstreamTransport } : {}) });
+  const groups = createGroupService({ db, users });
   return {
     hasher,
     users,
@@ -81,9 +86,10 @@ export function createServices(deps: { config: Config; db: Database; secrets: re
     counters,
     attributes: createAttributeService({ db }),
     identities: createIdentityService({ db, users }),
-    providers: createProviderRegistry({ db, box: createSecretBox(deps.secrets), production: config.production, configured: configuredUpstreams(config.federation, { clock: systemClock }), ...(deps.upstreamTransport ? { transport: deps.upstreamTransport } : {}) }),
+    providers,
+    groupMapping: createGroupMapping({ db, groups, registry: providers, logger }),
     roles: createRoleService({ db, maxDurationCeiling: config.stsMaxDuration }),
-    groups: createGroupService({ db, users }),
+    groups,
     clients: createClientService({ db }),
     keys: createSigningKeyService({
       db,

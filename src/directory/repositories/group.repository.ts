@@ -33,13 +33,18 @@ export async function listGroups(db: Queryable): Promise<(GroupRow & { members: 
   return rows;
 }
 
-/** Adds a member; returns false when they already were one (idempotent). */
+/**
+ * Adds a member by hand; returns false when they already were one (idempotent). A membership that a
+ * federation group rule granted becomes a hand-granted one, which rules never withdraw.
+ */
 export async function insertGroupMember(db: Queryable, groupId: string, userId: string): Promise<boolean> {
-  const { rowCount } = await db.query(
-    'INSERT INTO group_members (group_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING',
+  const { rows } = await db.query<{ inserted: boolean }>(
+    `INSERT INTO group_members (group_id, user_id) VALUES ($1, $2)
+     ON CONFLICT (group_id, user_id) DO UPDATE SET granted_by_provider = NULL WHERE group_members.granted_by_provider IS NOT NULL
+     RETURNING (xmax = 0) AS inserted`,
     [groupId, userId],
   );
-  return rowCount === 1;
+  return rows[0]?.inserted === true;
 }
 
 export async function deleteGroupMember(db: Queryable, groupId: string, userId: string): Promise<boolean> {
