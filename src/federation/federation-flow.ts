@@ -8,6 +8,7 @@ import type { Logger } from '../lib/logger.js';
 import type { ProviderHolder } from '../oidc/provider-holder.js';
 import type { AccountLinking } from './account-linking.js';
 import type { CallbackParams } from './federation.schema.js';
+import type { GroupMapping } from './group-mapping.js';
 import { ACCOUNT_LINK_BINDING, type FederationStates } from './federation-states.js';
 import type { ProviderRegistry, ResolvedUpstream } from './provider-registry.js';
 import { redeemAnswer } from './redeem-answer.js';
@@ -18,6 +19,8 @@ export interface FederationFlowDeps {
   registry: ProviderRegistry;
   states: FederationStates;
   linking: AccountLinking;
+  /** Upstream claims mapped to local groups, applied at each sign-in before the tokens are issued. */
+  groupMapping: Pick<GroupMapping, 'applyOnSignIn'>;
   logger: Logger;
   /** LATCHKEY_ISSUER: the public origin the upstream redirects back to (never the request's own URL). */
   issuer: string;
@@ -142,6 +145,7 @@ export function createFederationFlow(deps: FederationFlowDeps): FederationFlow {
       const { claims, issuer, appleUser } = redeemed;
       const outcome = await linking.signIn({ name: upstream.name, issuer, policy: upstream.policy }, claims, appleUser !== undefined ? { appleUser } : {});
       if (!outcome.ok) return end(ctx, upstream.name, { error: 'access_denied', error_description: outcome.reason, detail: 'linking refused' });
+      await deps.groupMapping.applyOnSignIn(outcome.userId, upstream.name, claims);
       logger.info({ event: 'federation.succeeded', provider: upstream.name, userId: outcome.userId, how: outcome.how }, 'federated sign-in succeeded');
       // `fed`: federated authentication (RFC 8176 §2); the upstream's own factors are not vouched for here.
       const returnTo = await holder.provider.interactionResult(ctx.req, ctx.res, {

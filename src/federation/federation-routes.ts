@@ -5,12 +5,14 @@ import { loadInteraction, requirePrompt } from '../interaction/load-interaction.
 import type { ProviderHolder } from '../oidc/provider-holder.js';
 import { callbackSchema } from './federation.schema.js';
 import type { Database } from '../db/database.js';
+import { createGroupService } from '../directory/group-service.js';
 import type { UserService } from '../directory/user-service.js';
 import type { Logger } from '../lib/logger.js';
 import { createSecretBox } from '../lib/secret-box.js';
 import { createAccountLinking } from './account-linking.js';
 import { createFederationFlow, type FederationFlow } from './federation-flow.js';
 import { createFederationStates } from './federation-states.js';
+import { createGroupMapping } from './group-mapping.js';
 import type { ProviderRegistry } from './provider-registry.js';
 
 /**
@@ -36,6 +38,8 @@ export function federationRoutes(deps: { holder: ProviderHolder; flow: Federatio
 export function createFederationRoutes(deps: { db: Database; secrets: readonly string[]; holder: ProviderHolder; users: UserService; registry: ProviderRegistry; logger: Logger; issuer: string }): Router {
   const states = createFederationStates({ db: deps.db, box: createSecretBox(deps.secrets), secrets: deps.secrets });
   const linking = createAccountLinking({ db: deps.db, users: deps.users, logger: deps.logger });
-  const flow = createFederationFlow({ holder: deps.holder, registry: deps.registry, states, linking, logger: deps.logger, issuer: deps.issuer });
+  // Stateless over the database, like the services.ts instance the CLI uses.
+  const groupMapping = createGroupMapping({ db: deps.db, groups: createGroupService({ db: deps.db, users: deps.users }), registry: deps.registry, logger: deps.logger });
+  const flow = createFederationFlow({ holder: deps.holder, registry: deps.registry, states, linking, groupMapping, logger: deps.logger, issuer: deps.issuer });
   return federationRoutes({ holder: deps.holder, flow });
 }
