@@ -41,6 +41,13 @@ export function memoryAdapter() {
   };
 }
 
+/** The claims of each scope, with `extra` appended (scopes only in `extra` are added). */
+function withScopeClaims(base: Record<string, string[]>, extra: Record<string, string[]> = {}): Record<string, string[]> {
+  const merged = { ...base };
+  for (const [scope, names] of Object.entries(extra)) merged[scope] = [...(merged[scope] ?? []), ...names];
+  return merged;
+}
+
 /** How the fake spoils the ID token in its token responses (hostile-upstream tests); null: it does not. */
 export type IdTokenTamper = 'signature' | 'audience' | 'expired' | null;
 
@@ -67,7 +74,15 @@ export interface FakeUpstream {
  * token, as with Google and Apple), and cookie names of its own: cookies are scoped by host, not port,
  * so its session must not overwrite Latchkey's on the same 127.0.0.1.
  */
-export async function startFakeUpstream(options: { name: string; redirectUris: string[]; openidClaims?: string[] }): Promise<FakeUpstream> {
+export async function startFakeUpstream(options: {
+  name: string;
+  redirectUris: string[];
+  openidClaims?: string[];
+  /** More claims per scope (a scope listed here becomes one the fake accepts, as Apple's `name`). */
+  scopeClaims?: Record<string, string[]>;
+  /** Runs once the provider is built, after the auto-login step: more middleware, a provider's own client authentication. */
+  extend?: (provider: Provider) => void;
+}): Promise<FakeUpstream> {
   const server: Server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
@@ -88,7 +103,7 @@ export async function startFakeUpstream(options: { name: string; redirectUris: s
     jwks: { keys: [jwk] },
     cookies: { names: { session: `${prefix}_session`, interaction: `${prefix}_interaction`, resume: `${prefix}_resume` }, keys: ['fake-upstream-cookie-key'] },
     // openidClaims: provider-specific claims released with `openid` alone, as Google's `hd`.
-    claims: { openid: ['sub', ...(options.openidClaims ?? [])], email: ['email', 'email_verified'], profile: ['name', 'given_name', 'family_name'] },
+    claims: withScopeClaims({ openid: ['sub', ...(options.openidClaims ?? [])], email: ['email', 'email_verified'], profile: ['name', 'given_name', 'family_name'] }, options.scopeClaims),
     conformIdTokenClaims: false,
     adapter: memoryAdapter(),
     ttl: { Interaction: 600, Grant: 600, Session: 600, AccessToken: 600, IdToken: 600, AuthorizationCode: 60 },
@@ -99,7 +114,7 @@ export async function startFakeUpstream(options: { name: string; redirectUris: s
     },
     async loadExistingGrant(ctx: KoaContextWithOIDC) {
       const grant = new ctx.oidc.provider.Grant({ clientId: ctx.oidc.client!.clientId, accountId: ctx.oidc.session!.accountId! });
-      grant.addOIDCScope('openid email profile');
+      grant.addOIDCScope(['openid email profile', ...Object.keys(options.scopeClaims ?? {})].join(' '));
       await grant.save();
       return grant;
     },
@@ -118,6 +133,7 @@ export async function startFakeUpstream(options: { name: string; redirectUris: s
       await provider.interactionFinished(ctx.req, ctx.res, { login: { accountId: current.account } }, { mergeWithLastSubmission: false });
     }
   });
+  options.extend?.(provider);
   const handle = provider.callback();
   async function spoil(idToken: string, mode: Exclude<IdTokenTamper, null>): Promise<string> {
     if (mode === 'signature') {
