@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { InvalidRequestError } from '../errors/app-error.js';
 import { withCliContext } from './cli-context.js';
 import { createOutput, table } from './output.js';
 import { readStdinSecret } from './read-secret.js';
@@ -41,6 +42,43 @@ export function registerFederationCommands(program: Command, env: NodeJS.Process
         const { removed, identitiesKept } = await services.providers.remove(name);
         out(program).result({ removed: removed.name, issuer: removed.issuer, identities_kept: identitiesKept },
           () => `removed provider ${removed.name} (${removed.issuer}); ${identitiesKept} linked identit${identitiesKept === 1 ? 'y' : 'ies'} and their users kept`);
+      });
+    });
+
+  provider.command('map-group <provider>')
+    .description("put the provider's users whose claim carries a value in a group, at each sign-in (e.g. --claim groups --value <Entra group id>, or --claim hd --value example.com)")
+    .requiredOption('--claim <claim>', 'upstream claim name (groups, hd, roles, …); matches when it equals the value or is an array holding it')
+    .requiredOption('--value <value>', 'the claim value to match (booleans and numbers as text: true, 42)')
+    .requiredOption('--group <group>', 'local group to grant (create it with `latchkey group create`)')
+    .action(async (providerName: string, o: { claim: string; value: string; group: string }) => {
+      await withCliContext(env, async ({ services }) => {
+        const rule = await services.groupMapping.addRule({ provider: providerName, claim: o.claim, value: o.value, group: o.group });
+        out(program).result(rule, () => `added group rule ${rule.id}: ${rule.provider} ${rule.claim}=${rule.value} → ${rule.group}`);
+      });
+    });
+  provider.command('group-rules [provider]')
+    .description('list group rules (all, or one provider\'s)')
+    .action(async (providerName: string | undefined) => {
+      await withCliContext(env, async ({ services }) => {
+        const rules = await services.groupMapping.listRules(providerName);
+        out(program).result(rules, () => table(['ID', 'PROVIDER', 'CLAIM', 'VALUE', 'GROUP'], rules.map((r) => [r.id, r.provider, r.claim, r.value, r.group])));
+      });
+    });
+  provider.command('unmap-group <idOrProvider>')
+    .description('remove a group rule, by its id or by provider with --claim, --value and --group (memberships it granted go at the next sign-in)')
+    .option('--claim <claim>', 'the rule\'s claim (with a provider name)')
+    .option('--value <value>', 'the rule\'s value (with a provider name)')
+    .option('--group <group>', 'the rule\'s group (with a provider name)')
+    .action(async (reference: string, o: { claim?: string; value?: string; group?: string }) => {
+      await withCliContext(env, async ({ services }) => {
+        const byTriple = o.claim !== undefined || o.value !== undefined || o.group !== undefined;
+        if (byTriple && (o.claim === undefined || o.value === undefined || o.group === undefined)) {
+          throw new InvalidRequestError('invalid group rule', [{ path: 'rule', message: 'name it by id, or by provider with all of --claim, --value and --group' }]);
+        }
+        const removed = byTriple
+          ? await services.groupMapping.removeMatchingRule({ provider: reference, claim: o.claim!, value: o.value!, group: o.group! })
+          : await services.groupMapping.removeRule(reference);
+        out(program).result({ removed }, () => `removed group rule ${removed.id}: ${removed.provider} ${removed.claim}=${removed.value} → ${removed.group}`);
       });
     });
 
