@@ -183,12 +183,19 @@ export function createProviderRegistry(deps: ProviderRegistryDeps): ProviderRegi
       execute: options.execute,
     });
     const serverMetadata = configuration.serverMetadata();
+    const document = JSON.stringify(serverMetadata);
     async function exchangeConfiguration(): Promise<client.Configuration> {
       const fresh = clientCredentials((await policy.clientAuthentication()).clientSecret);
-      const exchange = new client.Configuration(serverMetadata, source.clientId, fresh.metadata, fresh.auth);
+      // Rebuilt by discovery over the document fetched already (no network), not with `new Configuration`:
+      // openid-client marks Entra ID's metadata (the `{tenantid}` issuer template, checked against each
+      // token's `tid`) with a private symbol that `serverMetadata()` does not copy, and a configuration
+      // built from that copy would compare `iss` with the literal template and refuse every Entra token.
+      const exchange = await client.discovery(issuerUrl, source.clientId, fresh.metadata, fresh.auth, {
+        [client.customFetch]: () => Promise.resolve(new Response(document, { headers: { 'content-type': 'application/json' } })),
+        timeout: options.timeoutSeconds,
+        execute: options.execute,
+      });
       exchange[client.customFetch] = options.fetch;
-      exchange.timeout = options.timeoutSeconds;
-      for (const apply of options.execute) apply(exchange);
       return exchange;
     }
     return { name: source.name, displayName: source.displayName, issuer: serverMetadata.issuer, policy, configuration, exchangeConfiguration };

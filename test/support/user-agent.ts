@@ -15,10 +15,16 @@ export interface PageResponse {
  */
 export class UserAgent {
   readonly jar = new CookieJar();
+  private readonly send: typeof fetch;
+
+  /** `fetch` replaces the network, so a test can route a real authority's URL to a loopback fake. */
+  constructor(options: { fetch?: typeof fetch } = {}) {
+    this.send = options.fetch ?? ((input, init) => fetch(input, init));
+  }
 
   async request(url: string, init: { method?: string; body?: URLSearchParams; headers?: Record<string, string> } = {}): Promise<PageResponse> {
     const cookie = await this.jar.getCookieString(url);
-    const response = await fetch(url, {
+    const response = await this.send(url, {
       method: init.method ?? 'GET',
       redirect: 'manual',
       headers: { ...(cookie ? { cookie } : {}), ...(init.body ? { 'content-type': 'application/x-www-form-urlencoded' } : {}), ...init.headers },
