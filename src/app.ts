@@ -27,6 +27,12 @@ import { createProviderPages } from './interaction/provider-pages.js';
 import { createViews, defaultViewsDir } from './interaction/views.js';
 import type { Clock } from './lib/clock.js';
 import type { Logger } from './lib/logger.js';
+import { systemClock } from './lib/clock.js';
+import { createSecretBox } from './lib/secret-box.js';
+import { accountRoutes } from './account/account-routes.js';
+import { ACCOUNT_CLIENT_ID, accountCallbackUrl } from './account/account-client.js';
+import { createAccountLinking } from './federation/account-linking.js';
+import { createFederationStates } from './federation/federation-states.js';
 import type { UpstreamTransport } from './federation/provider-registry.js';
 import { createAccessTokenVerifier, type AccessTokenVerifier } from './oidc/access-token-verifier.js';
 import { introspectionBridge, revocationBridge } from './oidc/bridges/token-endpoint-bridges.js';
@@ -51,6 +57,9 @@ export async function createApp(deps: { config: Config; db: Database; secrets: r
   const metrics = createMetrics();
   const services = createServices({ ...deps, metrics });
   await services.keys.ensure();
+  // The account page signs users in as Latchkey's own client; its redirect URI follows LATCHKEY_ISSUER.
+  await services.clients.ensureInternal({ clientId: ACCOUNT_CLIENT_ID, name: `${config.productName} account`, redirectUris: [accountCallbackUrl(config.issuer)] });
+  const csrf = createCsrf(secrets);
 
   const views = createViews({ dir: defaultViewsDir(), productName: config.productName, themeCssFile: config.themeCss });
   const pages = createProviderPages(views);
@@ -125,7 +134,13 @@ export async function createApp(deps: { config: Config; db: Database; secrets: r
   if (config.metricsPort === null) app.use(metricsEndpoint({ registry: metrics.registry, token: config.metricsToken }).routes());
   // Before the hosted pages: the sign-in page's buttons and `identity_provider`, then the federation's own routes.
   app.use(createFederationRoutes({ db, secrets, holder, users: services.users, registry: services.providers, logger, issuer: config.issuer }).routes());
-  app.use(interactionRoutes({ holder, users: services.users, views, csrf: createCsrf(secrets), logger, throttle: createLoginThrottle(services.counters), metrics }).routes());
+  app.use(accountRoutes({
+    holder, users: services.users, identities: services.identities, registry: services.providers,
+    states: createFederationStates({ db, box: createSecretBox(secrets), secrets }),
+    linking: createAccountLinking({ db, users: services.users, logger }),
+    views, csrf, clock: deps.clock ?? systemClock, logger, issuer: config.issuer,
+  }).routes());
+  app.use(interactionRoutes({ holder, users: services.users, views, csrf, logger, throttle: createLoginThrottle(services.counters), metrics }).routes());
   app.use(router.routes());
   app.use(credentialsRoutes({ verifier, credentials: services.credentials, audience: config.issuer }).routes());
   app.use(awsStsRoutes({ verifier, credentials: services.credentials, audience: config.issuer, issuer: config.issuer }).routes());

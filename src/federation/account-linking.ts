@@ -22,9 +22,20 @@ export type LinkOutcome =
   | { ok: true; userId: string; how: 'known' | 'linked' | 'created' }
   | { ok: false; reason: string };
 
+/** The result of linking an identity to a signed-in user from the account page. */
+export type ExplicitLinkOutcome =
+  | { ok: true; already: boolean }
+  | { ok: false; reason: string };
+
 export interface AccountLinking {
   /** Finds, links or creates the local account for validated upstream claims. */
   signIn(source: TokenSource, claims: UpstreamClaims, extras?: ProfileExtras): Promise<LinkOutcome>;
+  /**
+   * Links validated upstream claims to `userId`, who proved ownership of the account by being signed in to
+   * it (recently: the account page checks). Never moves an identity that belongs to another user, and a user
+   * has at most one identity per provider.
+   */
+  linkToUser(userId: string, source: TokenSource, claims: UpstreamClaims): Promise<ExplicitLinkOutcome>;
 }
 
 /** The claims kept on the identity row: what the profile and linking used, nothing else (no tokens). */
@@ -97,6 +108,27 @@ export function createAccountLinking(deps: { db: Database; users: UserService; l
   }
 
   return {
+    async linkToUser(userId, source, claims) {
+      const subject = stringClaim(claims, 'sub');
+      if (!subject || subject.length > 255) return { ok: false, reason: 'The upstream token has no usable subject.' };
+      const known = await touchFederatedIdentity(db, source.issuer, subject);
+      if (known) {
+        return known.user_id === userId
+          ? { ok: true, already: true }
+          : { ok: false, reason: `This ${source.name} account is already linked to another user.` };
+      }
+      const identity = { provider: source.name, issuer: source.issuer, subject, email: stringClaim(claims, 'email') ?? null, claims: keptClaims(claims), userId };
+      if (await insertFederatedIdentity(db, identity)) {
+        logger.info({ event: 'federation.linked', provider: source.name, userId, how: 'signed_in' }, 'federated identity linked by its signed-in owner');
+        return { ok: true, already: false };
+      }
+      // The unique constraints refused it: a concurrent link of the same identity, or another identity of
+      // this provider on the account.
+      const raced = await touchFederatedIdentity(db, source.issuer, subject);
+      if (raced?.user_id === userId) return { ok: true, already: true };
+      return { ok: false, reason: raced ? `This ${source.name} account is already linked to another user.` : `Your account is already linked to another ${source.name} identity. Unlink it first.` };
+    },
+
     async signIn(source, claims, extras = {}) {
       const subject = stringClaim(claims, 'sub');
       if (!subject || subject.length > 255) return { ok: false, reason: 'The upstream token has no usable subject.' };

@@ -34,6 +34,11 @@ export interface ClientService {
   create(input: CreateClientInput): Promise<CreatedClient>;
   list(): Promise<Omit<CreatedClient, 'client_secret'>[]>;
   delete(clientId: string): Promise<void>;
+  /**
+   * Creates or updates one of Latchkey's own clients (the account page): first-party, public with PKCE,
+   * authorization code only, redirect URIs derived from LATCHKEY_ISSUER. Idempotent; replicas race safely.
+   */
+  ensureInternal(input: { clientId: string; name: string; redirectUris: readonly string[] }): Promise<void>;
 }
 
 function validRedirectUri(uri: string, publicClient: boolean): boolean {
@@ -107,8 +112,26 @@ export function createClientService(deps: { db: Database }): ClientService {
     async list() {
       return (await clients.listClients(db)).map(present);
     },
+    async ensureInternal(input) {
+      await clients.upsertClient(db, {
+        clientId: input.clientId,
+        name: input.name,
+        metadata: {
+          redirect_uris: [...input.redirectUris],
+          post_logout_redirect_uris: [],
+          grant_types: ['authorization_code'],
+          response_types: ['code'],
+          token_endpoint_auth_method: 'none',
+          scope: 'openid',
+          latchkey_first_party: true,
+          latchkey_internal: true,
+        },
+      });
+    },
     async delete(clientId) {
       // The client and everything issued to it go together: its tokens stop working at once.
+      const existing = await clients.findClientById(db, clientId);
+      if (existing?.metadata.latchkey_internal === true) throw new InvalidRequestError(`"${clientId}" is Latchkey's own client and cannot be deleted`);
       await db.transaction(async (tx) => {
         if (!(await clients.deleteClientById(tx, clientId))) throw new NotFoundError(`no client "${clientId}"`);
         await deleteOidcModelsByClientId(tx, clientId);

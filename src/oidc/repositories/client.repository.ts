@@ -19,6 +19,15 @@ export async function insertClient(db: Queryable, client: { clientId: string; na
   return rows[0]!;
 }
 
+/** Inserts a client, or replaces the name and metadata of the one with that id (Latchkey's own clients). */
+export async function upsertClient(db: Queryable, client: { clientId: string; name: string; metadata: Record<string, unknown> }): Promise<void> {
+  await db.query(
+    `INSERT INTO clients (client_id, name, client_secret_hash, metadata) VALUES ($1, $2, NULL, $3)
+     ON CONFLICT (client_id) DO UPDATE SET name = EXCLUDED.name, client_secret_hash = NULL, metadata = EXCLUDED.metadata`,
+    [client.clientId, client.name, JSON.stringify(client.metadata)],
+  );
+}
+
 export async function findClientById(db: Queryable, clientId: string): Promise<ClientRow | undefined> {
   const { rows } = await db.query<ClientRow>(
     'SELECT client_id, name, client_secret_hash, metadata, created_at FROM clients WHERE client_id = $1',

@@ -1,0 +1,83 @@
+import type { Context } from 'koa';
+import type { UserService } from '../directory/user-service.js';
+import { ConflictError, NotFoundError } from '../errors/app-error.js';
+import type { IdentityService } from '../federation/identity-service.js';
+import type { ProviderRegistry } from '../federation/provider-registry.js';
+import type { WithInput } from '../http/validate.js';
+import type { Csrf } from '../interaction/csrf.js';
+import type { Views } from '../interaction/views.js';
+import type { Logger } from '../lib/logger.js';
+import type { UnlinkForm } from './account.schema.js';
+import type { WithAccount } from './account-session.js';
+
+/** Outcomes shown after a redirect: fixed codes, so nothing from the URL is ever echoed onto the page. */
+const NOTICES: Record<string, { kind: 'status' | 'alert'; text: string }> = {
+  linked: { kind: 'status', text: 'The sign-in provider is linked to your account.' },
+  unlinked: { kind: 'status', text: 'The sign-in provider is no longer linked to your account.' },
+  already_linked: { kind: 'alert', text: 'Your account is already linked to this provider. Unlink it first to link another account.' },
+  link_expired: { kind: 'alert', text: 'Linking expired or was already completed. Try again.' },
+  link_refused: { kind: 'alert', text: 'The sign-in provider did not confirm the account, so nothing was linked.' },
+  upstream_unavailable: { kind: 'alert', text: 'The sign-in provider cannot be reached right now. Try again later.' },
+  linked_elsewhere: { kind: 'alert', text: 'That account is already linked to another user, so it was not linked to yours.' },
+};
+
+/** The CSRF token of the account page's forms, bound to the provider session (whose cookie an attacker lacks). */
+export const accountCsrfSubject = (sessionUid: string) => `account:${sessionUid}`;
+
+/**
+ * The self-service account page: the profile, the linked identities (unlink, link another provider) and
+ * "sign out everywhere". Only what the user may see leaves the server (no claims, no subjects).
+ */
+export function createAccountPage(deps: { views: Views; csrf: Csrf; users: UserService; identities: IdentityService; registry: ProviderRegistry; logger: Logger }) {
+  const { views, csrf, users, identities, registry, logger } = deps;
+
+  async function render(ctx: Context & WithAccount, error?: string, status = 200): Promise<void> {
+    const { user } = ctx.account;
+    const linked = await identities.listForUser(user.id);
+    const buttons = await registry.buttons();
+    const names = new Map(buttons.map((button) => [button.name, button.displayName]));
+    const notice = typeof ctx.query.notice === 'string' ? NOTICES[ctx.query.notice] : undefined;
+    const profile = user.profile as Record<string, unknown>;
+    views.render(ctx, 'account.njk', {
+      title: 'Your account',
+      csrf: csrf.issue(accountCsrfSubject(ctx.account.sessionUid)),
+      user: {
+        username: user.username,
+        email: user.email,
+        emailVerified: user.email_verified,
+        name: typeof profile.name === 'string' ? profile.name : [profile.given_name, profile.family_name].filter((part) => typeof part === 'string').join(' '),
+        groups: user.groups,
+        hasPassword: user.password_hash !== null,
+      },
+      identities: linked.map((identity) => ({ provider: identity.provider, displayName: names.get(identity.provider) ?? identity.provider, email: identity.email, since: identity.created_at.slice(0, 10) })),
+      linkable: buttons.filter((button) => !linked.some((identity) => identity.provider === button.name)),
+      error: error ?? (notice?.kind === 'alert' ? notice.text : undefined),
+      notice: notice?.kind === 'status' ? notice.text : undefined,
+    }, status);
+  }
+
+  return {
+    /** GET /account */
+    show: (ctx: Context & WithAccount) => render(ctx),
+
+    /** POST /account/identities/unlink: never the user's last way to sign in. */
+    async unlink(ctx: Context & WithAccount & WithInput<UnlinkForm>): Promise<void> {
+      try {
+        await identities.unlink(ctx.account.user.id, ctx.input.provider);
+      } catch (error) {
+        if (error instanceof ConflictError) return render(ctx, 'This is your only way to sign in, so it cannot be unlinked. Link another provider first.', 409);
+        if (error instanceof NotFoundError) return render(ctx, 'Your account is not linked to this provider.', 404);
+        throw error;
+      }
+      logger.info({ event: 'federation.unlinked', provider: ctx.input.provider, userId: ctx.account.user.id }, 'identity unlinked from the account page');
+      ctx.status = 303;
+      ctx.redirect('/account?notice=unlinked');
+    },
+
+    /** POST /account/sign-out-everywhere: ends every session and grant, and revokes storage credentials. */
+    async signOutEverywhere(ctx: Context & WithAccount): Promise<void> {
+      await users.signOutEverywhere(ctx.account.user.id);
+      views.render(ctx, 'logged-out.njk', { title: 'Signed out everywhere', everywhere: true });
+    },
+  };
+}

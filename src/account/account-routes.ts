@@ -1,0 +1,63 @@
+import Router from '@koa/router';
+import type { Context, Next } from 'koa';
+import type { UserService } from '../directory/user-service.js';
+import type { AccountLinking } from '../federation/account-linking.js';
+import type { FederationStates } from '../federation/federation-states.js';
+import type { IdentityService } from '../federation/identity-service.js';
+import type { ProviderRegistry } from '../federation/provider-registry.js';
+import { errorSurface } from '../http/error-surfaces/surface.js';
+import { formBody, validate, type WithInput } from '../http/validate.js';
+import type { Csrf } from '../interaction/csrf.js';
+import { csrfFormSchema, type CsrfForm } from '../interaction/csrf.schema.js';
+import type { Views } from '../interaction/views.js';
+import type { Clock } from '../lib/clock.js';
+import type { Logger } from '../lib/logger.js';
+import type { ProviderHolder } from '../oidc/provider-holder.js';
+import { unlinkFormSchema } from './account.schema.js';
+import { accountCsrfSubject, createAccountPage } from './account-page.js';
+import { loadAccountSession, requireRecentSignIn, type WithAccount } from './account-session.js';
+import { createAccountSignIn } from './account-sign-in.js';
+import { createIdentityLink } from './identity-link.js';
+
+export interface AccountDeps {
+  holder: ProviderHolder;
+  users: UserService;
+  identities: IdentityService;
+  registry: ProviderRegistry;
+  states: FederationStates;
+  linking: AccountLinking;
+  views: Views;
+  csrf: Csrf;
+  clock: Clock;
+  logger: Logger;
+  issuer: string;
+  /** How recent a sign-in must be to link or unlink a provider. Default 10 minutes. */
+  recentSignInSeconds?: number;
+}
+
+/**
+ * The account page's routes, each a chain: hosted-page error surface → the signed-in user (else sign in)
+ * → typed form → CSRF → a recent sign-in for changes to how the user signs in → the handler.
+ */
+export function accountRoutes(deps: AccountDeps): Router {
+  const router = new Router();
+  const page = errorSurface('page');
+  const signedIn = loadAccountSession(deps);
+  const recent = requireRecentSignIn({ clock: deps.clock, maxAgeSeconds: deps.recentSignInSeconds ?? 600 });
+  const signIn = createAccountSignIn(deps);
+  const accountPage = createAccountPage(deps);
+  const link = createIdentityLink(deps);
+  async function checkCsrf(ctx: Context & WithAccount & WithInput<CsrfForm>, next: Next): Promise<void> {
+    deps.csrf.verify(accountCsrfSubject(ctx.account.sessionUid), ctx.input.csrf);
+    await next();
+  }
+
+  router.get('/account/sign-in', page, signIn.start);
+  router.get('/account/callback', page, signIn.callback);
+  router.get('/account', page, signedIn, accountPage.show);
+  router.post('/account/identities/unlink', page, signedIn, validate(unlinkFormSchema, formBody()), checkCsrf, recent, accountPage.unlink);
+  router.post('/account/sign-out-everywhere', page, signedIn, validate(csrfFormSchema, formBody()), checkCsrf, accountPage.signOutEverywhere);
+  router.get('/account/link/:name', page, signedIn, recent, link.start);
+  router.get('/account/linked/:name', page, signedIn, link.finish);
+  return router;
+}

@@ -1,0 +1,179 @@
+import { parse } from 'node-html-parser';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { currentBackend } from '../support/backend.js';
+import { createTestClock } from '../support/clock.js';
+import { startFakeUpstream, type FakeUpstream } from '../support/fake-upstream.js';
+import { PASSWORD } from '../support/fixtures.js';
+import { useTestServer } from '../support/harness.js';
+import { alertText, UserAgent, type PageResponse } from '../support/user-agent.js';
+
+/**
+ * The self-service account page: signing in to it through the hosted login, the profile, linking an
+ * upstream identity by proving ownership of the local account (being signed in to it, recently), unlinking,
+ * and signing out everywhere.
+ */
+describe(`account page (${currentBackend()})`, () => {
+  const clock = createTestClock();
+  const ctx = useTestServer({ clock });
+  let corp: FakeUpstream;
+
+  beforeAll(async () => {
+    corp = await startFakeUpstream({ name: 'corp', redirectUris: [`${ctx.server.issuer}/federation/callback/corp`] });
+    // Not trusted with e-mail: its identities never link automatically, only by proven ownership.
+    await ctx.server.latchkey.services.providers.add({ name: 'corp', issuer: corp.issuer, clientId: corp.clientId, clientSecret: corp.clientSecret, displayName: 'Corp SSO' });
+  });
+  afterAll(async () => {
+    clock.reset();
+    await corp?.stop();
+  });
+
+  const url = (path: string) => `${ctx.server.issuer}${path}`;
+  const identitiesOf = async (userId: string) => (await ctx.server.latchkey.services.identities.listForUser(userId)).map((identity) => identity.provider);
+
+  /** Opens /account signed out, signs in on the hosted login page and lands on the account page. */
+  async function signInToAccount(agent: UserAgent, username: string): Promise<PageResponse> {
+    const login = await agent.navigate(url('/account'));
+    expect(login.url).toMatch(/\/interaction\//);
+    const submitted = await agent.submit(login, 'form#login-form', { username, password: PASSWORD });
+    const page = await agent.follow(submitted);
+    expect(page.url).toBe(url('/account'));
+    expect(page.status).toBe(200);
+    return page;
+  }
+
+  async function createUser(username: string) {
+    return ctx.server.latchkey.services.users.create({ username, email: `${username}@example.com`, emailVerified: true, password: PASSWORD });
+  }
+
+  it('sends a signed-out visitor through the hosted login and back, then shows the profile without secrets', async () => {
+    const user = await createUser('ada');
+    const agent = new UserAgent();
+    const first = await agent.request(url('/account'));
+    expect(first.status).toBe(303);
+    expect(first.location).toBe(url('/account/sign-in?return=%2Faccount'));
+    const page = await signInToAccount(agent, 'ada');
+    const html = parse(page.html);
+    expect(html.querySelector('#account-profile')?.text).toContain('ada@example.com');
+    expect(html.querySelector('#account-profile')?.text).toContain('verified');
+    expect(page.html).not.toContain(user.id);
+    expect(html.querySelector('a#link-corp')?.getAttribute('aria-label')).toBe('Link Corp SSO');
+    expect(page.headers.get('cache-control')).toBe('no-store');
+  });
+
+  it('links an upstream identity to the signed-in user, who can then sign in with it as the same account', async () => {
+    const user = await createUser('bea');
+    const agent = new UserAgent();
+    const page = await signInToAccount(agent, 'bea');
+    // The upstream says a different, unverified address: ownership is proven by the local sign-in alone.
+    corp.next({ account: 'corp-bea', claims: { email: 'b.smith@corp.example', email_verified: false } });
+    const linked = await agent.navigate(new URL(parse(page.html).querySelector('a#link-corp')!.getAttribute('href')!, page.url).toString());
+    expect(linked.url).toBe(url('/account?notice=linked'));
+    expect(parse(linked.html).querySelector('[role="status"]')?.text).toContain('linked');
+    expect(parse(linked.html).querySelector('#identity-corp')?.text).toContain('Corp SSO');
+    expect(await identitiesOf(user.id)).toEqual(['corp']);
+    expect(parse(linked.html).querySelector('a#link-corp')).toBeNull();
+  });
+
+  it('refuses an upstream answer that arrives in a browser which did not start the link (linking CSRF), linking nothing', async () => {
+    const attacker = await createUser('mallory');
+    const victim = await createUser('victor');
+    const attackerAgent = new UserAgent();
+    const attackerPage = await signInToAccount(attackerAgent, 'mallory');
+    // The attacker starts a link and stops before the callback, keeping the URL with their upstream code.
+    corp.next({ account: 'corp-mallory', claims: {} });
+    const start = await attackerAgent.request(new URL(parse(attackerPage.html).querySelector('a#link-corp')!.getAttribute('href')!, attackerPage.url).toString());
+    const callback = await attackerAgent.follow(start, url('/federation/callback/corp'));
+    expect(callback.location).toMatch(/\/federation\/callback\/corp\?/);
+
+    const victimAgent = new UserAgent();
+    await signInToAccount(victimAgent, 'victor');
+    const landed = await victimAgent.navigate(callback.location!);
+    expect(landed.url).toBe(url('/account?notice=link_expired'));
+    expect(alertText(landed.html)).toContain('expired');
+    expect(await identitiesOf(victim.id)).toEqual([]);
+    expect(await identitiesOf(attacker.id)).toEqual([]);
+  });
+
+  it('asks for a fresh sign-in (prompt=login) before linking when the last one is older than ten minutes', async () => {
+    await createUser('cid');
+    const agent = new UserAgent();
+    await signInToAccount(agent, 'cid');
+    clock.advance(11 * 60);
+    try {
+      const stale = await agent.request(url('/account/link/corp'));
+      expect(stale.location).toBe(url('/account/sign-in?return=%2Faccount%2Flink%2Fcorp&fresh=1'));
+      const authorize = await agent.request(stale.location!);
+      expect(new URL(authorize.location!).searchParams.get('prompt')).toBe('login');
+      // Unlinking is a change of how the user signs in too.
+      const page = await agent.navigate(url('/account'));
+      const unlink = await agent.request(url('/account/identities/unlink'), { method: 'POST', body: new URLSearchParams({ provider: 'corp', csrf: parse(page.html).querySelector('input[name="csrf"]')!.getAttribute('value')! }) });
+      expect(unlink.location).toBe(url('/account/sign-in?return=%2Faccount&fresh=1'));
+    } finally {
+      clock.reset();
+    }
+  });
+
+  it('refuses to link an upstream account that belongs to another user, and a form without its CSRF token', async () => {
+    const owner = await createUser('dora');
+    const ownerAgent = new UserAgent();
+    const ownerPage = await signInToAccount(ownerAgent, 'dora');
+    corp.next({ account: 'corp-shared', claims: {} });
+    await ownerAgent.navigate(new URL(parse(ownerPage.html).querySelector('a#link-corp')!.getAttribute('href')!, ownerPage.url).toString());
+    expect(await identitiesOf(owner.id)).toEqual(['corp']);
+
+    const other = await createUser('eve');
+    const agent = new UserAgent();
+    const page = await signInToAccount(agent, 'eve');
+    corp.next({ account: 'corp-shared', claims: {} });
+    const refused = await agent.navigate(url('/account/link/corp'));
+    expect(refused.url).toBe(url('/account?notice=linked_elsewhere'));
+    expect(alertText(refused.html)).toContain('already linked to another user');
+    expect(await identitiesOf(other.id)).toEqual([]);
+    expect(await identitiesOf(owner.id)).toEqual(['corp']);
+
+    const forged = await agent.request(url('/account/sign-out-everywhere'), { method: 'POST', body: new URLSearchParams({}) });
+    expect(forged.status).toBe(403);
+    expect(parse(page.html).querySelector('form#sign-out-everywhere-form')).not.toBeNull();
+  });
+
+  it('unlinks an identity, but never a federated-only user\'s last way to sign in', async () => {
+    const user = await createUser('finn');
+    const agent = new UserAgent();
+    const page = await signInToAccount(agent, 'finn');
+    corp.next({ account: 'corp-finn', claims: {} });
+    const linked = await agent.navigate(new URL(parse(page.html).querySelector('a#link-corp')!.getAttribute('href')!, page.url).toString());
+    const unlinked = await agent.follow(await agent.submit(linked, '#identity-corp form'));
+    expect(unlinked.url).toBe(url('/account?notice=unlinked'));
+    expect(await identitiesOf(user.id)).toEqual([]);
+
+    // A user created by a first federated sign-in has no password: the identity is their only way in.
+    corp.next({ account: 'corp-only', claims: { name: 'Only Fed' } });
+    const fedAgent = new UserAgent();
+    const viaCorp = await fedAgent.navigate(url('/account'));
+    const fedPage = await fedAgent.navigate(new URL(parse(viaCorp.html).querySelector('a#federation-corp')!.getAttribute('href')!, viaCorp.url).toString());
+    expect(fedPage.url).toBe(url('/account'));
+    const refused = await fedAgent.submit(fedPage, '#identity-corp form');
+    expect(refused.status).toBe(409);
+    expect(alertText(refused.html)).toContain('only way to sign in');
+  });
+
+  it('signs out everywhere: every session of the user ends, so the account page asks to sign in again', async () => {
+    await createUser('gail');
+    const agent = new UserAgent();
+    const other = new UserAgent();
+    const page = await signInToAccount(agent, 'gail');
+    await signInToAccount(other, 'gail');
+    const done = await agent.submit(page, 'form#sign-out-everywhere-form');
+    expect(done.status).toBe(200);
+    expect(parse(done.html).querySelector('[role="status"]')?.text).toContain('signed out on every device');
+    for (const browser of [agent, other]) {
+      const again = await browser.request(url('/account'));
+      expect(again.location).toBe(url('/account/sign-in?return=%2Faccount'));
+    }
+  });
+
+  it('keeps its own client: deleting it is refused', async () => {
+    await expect(ctx.server.latchkey.services.clients.delete('latchkey-account')).rejects.toThrow("Latchkey's own client");
+    expect((await ctx.server.latchkey.services.clients.list()).some((client) => client.client_id === 'latchkey-account')).toBe(true);
+  });
+});
