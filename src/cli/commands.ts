@@ -206,6 +206,13 @@ export function registerCommands(program: Command, env: NodeJS.ProcessEnv): void
       });
     });
 
+  /** `--providers`: names, or `none` for no upstream at all (an empty value is a mistake, not "none"). */
+  function providerList(value: string): string[] {
+    if (value.trim() === 'none') return [];
+    const names = value.split(',').map((s) => s.trim()).filter(Boolean);
+    if (names.length === 0) throw new InvalidRequestError('invalid client', [{ path: 'providers', message: 'name at least one provider, or none' }]);
+    return names;
+  }
   const client = program.command('client').description('manage OAuth clients (applications)');
   client.command('create')
     .description('register an application; prints client_id (and client_secret, shown only once)')
@@ -216,12 +223,14 @@ export function registerCommands(program: Command, env: NodeJS.ProcessEnv): void
     .option('--grant-types <list>', 'comma-separated: authorization_code,refresh_token,client_credentials')
     .option('--scope <scopes>', 'space-separated scopes the client may request')
     .option('--first-party', 'your own app: users are not asked to consent', false)
-    .action(async (o: { name: string; redirectUri: string[]; postLogoutRedirectUri: string[]; public: boolean; grantTypes?: string; scope?: string; firstParty: boolean }) => {
+    .option('--providers <list>', 'comma-separated upstream providers its sign-in offers (default: all; "none": password sign-in only)')
+    .action(async (o: { name: string; redirectUri: string[]; postLogoutRedirectUri: string[]; public: boolean; grantTypes?: string; scope?: string; firstParty: boolean; providers?: string }) => {
       await withCliContext(env, async ({ services }) => {
         const created = await services.clients.create({
           name: o.name, redirectUris: o.redirectUri, postLogoutRedirectUris: o.postLogoutRedirectUri, public: o.public, firstParty: o.firstParty,
           ...(o.grantTypes ? { grantTypes: o.grantTypes.split(',').map((s) => s.trim()).filter(Boolean) } : {}),
           ...(o.scope ? { scope: o.scope } : {}),
+          ...(o.providers !== undefined ? { upstreamProviders: providerList(o.providers) } : {}),
         });
         out(program).result(created, () => [
           `client_id:     ${created.client_id}`,
@@ -234,7 +243,7 @@ export function registerCommands(program: Command, env: NodeJS.ProcessEnv): void
     .action(async () => {
       await withCliContext(env, async ({ services }) => {
         const rows = await services.clients.list();
-        out(program).result(rows, () => table(['CLIENT_ID', 'NAME', 'AUTH', 'GRANT TYPES'], rows.map((c) => [c.client_id, c.name, c.token_endpoint_auth_method, c.grant_types.join(',')])));
+        out(program).result(rows, () => table(['CLIENT_ID', 'NAME', 'AUTH', 'GRANT TYPES', 'PROVIDERS'], rows.map((c) => [c.client_id, c.name, c.token_endpoint_auth_method, c.grant_types.join(','), c.upstream_providers === null ? 'all' : c.upstream_providers.join(',') || 'none'])));
       });
     });
   client.command('delete <clientId>')

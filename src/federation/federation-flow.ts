@@ -21,6 +21,8 @@ export interface FederationFlowDeps {
   linking: AccountLinking;
   /** Upstream claims mapped to local groups, applied at each sign-in before the tokens are issued. */
   groupMapping: Pick<GroupMapping, 'applyOnSignIn'>;
+  /** Which upstreams an app offers (`client create --providers`): null for every configured one. */
+  clients: { upstreamProvidersOf(clientId: string): Promise<readonly string[] | null> };
   logger: Logger;
   /** LATCHKEY_ISSUER: the public origin the upstream redirects back to (never the request's own URL). */
   issuer: string;
@@ -71,8 +73,27 @@ export function createFederationFlow(deps: FederationFlowDeps): FederationFlow {
     await end(ctx, name.slice(0, 32), { error: 'access_denied', error_description: 'The requested identity provider is not configured.', detail: 'unknown provider' });
   }
 
-  async function listButtons(ctx: Context & WithUpstreamButtons, next: Next): Promise<void> {
-    ctx.upstreamButtons = await registry.buttons();
+  /**
+   * The upstreams the interaction's app offers (null: all). Before a refused password sign-in the interaction
+   * is not loaded yet, so it is read here; when it cannot be, no button is offered (the login step then
+   * answers with its own error).
+   */
+  async function offeredBy(ctx: Context & Partial<WithInteraction>): Promise<readonly string[] | null> {
+    let details = ctx.interaction?.details;
+    if (!details) {
+      try {
+        details = await holder.provider.interactionDetails(ctx.req, ctx.res);
+      } catch {
+        return [];
+      }
+    }
+    const clientId = details.params.client_id;
+    return typeof clientId === 'string' ? deps.clients.upstreamProvidersOf(clientId) : [];
+  }
+
+  async function listButtons(ctx: Context & Partial<WithInteraction> & WithUpstreamButtons, next: Next): Promise<void> {
+    const offered = await offeredBy(ctx);
+    ctx.upstreamButtons = (await registry.buttons()).filter((button) => offered === null || offered.includes(button.name));
     await next();
   }
 
@@ -102,6 +123,11 @@ export function createFederationFlow(deps: FederationFlowDeps): FederationFlow {
 
     async start(ctx) {
       const name = ctx.params.name ?? '';
+      // Also the path `identity_provider` takes: an app limited to some upstreams gets access_denied for others.
+      const offered = await offeredBy(ctx);
+      if (offered !== null && !offered.includes(name)) {
+        return end(ctx, name.slice(0, 32), { error: 'access_denied', error_description: 'This application does not offer sign-in with that identity provider.', detail: 'provider not offered by the client' });
+      }
       const upstream = await resolveOrEnd(ctx, name);
       if (!upstream) return;
       const begun = await states.begin(ctx.interaction.uid, upstream.name);

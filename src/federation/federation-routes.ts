@@ -2,6 +2,7 @@ import Router from '@koa/router';
 import { errorSurface } from '../http/error-surfaces/surface.js';
 import { formBody, queryString, validate } from '../http/validate.js';
 import { loadInteraction, requirePrompt } from '../interaction/load-interaction.js';
+import { createClientService } from '../oidc/client-service.js';
 import type { ProviderHolder } from '../oidc/provider-holder.js';
 import { callbackSchema } from './federation.schema.js';
 import type { Database } from '../db/database.js';
@@ -40,6 +41,6 @@ export function createFederationRoutes(deps: { db: Database; secrets: readonly s
   const linking = createAccountLinking({ db: deps.db, users: deps.users, logger: deps.logger });
   // Stateless over the database, like the services.ts instance the CLI uses.
   const groupMapping = createGroupMapping({ db: deps.db, groups: createGroupService({ db: deps.db, users: deps.users }), registry: deps.registry, logger: deps.logger });
-  const flow = createFederationFlow({ holder: deps.holder, registry: deps.registry, states, linking, groupMapping, logger: deps.logger, issuer: deps.issuer });
+  const flow = createFederationFlow({ holder: deps.holder, registry: deps.registry, states, linking, groupMapping, clients: createClientService({ db: deps.db }), logger: deps.logger, issuer: deps.issuer });
   return federationRoutes({ holder: deps.holder, flow });
 }

@@ -16,6 +16,8 @@ export interface CreateClientInput {
   scope?: string;
   /** The pool owner's own app: users are not asked to consent (as Cognito, or Keycloak with consent off). */
   firstParty?: boolean;
+  /** The upstream providers (by name) the app's sign-in offers; omitted: all of them; empty: none. */
+  upstreamProviders?: readonly string[];
 }
 
 export interface CreatedClient {
@@ -28,17 +30,28 @@ export interface CreatedClient {
   token_endpoint_auth_method: string;
   scope: string;
   first_party: boolean;
+  /** The upstream providers the app's sign-in offers; null: every configured one. */
+  upstream_providers: string[] | null;
 }
 
 export interface ClientService {
   create(input: CreateClientInput): Promise<CreatedClient>;
   list(): Promise<Omit<CreatedClient, 'client_secret'>[]>;
   delete(clientId: string): Promise<void>;
+  /** The upstream providers a client's sign-in offers: null for all (also for an unknown client, which has no sign-in). */
+  upstreamProvidersOf(clientId: string): Promise<readonly string[] | null>;
   /**
    * Creates or updates one of Latchkey's own clients (the account page): first-party, public with PKCE,
    * authorization code only, redirect URIs derived from LATCHKEY_ISSUER. Idempotent; replicas race safely.
    */
   ensureInternal(input: { clientId: string; name: string; redirectUris: readonly string[] }): Promise<void>;
+}
+
+const UPSTREAM_NAME = /^[a-z][a-z0-9-]{0,31}$/;
+
+function upstreamProviders(metadata: Record<string, unknown>): string[] | null {
+  const value = metadata.latchkey_upstream_providers;
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : null;
 }
 
 function validRedirectUri(uri: string, publicClient: boolean): boolean {
@@ -68,6 +81,7 @@ export function createClientService(deps: { db: Database }): ClientService {
       token_endpoint_auth_method: String(m.token_endpoint_auth_method),
       scope: typeof m.scope === 'string' ? m.scope : '',
       first_party: m.latchkey_first_party === true,
+      upstream_providers: upstreamProviders(m),
     };
   }
   return {
@@ -92,6 +106,11 @@ export function createClientService(deps: { db: Database }): ClientService {
         if (!/^[\x21\x23-\x5B\x5D-\x7E]{1,128}$/.test(s)) problems.push({ path: 'scope', message: `invalid scope "${s}"` });
       }
       if (grantTypes.includes('authorization_code') && !scopes.includes('openid')) problems.push({ path: 'scope', message: 'must include openid for sign-in clients' });
+      const upstreams = input.upstreamProviders === undefined ? undefined : [...new Set(input.upstreamProviders)];
+      for (const u of upstreams ?? []) {
+        if (!UPSTREAM_NAME.test(u)) problems.push({ path: 'providers', message: `"${u}" is not a provider name (a lower-case letter, then lower-case letters, digits or -)` });
+      }
+      if (upstreams && upstreams.length > 64) problems.push({ path: 'providers', message: 'at most 64 providers' });
       if (problems.length) throw new InvalidRequestError('invalid client', problems);
 
       const clientId = randomBytes(16).toString('base64url');
@@ -104,6 +123,8 @@ export function createClientService(deps: { db: Database }): ClientService {
         token_endpoint_auth_method: isPublic ? 'none' : 'client_secret_basic',
         scope: scopes.join(' '),
         ...(input.firstParty ? { latchkey_first_party: true } : {}),
+        // Not provider metadata (oidc-provider drops it); the federation's sign-in steps read it.
+        ...(upstreams ? { latchkey_upstream_providers: upstreams } : {}),
       };
       if (isPublic && redirectUris.some((u) => !u.startsWith('https:'))) metadata.application_type = 'native';
       const row = await clients.insertClient(db, { clientId, name, secretHash: secret ? sha256Hex(secret) : null, metadata });
@@ -111,6 +132,10 @@ export function createClientService(deps: { db: Database }): ClientService {
     },
     async list() {
       return (await clients.listClients(db)).map(present);
+    },
+    async upstreamProvidersOf(clientId) {
+      const row = await clients.findClientById(db, clientId);
+      return row ? upstreamProviders(row.metadata) : null;
     },
     async ensureInternal(input) {
       await clients.upsertClient(db, {
