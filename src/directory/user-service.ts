@@ -54,9 +54,24 @@ export interface UserService {
   setEnabled(reference: string, enabled: boolean): Promise<UserRow>;
   /** Ends every session and grant of the user and revokes their storage credentials (global sign-out). */
   signOutEverywhere(reference: string): Promise<UserRow>;
+  /**
+   * Marks the user's current address verified (and an unconfirmed account confirmed) when `proof` holds.
+   * `proof` runs first in the same transaction (consuming a mailed one-time code, counting a wrong one), so
+   * the proof and its effect commit together; a failed proof still commits (its attempt stays counted).
+   */
+  proveEmail(userId: string, proof: ProofStep): Promise<UserRow | undefined>;
+  /**
+   * Replaces the password of a user who proved their address with `proof` (as in `proveEmail`), confirms the
+   * account and signs the user out everywhere (sessions, grants, storage credentials), all in one
+   * transaction. The password is checked against the policy first; undefined when the proof failed.
+   */
+  resetPassword(userId: string, password: string, proof: ProofStep): Promise<UserRow | undefined>;
   delete(reference: string): Promise<void>;
 }
 
+
+/** Proof of control over the user's address, run inside the change's transaction (see `proveEmail`). */
+export type ProofStep = (tx: Queryable, user: UserRow) => Promise<boolean>;
 
 /** Why a user loses access. */
 export type LockReason = 'disabled' | 'deleted' | 'signed_out';
@@ -167,6 +182,31 @@ export function createUserService(deps: { db: Database; hasher: PasswordHasher; 
         if (!updated) throw new NotFoundError(`no user "${reference}"`);
         return updated;
       });
+    },
+
+    async proveEmail(userId, proof) {
+      return db.transaction(async (tx) => {
+        const user = await users.findUserById(tx, userId);
+        if (!user?.email || !(await proof(tx, user))) return undefined;
+        return users.markEmailProvenById(tx, user.id, normalizeIdentifier(user.email));
+      });
+    },
+
+    async resetPassword(userId, password, proof) {
+      const before = await users.findUserById(db, userId);
+      if (!before?.email) return undefined;
+      checkPassword(password, policy);
+      const passwordHash = await hasher.hash(password);
+      const { changed, afterCommit } = await db.transaction(async (tx) => {
+        const user = await users.findUserById(tx, userId);
+        if (!user?.email || !(await proof(tx, user))) return { changed: undefined, afterCommit: undefined };
+        const updated = await users.resetPasswordById(tx, user.id, normalizeIdentifier(user.email), passwordHash);
+        // Whoever knew the old password loses every session, refresh token and storage credential with it.
+        const then = updated && deps.hooks?.lockUser ? await deps.hooks.lockUser(tx, user.id, 'signed_out') : undefined;
+        return { changed: updated, afterCommit: then };
+      });
+      await afterCommit?.();
+      return changed;
     },
 
     async signOutEverywhere(reference) {

@@ -143,3 +143,34 @@ export async function findUserWithGroupsById(db: Queryable, id: string): Promise
   );
   return rows[0];
 }
+
+/**
+ * The address was proven by a mailed code: it becomes verified, and an account waiting for that proof is
+ * confirmed. Guarded on the address the code was sent to, so a code mailed to an old address cannot verify
+ * a new one.
+ */
+export async function markEmailProvenById(db: Queryable, id: string, emailNormalized: string): Promise<UserRow | undefined> {
+  const { rows } = await db.query<UserRow>(
+    `UPDATE users SET email_verified = true,
+       status = CASE WHEN status = 'unconfirmed' THEN 'confirmed' ELSE status END,
+       updated_at = now()
+     WHERE id = $1 AND email_normalized = $2
+     RETURNING ${USER_COLUMNS}`,
+    [id, emailNormalized],
+  );
+  return rows[0];
+}
+
+/**
+ * A password reset with a mailed code: the new hash, the address proven (the code arrived there), and an
+ * account that had to reset (or was waiting for that proof) confirmed.
+ */
+export async function resetPasswordById(db: Queryable, id: string, emailNormalized: string, passwordHash: string): Promise<UserRow | undefined> {
+  const { rows } = await db.query<UserRow>(
+    `UPDATE users SET password_hash = $3, email_verified = true, status = 'confirmed', updated_at = now()
+     WHERE id = $1 AND email_normalized = $2
+     RETURNING ${USER_COLUMNS}`,
+    [id, emailNormalized, passwordHash],
+  );
+  return rows[0];
+}
