@@ -87,6 +87,18 @@ export interface Config {
   readonly production: boolean;
   /** Upstream identity providers from `GOOGLE_*`, `MICROSOFT_*` and `APPLE_*` (see federation-config.ts). */
   readonly federation: FederationConfig;
+  /** Outgoing mail (verification codes, password resets, notices). */
+  readonly mail: {
+    /**
+     * `SMTP_URL`: `smtp://` (STARTTLS when offered) or `smtps://` (TLS from the start), with credentials in
+     * the URL when the relay wants them. Null: mail is written to the development outbox instead.
+     */
+    readonly smtpUrl: string | null;
+    /** `MAIL_FROM`: the From header (default `<LATCHKEY_PRODUCT_NAME> <no-reply@<issuer host>>`). */
+    readonly from: string;
+    /** `LATCHKEY_MAIL_TEMPLATES`: a directory whose templates replace `views/mail/` ones of the same name. */
+    readonly templatesDir: string | null;
+  };
 }
 
 /** Raised with every configuration problem found, each naming its variable. */
@@ -108,6 +120,20 @@ const absoluteHttpUrl = z.string().refine((value) => {
     return false;
   }
 }, 'must be an absolute http(s) URL without query or fragment');
+const smtpUrl = z.string().refine((value) => {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'smtp:' || url.protocol === 'smtps:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}, 'must be an smtp:// or smtps:// URL with a host');
+// One address, bare or as `Name <address>` (a name with a comma or @ quoted); no line breaks, which would
+// let the value write other headers.
+const mailFrom = z.string().max(320).regex(
+  /^(?:(?:"(?:[^"\\\r\n]|\\.)*"|[^<>@,"\r\n]*)\s*<[^\s<>@]+@[^\s<>@]+>|[^\s<>@,"]+@[^\s<>@,"]+)$/,
+  'must be one address, as a@b.example or Name <a@b.example>',
+);
 
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -132,6 +158,9 @@ const envSchema = z.object({
   LATCHKEY_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   LATCHKEY_METRICS_HOST: z.string().min(1).optional(),
   LATCHKEY_PRODUCT_NAME: z.string().min(1).max(64).default('Latchkey'),
+  SMTP_URL: smtpUrl.optional(),
+  MAIL_FROM: mailFrom.optional(),
+  LATCHKEY_MAIL_TEMPLATES: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   NODE_ENV: z.string().optional(),
 });
@@ -195,6 +224,11 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, op
   if (problems.length > 0) throw new ConfigError(problems);
 
   const issuer = (e.LATCHKEY_ISSUER ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
+  const mail = {
+    smtpUrl: e.SMTP_URL ?? null,
+    from: e.MAIL_FROM ?? `${quoteDisplayName(e.LATCHKEY_PRODUCT_NAME)} <no-reply@${new URL(issuer).hostname}>`,
+    templatesDir: e.LATCHKEY_MAIL_TEMPLATES ?? null,
+  };
   return deepFreeze({
     port: e.PORT,
     host: e.HOST,
@@ -220,7 +254,14 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, op
     logLevel: e.LOG_LEVEL,
     production,
     federation,
+    mail,
   });
+}
+
+/** A product name such as `Acme, Inc.` would otherwise read as two addresses (RFC 5322 §3.2.4 quoting). */
+function quoteDisplayName(name: string): string {
+  const oneLine = name.replace(/[\r\n]+/g, ' ');
+  return /^[A-Za-z0-9 !#$%&'*+\-/=?^_`{|}~]+$/.test(oneLine) ? oneLine : `"${oneLine.replace(/["\\]/g, '\\$&')}"`;
 }
 
 function deepFreeze<T>(value: T): T {
