@@ -60,6 +60,12 @@ describe('Google policy', () => {
     expect(workspace.verifiedEmail({ email: 'a@example.com', email_verified: true, hd: 'example.com' })).toBe('a@example.com');
     expect(workspace.verifiedEmail({ email: 'a@gmail.com', email_verified: true })).toBeNull();
   });
+
+  it('gives no verified e-mail for an address Google is not authoritative for (neither Gmail nor a Workspace hd)', () => {
+    expect(open.verifiedEmail({ email: 'someone@yahoo.example', email_verified: true })).toBeNull();
+    expect(open.verifiedEmail({ email: 'A@Gmail.com', email_verified: true })).toBe('A@Gmail.com');
+    expect(open.verifiedEmail({ email: 'someone@corp.example', email_verified: true, hd: 'corp.example' })).toBe('someone@corp.example');
+  });
 });
 
 describe('Microsoft Entra ID policy', () => {

@@ -28,9 +28,17 @@ export function googlePolicy(config: Pick<GoogleConfig, 'clientSecret' | 'hosted
     authorizationParams: () => params,
     clientAuthentication: () => Promise.resolve(auth),
     checkClaims,
-    // Google's email_verified is a JSON boolean; anything else (a string included) is not a verification.
-    verifiedEmail: (claims: UpstreamClaims) =>
-      claims['email_verified'] === true && checkClaims(claims).ok ? (stringClaim(claims, 'email') ?? null) : null,
+    verifiedEmail: (claims: UpstreamClaims) => {
+      // Google's email_verified is a JSON boolean; anything else (a string included) is not a verification.
+      if (claims['email_verified'] !== true || !checkClaims(claims).ok) return null;
+      const email = stringClaim(claims, 'email');
+      if (email === undefined) return null;
+      // Google vouches for an address only where it is authoritative: a Gmail address, or a Workspace
+      // account (`hd`). For any other address email_verified records a check made when the Google account
+      // was created, and the address may have changed hands since (Google's OpenID Connect guide,
+      // "Authenticate the user"), so it must not take over the local account that owns it now.
+      return stringClaim(claims, 'hd') !== undefined || email.toLowerCase().endsWith('@gmail.com') ? email : null;
+    },
     profile: (claims: UpstreamClaims) => standardProfile(claims),
   });
 }
