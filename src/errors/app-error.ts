@@ -151,6 +151,16 @@ export class ObjectStoreUnavailableError extends ServiceUnavailableError {
   }
 }
 
+/**
+ * Mail could not be handed to the SMTP relay (down, unreachable, timed out, refused the message):
+ * 503 `mail_unavailable`; the SMTP reason goes to `detail`, never the message or its codes.
+ */
+export class MailUnavailableError extends ServiceUnavailableError {
+  constructor(description = 'mail could not be sent; try again later', options: { cause?: unknown; detail?: string } = {}) {
+    super(description, { ...options, code: 'mail_unavailable' });
+  }
+}
+
 /** The object store answered with an error: 502 `sts_upstream_error`; its error code goes to `detail`. */
 export class ObjectStoreRefusedError extends AppError {
   constructor(description = 'the object store refused the request', options: { detail?: string } = {}) {
