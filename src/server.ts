@@ -12,6 +12,7 @@ import type { UpstreamTransport } from './federation/provider-registry.js';
 import type { Logger } from './lib/logger.js';
 import { startMetricsListener } from './http/metrics-listener.js';
 import { deleteSpentOneTimeCodes } from './directory/repositories/one-time-code.repository.js';
+import { sweepExpiredFederationStates } from './federation/federation-states.js';
 import { scheduleMaintenance, sweepExpired } from './oidc/expiry-cleanup.js';
 import { scheduleRevocationWorker } from './identity-pool/revocation-worker.js';
 import { convertLegacyOidcModels } from './oidc/legacy-model-conversion.js';
@@ -66,6 +67,8 @@ export async function startServer(config: Config, logger: Logger, options: { db?
       rateLimits: () => latchkey.services.counters.sweep(86_400),
       // Used and expired one-time codes are kept a day (support questions), then removed.
       oneTimeCodes: () => deleteSpentOneTimeCodes(db, 86_400),
+      // Federations abandoned at the upstream: their states are useless once expired (10 minutes).
+      federationStates: () => sweepExpiredFederationStates(db),
     });
     // Pending revocations of storage credentials (queued by a CLI without the object store, or during an outage).
     const stopRevocations = scheduleRevocationWorker({ revocations: latchkey.services.revocations, logger });

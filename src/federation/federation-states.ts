@@ -39,6 +39,20 @@ export interface FederationStates {
  */
 export const ACCOUNT_LINK_BINDING = 'account:';
 
+/**
+ * Maintenance: deletes expired federation states (sign-ins abandoned at the upstream) in bounded batches,
+ * so one round stays short; returns how many. Safe in every replica at once.
+ */
+export async function sweepExpiredFederationStates(db: Database, batchSize = 1000, maxBatches = 50): Promise<number> {
+  let total = 0;
+  for (let i = 0; i < maxBatches; i += 1) {
+    const deleted = await repo.deleteExpiredFederationStates(db, batchSize);
+    total += deleted;
+    if (deleted < batchSize) break;
+  }
+  return total;
+}
+
 /** Long enough to sign in at the upstream (passwords, MFA), short enough that a stale state is useless. */
 const STATE_TTL_SECONDS = 10 * 60;
 const PURPOSE = 'federation state';
@@ -62,8 +76,7 @@ export function createFederationStates(deps: { db: Database; box: SecretBox; sec
       const state = randomBytes(32).toString('base64url');
       const verifier = client.randomPKCECodeVerifier();
       const nonce = client.randomNonce();
-      // Old rows are removed here rather than by a job: starting a federation is when they would pile up.
-      await repo.deleteExpiredFederationStates(db);
+      // Expired rows are removed by the periodic maintenance (sweepExpiredFederationStates).
       await repo.upsertFederationState(db, {
         interactionUid,
         stateHmac: stateHmac(state),

@@ -61,8 +61,16 @@ export async function consumeFederationState(db: Queryable, interactionUid: stri
   return rows[0];
 }
 
-/** Removes expired states; returns how many. */
-export async function deleteExpiredFederationStates(db: Queryable): Promise<number> {
-  const { rowCount } = await db.query('DELETE FROM federation_states WHERE expires_at <= now()');
+/**
+ * Removes up to `batchSize` expired states (abandoned sign-ins: a consumed state is deleted when it is
+ * consumed); returns how many. `SKIP LOCKED` lets replicas sweep at once without waiting on each other.
+ */
+export async function deleteExpiredFederationStates(db: Queryable, batchSize: number): Promise<number> {
+  const { rowCount } = await db.query(
+    `DELETE FROM federation_states WHERE interaction_uid IN (
+       SELECT interaction_uid FROM federation_states WHERE expires_at <= now()
+        ORDER BY expires_at LIMIT $1 FOR UPDATE SKIP LOCKED)`,
+    [batchSize],
+  );
   return rowCount;
 }
