@@ -26,7 +26,8 @@ export function classifyUpstreamFailure(displayName: string, error: unknown): Up
   const chain = causes(error);
   const refusal = chain.find((e): e is client.AuthorizationResponseError => e instanceof client.AuthorizationResponseError);
   if (refusal) {
-    const cancelled = refusal.error === 'access_denied';
+    // Apple reports a person pressing "Cancel" as `user_cancelled_authorize`, not RFC 6749's access_denied.
+    const cancelled = refusal.error === 'access_denied' || refusal.error === 'user_cancelled_authorize';
     return {
       error: 'access_denied',
       error_description: cancelled ? `The sign-in with ${displayName} was cancelled.` : `${displayName} refused the sign-in.`,
