@@ -170,6 +170,17 @@ describe(`Sign in with Apple (${currentBackend()})`, () => {
     expect(Object.values(identity!.claims).filter((value) => value === 'true' || value === 'false')).toEqual([]);
   });
 
+  it('ends a sign-in cancelled at Apple (its form_post error user_cancelled_authorize) with access_denied saying so for the app, and nobody created', async () => {
+    const users = (await server.db.query('SELECT count(*)::int AS n FROM users')).rows;
+    fake.next({ deny: true });
+    const signIn = await signInWithApple(server, app);
+    expect(signIn.posted.get('error')).toBe('user_cancelled_authorize');
+    expect(signIn.posted.has('code')).toBe(false);
+    const answer = new URL(signIn.landing).searchParams;
+    expect([answer.get('error'), answer.get('error_description')]).toEqual(['access_denied', 'The sign-in with Apple was cancelled.']);
+    expect((await server.db.query('SELECT count(*)::int AS n FROM users')).rows).toEqual(users);
+  });
+
   it('refuses a Latchkey whose client secret is signed with a key Apple does not know: the fake answers invalid_client, the app gets access_denied, nobody is created', async () => {
     const otherDatabase = await createTestDatabase();
     const other = await startTestServer({ env: otherDatabase.env, issuer: `http://127.0.0.1:${wrongPort}`, extraEnv: appleEnv(wrongPort, fake, wrongKey.pem) });

@@ -61,7 +61,7 @@ function escapeAttribute(value: string): string {
  *   `iat`, verified with the public half of the test's key; anything else is `invalid_client`.
  * - It accepts the `name` scope and answers with whatever `response_mode` is asked (Latchkey asks for
  *   `form_post`), adding the `user` JSON field (`{"name":{"firstName","lastName"},"email"}`) to the
- *   form of an account's first authorization only.
+ *   form of an account's first authorization only; a cancellation is `error=user_cancelled_authorize`.
  * - Its ID tokens carry `email_verified` and `is_private_email` as the strings "true"/"false".
  */
 export async function startFakeApple(options: { redirectUris: string[]; teamId: string; keyId: string; publicKey: KeyObject }): Promise<FakeApple> {
@@ -100,11 +100,17 @@ export async function startFakeApple(options: { redirectUris: string[]; teamId: 
       const error = (ctx.body as { error?: unknown } | undefined)?.error;
       tokenAnswers.push({ status: ctx.status, ...(typeof error === 'string' ? { error } : {}) });
     });
-    // Adds the `user` field to the form_post page that carries an account's first authorization code.
+    // Shapes the form_post page as Apple's: a person cancelling is `user_cancelled_authorize`, and the form
+    // carrying an account's first authorization code gets the `user` field.
     provider.use(async (ctx: KoaContextWithOIDC, next) => {
       await next();
       const body = ctx.body;
-      if (ctx.method !== 'GET' || typeof body !== 'string' || !body.includes('<form method="post"') || !body.includes('name="code"')) return;
+      if (ctx.method !== 'GET' || typeof body !== 'string' || !body.includes('<form method="post"')) return;
+      if (body.includes('name="error" value="access_denied"')) {
+        ctx.body = body.replace('name="error" value="access_denied"', 'name="error" value="user_cancelled_authorize"');
+        return;
+      }
+      if (!body.includes('name="code"')) return;
       const accountId = ctx.oidc?.account?.accountId;
       const person = accountId === undefined ? undefined : accounts.get(accountId);
       if (!person || authorized.has(person.account)) return;
