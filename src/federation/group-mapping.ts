@@ -2,7 +2,7 @@ import type { Database } from '../db/database.js';
 import type { GroupService } from '../directory/group-service.js';
 import { ConflictError, InvalidRequestError, NotFoundError } from '../errors/app-error.js';
 import type { Logger } from '../lib/logger.js';
-import { CLAIM_NAME, claimMatches, MAX_RULE_VALUE } from './group-rule-match.js';
+import { CLAIM_NAME, claimDeferred, claimMatches, MAX_RULE_VALUE } from './group-rule-match.js';
 import type { ProviderRegistry } from './provider-registry.js';
 import * as repo from './repositories/group-rule.repository.js';
 import type { UpstreamClaims } from './upstream-policy.js';
@@ -108,8 +108,10 @@ export function createGroupMapping(deps: { db: Database; groups: Pick<GroupServi
       const result = await db.transaction(async (tx) => {
         const rules = await repo.listGroupRules(tx, provider);
         const matched = [...new Set(rules.filter((rule) => claimMatches(claims, rule.claim, rule.value)).map((rule) => rule.group_id))];
+        // A claim the token defers to another source (Entra's group overage) is unknown, not empty: keep.
+        const undecided = rules.filter((rule) => claimDeferred(claims, rule.claim)).map((rule) => rule.group_id);
         const granted = await repo.insertRuleGrantedMemberships(tx, userId, provider, matched);
-        const withdrawn = await repo.deleteRuleGrantedMembershipsExcept(tx, userId, provider, matched);
+        const withdrawn = await repo.deleteRuleGrantedMembershipsExcept(tx, userId, provider, [...matched, ...undecided]);
         return { granted, withdrawn };
       });
       if (result.granted || result.withdrawn) deps.logger?.info({ event: 'federation.groups_mapped', provider, userId, ...result }, 'group memberships mapped from upstream claims');

@@ -23,3 +23,13 @@ export function claimMatches(claims: UpstreamClaims, claim: string, expected: st
   if (Array.isArray(value)) return value.some((item) => scalarEquals(item, expected));
   return scalarEquals(value, expected);
 }
+
+/**
+ * Whether the token does not carry `claim` itself but points to it elsewhere (OIDC Core §5.6.2 distributed
+ * claims, `_claim_names`). Entra does this for `groups` when a user is in too many groups ("overage"): the
+ * token then says nothing about membership, so rules on that claim must neither grant nor withdraw.
+ */
+export function claimDeferred(claims: UpstreamClaims, claim: string): boolean {
+  const names = claims['_claim_names'];
+  return typeof names === 'object' && names !== null && !Array.isArray(names) && Object.hasOwn(names, claim);
+}

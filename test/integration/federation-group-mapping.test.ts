@@ -38,9 +38,12 @@ describe(`federation group mapping (${currentBackend()})`, () => {
     await corp?.stop();
   });
 
-  /** Signs in through corp as `account` with `groups`; returns the ID token's and the access token's claims. */
-  async function signIn(account: string, groups: string[]) {
-    corp.next({ account, claims: { email: `${account}@example.com`, email_verified: true, groups } });
+  /** Signs in through corp as `account` with `groups` (or Entra's overage pointer instead); returns the ID token's and the access token's claims. */
+  async function signIn(account: string, groups: string[] | 'overage') {
+    const membership = groups === 'overage'
+      ? { _claim_names: { groups: 'src1' }, _claim_sources: { src1: { endpoint: 'https://graph.microsoft.com/v1.0/users/x/getMemberObjects' } } }
+      : { groups };
+    corp.next({ account, claims: { email: `${account}@example.com`, email_verified: true, ...membership } });
     const agent = new UserAgent();
     const { page, verifier } = await openLoginPage(agent, app);
     const href = parse(page.html).querySelector('a#federation-corp')?.getAttribute('href');
@@ -99,6 +102,16 @@ describe(`federation group mapping (${currentBackend()})`, () => {
     // Back in the Entra group: granted again.
     const again = await signIn('erin', [ENGINEERS_ID]);
     expect(again.id.groups).toEqual(['engineers', 'ops', 'staff']);
+  });
+
+  it('keeps rule-granted memberships when the token defers groups to another source (Entra overage), withdrawing them once groups is back without the value', async () => {
+    const first = await signIn('gail', [ENGINEERS_ID]);
+    expect(first.id.groups).toEqual(['engineers']);
+    const overage = await signIn('gail', 'overage');
+    expect(overage.id.sub).toBe(first.id.sub);
+    expect(overage.id.groups).toEqual(['engineers']);
+    const later = await signIn('gail', []);
+    expect(later.id.groups).toEqual([]);
   });
 
   it('withdraws the memberships of a removed rule at the next sign-in', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CLAIM_NAME, claimMatches } from '../../src/federation/group-rule-match.js';
+import { CLAIM_NAME, claimDeferred, claimMatches } from '../../src/federation/group-rule-match.js';
 
 const ENTRA_GROUP = '5b4f8a1e-2d3c-4b6a-9e8f-0a1b2c3d4e5f';
 
@@ -42,5 +42,16 @@ describe('group rule matching', () => {
     for (const name of ['', ' groups', 'groups ', 'a b', '1abc', 'x'.repeat(129), 'group$', 'a\nb']) {
       expect(CLAIM_NAME.test(name), name).toBe(false);
     }
+  });
+});
+
+describe('deferred claims', () => {
+  it('recognises a claim the token defers to another source (Entra group overage), and no other', () => {
+    const overage = { _claim_names: { groups: 'src1' }, _claim_sources: { src1: { endpoint: 'https://graph.microsoft.com/v1.0/users/x/getMemberObjects' } } };
+    expect(claimDeferred(overage, 'groups')).toBe(true);
+    expect(claimDeferred(overage, 'roles')).toBe(false);
+    expect(claimDeferred({ groups: ['a'] }, 'groups')).toBe(false);
+    expect(claimDeferred({ _claim_names: ['groups'] }, 'groups')).toBe(false);
+    expect(claimDeferred({ _claim_names: {} }, 'constructor')).toBe(false);
   });
 });
