@@ -5,7 +5,7 @@ import { userMayAct } from './account-state.js';
 import { validateCustomAttributes, validateProfile } from './attributes.js';
 import { isEmailShaped, normalizeIdentifier, usernameProblem } from './normalize.js';
 import type { PasswordHasher } from './password-hasher.js';
-import { checkPassword, DEFAULT_PASSWORD_POLICY, type PasswordPolicy } from './password-policy.js';
+import { assertPasswordAllowed, createPasswordPolicy, type PasswordPolicy } from './password-policy.js';
 import { createPasswordSignIn, type AuthenticationResult, type SignInAccount } from './password-sign-in.js';
 import { listAttributeDefinitions } from './repositories/attribute.repository.js';
 import { findGroupByName, insertGroupMember } from './repositories/group.repository.js';
@@ -88,7 +88,7 @@ export interface UserLifecycleHooks {
 
 export function createUserService(deps: { db: Database; hasher: PasswordHasher; passwordPolicy?: PasswordPolicy; hooks?: UserLifecycleHooks }): UserService {
   const { db, hasher } = deps;
-  const policy = deps.passwordPolicy ?? DEFAULT_PASSWORD_POLICY;
+  const policy = deps.passwordPolicy ?? createPasswordPolicy();
   const signIn = createPasswordSignIn({ db, hasher });
 
   async function resolve(reference: string): Promise<UserRow> {
@@ -123,7 +123,7 @@ export function createUserService(deps: { db: Database; hasher: PasswordHasher; 
       const usernameRefusal = username ? usernameProblem(username) : null;
       if (usernameRefusal) problems.push({ path: 'username', message: usernameRefusal });
       if (problems.length) throw new InvalidRequestError('invalid user', problems);
-      if (input.password !== undefined) checkPassword(input.password, policy);
+      if (input.password !== undefined) assertPasswordAllowed(policy, input.password, { email, username });
 
       const definitions = await listAttributeDefinitions(db);
       const customAttributes = validateCustomAttributes(definitions, input.customAttributes ?? {}, { creating: true });
@@ -195,7 +195,7 @@ export function createUserService(deps: { db: Database; hasher: PasswordHasher; 
     async resetPassword(userId, password, proof) {
       const before = await users.findUserById(db, userId);
       if (!before?.email) return undefined;
-      checkPassword(password, policy);
+      assertPasswordAllowed(policy, password, { email: before.email, username: before.username });
       const passwordHash = await hasher.hash(password);
       const { changed, afterCommit } = await db.transaction(async (tx) => {
         const user = await users.findUserById(tx, userId);
