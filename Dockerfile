@@ -16,6 +16,7 @@ COPY --from=build /app/dist dist
 COPY bin bin
 COPY migrations migrations
 COPY views views
+COPY resources resources
 USER node
 EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=3s --retries=6 \
