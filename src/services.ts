@@ -3,6 +3,7 @@ import type { Database } from './db/database.js';
 import { createAttributeService, type AttributeService } from './directory/attribute-service.js';
 import { createGroupService, type GroupService } from './directory/group-service.js';
 import { createPasswordHasher, type PasswordHasher } from './directory/password-hasher.js';
+import { createPasswordPolicy } from './directory/password-policy.js';
 import { createUserService, type UserService } from './directory/user-service.js';
 import { createCredentialService, type CredentialService } from './identity-pool/credential-service.js';
 import { createMinioStsClient, type StsBackend } from './identity-pool/minio-sts-client.js';
@@ -59,6 +60,8 @@ export function createServices(deps: { config: Config; db: Database; secrets: re
   const users = createUserService({
     db,
     hasher,
+    // The documented defaults (see password-policy.ts) until the pool's settings supply the options.
+    passwordPolicy: createPasswordPolicy(),
     hooks: {
       // A disabled, deleted or globally signed-out user loses sessions, grants (and so every token) and
       // storage credentials now, not at expiry. Sessions end and the revocation is recorded as a job in the
