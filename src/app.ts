@@ -22,6 +22,8 @@ import { createCsrf } from './interaction/csrf.js';
 import { createErrorPage } from './interaction/error-page.js';
 import { createFederationRoutes } from './federation/federation-routes.js';
 import { interactionRoutes } from './interaction/interaction-routes.js';
+import { createSelfService } from './interaction/self-service/create-self-service.js';
+import { offerSelfService, selfServiceRoutes } from './interaction/self-service/self-service-routes.js';
 import { createLoginThrottle } from './interaction/login-throttle.js';
 import { createProviderPages } from './interaction/provider-pages.js';
 import { createViews, defaultViewsDir } from './interaction/views.js';
@@ -140,7 +142,16 @@ export async function createApp(deps: { config: Config; db: Database; secrets: r
     linking: createAccountLinking({ db, users: services.users, logger }),
     views, csrf, clock: deps.clock ?? systemClock, logger, issuer: config.issuer,
   }).routes());
-  app.use(interactionRoutes({ holder, users: services.users, views, csrf, logger, throttle: createLoginThrottle(services.counters), metrics }).routes());
+  const throttle = createLoginThrottle(services.counters);
+  const selfService = createSelfService({
+    db, secrets, users: services.users, settings: services.userPool, signupAllowedFor: (clientId) => services.clients.signupAllowedFor(clientId),
+    policy: services.passwordPolicy, mailer: services.mailer, counters: services.counters, throttle, holder, views, csrf, logger, issuer: config.issuer,
+  });
+  app.use(selfServiceRoutes({ holder, csrf, pages: selfService.pages }).routes());
+  app.use(interactionRoutes({
+    holder, users: services.users, views, csrf, logger, throttle, metrics,
+    offerSelfService: offerSelfService(selfService.pages.offer), continueToVerification: selfService.continueToVerification,
+  }).routes());
   app.use(router.routes());
   app.use(credentialsRoutes({ verifier, credentials: services.credentials, audience: config.issuer }).routes());
   app.use(awsStsRoutes({ verifier, credentials: services.credentials, audience: config.issuer, issuer: config.issuer }).routes());

@@ -3,7 +3,8 @@ import type { Database } from './db/database.js';
 import { createAttributeService, type AttributeService } from './directory/attribute-service.js';
 import { createGroupService, type GroupService } from './directory/group-service.js';
 import { createPasswordHasher, type PasswordHasher } from './directory/password-hasher.js';
-import { createPasswordPolicy } from './directory/password-policy.js';
+import { createPasswordPolicy, type PasswordPolicy } from './directory/password-policy.js';
+import { createUserPoolSettings, type UserPoolSettings } from './directory/user-pool-settings.js';
 import { createUserService, type UserService } from './directory/user-service.js';
 import { createCredentialService, type CredentialService } from './identity-pool/credential-service.js';
 import { createMinioStsClient, type StsBackend } from './identity-pool/minio-sts-client.js';
@@ -22,6 +23,8 @@ import { createClientService, type ClientService } from './oidc/client-service.j
 import { defaultLifetimes, longestSignedTokenLifetime } from './oidc/provider-factory.js';
 import { createSessionService, type SessionService } from './oidc/session-service.js';
 import { createSigningKeyService, type SigningKeyService } from './oidc/signing-keys.js';
+import { createMailer } from './mail/create-mailer.js';
+import type { Mailer } from './mail/mailer.js';
 
 /** The domain services, shared by the HTTP app and the CLI. */
 export interface Services {
@@ -43,6 +46,12 @@ export interface Services {
   identities: IdentityService;
   /** Upstream claims mapped to local groups at federated sign-in. */
   groupMapping: GroupMapping;
+  /** Outgoing mail: SMTP when `SMTP_URL` is set, else the development outbox. */
+  mailer: Mailer;
+  /** The password policy every password is checked against (shown on sign-up and reset forms). */
+  passwordPolicy: PasswordPolicy;
+  /** The user pool's self-service settings (sign-up open or closed, required attributes). */
+  userPool: UserPoolSettings;
 }
 
 /**
@@ -57,11 +66,12 @@ export function createServices(deps: { config: Config; db: Database; secrets: re
   const sessions = createSessionService({ db });
   const counters = createRateCounters(db);
   const credentials = createCredentialService({ db, counters, sts, logger, hourlyLimitPerUser: config.stsRateLimit, ...(deps.metrics ? { onIssued: (role: string) => deps.metrics!.credentialsIssued(role) } : {}) });
+  // The documented defaults (see password-policy.ts) until the pool's settings supply the options.
+  const passwordPolicy = createPasswordPolicy();
   const users = createUserService({
     db,
     hasher,
-    // The documented defaults (see password-policy.ts) until the pool's settings supply the options.
-    passwordPolicy: createPasswordPolicy(),
+    passwordPolicy,
     hooks: {
       // A disabled, deleted or globally signed-out user loses sessions, grants (and so every token) and
       // storage credentials now, not at expiry. Sessions end and the revocation is recorded as a job in the
@@ -91,6 +101,9 @@ export function createServices(deps: { config: Config; db: Database; secrets: re
     identities: createIdentityService({ db, users }),
     providers,
     groupMapping: createGroupMapping({ db, groups, registry: providers, logger }),
+    mailer: createMailer({ config, db, logger }),
+    passwordPolicy,
+    userPool: createUserPoolSettings({ db }),
     roles: createRoleService({ db, maxDurationCeiling: config.stsMaxDuration }),
     groups,
     clients: createClientService({ db }),

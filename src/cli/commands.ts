@@ -224,13 +224,15 @@ export function registerCommands(program: Command, env: NodeJS.ProcessEnv): void
     .option('--scope <scopes>', 'space-separated scopes the client may request')
     .option('--first-party', 'your own app: users are not asked to consent', false)
     .option('--providers <list>', 'comma-separated upstream providers its sign-in offers (default: all; "none": password sign-in only)')
-    .action(async (o: { name: string; redirectUri: string[]; postLogoutRedirectUri: string[]; public: boolean; grantTypes?: string; scope?: string; firstParty: boolean; providers?: string }) => {
+    .option('--no-signup', 'its users may not sign themselves up, even when the pool allows sign-up')
+    .action(async (o: { name: string; redirectUri: string[]; postLogoutRedirectUri: string[]; public: boolean; grantTypes?: string; scope?: string; firstParty: boolean; providers?: string; signup: boolean }) => {
       await withCliContext(env, async ({ services }) => {
         const created = await services.clients.create({
           name: o.name, redirectUris: o.redirectUri, postLogoutRedirectUris: o.postLogoutRedirectUri, public: o.public, firstParty: o.firstParty,
           ...(o.grantTypes ? { grantTypes: o.grantTypes.split(',').map((s) => s.trim()).filter(Boolean) } : {}),
           ...(o.scope ? { scope: o.scope } : {}),
           ...(o.providers !== undefined ? { upstreamProviders: providerList(o.providers) } : {}),
+          ...(o.signup === false ? { signup: false } : {}),
         });
         out(program).result(created, () => [
           `client_id:     ${created.client_id}`,

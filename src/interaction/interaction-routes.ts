@@ -1,5 +1,5 @@
 import Router from '@koa/router';
-import type { Context } from 'koa';
+import type { Context, Next } from 'koa';
 import type { UserService } from '../directory/user-service.js';
 import { InteractionError } from '../errors/app-error.js';
 import { errorSurface } from '../http/error-surfaces/surface.js';
@@ -14,7 +14,7 @@ import { loadInteraction, requirePrompt, type WithInteraction } from './load-int
 import type { LoginThrottle } from './login-throttle.js';
 import { createConsentPrompt } from './prompts/consent.js';
 import { consentFormSchema } from './prompts/consent.schema.js';
-import { createLoginPrompt } from './prompts/login.js';
+import { createLoginPrompt, type LoginPromptDeps } from './prompts/login.js';
 import { loginFormSchema } from './prompts/login.schema.js';
 import type { Views } from './views.js';
 
@@ -26,6 +26,10 @@ export interface InteractionDeps {
   views: Views;
   csrf: Csrf;
   logger: Logger;
+  /** The self-service step before the sign-in page (whether it offers sign-up); none: no self-service links. */
+  offerSelfService?: (ctx: Context & WithInteraction, next: Next) => Promise<void>;
+  /** Sends an unconfirmed account that proved its password to e-mail verification. */
+  continueToVerification?: LoginPromptDeps['continueToVerification'];
 }
 
 /**
@@ -48,8 +52,9 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     show(ctx);
   }
 
-  router.get('/interaction/:uid', page, load, showPrompt);
-  router.post('/interaction/:uid/login', page, load, requirePrompt('login'), login.showFormAgainOnMalformedText, validate(loginFormSchema, formBody()), csrf, login.submit);
+  const offer = deps.offerSelfService ?? ((_ctx: Context, next: Next) => next());
+  router.get('/interaction/:uid', page, load, offer, showPrompt);
+  router.post('/interaction/:uid/login', page, load, requirePrompt('login'), offer, login.showFormAgainOnMalformedText, validate(loginFormSchema, formBody()), csrf, login.submit);
   router.post('/interaction/:uid/consent', page, load, requirePrompt('consent'), validate(consentFormSchema, formBody()), csrf, consent.submit);
   router.post('/interaction/:uid/abort', page, load, validate(csrfFormSchema, formBody()), csrf, abortInteraction(deps.holder));
   return router;

@@ -18,6 +18,8 @@ export interface CreateClientInput {
   firstParty?: boolean;
   /** The upstream providers (by name) the app's sign-in offers; omitted: all of them; empty: none. */
   upstreamProviders?: readonly string[];
+  /** Whether the app's users may sign themselves up (when the pool allows it). Default true. */
+  signup?: boolean;
 }
 
 export interface CreatedClient {
@@ -32,12 +34,16 @@ export interface CreatedClient {
   first_party: boolean;
   /** The upstream providers the app's sign-in offers; null: every configured one. */
   upstream_providers: string[] | null;
+  /** Whether the app's users may sign themselves up (when the pool allows it). */
+  signup: boolean;
 }
 
 export interface ClientService {
   create(input: CreateClientInput): Promise<CreatedClient>;
   list(): Promise<Omit<CreatedClient, 'client_secret'>[]>;
   delete(clientId: string): Promise<void>;
+  /** Whether the app lets its users sign themselves up (`client create --no-signup` says no); false for an unknown client. */
+  signupAllowedFor(clientId: string): Promise<boolean>;
   /** The upstream providers a client's sign-in offers: null for all (also for an unknown client, which has no sign-in). */
   upstreamProvidersOf(clientId: string): Promise<readonly string[] | null>;
   /**
@@ -82,6 +88,7 @@ export function createClientService(deps: { db: Database }): ClientService {
       scope: typeof m.scope === 'string' ? m.scope : '',
       first_party: m.latchkey_first_party === true,
       upstream_providers: upstreamProviders(m),
+      signup: m.latchkey_signup !== false,
     };
   }
   return {
@@ -123,6 +130,8 @@ export function createClientService(deps: { db: Database }): ClientService {
         token_endpoint_auth_method: isPublic ? 'none' : 'client_secret_basic',
         scope: scopes.join(' '),
         ...(input.firstParty ? { latchkey_first_party: true } : {}),
+        // Not provider metadata either: the sign-in page reads it to offer sign-up or not.
+        ...(input.signup === false ? { latchkey_signup: false } : {}),
         // Not provider metadata (oidc-provider drops it); the federation's sign-in steps read it.
         ...(upstreams ? { latchkey_upstream_providers: upstreams } : {}),
       };
@@ -132,6 +141,10 @@ export function createClientService(deps: { db: Database }): ClientService {
     },
     async list() {
       return (await clients.listClients(db)).map(present);
+    },
+    async signupAllowedFor(clientId) {
+      const row = await clients.findClientById(db, clientId);
+      return row !== undefined && row.metadata.latchkey_signup !== false;
     },
     async upstreamProvidersOf(clientId) {
       const row = await clients.findClientById(db, clientId);

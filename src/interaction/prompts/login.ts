@@ -1,6 +1,7 @@
 import type { Context, Next } from 'koa';
 import type { AccountRefusal } from '../../directory/account-state.js';
 import { MAX_PASSWORD_BYTES } from '../../directory/password-hasher.js';
+import type { UserRow } from '../../directory/repositories/user.repository.js';
 import type { UserService } from '../../directory/user-service.js';
 import { MalformedInputError } from '../../errors/malformed-input-error.js';
 import type { Metrics } from '../../http/metrics.js';
@@ -35,6 +36,8 @@ export interface LoginPromptDeps {
   views: Views;
   csrf: Csrf;
   logger: Logger;
+  /** Sends a code to an unconfirmed account and moves the browser to verification (self-service). */
+  continueToVerification?: (ctx: Context & WithInteraction, user: UserRow) => Promise<void>;
 }
 
 /** The `login` prompt: the sign-in form, and password sign-in. */
@@ -52,6 +55,16 @@ export interface WithUpstreamButtons {
   upstreamButtons?: readonly { name: string; displayName: string }[];
 }
 
+/** What the self-service step before the sign-in page adds: whether to offer sign-up. */
+export interface WithSelfService {
+  signupOffered?: boolean;
+}
+
+/** Notices the sign-in page shows after a redirect: fixed codes, never text from the URL. */
+const NOTICES: Record<string, string> = {
+  password_reset: 'Your password was changed and every device was signed out. Sign in with the new password.',
+};
+
 /**
  * Password sign-in: settle the client address → find the account the identifier names → count the attempt
  * against that account and the address (before any argon2 work) → verify the password and the account's
@@ -60,12 +73,13 @@ export interface WithUpstreamButtons {
 export function createLoginPrompt(deps: LoginPromptDeps): LoginPrompt {
   const { views, csrf } = deps;
 
-  function render(ctx: Context & WithInteraction & WithUpstreamButtons, status: number, extra: { error?: string; username?: string }) {
+  function render(ctx: Context & WithInteraction & WithUpstreamButtons & WithSelfService, status: number, extra: { error?: string; username?: string }) {
     const { uid, details, clientName } = ctx.interaction;
     const hint = typeof details.params.login_hint === 'string' ? details.params.login_hint.slice(0, 254) : '';
     // Upstream providers' buttons, put on the context by the federation feature's step before this one.
     const federation = ctx.upstreamButtons ?? [];
-    views.render(ctx, 'login.njk', { title: 'Sign in', uid, csrf: csrf.issue(uid), clientName, username: extra.username ?? hint, error: extra.error, federation }, status);
+    const notice = typeof ctx.query.notice === 'string' ? NOTICES[ctx.query.notice] : undefined;
+    views.render(ctx, 'login.njk', { title: 'Sign in', uid, csrf: csrf.issue(uid), clientName, username: extra.username ?? hint, error: extra.error, federation, signup: ctx.signupOffered === true, notice }, status);
   }
 
   /** A refusal after the password was checked: 401 with the form as the challenge (RFC 9110 §15.5.2). */
@@ -113,6 +127,11 @@ export function createLoginPrompt(deps: LoginPromptDeps): LoginPrompt {
       }
 
       const result = await deps.users.verifyPassword(account, password);
+      // An account waiting for its e-mail proof, whose password was just proven: verification finishes
+      // this same sign-in (the state is told only after the password, like every account state).
+      if (!result.ok && result.reason === 'unconfirmed' && account.user?.email && deps.continueToVerification) {
+        return deps.continueToVerification(ctx, account.user);
+      }
       if (!result.ok) return refuse(ctx, result.reason, username);
       deps.logger.info({ event: 'login.succeeded', userId: result.user.id }, 'login succeeded');
       await deps.throttle.succeeded(subject, address);

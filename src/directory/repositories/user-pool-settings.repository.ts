@@ -1,0 +1,23 @@
+import type { Queryable } from '../../db/database.js';
+
+/** The user pool's self-service settings (see migration 0013). */
+export interface UserPoolSettingsRow {
+  signup_enabled: boolean;
+  signup_required: string[];
+  password_policy: Record<string, unknown>;
+}
+
+export async function findUserPoolSettings(db: Queryable): Promise<UserPoolSettingsRow> {
+  const { rows } = await db.query<UserPoolSettingsRow>('SELECT signup_enabled, signup_required, password_policy FROM user_pool_settings');
+  return rows[0] ?? { signup_enabled: true, signup_required: [], password_policy: {} };
+}
+
+export async function updateUserPoolSignup(db: Queryable, change: { enabled: boolean | null; required: readonly string[] | null }): Promise<UserPoolSettingsRow> {
+  const { rows } = await db.query<UserPoolSettingsRow>(
+    `UPDATE user_pool_settings SET signup_enabled = COALESCE($1::boolean, signup_enabled),
+       signup_required = COALESCE($2::text[], signup_required), updated_at = now()
+     RETURNING signup_enabled, signup_required, password_policy`,
+    [change.enabled, change.required],
+  );
+  return rows[0]!;
+}

@@ -1,0 +1,37 @@
+import type { Queryable } from '../db/database.js';
+import { InvalidRequestError } from '../errors/app-error.js';
+import * as repo from './repositories/user-pool-settings.repository.js';
+
+/** Profile attributes sign-up can require (besides e-mail and password, which it always requires). */
+export const SIGNUP_ATTRIBUTES = ['username', 'given_name', 'family_name'] as const;
+
+export interface SignupSettings {
+  /** Whether people may create their own account (Cognito's default: yes; `pool set-signup closed`). */
+  enabled: boolean;
+  /** Attributes the sign-up form requires: among SIGNUP_ATTRIBUTES, or `custom:NAME`. */
+  required: readonly string[];
+}
+
+export interface UserPoolSettings {
+  signup(): Promise<SignupSettings>;
+  setSignup(change: { enabled?: boolean; required?: readonly string[] }): Promise<SignupSettings>;
+  /** The stored password policy options (validated where the policy is built). */
+  passwordPolicyOptions(): Promise<Record<string, unknown>>;
+}
+
+/** A declared custom attribute's claim name (attribute names: see attribute-service.ts). */
+const CUSTOM = /^custom:[a-z][a-z0-9_]{0,31}$/;
+
+export function createUserPoolSettings(deps: { db: Queryable }): UserPoolSettings {
+  const present = (row: repo.UserPoolSettingsRow): SignupSettings => ({ enabled: row.signup_enabled, required: row.signup_required });
+  return {
+    signup: async () => present(await repo.findUserPoolSettings(deps.db)),
+    async setSignup(change) {
+      const required = change.required ? [...new Set(change.required)] : null;
+      const unknown = required?.filter((name) => !(SIGNUP_ATTRIBUTES as readonly string[]).includes(name) && !CUSTOM.test(name)) ?? [];
+      if (unknown.length) throw new InvalidRequestError('invalid sign-up settings', [{ path: 'required', message: `unknown attribute ${unknown.map((n) => `"${n}"`).join(', ')}; use ${SIGNUP_ATTRIBUTES.join(', ')} or custom:NAME` }]);
+      return present(await repo.updateUserPoolSignup(deps.db, { enabled: change.enabled ?? null, required }));
+    },
+    passwordPolicyOptions: async () => (await repo.findUserPoolSettings(deps.db)).password_policy,
+  };
+}

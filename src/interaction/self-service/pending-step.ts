@@ -1,0 +1,40 @@
+import type { Context } from 'koa';
+
+/**
+ * What a self-service page hands to the next one within a sign-in: the account waiting for its e-mail code
+ * (`verify`), or the identifier a reset code was requested for (`reset`). Kept in a signed, HttpOnly cookie
+ * scoped to the interaction's path, so it exists only in the browser that did the previous step, only for
+ * this sign-in, and cannot be altered (Koa's signed cookies, keyed by LATCHKEY_SECRET).
+ */
+export interface PendingStep {
+  kind: 'verify' | 'reset';
+  /** A user id (`verify`) or the identifier as typed (`reset`). */
+  subject: string;
+}
+
+const COOKIE = 'lk_pending';
+const MAX_AGE_MS = 60 * 60 * 1000;
+
+function options(uid: string, secure: boolean, maxAge: number) {
+  return { path: `/interaction/${uid}`, httpOnly: true, sameSite: 'lax' as const, signed: true, secure, maxAge, overwrite: true };
+}
+
+export function setPendingStep(ctx: Context, uid: string, step: PendingStep, secure: boolean): void {
+  ctx.cookies.set(COOKIE, JSON.stringify({ uid, ...step }), options(uid, secure, MAX_AGE_MS));
+}
+
+export function clearPendingStep(ctx: Context, uid: string, secure: boolean): void {
+  ctx.cookies.set(COOKIE, null, options(uid, secure, 0));
+}
+
+export function pendingStep(ctx: Context, uid: string, kind: PendingStep['kind']): PendingStep | undefined {
+  const raw = ctx.cookies.get(COOKIE, { signed: true });
+  if (!raw) return undefined;
+  try {
+    const parsed = JSON.parse(raw) as { uid?: unknown; kind?: unknown; subject?: unknown };
+    if (parsed.uid !== uid || parsed.kind !== kind || typeof parsed.subject !== 'string') return undefined;
+    return { kind, subject: parsed.subject };
+  } catch {
+    return undefined;
+  }
+}
