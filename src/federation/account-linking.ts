@@ -94,12 +94,16 @@ export function createAccountLinking(deps: { db: Database; users: UserService; l
       const value = mapped[key];
       if (value !== undefined && value.length <= MAX_PROFILE_VALUE) profile[key] = value;
     }
-    const email = mapped.email !== undefined && isEmailShaped(mapped.email) ? mapped.email : undefined;
+    // Only an address the provider is trusted to have verified goes on the user. Addresses are unique, so an
+    // unverified one would let anyone at an upstream (any Entra tenant allowed in) hold someone else's
+    // address here and block its owner's sign-up; the identity row keeps what the upstream said.
+    const email = mapped.email !== undefined && isEmailShaped(mapped.email) && verifiedEmail !== null
+      && normalizeIdentifier(verifiedEmail) === normalizeIdentifier(mapped.email) ? mapped.email : undefined;
     const username = `${source.name}-${randomBytes(6).toString('hex')}`;
     const base = { status: 'confirmed' as const, profile };
     if (email) {
       try {
-        return await users.create({ ...base, email, emailVerified: verifiedEmail !== null && normalizeIdentifier(verifiedEmail) === normalizeIdentifier(email) }, { within });
+        return await users.create({ ...base, email, emailVerified: true }, { within });
       } catch (error) {
         if (!(error instanceof ConflictError)) throw error;
       }

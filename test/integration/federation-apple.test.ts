@@ -159,12 +159,15 @@ describe(`Sign in with Apple (${currentBackend()})`, () => {
     expect((await server.latchkey.services.users.findById(userId))!.profile).toMatchObject({ given_name: 'Jane', family_name: 'Appleseed' });
   });
 
-  it('counts email_verified "false" as unverified: the user\'s address is not verified and the identity stores the boolean false', async () => {
+  it('counts email_verified "false" as unverified: the user gets no address (the identity keeps it) and the identity stores the boolean false', async () => {
     fake.next(ben);
     const signIn = await signInWithApple(server, app);
     const claims = (await oidc.authorizationCodeGrant(app, new URL(signIn.landing), { pkceCodeVerifier: signIn.verifier })).claims()!;
-    expect(claims).toMatchObject({ email: ben.email, email_verified: false, given_name: 'Ben' });
-    expect(await server.latchkey.services.users.findById(claims.sub)).toMatchObject({ email: ben.email, email_verified: false });
+    // An unverified upstream address stays on the identity only: on the user it would hold the address.
+    expect(claims).toMatchObject({ given_name: 'Ben' });
+    expect(claims.email).toBeUndefined();
+    expect(await server.latchkey.services.users.findById(claims.sub)).toMatchObject({ email: null, email_verified: false });
+    expect((await identityOf(ben.account))!.claims.email).toBe(ben.email);
     const identity = await identityOf(ben.account);
     expect(identity!.claims.email_verified).toBe(false);
     expect(Object.values(identity!.claims).filter((value) => value === 'true' || value === 'false')).toEqual([]);

@@ -91,8 +91,9 @@ describe(`federation with Microsoft Entra ID, multi-tenant authority (${currentB
     expect(claims.sub).not.toBe('entra-alice');
     const { rows } = await server.db.query<{ user_id: string; issuer: string; provider: string }>('SELECT user_id, issuer, provider FROM federated_identities WHERE subject = $1', ['entra-alice']);
     expect(rows).toEqual([{ user_id: claims.sub, issuer: entra.issuerOf(TENANT_A), provider: 'microsoft' }]);
-    // Entra's e-mail is never taken as verified.
-    expect(await server.latchkey.services.users.findById(claims.sub)).toMatchObject({ email: 'alice@tenant-a.example', email_verified: false, profile: { name: 'Alice Allowed' } });
+    // Entra's e-mail is never taken as verified, so it stays on the identity and never holds the address.
+    expect(await server.latchkey.services.users.findById(claims.sub)).toMatchObject({ email: null, email_verified: false, profile: { name: 'Alice Allowed' } });
+    expect((await server.latchkey.services.identities.listForUser(claims.sub))[0]!.email).toBe('alice@tenant-a.example');
 
     entra.next(TENANT_A, { account: 'entra-alice', claims: { name: 'Alice Allowed' } });
     const again = await signInWithMicrosoft();
