@@ -51,18 +51,30 @@ export function registerIdentityPoolCommands(program: Command, env: NodeJS.Proce
       });
     });
 
-  const pool = program.command('pool').description('identity-pool settings: default role, ambiguity, rules');
+  const pool = program.command('pool').description('pool settings: sign-up; identity-pool default role, ambiguity, rules');
   pool.command('show')
     .description('show the pool settings and rules')
     .action(async () => {
       await withCliContext(env, async ({ services }) => {
-        const s = await services.roles.poolSettings();
+        const s = { ...(await services.roles.poolSettings()), signup: await services.userPool.signup() };
         out(program).result(s, () => [
+          `sign-up:                   ${s.signup.enabled ? 'open' : 'closed'}${s.signup.required.length ? ` (requires ${s.signup.required.join(', ')})` : ''}`,
           `default role:              ${s.default_role ?? '(none)'}`,
           `ambiguous role resolution: ${s.ambiguous_role_resolution}`,
           '',
           table(['#', 'CLAIM', 'MATCH', 'VALUE', 'ROLE'], s.rules.map((r) => [String(r.position), r.claim, r.match_type, r.value, r.role_name])),
         ].join('\n'));
+      });
+    });
+  pool.command('set-signup <mode>')
+    .description('whether people may create their own account: open | closed (apps may still opt out: client create --no-signup)')
+    .option('--require <attributes>', 'comma-separated attributes the sign-up form requires: username, given_name, family_name, custom:NAME ("none" to clear)')
+    .action(async (mode: string, o: { require?: string }) => {
+      if (mode !== 'open' && mode !== 'closed') throw new InvalidRequestError(`sign-up mode must be open or closed, not "${mode}"`);
+      const required = o.require === undefined ? undefined : o.require === 'none' ? [] : o.require.split(',').map((name) => name.trim()).filter(Boolean);
+      await withCliContext(env, async ({ services }) => {
+        const signup = await services.userPool.setSignup({ enabled: mode === 'open', ...(required ? { required } : {}) });
+        out(program).result(signup, () => `sign-up: ${signup.enabled ? 'open' : 'closed'}${signup.required.length ? ` (requires ${signup.required.join(', ')})` : ''}`);
       });
     });
   pool.command('set-default-role <role>')

@@ -150,6 +150,20 @@ describe(`latchkey CLI (${currentBackend()})`, () => {
     expect((await runCli(['role', 'create', 'bad', '--policy', join(dir, 'missing.json')], env)).stderr).toContain('cannot read policy file');
   });
 
+  it('closes and opens self-service sign-up with its required attributes, refusing an unknown mode or attribute', async () => {
+    const closed = await runCli(['--json', 'pool', 'set-signup', 'closed', '--require', 'given_name,family_name'], env);
+    expect(closed.code, closed.stderr).toBe(0);
+    expect(JSON.parse(closed.stdout)).toEqual({ enabled: false, required: ['given_name', 'family_name'] });
+    expect(JSON.parse((await runCli(['--json', 'pool', 'show'], env)).stdout)).toMatchObject({ signup: { enabled: false, required: ['given_name', 'family_name'] } });
+    const refused = await runCli(['pool', 'set-signup', 'maybe'], env);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('open or closed');
+    const badAttribute = await runCli(['pool', 'set-signup', 'open', '--require', 'shoe_size'], env);
+    expect(badAttribute.code).toBe(1);
+    expect(badAttribute.stderr).toContain('shoe_size');
+    expect(JSON.parse((await runCli(['--json', 'pool', 'set-signup', 'open', '--require', 'none'], env)).stdout)).toEqual({ enabled: true, required: [] });
+  });
+
   it('deletes a role, taking it off its groups, which keep existing', async () => {
     expect((await runCli(['role', 'delete', 'viewer'], env)).code).toBe(0);
     const groups = JSON.parse((await runCli(['--json', 'group', 'list'], env)).stdout) as { name: string; role: string | null }[];
