@@ -30,6 +30,8 @@ export interface InteractionDeps {
   offerSelfService?: (ctx: Context & WithInteraction, next: Next) => Promise<void>;
   /** Sends an unconfirmed account that proved its password to e-mail verification. */
   continueToVerification?: LoginPromptDeps['continueToVerification'];
+  /** The MFA step after a proven password (see LoginPromptDeps.secondFactor). */
+  secondFactor?: LoginPromptDeps['secondFactor'];
 }
 
 /**

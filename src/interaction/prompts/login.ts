@@ -3,6 +3,7 @@ import type { AccountRefusal } from '../../directory/account-state.js';
 import { MAX_PASSWORD_BYTES } from '../../directory/password-hasher.js';
 import type { UserRow } from '../../directory/repositories/user.repository.js';
 import type { UserService } from '../../directory/user-service.js';
+import type { AuthenticationMethod } from '../../directory/password-sign-in.js';
 import { MalformedInputError } from '../../errors/malformed-input-error.js';
 import type { Metrics } from '../../http/metrics.js';
 import type { WithInput } from '../../http/validate.js';
@@ -38,6 +39,11 @@ export interface LoginPromptDeps {
   logger: Logger;
   /** Sends a code to an unconfirmed account and moves the browser to verification (self-service). */
   continueToVerification?: (ctx: Context & WithInteraction, user: UserRow) => Promise<void>;
+  /**
+   * After the password was proven: when the user must present a second factor (or enrol one), takes over
+   * the response (the MFA page) and returns true; otherwise returns false and the sign-in finishes here.
+   */
+  secondFactor?: (ctx: Context & WithInteraction, user: UserRow, amr: readonly AuthenticationMethod[]) => Promise<boolean>;
 }
 
 /** The `login` prompt: the sign-in form, and password sign-in. */
@@ -135,6 +141,7 @@ export function createLoginPrompt(deps: LoginPromptDeps): LoginPrompt {
       if (!result.ok) return refuse(ctx, result.reason, username);
       deps.logger.info({ event: 'login.succeeded', userId: result.user.id }, 'login succeeded');
       await deps.throttle.succeeded(subject, address);
+      if (deps.secondFactor && await deps.secondFactor(ctx, result.user, result.amr)) return;
       deps.metrics.login('success');
       // The factors this sign-in used become the session's `amr` (and the ID token's); MFA adds its own.
       const returnTo = await deps.holder.provider.interactionResult(ctx.req, ctx.res, {
