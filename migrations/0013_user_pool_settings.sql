@@ -1,10 +1,9 @@
--- The user pool's self-service settings (one row): whether people may sign themselves up, which profile
--- attributes sign-up requires, and the password policy's options (empty: the documented defaults).
+-- The user pool's self-service settings (one row): whether people may sign themselves up, and which
+-- profile attributes sign-up requires.
 CREATE TABLE user_pool_settings (
   singleton            boolean PRIMARY KEY DEFAULT true CHECK (singleton),
   signup_enabled       boolean NOT NULL DEFAULT true,
   signup_required      text[] NOT NULL DEFAULT '{}',
-  password_policy      jsonb NOT NULL DEFAULT '{}'::jsonb CHECK (jsonb_typeof(password_policy) = 'object'),
   updated_at           timestamptz NOT NULL DEFAULT now()
 );
 INSERT INTO user_pool_settings (singleton) VALUES (true);

@@ -15,8 +15,6 @@ export interface SignupSettings {
 export interface UserPoolSettings {
   signup(): Promise<SignupSettings>;
   setSignup(change: { enabled?: boolean; required?: readonly string[] }): Promise<SignupSettings>;
-  /** The stored password policy options (validated where the policy is built). */
-  passwordPolicyOptions(): Promise<Record<string, unknown>>;
 }
 
 /** A declared custom attribute's claim name (attribute names: see attribute-service.ts). */
@@ -32,6 +30,5 @@ export function createUserPoolSettings(deps: { db: Queryable }): UserPoolSetting
       if (unknown.length) throw new InvalidRequestError('invalid sign-up settings', [{ path: 'required', message: `unknown attribute ${unknown.map((n) => `"${n}"`).join(', ')}; use ${SIGNUP_ATTRIBUTES.join(', ')} or custom:NAME` }]);
       return present(await repo.updateUserPoolSignup(deps.db, { enabled: change.enabled ?? null, required }));
     },
-    passwordPolicyOptions: async () => (await repo.findUserPoolSettings(deps.db)).password_policy,
   };
 }

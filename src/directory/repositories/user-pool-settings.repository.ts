@@ -4,19 +4,18 @@ import type { Queryable } from '../../db/database.js';
 export interface UserPoolSettingsRow {
   signup_enabled: boolean;
   signup_required: string[];
-  password_policy: Record<string, unknown>;
 }
 
 export async function findUserPoolSettings(db: Queryable): Promise<UserPoolSettingsRow> {
-  const { rows } = await db.query<UserPoolSettingsRow>('SELECT signup_enabled, signup_required, password_policy FROM user_pool_settings');
-  return rows[0] ?? { signup_enabled: true, signup_required: [], password_policy: {} };
+  const { rows } = await db.query<UserPoolSettingsRow>('SELECT signup_enabled, signup_required FROM user_pool_settings');
+  return rows[0] ?? { signup_enabled: true, signup_required: [] };
 }
 
 export async function updateUserPoolSignup(db: Queryable, change: { enabled: boolean | null; required: readonly string[] | null }): Promise<UserPoolSettingsRow> {
   const { rows } = await db.query<UserPoolSettingsRow>(
     `UPDATE user_pool_settings SET signup_enabled = COALESCE($1::boolean, signup_enabled),
        signup_required = COALESCE($2::text[], signup_required), updated_at = now()
-     RETURNING signup_enabled, signup_required, password_policy`,
+     RETURNING signup_enabled, signup_required`,
     [change.enabled, change.required],
   );
   return rows[0]!;
