@@ -6,6 +6,7 @@ import { createPasswordHasher, type PasswordHasher } from './directory/password-
 import { createPasswordPolicy, type PasswordPolicy } from './directory/password-policy.js';
 import { createUserPoolSettings, type UserPoolSettings } from './directory/user-pool-settings.js';
 import { createUserService, type UserService } from './directory/user-service.js';
+import { createMfaService, type MfaService } from './directory/mfa/mfa-service.js';
 import { createCredentialService, type CredentialService } from './identity-pool/credential-service.js';
 import { createMinioStsClient, type StsBackend } from './identity-pool/minio-sts-client.js';
 import { createRevocationService, type RevocationService } from './identity-pool/revocation-service.js';
@@ -18,7 +19,7 @@ import { createProviderRegistry, type ProviderRegistry, type UpstreamTransport }
 import { createIdentityService, type IdentityService } from './federation/identity-service.js';
 import { createGroupMapping, type GroupMapping } from './federation/group-mapping.js';
 import { configuredUpstreams } from './federation/providers/configured-providers.js';
-import { systemClock } from './lib/clock.js';
+import { systemClock, type Clock } from './lib/clock.js';
 import { createClientService, type ClientService } from './oidc/client-service.js';
 import { defaultLifetimes, longestSignedTokenLifetime } from './oidc/provider-factory.js';
 import { createSessionService, type SessionService } from './oidc/session-service.js';
@@ -52,13 +53,15 @@ export interface Services {
   passwordPolicy: PasswordPolicy;
   /** The user pool's self-service settings (sign-up open or closed, required attributes). */
   userPool: UserPoolSettings;
+  /** Second factors: TOTP authenticators, recovery codes, the pool's MFA mode and group requirements. */
+  mfa: MfaService;
 }
 
 /**
  * Builds the domain services from their dependencies. Used by the HTTP app and by the CLI, which must
  * not load the HTTP server to change the directory.
  */
-export function createServices(deps: { config: Config; db: Database; secrets: readonly string[]; logger: Logger; sts?: StsBackend | null; metrics?: Metrics; upstreamTransport?: UpstreamTransport }): Services {
+export function createServices(deps: { config: Config; db: Database; secrets: readonly string[]; logger: Logger; sts?: StsBackend | null; metrics?: Metrics; upstreamTransport?: UpstreamTransport; clock?: Clock }): Services {
   const { config, db, logger } = deps;
   const hasher = createPasswordHasher();
   const sts = deps.sts !== undefined ? deps.sts : config.s3 ? createMinioStsClient(config.s3) : null;
@@ -104,6 +107,7 @@ export function createServices(deps: { config: Config; db: Database; secrets: re
     mailer: createMailer({ config, db, logger }),
     passwordPolicy,
     userPool: createUserPoolSettings({ db }),
+    mfa: createMfaService({ db, box: createSecretBox(deps.secrets), secrets: deps.secrets, clock: deps.clock ?? systemClock, users, issuerName: config.productName }),
     roles: createRoleService({ db, maxDurationCeiling: config.stsMaxDuration }),
     groups,
     clients: createClientService({ db }),

@@ -1,0 +1,139 @@
+import type { Database, Queryable } from '../../db/database.js';
+import { ConflictError, InvalidRequestError, NotFoundError } from '../../errors/app-error.js';
+import type { Clock } from '../../lib/clock.js';
+import { deriveKeys } from '../../lib/hashing.js';
+import type { SecretBox } from '../../lib/secret-box.js';
+import type { UserRow } from '../repositories/user.repository.js';
+import type { UserService } from '../user-service.js';
+import { generateRecoveryCodes, normalizeRecoveryCode, recoveryCodeHmacs } from './recovery-codes.js';
+import * as repo from './repositories/mfa.repository.js';
+import type { MfaMode } from './repositories/mfa.repository.js';
+import { base32Decode, generateTotpSecret, matchTotp, otpauthUri } from './totp.js';
+
+export type { MfaMode } from './repositories/mfa.repository.js';
+export const MFA_MODES: readonly MfaMode[] = ['off', 'optional', 'required'];
+
+/** Where a user stands: whether an authenticator is confirmed, whether one is required, codes left. */
+export interface MfaStatus {
+  mode: MfaMode;
+  enrolled: boolean;
+  required: boolean;
+  recoveryCodesLeft: number;
+}
+
+/** A second factor presented at sign-in: which one passed, or why nothing did. */
+export type SecondFactorResult =
+  | { ok: true; method: 'totp' | 'recovery_code' }
+  | { ok: false; reason: 'invalid_code' | 'not_enrolled' };
+
+export interface MfaService {
+  mode(): Promise<MfaMode>;
+  setMode(mode: string): Promise<MfaMode>;
+  /** Whether members of a group must use a second factor. */
+  setGroupRequired(groupName: string, required: boolean): Promise<{ name: string; mfa_required: boolean }>;
+  /** From the pool's mode and the user's groups (`off` overrides every group). */
+  isRequiredFor(userId: string): Promise<boolean>;
+  status(userId: string): Promise<MfaStatus>;
+  /** Starts (or resumes) enrolment: the secret to show and the otpauth URI for the QR code. */
+  beginEnrolment(user: UserRow): Promise<{ secret: string; uri: string }>;
+  /** Confirms enrolment with a first code; on success returns the recovery codes to show once. */
+  confirmEnrolment(userId: string, code: string): Promise<{ ok: true; recoveryCodes: string[] } | { ok: false }>;
+  /** A TOTP code, or else a recovery code, of a user with a confirmed authenticator (each spent once). */
+  verifySecondFactor(userId: string, code: string): Promise<SecondFactorResult>;
+  /** New recovery codes, invalidating the old ones; only with a confirmed authenticator. */
+  regenerateRecoveryCodes(userId: string): Promise<string[]>;
+  /** The user turns MFA off (the caller checked a recent sign-in); refused where MFA is required. */
+  disable(userId: string): Promise<void>;
+  /** An operator removes a user's authenticator and recovery codes (lost device); says what was removed. */
+  reset(userReference: string): Promise<{ user: UserRow; totp: 'confirmed' | 'pending' | null; recoveryCodes: number }>;
+}
+
+/**
+ * TOTP second factor with recovery codes. Secrets are sealed per user (the purpose names the user, so a
+ * sealed secret copied to another user's row does not open); recovery codes are kept as HMACs; every
+ * acceptance is one guarded UPDATE (replayed step, spent code). Time comes from the injected clock.
+ */
+export function createMfaService(deps: { db: Database; box: SecretBox; secrets: readonly string[]; clock: Clock; users: UserService; issuerName: string }): MfaService {
+  const { db, box, clock } = deps;
+  const recoveryKeys = deriveKeys(deps.secrets, 'mfa-recovery-code v1');
+  const purpose = (userId: string) => `mfa-totp:${userId}`;
+
+  async function newRecoveryCodes(tx: Queryable, userId: string): Promise<string[]> {
+    const codes = generateRecoveryCodes();
+    await repo.replaceRecoveryCodes(tx, userId, codes.map((code) => recoveryCodeHmacs(recoveryKeys, userId, normalizeRecoveryCode(code)!)[0]!));
+    return codes;
+  }
+
+  async function isRequiredFor(userId: string): Promise<boolean> {
+    const { mode, groupRequired } = await repo.findMfaRequirement(db, userId);
+    return mode === 'required' || (mode === 'optional' && groupRequired);
+  }
+
+  /** The step a TOTP code matches for the stored secret, or undefined. */
+  function match(row: repo.TotpRow, userId: string, code: string): number | undefined {
+    return matchTotp(base32Decode(box.open(row.secret_sealed, purpose(userId))), code.replace(/\s/g, ''), clock.now());
+  }
+
+  return {
+    mode: () => repo.findMfaMode(db),
+    async setMode(mode) {
+      if (!(MFA_MODES as readonly string[]).includes(mode)) throw new InvalidRequestError(`MFA mode must be ${MFA_MODES.join(', ')}, not "${mode}"`);
+      return repo.updateMfaMode(db, mode as MfaMode);
+    },
+    async setGroupRequired(groupName, required) {
+      const group = await repo.updateGroupMfaRequired(db, groupName, required);
+      if (!group) throw new NotFoundError(`no group "${groupName}"`);
+      return group;
+    },
+    isRequiredFor,
+    async status(userId) {
+      const [requirement, row, left] = await Promise.all([repo.findMfaRequirement(db, userId), repo.findTotp(db, userId), repo.countUnusedRecoveryCodes(db, userId)]);
+      const required = requirement.mode === 'required' || (requirement.mode === 'optional' && requirement.groupRequired);
+      return { mode: requirement.mode, enrolled: row?.confirmed_at != null, required, recoveryCodesLeft: left };
+    },
+    async beginEnrolment(user) {
+      const row = await repo.insertPendingTotp(db, user.id, box.seal(generateTotpSecret(), purpose(user.id)));
+      if (row.confirmed_at) throw new ConflictError('an authenticator is already set up');
+      const secret = box.open(row.secret_sealed, purpose(user.id));
+      return { secret, uri: otpauthUri({ issuer: deps.issuerName, account: user.email ?? user.username ?? user.id, secret }) };
+    },
+    async confirmEnrolment(userId, code) {
+      const row = await repo.findTotp(db, userId);
+      if (!row || row.confirmed_at) return { ok: false };
+      const step = match(row, userId, code);
+      if (step === undefined) return { ok: false };
+      // Confirming and issuing the codes commit together: no authenticator without its recovery codes.
+      return db.transaction(async (tx) => {
+        if (!(await repo.acceptTotpStep(tx, userId, step, true))) return { ok: false as const };
+        return { ok: true as const, recoveryCodes: await newRecoveryCodes(tx, userId) };
+      });
+    },
+    async verifySecondFactor(userId, code) {
+      const row = await repo.findTotp(db, userId);
+      if (!row?.confirmed_at) return { ok: false, reason: 'not_enrolled' };
+      const typed = code.trim();
+      if (/^\d[\d\s]*$/.test(typed)) {
+        const step = match(row, userId, typed);
+        // A matching code of a step already used is a replay and fails like a wrong code.
+        return step !== undefined && await repo.acceptTotpStep(db, userId, step, false) ? { ok: true, method: 'totp' } : { ok: false, reason: 'invalid_code' };
+      }
+      const normalized = normalizeRecoveryCode(typed);
+      if (normalized && await repo.consumeRecoveryCode(db, userId, recoveryCodeHmacs(recoveryKeys, userId, normalized))) return { ok: true, method: 'recovery_code' };
+      return { ok: false, reason: 'invalid_code' };
+    },
+    async regenerateRecoveryCodes(userId) {
+      const row = await repo.findTotp(db, userId);
+      if (!row?.confirmed_at) throw new ConflictError('no authenticator is set up');
+      return db.transaction((tx) => newRecoveryCodes(tx, userId));
+    },
+    async disable(userId) {
+      if (await isRequiredFor(userId)) throw new ConflictError('a second factor is required for this account');
+      await db.transaction((tx) => repo.deleteMfa(tx, userId));
+    },
+    async reset(userReference) {
+      const user = await deps.users.resolve(userReference);
+      const removed = await db.transaction((tx) => repo.deleteMfa(tx, user.id));
+      return { user, ...removed };
+    },
+  };
+}
