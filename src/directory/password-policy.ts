@@ -8,8 +8,8 @@ import { MAX_PASSWORD_BYTES } from './password-hasher.js';
  * the password and the user's identifiers; the hash is unaffected (the password is hashed as typed).
  *
  * Defaults follow NIST SP 800-63B-4 §3.1.1.2 (2024): length and a blocklist, no composition rules.
- * - `minLength` 15: the revision's floor for a password used as a single factor, which is what Latchkey's
- *   hosted sign-in accepts today (8 is allowed only when the password is one factor of MFA). Composition
+ * - `minLength` 15: the revision's floor for a password used as a single factor, which it is for every user
+ *   without a second factor (8 is allowed only when the password is always one factor of MFA). Composition
  *   rules are off: they push people towards `Passw0rd!`-style patterns that attackers try first, and add
  *   less than a few more characters do. Cognito's default (8 characters, all four classes) is reachable
  *   through the options for pools that need it.
