@@ -37,7 +37,7 @@ export function createAccountPage(deps: { views: Views; csrf: Csrf; users: UserS
     const buttons = await registry.buttons();
     const names = new Map(buttons.map((button) => [button.name, button.displayName]));
     const notice = typeof ctx.query.notice === 'string' ? NOTICES[ctx.query.notice] : undefined;
-    const profile = user.profile as Record<string, unknown>;
+    const { profile } = user;
     views.render(ctx, 'account.njk', {
       title: 'Your account',
       csrf: csrf.issue(accountCsrfSubject(ctx.account.sessionUid)),
@@ -61,7 +61,7 @@ export function createAccountPage(deps: { views: Views; csrf: Csrf; users: UserS
     show: (ctx: Context & WithAccount) => render(ctx),
 
     /** POST /account/identities/unlink: never the user's last way to sign in. */
-    async unlink(ctx: Context & WithAccount & WithInput<UnlinkForm>): Promise<void> {
+    unlink: async (ctx: Context & WithAccount & WithInput<UnlinkForm>): Promise<void> => {
       try {
         await identities.unlink(ctx.account.user.id, ctx.input.provider);
       } catch (error) {
@@ -75,7 +75,7 @@ export function createAccountPage(deps: { views: Views; csrf: Csrf; users: UserS
     },
 
     /** POST /account/sign-out-everywhere: ends every session and grant, and revokes storage credentials. */
-    async signOutEverywhere(ctx: Context & WithAccount): Promise<void> {
+    signOutEverywhere: async (ctx: Context & WithAccount): Promise<void> => {
       await users.signOutEverywhere(ctx.account.user.id);
       views.render(ctx, 'logged-out.njk', { title: 'Signed out everywhere', everywhere: true });
     },

@@ -25,7 +25,7 @@ export function createAccountSignIn(deps: { issuer: string }) {
 
   return {
     /** GET /account/sign-in?return=/account[&fresh=1] */
-    start(ctx: Context): void {
+    start: (ctx: Context): void => {
       const state = randomBytes(32).toString('base64url');
       const returnPath = safeReturnPath(ctx.query.return);
       const fresh = ctx.query.fresh === '1';
@@ -47,7 +47,7 @@ export function createAccountSignIn(deps: { issuer: string }) {
     },
 
     /** GET /account/callback: back from the sign-in; the state must be this browser's. */
-    callback(ctx: Context): void {
+    callback: (ctx: Context): void => {
       const stored = ctx.cookies.get(STATE_COOKIE, { signed: true });
       ctx.cookies.set(STATE_COOKIE, null, accountCookie(deps.issuer, 0));
       const [expected, returnPath] = (stored ?? '').split(' ');

@@ -44,7 +44,7 @@ export function createIdentityLink(deps: { registry: ProviderRegistry; states: F
 
   return {
     /** GET /account/link/:name: starts a sign-in at the upstream for linking. */
-    async start(ctx: Named): Promise<void> {
+    start: async (ctx: Named): Promise<void> => {
       const name = ctx.params.name ?? '';
       const upstream = await upstreamNamed(name);
       if ((await identities.listForUser(ctx.account.user.id)).some((identity) => identity.provider === upstream.name)) return failed(ctx, 'already_linked');
@@ -66,7 +66,7 @@ export function createIdentityLink(deps: { registry: ProviderRegistry; states: F
     },
 
     /** GET /account/linked/:name: the upstream answered (stored by the federation callback); link it. */
-    async finish(ctx: Named): Promise<void> {
+    finish: async (ctx: Named): Promise<void> => {
       const name = ctx.params.name ?? '';
       const value = ctx.cookies.get(LINK_COOKIE, { signed: true });
       ctx.cookies.set(LINK_COOKIE, null, accountCookie(deps.issuer, 0));

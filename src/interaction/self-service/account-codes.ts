@@ -70,7 +70,7 @@ export function createAccountCodes(deps: { db: Database; secrets: readonly strin
       const allowed = await coolDown(VERIFY.purpose, user.id);
       if (!allowed.sent) return allowed;
       const { code } = await codesOn(db).issue({ purpose: VERIFY.purpose, subject: user.id, ttlSeconds: VERIFY.ttlSeconds });
-      const link = `${base}/verify-email?${new URLSearchParams({ user: user.id, code })}`;
+      const link = `${base}/verify-email?${new URLSearchParams({ user: user.id, code }).toString()}`;
       deliver(mailer.send({ to: user.email, template: 'verify-email', data: { code, link } }), 'mail.verify_email', user.id);
       logger.info({ event: 'signup.verification_sent', userId: user.id }, 'verification code sent');
       return { sent: true };

@@ -50,7 +50,7 @@ export function createResetPages(deps: { views: Views; csrf: Csrf; codes: Accoun
     showForgot: (ctx: Context & WithInteraction) => renderForgot(ctx, 200),
 
     /** POST /interaction/:uid/forgot */
-    async submitForgot(ctx: Context & WithInteraction & WithInput<ForgotForm>): Promise<void> {
+    submitForgot: async (ctx: Context & WithInteraction & WithInput<ForgotForm>): Promise<void> => {
       const username = ctx.input.username.trim();
       if (!username) return renderForgot(ctx, 400, { error: 'Enter your username or e-mail address.' });
       const refused = await throttled(ctx, { identifier: `reset:${username.toLowerCase()}` });
@@ -62,7 +62,7 @@ export function createResetPages(deps: { views: Views; csrf: Csrf; codes: Accoun
     },
 
     /** GET /interaction/:uid/reset */
-    showReset(ctx: Context & WithInteraction): void {
+    showReset: (ctx: Context & WithInteraction): void => {
       if (!pendingStep(ctx, ctx.interaction.uid, 'reset')) {
         ctx.status = 303;
         ctx.redirect(`/interaction/${encodeURIComponent(ctx.interaction.uid)}/forgot`);
@@ -72,7 +72,7 @@ export function createResetPages(deps: { views: Views; csrf: Csrf; codes: Accoun
     },
 
     /** POST /interaction/:uid/reset */
-    async submitReset(ctx: Context & WithInteraction & WithInput<ResetForm>): Promise<void> {
+    submitReset: async (ctx: Context & WithInteraction & WithInput<ResetForm>): Promise<void> => {
       const pending = pendingStep(ctx, ctx.interaction.uid, 'reset');
       if (!pending) {
         ctx.status = 303;

@@ -51,13 +51,13 @@ export function createSignupPage(deps: { views: Views; csrf: Csrf; users: UserSe
 
   return {
     /** GET /interaction/:uid/signup */
-    async show(ctx: Context & WithInteraction): Promise<void> {
+    show: async (ctx: Context & WithInteraction): Promise<void> => {
       await ensureOffered(ctx);
       await render(ctx, 200, {});
     },
 
     /** POST /interaction/:uid/signup, after validation and CSRF. */
-    async submit(ctx: Context & WithInteraction & WithInput<SignupForm>): Promise<void> {
+    submit: async (ctx: Context & WithInteraction & WithInput<SignupForm>): Promise<void> => {
       await ensureOffered(ctx);
       const input = ctx.input;
       const values: Record<string, string> = {};

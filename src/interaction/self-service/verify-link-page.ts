@@ -24,14 +24,14 @@ export function createVerifyLinkPage(deps: { views: Views; codes: AccountCodes; 
 
   return {
     /** GET /verify-email?user=…&code=… */
-    show(ctx: Context & WithInput<VerifyLink>): void {
+    show: (ctx: Context & WithInput<VerifyLink>): void => {
       const { user, code } = ctx.input;
       if (!isUuid(user) || !code) return invalid(ctx);
       views.render(ctx, 'verify-email.njk', { title: 'Verify your e-mail', user, code, confirm: true });
     },
 
     /** POST /verify-email */
-    async submit(ctx: Context & WithInput<VerifyLink>): Promise<void> {
+    submit: async (ctx: Context & WithInput<VerifyLink>): Promise<void> => {
       const { user, code } = ctx.input;
       if (!isUuid(user) || !code) return invalid(ctx);
       const address = clientAddress(ctx);

@@ -35,13 +35,13 @@ export function createVerifyPage(deps: { views: Views; csrf: Csrf; users: UserSe
 
   return {
     /** GET /interaction/:uid/verify */
-    show(ctx: Context & WithInteraction): void {
+    show: (ctx: Context & WithInteraction): void => {
       if (!pendingStep(ctx, ctx.interaction.uid, 'verify')) return backToSignIn(ctx);
       render(ctx, 200);
     },
 
     /** POST /interaction/:uid/verify */
-    async submit(ctx: Context & WithInteraction & WithInput<VerifyForm>): Promise<void> {
+    submit: async (ctx: Context & WithInteraction & WithInput<VerifyForm>): Promise<void> => {
       const pending = pendingStep(ctx, ctx.interaction.uid, 'verify');
       if (!pending) return backToSignIn(ctx);
       const code = ctx.input.code.trim();
@@ -68,7 +68,7 @@ export function createVerifyPage(deps: { views: Views; csrf: Csrf; users: UserSe
     },
 
     /** POST /interaction/:uid/verify/resend: a new code, after the cool-down. */
-    async resend(ctx: Context & WithInteraction): Promise<void> {
+    resend: async (ctx: Context & WithInteraction): Promise<void> => {
       const pending = pendingStep(ctx, ctx.interaction.uid, 'verify');
       if (!pending) return backToSignIn(ctx);
       const user = await deps.users.findById(pending.subject);
