@@ -17,6 +17,7 @@ import { scheduleMaintenance, sweepExpired } from './oidc/expiry-cleanup.js';
 import { scheduleRevocationWorker } from './identity-pool/revocation-worker.js';
 import { convertLegacyOidcModels } from './oidc/legacy-model-conversion.js';
 import { createModelAtRest } from './oidc/model-at-rest.js';
+import { announceMailDelivery } from './mail/create-mailer.js';
 
 export interface RunningServer {
   url: string;
@@ -73,6 +74,7 @@ export async function startServer(config: Config, logger: Logger, options: { db?
     // Pending revocations of storage credentials (queued by a CLI without the object store, or during an outage).
     const stopRevocations = scheduleRevocationWorker({ revocations: latchkey.services.revocations, logger });
     logger.info({ issuer: config.issuer, port, database: db.kind }, 'latchkey listening');
+    announceMailDelivery(config, logger);
     let closing: Promise<void> | undefined;
     return {
       url: `http://127.0.0.1:${port}`,

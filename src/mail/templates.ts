@@ -117,14 +117,14 @@ export function createMailTemplates(options: MailTemplateOptions): MailTemplates
 }
 
 function exportedSubject(template: ExportingTemplate, context: object, name: string): string {
-  let subject: unknown;
-  let failure: Error | null = null;
+  const result: { error: Error | null; subject: unknown } = { error: null, subject: undefined };
   // Synchronous with nunjucks' synchronous loaders: the callback has run when getExported returns.
   template.getExported(context, (error, exported) => {
-    failure = error;
-    subject = exported?.['subject'];
+    result.error = error;
+    result.subject = exported?.['subject'];
   });
-  if (failure) throw failure;
+  if (result.error) throw result.error;
+  const subject = result.subject;
   if (typeof subject !== 'string' || subject.trim() === '') throw new Error(`${name}.txt.njk sets no subject ({% set subject %}…{% endset %})`);
   return subject;
 }
