@@ -22,6 +22,8 @@ import { createCsrf } from './interaction/csrf.js';
 import { createErrorPage } from './interaction/error-page.js';
 import { createFederationRoutes } from './federation/federation-routes.js';
 import { interactionRoutes } from './interaction/interaction-routes.js';
+import { createMfaPages } from './interaction/mfa/mfa-pages.js';
+import { mfaInteractionRoutes } from './interaction/mfa/mfa-routes.js';
 import { createSelfService } from './interaction/self-service/create-self-service.js';
 import { offerSelfService, selfServiceRoutes } from './interaction/self-service/self-service-routes.js';
 import { createLoginThrottle } from './interaction/login-throttle.js';
@@ -148,9 +150,13 @@ export async function createApp(deps: { config: Config; db: Database; secrets: r
     policy: services.passwordPolicy, mailer: services.mailer, counters: services.counters, throttle, holder, views, csrf, logger, issuer: config.issuer,
   });
   app.use(selfServiceRoutes({ holder, csrf, pages: selfService.pages }).routes());
+  // The second factor after a proven password (TOTP, recovery codes, forced enrolment): pages and the hook.
+  const mfaPages = createMfaPages({ mfa: services.mfa, users: services.users, throttle, holder, views, csrf, clock: deps.clock ?? systemClock, logger, metrics, secureCookies: config.issuer.startsWith('https:') });
+  app.use(mfaInteractionRoutes({ holder, csrf, pages: mfaPages }).routes());
   app.use(interactionRoutes({
     holder, users: services.users, views, csrf, logger, throttle, metrics,
     offerSelfService: offerSelfService(selfService.pages.offer), continueToVerification: selfService.continueToVerification,
+    secondFactor: mfaPages.secondFactor,
   }).routes());
   app.use(router.routes());
   app.use(credentialsRoutes({ verifier, credentials: services.credentials, audience: config.issuer }).routes());

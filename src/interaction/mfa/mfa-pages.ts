@@ -1,0 +1,196 @@
+import type { Context } from 'koa';
+import type { MfaService } from '../../directory/mfa/mfa-service.js';
+import type { UserRow } from '../../directory/repositories/user.repository.js';
+import type { UserService } from '../../directory/user-service.js';
+import { ConflictError, TooManyAttemptsError } from '../../errors/app-error.js';
+import type { Metrics } from '../../http/metrics.js';
+import type { WithInput } from '../../http/validate.js';
+import type { Clock } from '../../lib/clock.js';
+import type { Logger } from '../../lib/logger.js';
+import type { ProviderHolder } from '../../oidc/provider-holder.js';
+import { clientAddress } from '../client-address.js';
+import type { Csrf } from '../csrf.js';
+import type { WithInteraction } from '../load-interaction.js';
+import type { LoginThrottle } from '../login-throttle.js';
+import type { Views } from '../views.js';
+import { clearMfaPending, mfaPending, setMfaPending, type MfaPending } from './mfa-pending.js';
+import type { MfaCodeForm } from './mfa.schema.js';
+import { groupedSecret, qrImageDataUri } from './qr-image.js';
+
+/**
+ * What the ID token's `amr` says after the second factor (RFC 8176). An authenticator code adds `otp` and
+ * `mfa`. A recovery code is a second factor too (`mfa`), but not an authenticator's one-time password, and
+ * RFC 8176 registers no value for it: it adds `recovery_code`, so an app that asks for `otp` is not told that
+ * a device was used when a printed code was.
+ */
+export const AMR_AFTER = { totp: ['otp', 'mfa'], recovery_code: ['mfa', 'recovery_code'] } as const;
+
+const WRONG_CODE = 'That code is not valid. Enter the current code from your authenticator app, or an unused recovery code.';
+const WRONG_ENROL_CODE = 'That code is not valid. Enter the current 6-digit code your authenticator app shows for this account.';
+const NO_ADDRESS = 'Your network address could not be determined. Try again, or contact your administrator.';
+
+export interface MfaPagesDeps {
+  mfa: MfaService;
+  users: UserService;
+  throttle: LoginThrottle;
+  holder: ProviderHolder;
+  views: Views;
+  csrf: Csrf;
+  clock: Clock;
+  logger: Logger;
+  metrics: Pick<Metrics, 'login'>;
+  secureCookies: boolean;
+}
+
+type Page = Context & WithInteraction;
+
+/**
+ * The second step of a password sign-in: `form#mfa-form` for a user with an authenticator, or a forced
+ * enrolment (QR code, secret, a first code, the recovery codes once) where the pool or a group requires MFA.
+ * Every page needs the signed pending-step cookie the login form set after the password; without it the
+ * browser goes back to the sign-in form.
+ */
+export function createMfaPages(deps: MfaPagesDeps) {
+  const { views, csrf, mfa, logger } = deps;
+  const base = (uid: string) => `/interaction/${encodeURIComponent(uid)}`;
+
+  function backToSignIn(ctx: Page): void {
+    ctx.status = 303;
+    ctx.redirect(base(ctx.interaction.uid));
+  }
+
+  function renderChallenge(ctx: Page, status: number, error?: string): void {
+    const { uid, clientName } = ctx.interaction;
+    views.render(ctx, 'mfa/challenge.njk', { title: 'Two-step verification', uid, csrf: csrf.issue(uid), clientName, error }, status);
+  }
+
+  async function renderEnrol(ctx: Page, user: UserRow, status: number, error?: string): Promise<void> {
+    const { uid, clientName } = ctx.interaction;
+    const { secret, uri } = await mfa.beginEnrolment(user);
+    views.render(ctx, 'mfa/enrol.njk', {
+      title: 'Set up two-step verification', uid, csrf: csrf.issue(uid), clientName, error,
+      action: `${base(uid)}/mfa/enrol`, qr: await qrImageDataUri(uri), secret: groupedSecret(secret),
+    }, status);
+  }
+
+  /** Counts a code attempt against the account and the address, like a password attempt; false when refused. */
+  async function admitted(ctx: Page, userId: string, render: (status: number, error: string) => unknown): Promise<string | undefined> {
+    const address = clientAddress(ctx);
+    if (!address) {
+      await render(400, NO_ADDRESS);
+      return undefined;
+    }
+    try {
+      await deps.throttle.attempt({ userId }, address);
+      return address;
+    } catch (error) {
+      if (!(error instanceof TooManyAttemptsError)) throw error;
+      logger.warn({ event: 'mfa.throttled', userId }, 'second-factor attempts throttled');
+      deps.metrics.login('throttled');
+      ctx.set('Retry-After', String(error.retryAfterSeconds));
+      await render(429, error.message);
+      return undefined;
+    }
+  }
+
+  /** Ends the interaction with the account and every factor proven; the user must still be allowed to act. */
+  async function finish(ctx: Page, userId: string, amr: readonly string[]): Promise<void> {
+    clearMfaPending(ctx, ctx.interaction.uid, deps.secureCookies);
+    if (!(await deps.users.findActingUser(userId))) return backToSignIn(ctx);
+    deps.metrics.login('success');
+    const returnTo = await deps.holder.provider.interactionResult(ctx.req, ctx.res, {
+      login: { accountId: userId, amr: [...amr], remember: true },
+    }, { mergeWithLastSubmission: false });
+    ctx.status = 303;
+    ctx.redirect(returnTo);
+  }
+
+  /** The user the pending step names, when it is at `stage`. */
+  async function pendingUser(ctx: Page, stage: MfaPending['stage']): Promise<{ pending: MfaPending; user: UserRow } | undefined> {
+    const pending = mfaPending(ctx, ctx.interaction.uid, stage, deps.clock);
+    const user = pending && await deps.users.findById(pending.userId);
+    return pending && user ? { pending, user } : undefined;
+  }
+
+  return {
+    /**
+     * The login form's `secondFactor` hook, after the password: with the pool's mode not `off`, an
+     * enrolled user is asked for a code and a user whom MFA is required of enrols; anyone else signs in.
+     */
+    secondFactor: async (ctx: Page, user: UserRow, amr: readonly string[]): Promise<boolean> => {
+      const status = await mfa.status(user.id);
+      if (status.mode === 'off' || (!status.enrolled && !status.required)) return false;
+      const stage = status.enrolled ? 'challenge' : 'enrol';
+      setMfaPending(ctx, ctx.interaction.uid, { stage, userId: user.id, amr }, deps);
+      logger.info({ event: `mfa.${stage}`, userId: user.id }, status.enrolled ? 'second factor asked for' : 'second factor required: enrolment');
+      ctx.status = 303;
+      ctx.redirect(`${base(ctx.interaction.uid)}/mfa${stage === 'enrol' ? '/enrol' : ''}`);
+      return true;
+    },
+
+    /** GET /interaction/:uid/mfa */
+    showChallenge: (ctx: Page): void => {
+      if (!mfaPending(ctx, ctx.interaction.uid, 'challenge', deps.clock)) return backToSignIn(ctx);
+      renderChallenge(ctx, 200);
+    },
+
+    /** POST /interaction/:uid/mfa: an authenticator code or a recovery code; a wrong or replayed one is 400. */
+    submitChallenge: async (ctx: Page & WithInput<MfaCodeForm>): Promise<void> => {
+      const pending = mfaPending(ctx, ctx.interaction.uid, 'challenge', deps.clock);
+      if (!pending) return backToSignIn(ctx);
+      const code = ctx.input.code.trim();
+      if (!code) return renderChallenge(ctx, 400, 'Enter the code from your authenticator app.');
+      const address = await admitted(ctx, pending.userId, (status, error) => renderChallenge(ctx, status, error));
+      if (!address) return;
+      const result = await mfa.verifySecondFactor(pending.userId, code);
+      if (!result.ok) {
+        logger.info({ event: 'mfa.failed', userId: pending.userId, reason: result.reason }, 'second factor refused');
+        return renderChallenge(ctx, 400, WRONG_CODE);
+      }
+      await deps.throttle.succeeded({ userId: pending.userId }, address);
+      logger.info({ event: 'mfa.succeeded', userId: pending.userId, method: result.method }, 'second factor accepted');
+      await finish(ctx, pending.userId, [...pending.amr, ...AMR_AFTER[result.method]]);
+    },
+
+    /** GET /interaction/:uid/mfa/enrol: the QR code and the secret (resumed, not replaced, on reload). */
+    showEnrol: async (ctx: Page): Promise<void> => {
+      const found = await pendingUser(ctx, 'enrol');
+      if (!found) return backToSignIn(ctx);
+      await renderEnrol(ctx, found.user, 200);
+    },
+
+    /** POST /interaction/:uid/mfa/enrol: the first code confirms the authenticator; the recovery codes, once. */
+    submitEnrol: async (ctx: Page & WithInput<MfaCodeForm>): Promise<void> => {
+      const found = await pendingUser(ctx, 'enrol');
+      if (!found) return backToSignIn(ctx);
+      const { pending, user } = found;
+      const address = await admitted(ctx, user.id, (status, error) => renderEnrol(ctx, user, status, error));
+      if (!address) return;
+      let outcome: Awaited<ReturnType<MfaService['confirmEnrolment']>>;
+      try {
+        outcome = await mfa.confirmEnrolment(user.id, ctx.input.code);
+      } catch (error) {
+        // Confirmed meanwhile (another tab): this sign-in continues with the code form.
+        if (!(error instanceof ConflictError)) throw error;
+        outcome = { ok: false };
+      }
+      if (!outcome.ok) return renderEnrol(ctx, user, 400, WRONG_ENROL_CODE);
+      await deps.throttle.succeeded({ userId: user.id }, address);
+      const amr = [...pending.amr, ...AMR_AFTER.totp];
+      setMfaPending(ctx, ctx.interaction.uid, { stage: 'enrolled', userId: user.id, amr }, deps);
+      logger.info({ event: 'mfa.enrolled', userId: user.id, at: 'sign-in' }, 'authenticator enrolled');
+      const { uid, clientName } = ctx.interaction;
+      views.render(ctx, 'mfa/recovery-codes.njk', {
+        title: 'Save your recovery codes', clientName, codes: outcome.recoveryCodes,
+        continueAction: `${base(uid)}/mfa/done`, csrf: csrf.issue(uid),
+      });
+    },
+
+    /** POST /interaction/:uid/mfa/done: after the recovery codes were shown, the sign-in finishes. */
+    done: async (ctx: Page): Promise<void> => {
+      const pending = mfaPending(ctx, ctx.interaction.uid, 'enrolled', deps.clock);
+      if (!pending) return backToSignIn(ctx);
+      await finish(ctx, pending.userId, pending.amr);
+    },
+  };
+}
