@@ -18,6 +18,8 @@ export const REDACTED_PATHS = [
   'id_token', '*.id_token', 'access_token', '*.access_token', 'refresh_token', '*.refresh_token',
   'token', '*.token', 'state', '*.state', 'nonce', '*.nonce', 'secret', '*.secret', 'secrets',
   '*.payload', 'payload', 'secretKey', '*.secretKey', 'SecretAccessKey', '*.SecretAccessKey', 'SessionToken', '*.SessionToken', 'sessionToken', '*.sessionToken', 's3.secretKey', 'WebIdentityToken', '*.WebIdentityToken', 'privateJwk', '*.privateJwk', 'databaseUrl', '*.databaseUrl',
+  // SMTP_URL may carry the relay's user and password.
+  'smtpUrl', '*.smtpUrl', 'mail.smtpUrl', '*.mail.smtpUrl',
   // Upstream federation: client secrets and Apple's signing key, also where a whole config object is logged.
   'privateKey', '*.privateKey', 'apple.privateKey', 'federation.*.privateKey', '*.federation.*.privateKey',
   'federation.*.clientSecret', '*.federation.*.clientSecret', 'google.clientSecret', 'microsoft.clientSecret',

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { Writable } from 'node:stream';
 import { ConfigError, loadConfig } from '../../src/config/load-config.js';
+import { createLogger } from '../../src/lib/logger.js';
 
 function problemsOf(env: Record<string, string>): string[] {
   try {
@@ -51,5 +53,14 @@ describe('loadConfig: mail', () => {
     expect(problems.some((p) => p.startsWith('SMTP_URL:'))).toBe(true);
     expect(problems.some((p) => p.startsWith('MAIL_FROM:'))).toBe(true);
     expect(problems.some((p) => p.startsWith('PORT:'))).toBe(true);
+  });
+
+  it('never logs the SMTP_URL, which may carry the relay password, even when a whole config is logged', () => {
+    let written = '';
+    const sink = new Writable({ write(chunk: Buffer, _encoding, done) { written += chunk.toString(); done(); } });
+    const config = loadConfig({ SMTP_URL: 'smtps://mailer:s3cret-relay-pass@mail.example.com' });
+    createLogger('info', sink).info({ config, smtpUrl: config.mail.smtpUrl }, 'configuration');
+    expect(written).toContain('[redacted]');
+    expect(written).not.toContain('s3cret-relay-pass');
   });
 });
