@@ -143,6 +143,7 @@ export async function createApp(deps: { config: Config; db: Database; secrets: r
     states: createFederationStates({ db, box: createSecretBox(secrets), secrets }),
     linking: createAccountLinking({ db, users: services.users, logger }),
     views, csrf, clock: deps.clock ?? systemClock, logger, issuer: config.issuer,
+    mfa: services.mfa,
   }).routes());
   const throttle = createLoginThrottle(services.counters);
   const selfService = createSelfService({

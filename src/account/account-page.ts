@@ -9,6 +9,7 @@ import type { Views } from '../interaction/views.js';
 import type { Logger } from '../lib/logger.js';
 import type { UnlinkForm } from './account.schema.js';
 import type { WithAccount } from './account-session.js';
+import { MFA_NOTICES, type MfaSection } from './account-mfa.js';
 
 /** Outcomes shown after a redirect: fixed codes, so nothing from the URL is ever echoed onto the page. */
 const NOTICES: Record<string, { kind: 'status' | 'alert'; text: string }> = {
@@ -19,6 +20,7 @@ const NOTICES: Record<string, { kind: 'status' | 'alert'; text: string }> = {
   link_refused: { kind: 'alert', text: 'The sign-in provider did not confirm the account, so nothing was linked.' },
   upstream_unavailable: { kind: 'alert', text: 'The sign-in provider cannot be reached right now. Try again later.' },
   linked_elsewhere: { kind: 'alert', text: 'That account is already linked to another user, so it was not linked to yours.' },
+  ...MFA_NOTICES,
 };
 
 /** The CSRF token of the account page's forms, bound to the provider session (whose cookie an attacker lacks). */
@@ -28,7 +30,7 @@ export const accountCsrfSubject = (sessionUid: string) => `account:${sessionUid}
  * The self-service account page: the profile, the linked identities (unlink, link another provider) and
  * "sign out everywhere". Only what the user may see leaves the server (no claims, no subjects).
  */
-export function createAccountPage(deps: { views: Views; csrf: Csrf; users: UserService; identities: IdentityService; registry: ProviderRegistry; logger: Logger }) {
+export function createAccountPage(deps: { views: Views; csrf: Csrf; users: UserService; identities: IdentityService; registry: ProviderRegistry; logger: Logger; mfaSection?: (userId: string) => Promise<MfaSection | undefined> }) {
   const { views, csrf, users, identities, registry, logger } = deps;
 
   async function render(ctx: Context & WithAccount, error?: string, status = 200): Promise<void> {
@@ -51,6 +53,7 @@ export function createAccountPage(deps: { views: Views; csrf: Csrf; users: UserS
       },
       identities: linked.map((identity) => ({ provider: identity.provider, displayName: names.get(identity.provider) ?? identity.provider, email: identity.email, since: identity.created_at.slice(0, 10) })),
       linkable: buttons.filter((button) => !linked.some((identity) => identity.provider === button.name)),
+      mfa: await deps.mfaSection?.(user.id),
       error: error ?? (notice?.kind === 'alert' ? notice.text : undefined),
       notice: notice?.kind === 'status' ? notice.text : undefined,
     }, status);

@@ -18,6 +18,9 @@ import { accountCsrfSubject, createAccountPage } from './account-page.js';
 import { loadAccountSession, requireRecentSignIn, type WithAccount } from './account-session.js';
 import { createAccountSignIn } from './account-sign-in.js';
 import { createIdentityLink } from './identity-link.js';
+import { createAccountMfa } from './account-mfa.js';
+import type { MfaService } from '../directory/mfa/mfa-service.js';
+import { mfaCodeFormSchema } from '../interaction/mfa/mfa.schema.js';
 
 export interface AccountDeps {
   holder: ProviderHolder;
@@ -31,6 +34,8 @@ export interface AccountDeps {
   clock: Clock;
   logger: Logger;
   issuer: string;
+  /** Two-step verification (TOTP, recovery codes); none: the page has no MFA section. */
+  mfa?: MfaService;
   /** How recent a sign-in must be to link or unlink a provider. Default 10 minutes. */
   recentSignInSeconds?: number;
 }
@@ -45,7 +50,8 @@ export function accountRoutes(deps: AccountDeps): Router {
   const signedIn = loadAccountSession(deps);
   const recent = requireRecentSignIn({ clock: deps.clock, maxAgeSeconds: deps.recentSignInSeconds ?? 600 });
   const signIn = createAccountSignIn(deps);
-  const accountPage = createAccountPage(deps);
+  const accountMfa = deps.mfa && createAccountMfa({ ...deps, mfa: deps.mfa, csrfSubject: accountCsrfSubject });
+  const accountPage = createAccountPage({ ...deps, ...(accountMfa ? { mfaSection: accountMfa.section } : {}) });
   const link = createIdentityLink(deps);
   async function checkCsrf(ctx: Context & WithAccount & WithInput<CsrfForm>, next: Next): Promise<void> {
     deps.csrf.verify(accountCsrfSubject(ctx.account.sessionUid), ctx.input.csrf);
@@ -59,5 +65,12 @@ export function accountRoutes(deps: AccountDeps): Router {
   router.post('/account/sign-out-everywhere', page, signedIn, validate(csrfFormSchema, formBody()), checkCsrf, accountPage.signOutEverywhere);
   router.get('/account/link/:name', page, signedIn, recent, link.start);
   router.get('/account/linked/:name', page, signedIn, link.finish);
+  if (accountMfa) {
+    // Changes to how the user signs in: a recent sign-in, after the CSRF check (as for unlinking).
+    router.post('/account/mfa/enrol', page, signedIn, validate(csrfFormSchema, formBody()), checkCsrf, recent, accountMfa.startEnrol);
+    router.post('/account/mfa/confirm', page, signedIn, validate(mfaCodeFormSchema, formBody()), checkCsrf, recent, accountMfa.confirmEnrol);
+    router.post('/account/mfa/recovery-codes', page, signedIn, validate(csrfFormSchema, formBody()), checkCsrf, recent, accountMfa.regenerateCodes);
+    router.post('/account/mfa/disable', page, signedIn, validate(csrfFormSchema, formBody()), checkCsrf, recent, accountMfa.disable);
+  }
   return router;
 }
