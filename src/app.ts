@@ -138,14 +138,15 @@ export async function createApp(deps: { config: Config; db: Database; secrets: r
   if (config.metricsPort === null) app.use(metricsEndpoint({ registry: metrics.registry, token: config.metricsToken }).routes());
   // Before the hosted pages: the sign-in page's buttons and `identity_provider`, then the federation's own routes.
   app.use(createFederationRoutes({ db, secrets, holder, users: services.users, registry: services.providers, logger, issuer: config.issuer }).routes());
+  const throttle = createLoginThrottle(services.counters);
   app.use(accountRoutes({
     holder, users: services.users, identities: services.identities, registry: services.providers,
     states: createFederationStates({ db, box: createSecretBox(secrets), secrets }),
     linking: createAccountLinking({ db, users: services.users, logger }),
     views, csrf, clock: deps.clock ?? systemClock, logger, issuer: config.issuer,
     mfa: services.mfa,
+    attributes: services.attributes, throttle, mailer: services.mailer,
   }).routes());
-  const throttle = createLoginThrottle(services.counters);
   const selfService = createSelfService({
     db, secrets, users: services.users, settings: services.userPool, signupAllowedFor: (clientId) => services.clients.signupAllowedFor(clientId),
     policy: services.passwordPolicy, mailer: services.mailer, counters: services.counters, throttle, holder, views, csrf, logger, issuer: config.issuer,

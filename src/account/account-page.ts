@@ -1,6 +1,7 @@
 import type { Context } from 'koa';
 import type { UserService } from '../directory/user-service.js';
 import { ConflictError, NotFoundError } from '../errors/app-error.js';
+import type { AttributeService } from '../directory/attribute-service.js';
 import type { IdentityService } from '../federation/identity-service.js';
 import type { ProviderRegistry } from '../federation/provider-registry.js';
 import type { WithInput } from '../http/validate.js';
@@ -21,7 +22,11 @@ const NOTICES: Record<string, { kind: 'status' | 'alert'; text: string }> = {
   upstream_unavailable: { kind: 'alert', text: 'The sign-in provider cannot be reached right now. Try again later.' },
   linked_elsewhere: { kind: 'alert', text: 'That account is already linked to another user, so it was not linked to yours.' },
   ...MFA_NOTICES,
+  profile_saved: { kind: 'status', text: 'Your profile is saved.' },
 };
+
+/** The profile attributes a user edits on the page: [claim, label, autocomplete token]. */
+const EDITABLE_PROFILE = [['name', 'Full name', 'name'], ['given_name', 'First name', 'given-name'], ['family_name', 'Last name', 'family-name']] as const;
 
 /** The CSRF token of the account page's forms, bound to the provider session (whose cookie an attacker lacks). */
 export const accountCsrfSubject = (sessionUid: string) => `account:${sessionUid}`;
@@ -30,11 +35,20 @@ export const accountCsrfSubject = (sessionUid: string) => `account:${sessionUid}
  * The self-service account page: the profile, the linked identities (unlink, link another provider) and
  * "sign out everywhere". Only what the user may see leaves the server (no claims, no subjects).
  */
-export function createAccountPage(deps: { views: Views; csrf: Csrf; users: UserService; identities: IdentityService; registry: ProviderRegistry; logger: Logger; mfaSection?: (userId: string) => Promise<MfaSection | undefined> }) {
+/** What a refused form puts back on the page: its alert, the field errors, and what was typed (not passwords). */
+export interface PageProblems {
+  error?: string;
+  fieldErrors?: Readonly<Record<string, string>>;
+  values?: Readonly<Record<string, string>>;
+}
+
+export function createAccountPage(deps: { views: Views; csrf: Csrf; users: UserService; identities: IdentityService; registry: ProviderRegistry; attributes: AttributeService; logger: Logger; mfaSection?: (userId: string) => Promise<MfaSection | undefined> }) {
   const { views, csrf, users, identities, registry, logger } = deps;
 
-  async function render(ctx: Context & WithAccount, error?: string, status = 200): Promise<void> {
+  async function render(ctx: Context & WithAccount, problems: PageProblems | string = {}, status = 200): Promise<void> {
+    const { error, fieldErrors = {}, values = {} } = typeof problems === 'string' ? { error: problems } : problems;
     const { user } = ctx.account;
+    const definitions = await deps.attributes.list();
     const linked = await identities.listForUser(user.id);
     const buttons = await registry.buttons();
     const names = new Map(buttons.map((button) => [button.name, button.displayName]));
@@ -51,6 +65,16 @@ export function createAccountPage(deps: { views: Views; csrf: Csrf; users: UserS
         groups: user.groups,
         hasPassword: user.password_hash !== null,
       },
+      profileFields: EDITABLE_PROFILE.map(([name, label, autocomplete]) => ({
+        name, label, autocomplete, value: values[name] ?? (typeof profile[name] === 'string' ? profile[name] : ''), error: fieldErrors[name],
+      })),
+      // An immutable attribute that has a value is shown, not offered for editing (Cognito's rule).
+      customFields: definitions.map((definition) => {
+        const current = user.custom_attributes[definition.name];
+        const field = `custom:${definition.name}`;
+        return { name: field, label: definition.name, value: values[field] ?? (current === undefined ? '' : String(current)), readOnly: !definition.mutable && current !== undefined, error: fieldErrors[field] };
+      }),
+      fieldErrors,
       identities: linked.map((identity) => ({ provider: identity.provider, displayName: names.get(identity.provider) ?? identity.provider, email: identity.email, since: identity.created_at.slice(0, 10) })),
       linkable: buttons.filter((button) => !linked.some((identity) => identity.provider === button.name)),
       mfa: await deps.mfaSection?.(user.id),
@@ -60,6 +84,8 @@ export function createAccountPage(deps: { views: Views; csrf: Csrf; users: UserS
   }
 
   return {
+    render,
+
     /** GET /account */
     show: (ctx: Context & WithAccount) => render(ctx),
 

@@ -1,6 +1,9 @@
 import Router from '@koa/router';
 import type { Context, Next } from 'koa';
+import type { AttributeService } from '../directory/attribute-service.js';
 import type { UserService } from '../directory/user-service.js';
+import type { LoginThrottle } from '../interaction/login-throttle.js';
+import type { Mailer } from '../mail/mailer.js';
 import type { AccountLinking } from '../federation/account-linking.js';
 import type { FederationStates } from '../federation/federation-states.js';
 import type { IdentityService } from '../federation/identity-service.js';
@@ -13,7 +16,8 @@ import type { Views } from '../interaction/views.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import type { ProviderHolder } from '../oidc/provider-holder.js';
-import { unlinkFormSchema } from './account.schema.js';
+import { passwordFormSchema, profileFormSchema, unlinkFormSchema } from './account.schema.js';
+import { createProfileForms } from './profile-forms.js';
 import { accountCsrfSubject, createAccountPage } from './account-page.js';
 import { loadAccountSession, requireRecentSignIn, type WithAccount } from './account-session.js';
 import { createAccountSignIn } from './account-sign-in.js';
@@ -31,6 +35,9 @@ export interface AccountDeps {
   linking: AccountLinking;
   views: Views;
   csrf: Csrf;
+  attributes: AttributeService;
+  throttle: LoginThrottle;
+  mailer: Mailer;
   clock: Clock;
   logger: Logger;
   issuer: string;
@@ -53,6 +60,7 @@ export function accountRoutes(deps: AccountDeps): Router {
   const accountMfa = deps.mfa && createAccountMfa({ ...deps, mfa: deps.mfa, csrfSubject: accountCsrfSubject });
   const accountPage = createAccountPage({ ...deps, ...(accountMfa ? { mfaSection: accountMfa.section } : {}) });
   const link = createIdentityLink(deps);
+  const forms = createProfileForms({ ...deps, page: accountPage });
   async function checkCsrf(ctx: Context & WithAccount & WithInput<CsrfForm>, next: Next): Promise<void> {
     deps.csrf.verify(accountCsrfSubject(ctx.account.sessionUid), ctx.input.csrf);
     await next();
@@ -61,6 +69,8 @@ export function accountRoutes(deps: AccountDeps): Router {
   router.get('/account/sign-in', page, signIn.start);
   router.get('/account/callback', page, signIn.callback);
   router.get('/account', page, signedIn, accountPage.show);
+  router.post('/account/profile', page, signedIn, validate(profileFormSchema, formBody()), checkCsrf, forms.saveProfile);
+  router.post('/account/password', page, signedIn, validate(passwordFormSchema, formBody()), checkCsrf, forms.changePassword);
   router.post('/account/identities/unlink', page, signedIn, validate(unlinkFormSchema, formBody()), checkCsrf, recent, accountPage.unlink);
   router.post('/account/sign-out-everywhere', page, signedIn, validate(csrfFormSchema, formBody()), checkCsrf, accountPage.signOutEverywhere);
   router.get('/account/link/:name', page, signedIn, recent, link.start);

@@ -6,3 +6,18 @@ export const unlinkFormSchema = csrfFormSchema.extend({
   provider: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'is not a provider name'),
 });
 export type UnlinkForm = z.infer<typeof unlinkFormSchema>;
+
+/** The profile form: standard attributes and declared `custom:NAME` ones (checked by the directory). */
+export const profileFormSchema = csrfFormSchema.extend({
+  name: z.string().max(2048).optional(),
+  given_name: z.string().max(2048).optional(),
+  family_name: z.string().max(2048).optional(),
+}).catchall(z.string().max(2048));
+export type ProfileForm = z.infer<typeof profileFormSchema>;
+
+/** The password form: both fields present (an empty one is refused by the checks, with its field named). */
+export const passwordFormSchema = csrfFormSchema.extend({
+  current_password: z.string().max(4096).default(''),
+  new_password: z.string().max(4096).default(''),
+});
+export type PasswordForm = z.infer<typeof passwordFormSchema>;

@@ -66,6 +66,11 @@ export interface UserService {
    * transaction. The password is checked against the policy first; undefined when the proof failed.
    */
   resetPassword(userId: string, password: string, proof: ProofStep): Promise<UserRow | undefined>;
+  /**
+   * The user changes their own password: the current one must be right (400 on `current_password`
+   * otherwise), the new one must meet the policy, and every session of the user ends with the change.
+   */
+  changePassword(userId: string, currentPassword: string, newPassword: string): Promise<UserRow>;
   delete(reference: string): Promise<void>;
 }
 
@@ -207,6 +212,23 @@ export function createUserService(deps: { db: Database; hasher: PasswordHasher; 
       });
       await afterCommit?.();
       return changed;
+    },
+
+    async changePassword(userId, currentPassword, newPassword) {
+      const user = await users.findUserById(db, userId);
+      if (!user) throw new NotFoundError('no such user');
+      const oldHash = user.password_hash;
+      if (oldHash === null) throw new InvalidRequestError('no password to change', [{ path: 'current_password', message: 'this account has no password (it signs in through a provider)' }]);
+      if (!(await hasher.verify(oldHash, currentPassword)).valid) {
+        throw new InvalidRequestError('the current password is not right', [{ path: 'current_password', message: 'is not right' }]);
+      }
+      assertPasswordAllowed(policy, newPassword, { email: user.email, username: user.username });
+      const newHash = await hasher.hash(newPassword);
+      // Whoever else knew the old password loses every session with it (this browser signs in again).
+      return lockingTransaction(user.id, 'signed_out', async (tx) => {
+        if (!(await users.updatePasswordHashIfUnchanged(tx, user.id, oldHash, newHash))) throw new ConflictError('the password was changed meanwhile; sign in again');
+        return user;
+      });
     },
 
     async signOutEverywhere(reference) {

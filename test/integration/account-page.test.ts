@@ -72,6 +72,14 @@ describe(`account page (${currentBackend()})`, () => {
     expect(parse(linked.html).querySelector('#identity-corp')?.text).toContain('Corp SSO');
     expect(await identitiesOf(user.id)).toEqual(['corp']);
     expect(parse(linked.html).querySelector('a#link-corp')).toBeNull();
+
+    // Signing in through the upstream now reaches the same account.
+    corp.next({ account: 'corp-bea', claims: {} });
+    const fresh = new UserAgent();
+    const login = await fresh.navigate(url('/account'));
+    const viaCorp = await fresh.navigate(new URL(parse(login.html).querySelector('a#federation-corp')!.getAttribute('href')!, login.url).toString());
+    expect(viaCorp.url).toBe(url('/account'));
+    expect(parse(viaCorp.html).querySelector('#account-profile')?.text).toContain('bea@example.com');
   });
 
   it('refuses an upstream answer that arrives in a browser which did not start the link (linking CSRF), linking nothing', async () => {
@@ -170,6 +178,48 @@ describe(`account page (${currentBackend()})`, () => {
       const again = await browser.request(url('/account'));
       expect(again.location).toBe(url('/account/sign-in?return=%2Faccount'));
     }
+  });
+
+  it('saves the profile, keeps an immutable attribute that has a value, and refuses a bad value by field', async () => {
+    const { services } = ctx.server.latchkey;
+    await services.attributes.declare({ name: 'badge', type: 'string', mutable: false });
+    await services.attributes.declare({ name: 'floor', type: 'number', mutable: true });
+    const user = await services.users.create({ username: 'hana', email: 'hana@example.com', emailVerified: true, password: PASSWORD, customAttributes: { badge: 'B-1' } });
+    const agent = new UserAgent();
+    const page = await signInToAccount(agent, 'hana');
+    expect(parse(page.html).querySelector('input[name="custom:badge"]')).toBeNull();
+    expect(parse(page.html).querySelector('#profile-custom-badge')?.text).toContain('B-1');
+    const saved = await agent.follow(await agent.submit(page, 'form#profile-form', { given_name: 'Hana', family_name: 'Sato', 'custom:floor': '3' }));
+    expect(saved.url).toBe(url('/account?notice=profile_saved'));
+    expect(await services.users.findById(user.id)).toMatchObject({ profile: { given_name: 'Hana', family_name: 'Sato' }, custom_attributes: { badge: 'B-1', floor: 3 } });
+    // A forged field for the immutable attribute is refused by the directory, naming it.
+    const forged = await agent.request(url('/account/profile'), { method: 'POST', body: new URLSearchParams({ csrf: parse(saved.html).querySelector('input[name="csrf"]')!.getAttribute('value')!, 'custom:badge': 'B-2' }) });
+    expect(forged.status).toBe(400);
+    expect(parse(forged.html).querySelector('[role="alert"]')).not.toBeNull();
+    const bad = await agent.submit(saved, 'form#profile-form', { 'custom:floor': 'upstairs' });
+    expect(bad.status).toBe(400);
+    expect(parse(bad.html).querySelector('#profile-custom-floor-error')).not.toBeNull();
+    expect((await services.users.findById(user.id))!.custom_attributes).toEqual({ badge: 'B-1', floor: 3 });
+  });
+
+  it('changes the password only with the current one, refuses a weak one, and signs out everywhere', async () => {
+    const user = await createUser('ivan');
+    const agent = new UserAgent();
+    const other = new UserAgent();
+    const page = await signInToAccount(agent, 'ivan');
+    await signInToAccount(other, 'ivan');
+    const wrong = await agent.submit(page, 'form#password-form', { current_password: 'not my password at all', new_password: 'a fresh and long passphrase' });
+    expect(wrong.status).toBe(400);
+    expect(parse(wrong.html).querySelector('#current_password-error')?.text).toContain('not right');
+    const weak = await agent.submit(page, 'form#password-form', { current_password: PASSWORD, new_password: 'password' });
+    expect(weak.status).toBe(400);
+    expect(parse(weak.html).querySelector('#new_password-error')).not.toBeNull();
+    const done = await agent.submit(page, 'form#password-form', { current_password: PASSWORD, new_password: 'a fresh and long passphrase' });
+    expect(done.status).toBe(200);
+    expect(parse(done.html).querySelector('[role="status"]')?.text).toContain('password was changed');
+    for (const browser of [agent, other]) expect((await browser.request(url('/account'))).location).toBe(url('/account/sign-in?return=%2Faccount'));
+    const { valid } = await ctx.server.latchkey.services.hasher.verify((await ctx.server.latchkey.services.users.findById(user.id))!.password_hash!, 'a fresh and long passphrase');
+    expect(valid).toBe(true);
   });
 
   it('keeps its own client: deleting it is refused', async () => {
