@@ -4,6 +4,7 @@ import { AppError, InvalidRequestError } from './errors/app-error.js';
 import { registerCommands } from './cli/commands.js';
 import { registerIdentityPoolCommands } from './cli/identity-pool-commands.js';
 import { registerFederationCommands } from './cli/federation-commands.js';
+import { registerMfaCommands } from './cli/mfa-commands.js';
 import { registerMailCommands } from './cli/mail-commands.js';
 
 /** Exit codes: 0 ok, 1 the operation failed, 2 usage or configuration error. */
@@ -16,6 +17,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   registerCommands(program, env);
   registerIdentityPoolCommands(program, env);
   registerFederationCommands(program, env);
+  registerMfaCommands(program, env);
   registerMailCommands(program, env);
   try {
     await program.parseAsync([...argv]);
