@@ -3,12 +3,15 @@ import type { UserService } from '../directory/user-service.js';
 import { ConflictError, NotFoundError } from '../errors/app-error.js';
 import type { AttributeService } from '../directory/attribute-service.js';
 import type { IdentityService } from '../federation/identity-service.js';
+import type { ClientService } from '../oidc/client-service.js';
+import type { SessionService } from '../oidc/session-service.js';
 import type { ProviderRegistry } from '../federation/provider-registry.js';
 import type { WithInput } from '../http/validate.js';
 import type { Csrf } from '../interaction/csrf.js';
 import type { Views } from '../interaction/views.js';
 import type { Logger } from '../lib/logger.js';
-import type { UnlinkForm } from './account.schema.js';
+import type { AppForm, UnlinkForm } from './account.schema.js';
+import { ACCOUNT_CLIENT_ID } from './account-client.js';
 import type { WithAccount } from './account-session.js';
 import { MFA_NOTICES, type MfaSection } from './account-mfa.js';
 
@@ -23,6 +26,7 @@ const NOTICES: Record<string, { kind: 'status' | 'alert'; text: string }> = {
   linked_elsewhere: { kind: 'alert', text: 'That account is already linked to another user, so it was not linked to yours.' },
   ...MFA_NOTICES,
   profile_saved: { kind: 'status', text: 'Your profile is saved.' },
+  app_signed_out: { kind: 'status', text: 'You are signed out of that app; its tokens no longer work.' },
 };
 
 /** The profile attributes a user edits on the page: [claim, label, autocomplete token]. */
@@ -42,13 +46,15 @@ export interface PageProblems {
   values?: Readonly<Record<string, string>>;
 }
 
-export function createAccountPage(deps: { views: Views; csrf: Csrf; users: UserService; identities: IdentityService; registry: ProviderRegistry; attributes: AttributeService; logger: Logger; mfaSection?: (userId: string) => Promise<MfaSection | undefined> }) {
+export function createAccountPage(deps: { views: Views; csrf: Csrf; users: UserService; identities: IdentityService; registry: ProviderRegistry; attributes: AttributeService; sessions: SessionService; clients: ClientService; logger: Logger; mfaSection?: (userId: string) => Promise<MfaSection | undefined> }) {
   const { views, csrf, users, identities, registry, logger } = deps;
 
   async function render(ctx: Context & WithAccount, problems: PageProblems | string = {}, status = 200): Promise<void> {
     const { error, fieldErrors = {}, values = {} } = typeof problems === 'string' ? { error: problems } : problems;
     const { user } = ctx.account;
     const definitions = await deps.attributes.list();
+    const apps = await deps.sessions.listApps(user.id);
+    const clientNames = new Map((await deps.clients.list()).map((client) => [client.client_id, client.name]));
     const linked = await identities.listForUser(user.id);
     const buttons = await registry.buttons();
     const names = new Map(buttons.map((button) => [button.name, button.displayName]));
@@ -75,6 +81,11 @@ export function createAccountPage(deps: { views: Views; csrf: Csrf; users: UserS
         return { name: field, label: definition.name, value: values[field] ?? (current === undefined ? '' : String(current)), readOnly: !definition.mutable && current !== undefined, error: fieldErrors[field] };
       }),
       fieldErrors,
+      // The account page's own client is this page, not an app to list.
+      apps: apps.filter((app) => app.clientId !== ACCOUNT_CLIENT_ID).map((app) => ({
+        grantId: app.grantId, name: clientNames.get(app.clientId) ?? 'An app that no longer exists',
+        since: app.grantedAt.toISOString().slice(0, 16).replace('T', ' '), lastUsed: app.lastUsedAt.toISOString().slice(0, 16).replace('T', ' '),
+      })),
       identities: linked.map((identity) => ({ provider: identity.provider, displayName: names.get(identity.provider) ?? identity.provider, email: identity.email, since: identity.created_at.slice(0, 10) })),
       linkable: buttons.filter((button) => !linked.some((identity) => identity.provider === button.name)),
       mfa: await deps.mfaSection?.(user.id),
@@ -101,6 +112,14 @@ export function createAccountPage(deps: { views: Views; csrf: Csrf; users: UserS
       logger.info({ event: 'federation.unlinked', provider: ctx.input.provider, userId: ctx.account.user.id }, 'identity unlinked from the account page');
       ctx.status = 303;
       ctx.redirect('/account?notice=unlinked');
+    },
+
+    /** POST /account/apps/sign-out: ends one grant of the user (the app's tokens stop working at once). */
+    signOutOfApp: async (ctx: Context & WithAccount & WithInput<AppForm>): Promise<void> => {
+      if (!(await deps.sessions.endApp(ctx.account.user.id, ctx.input.grant))) return render(ctx, 'You are not signed in to that app.', 404);
+      logger.info({ event: 'account.app_signed_out', userId: ctx.account.user.id }, 'signed out of one app from the account page');
+      ctx.status = 303;
+      ctx.redirect('/account?notice=app_signed_out');
     },
 
     /** POST /account/sign-out-everywhere: ends every session and grant, and revokes storage credentials. */

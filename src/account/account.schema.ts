@@ -21,3 +21,7 @@ export const passwordFormSchema = csrfFormSchema.extend({
   new_password: z.string().max(4096).default(''),
 });
 export type PasswordForm = z.infer<typeof passwordFormSchema>;
+
+/** Signing out of one app: the grant's id, as the page listed it. */
+export const appFormSchema = csrfFormSchema.extend({ grant: z.string().min(1).max(128) });
+export type AppForm = z.infer<typeof appFormSchema>;

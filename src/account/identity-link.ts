@@ -4,6 +4,7 @@ import type { Context } from 'koa';
 import { InteractionError, NotFoundError } from '../errors/app-error.js';
 import type { AccountLinking } from '../federation/account-linking.js';
 import { ACCOUNT_LINK_BINDING, type FederationStates } from '../federation/federation-states.js';
+import type { GroupMapping } from '../federation/group-mapping.js';
 import type { IdentityService } from '../federation/identity-service.js';
 import type { ProviderRegistry, ResolvedUpstream } from '../federation/provider-registry.js';
 import { redeemAnswer } from '../federation/redeem-answer.js';
@@ -23,7 +24,7 @@ type Named = Context & WithAccount & { params: Record<string, string> };
  * (`account:<user id>:<value>`), so a callback carrying someone else's upstream code (a linking CSRF that
  * would attach an attacker's upstream account to the victim) finds no state of the victim's.
  */
-export function createIdentityLink(deps: { registry: ProviderRegistry; states: FederationStates; linking: AccountLinking; identities: IdentityService; logger: Logger; issuer: string }) {
+export function createIdentityLink(deps: { registry: ProviderRegistry; states: FederationStates; linking: AccountLinking; identities: IdentityService; groupMapping: GroupMapping; logger: Logger; issuer: string }) {
   const { registry, states, linking, identities, logger } = deps;
   const callbackUrl = (name: string) => `${deps.issuer.replace(/\/+$/, '')}/federation/callback/${name}`;
   const binding = (userId: string, value: string) => `${ACCOUNT_LINK_BINDING}${userId}:${value}`;
@@ -83,6 +84,8 @@ export function createIdentityLink(deps: { registry: ProviderRegistry; states: F
         logger.warn({ event: 'federation.link_failed', provider: upstream.name, detail: outcome.reason }, 'linking from the account page refused');
         return failed(ctx, 'linked_elsewhere');
       }
+      // The provider's group rules apply as at a federated sign-in: the claims were validated just now.
+      await deps.groupMapping.applyOnSignIn(ctx.account.user.id, upstream.name, redeemed.claims);
       ctx.status = 303;
       ctx.redirect('/account?notice=linked');
     },

@@ -4,7 +4,9 @@ import { currentBackend } from '../support/backend.js';
 import { createTestClock } from '../support/clock.js';
 import { startFakeUpstream, type FakeUpstream } from '../support/fake-upstream.js';
 import { PASSWORD } from '../support/fixtures.js';
-import { useTestServer } from '../support/harness.js';
+import * as oidc from 'openid-client';
+import { openLoginPage, signInToCallback } from '../support/flows.js';
+import { discover, useTestServer } from '../support/harness.js';
 import { alertText, UserAgent, type PageResponse } from '../support/user-agent.js';
 
 /**
@@ -220,6 +222,28 @@ describe(`account page (${currentBackend()})`, () => {
     for (const browser of [agent, other]) expect((await browser.request(url('/account'))).location).toBe(url('/account/sign-in?return=%2Faccount'));
     const { valid } = await ctx.server.latchkey.services.hasher.verify((await ctx.server.latchkey.services.users.findById(user.id))!.password_hash!, 'a fresh and long passphrase');
     expect(valid).toBe(true);
+  });
+
+  it('lists the apps the user is signed in to and signs out of one, whose refresh token then stops working', async () => {
+    const { services } = ctx.server.latchkey;
+    await createUser('jade');
+    const shop = await services.clients.create({ name: 'Jade Shop', redirectUris: ['http://localhost:8976/callback'], firstParty: true });
+    const config = await discover(ctx.server, shop);
+    const browser = new UserAgent();
+    const { page: login, verifier } = await openLoginPage(browser, config);
+    const tokens = await oidc.authorizationCodeGrant(config, new URL(await signInToCallback(browser, login, 'jade', PASSWORD)), { pkceCodeVerifier: verifier });
+    expect(tokens.refresh_token).toBeDefined();
+
+    const page = await browser.navigate(url('/account'));
+    const apps = parse(page.html).querySelectorAll('#account-apps li');
+    expect(apps.map((li) => li.querySelector('strong')?.text)).toEqual(['Jade Shop']);
+    // Another user's grant id is refused, changing nothing.
+    const forged = await browser.request(url('/account/apps/sign-out'), { method: 'POST', body: new URLSearchParams({ csrf: parse(page.html).querySelector('input[name="csrf"]')!.getAttribute('value')!, grant: 'not-a-grant-of-jade' }) });
+    expect(forged.status).toBe(404);
+    const done = await browser.follow(await browser.submit(page, '#account-apps li form'));
+    expect(done.url).toBe(url('/account?notice=app_signed_out'));
+    expect(parse(done.html).querySelectorAll('#account-apps li')).toHaveLength(0);
+    await expect(oidc.refreshTokenGrant(config, tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
   });
 
   it('keeps its own client: deleting it is refused', async () => {

@@ -201,3 +201,42 @@ export async function replaceLegacyOidcModels(
       rows.map((r) => r.uid), rows.map((r) => r.userCode)],
   );
 }
+
+/** A live grant of an account: an app the user signed in to, with when it began and was last used. */
+export interface AccountGrantRow {
+  grant_id: string;
+  client_id: string;
+  granted_at: Date;
+  last_used_at: Date;
+}
+
+/**
+ * The account's live grants, newest first. "Last used" is the newest row issued under the grant (a code or
+ * a rotated refresh token); JWT access tokens are not stored, so a grant used only by them shows its start.
+ */
+export async function listLiveGrantsByAccountId(db: Queryable, accountId: string): Promise<AccountGrantRow[]> {
+  const { rows } = await db.query<AccountGrantRow>(
+    `SELECT g.grant_id, g.payload->>'clientId' AS client_id,
+            to_timestamp((g.payload->>'iat')::bigint) AS granted_at,
+            to_timestamp(GREATEST((g.payload->>'iat')::bigint, COALESCE((
+              SELECT max((t.payload->>'iat')::bigint) FROM oidc_model t
+               WHERE t.grant_id = g.grant_id AND t.model <> 'Grant' AND t.payload ? 'iat'), 0))) AS last_used_at
+       FROM oidc_model g
+      WHERE g.model = 'Grant' AND g.payload ? 'accountId' AND g.payload->>'accountId' = $1 AND g.grant_id IS NOT NULL
+        AND (g.expires_at IS NULL OR g.expires_at > now())
+      ORDER BY last_used_at DESC
+      LIMIT 100`,
+    [accountId],
+  );
+  return rows;
+}
+
+/** Ends one grant, and every token under it, only when it belongs to `accountId`; false when it does not. */
+export async function deleteGrantOfAccount(db: Queryable, grantId: string, accountId: string): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `DELETE FROM oidc_model WHERE grant_id = $1
+        AND EXISTS (SELECT 1 FROM oidc_model g WHERE g.model = 'Grant' AND g.grant_id = $1 AND g.payload->>'accountId' = $2)`,
+    [grantId, accountId],
+  );
+  return rowCount > 0;
+}
