@@ -19,8 +19,12 @@ function options(uid: string, secure: boolean, maxAge: number) {
   return { path: `/interaction/${uid}`, httpOnly: true, sameSite: 'lax' as const, signed: true, secure, maxAge, overwrite: true };
 }
 
+/**
+ * The value travels as base64url JSON: the identifier is whatever the person typed (Hangul, an emoji, `;`),
+ * and a cookie value may hold none of these (RFC 6265 §4.1.1); the cookie library throws on them.
+ */
 export function setPendingStep(ctx: Context, uid: string, step: PendingStep, secure: boolean): void {
-  ctx.cookies.set(COOKIE, JSON.stringify({ uid, ...step }), options(uid, secure, MAX_AGE_MS));
+  ctx.cookies.set(COOKIE, Buffer.from(JSON.stringify({ uid, ...step }), 'utf8').toString('base64url'), options(uid, secure, MAX_AGE_MS));
 }
 
 export function clearPendingStep(ctx: Context, uid: string, secure: boolean): void {
@@ -31,7 +35,7 @@ export function pendingStep(ctx: Context, uid: string, kind: PendingStep['kind']
   const raw = ctx.cookies.get(COOKIE, { signed: true });
   if (!raw) return undefined;
   try {
-    const parsed = JSON.parse(raw) as { uid?: unknown; kind?: unknown; subject?: unknown };
+    const parsed = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as { uid?: unknown; kind?: unknown; subject?: unknown };
     if (parsed.uid !== uid || parsed.kind !== kind || typeof parsed.subject !== 'string') return undefined;
     return { kind, subject: parsed.subject };
   } catch {
