@@ -30,11 +30,12 @@ export type Tolerate = (response: FuzzResponse) => boolean;
  * {@link TIME_LIMIT_MS}, and a refused request (4xx, or a redirect carrying `error=`) leaves the database
  * exactly as it was. The database is fingerprinted once per request: the fingerprint taken after one
  * request is the "before" of the next (requests are sequential, and nothing else writes meanwhile).
+ * `fingerprint` widens or narrows what "the database" means for a surface (default: {@link snapshot}).
  */
-export function createProber(base: string, db: Database) {
+export function createProber(base: string, db: Database, fingerprint: (db: Database) => Promise<string> = snapshot) {
   let known: string | undefined;
   return async function probe(request: FuzzRequest, tolerate: Tolerate = () => false): Promise<FuzzResponse> {
-    known ??= await snapshot(db);
+    known ??= await fingerprint(db);
     const method = request.method ?? 'GET';
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(request.headers ?? {})) if (value !== undefined) headers[name] = value;
@@ -52,7 +53,7 @@ export function createProber(base: string, db: Database) {
     }
     const answer = { status: response.status, location: response.headers.get('location'), text: await response.text() };
     if (answer.status >= 500 && !tolerate(answer)) throw new Error(`${shown} answered ${answer.status}: ${answer.text.slice(0, 300)}`);
-    const after = await snapshot(db);
+    const after = await fingerprint(db);
     const refused = answer.status >= 400 || (answer.location !== null && /[?&#]error=/.test(answer.location));
     if (refused) expect(after, `${shown} (${answer.status}) changed the database`).toBe(known);
     known = after;
