@@ -145,7 +145,7 @@ export async function createApp(deps: { config: Config; db: Database; secrets: r
     linking: createAccountLinking({ db, users: services.users, logger }),
     views, csrf, clock: deps.clock ?? systemClock, logger, issuer: config.issuer,
     mfa: services.mfa,
-    attributes: services.attributes, sessions: services.sessions, clients: services.clients, groupMapping: services.groupMapping, throttle, mailer: services.mailer,
+    attributes: services.attributes, sessions: services.sessions, clients: services.clients, userPool: services.userPool, groupMapping: services.groupMapping, throttle, mailer: services.mailer,
   }).routes());
   const selfService = createSelfService({
     db, secrets, users: services.users, settings: services.userPool, signupAllowedFor: (clientId) => services.clients.signupAllowedFor(clientId),

@@ -1,7 +1,8 @@
 import type { Context } from 'koa';
 import type { UserService } from '../directory/user-service.js';
-import { ConflictError, NotFoundError } from '../errors/app-error.js';
+import { ConflictError, ForbiddenError, NotFoundError } from '../errors/app-error.js';
 import type { AttributeService } from '../directory/attribute-service.js';
+import type { UserPoolSettings } from '../directory/user-pool-settings.js';
 import type { IdentityService } from '../federation/identity-service.js';
 import type { ClientService } from '../oidc/client-service.js';
 import type { SessionService } from '../oidc/session-service.js';
@@ -10,7 +11,7 @@ import type { WithInput } from '../http/validate.js';
 import type { Csrf } from '../interaction/csrf.js';
 import type { Views } from '../interaction/views.js';
 import type { Logger } from '../lib/logger.js';
-import type { AppForm, UnlinkForm } from './account.schema.js';
+import type { AppForm, DeleteForm, UnlinkForm } from './account.schema.js';
 import { ACCOUNT_CLIENT_ID } from './account-client.js';
 import type { WithAccount } from './account-session.js';
 import { MFA_NOTICES, type MfaSection } from './account-mfa.js';
@@ -46,7 +47,7 @@ export interface PageProblems {
   values?: Readonly<Record<string, string>>;
 }
 
-export function createAccountPage(deps: { views: Views; csrf: Csrf; users: UserService; identities: IdentityService; registry: ProviderRegistry; attributes: AttributeService; sessions: SessionService; clients: ClientService; logger: Logger; mfaSection?: (userId: string) => Promise<MfaSection | undefined> }) {
+export function createAccountPage(deps: { views: Views; csrf: Csrf; users: UserService; identities: IdentityService; registry: ProviderRegistry; attributes: AttributeService; sessions: SessionService; clients: ClientService; userPool: UserPoolSettings; logger: Logger; mfaSection?: (userId: string) => Promise<MfaSection | undefined> }) {
   const { views, csrf, users, identities, registry, logger } = deps;
 
   async function render(ctx: Context & WithAccount, problems: PageProblems | string = {}, status = 200): Promise<void> {
@@ -54,6 +55,7 @@ export function createAccountPage(deps: { views: Views; csrf: Csrf; users: UserS
     const { user } = ctx.account;
     const definitions = await deps.attributes.list();
     const apps = await deps.sessions.listApps(user.id);
+    const selfDelete = await deps.userPool.selfDeleteAllowed();
     const clientNames = new Map((await deps.clients.list()).map((client) => [client.client_id, client.name]));
     const linked = await identities.listForUser(user.id);
     const buttons = await registry.buttons();
@@ -81,6 +83,7 @@ export function createAccountPage(deps: { views: Views; csrf: Csrf; users: UserS
         return { name: field, label: definition.name, value: values[field] ?? (current === undefined ? '' : String(current)), readOnly: !definition.mutable && current !== undefined, error: fieldErrors[field] };
       }),
       fieldErrors,
+      selfDelete,
       // The account page's own client is this page, not an app to list.
       apps: apps.filter((app) => app.clientId !== ACCOUNT_CLIENT_ID).map((app) => ({
         grantId: app.grantId, name: clientNames.get(app.clientId) ?? 'An app that no longer exists',
@@ -120,6 +123,21 @@ export function createAccountPage(deps: { views: Views; csrf: Csrf; users: UserS
       logger.info({ event: 'account.app_signed_out', userId: ctx.account.user.id }, 'signed out of one app from the account page');
       ctx.status = 303;
       ctx.redirect('/account?notice=app_signed_out');
+    },
+
+    /**
+     * POST /account/delete, where the pool allows it: after a recent sign-in (the route checks) and the
+     * typed confirmation, the user is deleted as `latchkey user delete` does (sessions, tokens, storage
+     * credentials end with it).
+     */
+    deleteAccount: async (ctx: Context & WithAccount & WithInput<DeleteForm>): Promise<void> => {
+      if (!(await deps.userPool.selfDeleteAllowed())) throw new ForbiddenError('self_delete_disabled', 'Deleting your own account is not enabled here. Ask your administrator.');
+      if (ctx.input.confirm.trim().toUpperCase() !== 'DELETE') {
+        return render(ctx, { error: 'Your account was not deleted.', fieldErrors: { confirm: 'Type DELETE to confirm.' } }, 400);
+      }
+      await users.delete(ctx.account.user.id);
+      logger.info({ event: 'account.deleted_by_user', userId: ctx.account.user.id }, 'account deleted by its user');
+      views.render(ctx, 'logged-out.njk', { title: 'Account deleted', deleted: true });
     },
 
     /** POST /account/sign-out-everywhere: ends every session and grant, and revokes storage credentials. */

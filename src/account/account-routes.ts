@@ -1,6 +1,7 @@
 import Router from '@koa/router';
 import type { Context, Next } from 'koa';
 import type { AttributeService } from '../directory/attribute-service.js';
+import type { UserPoolSettings } from '../directory/user-pool-settings.js';
 import type { UserService } from '../directory/user-service.js';
 import type { LoginThrottle } from '../interaction/login-throttle.js';
 import type { Mailer } from '../mail/mailer.js';
@@ -19,7 +20,7 @@ import type { Views } from '../interaction/views.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import type { ProviderHolder } from '../oidc/provider-holder.js';
-import { appFormSchema, passwordFormSchema, profileFormSchema, unlinkFormSchema } from './account.schema.js';
+import { appFormSchema, deleteFormSchema, passwordFormSchema, profileFormSchema, unlinkFormSchema } from './account.schema.js';
 import { createProfileForms } from './profile-forms.js';
 import { accountCsrfSubject, createAccountPage } from './account-page.js';
 import { loadAccountSession, requireRecentSignIn, type WithAccount } from './account-session.js';
@@ -41,6 +42,7 @@ export interface AccountDeps {
   attributes: AttributeService;
   sessions: SessionService;
   clients: ClientService;
+  userPool: UserPoolSettings;
   groupMapping: GroupMapping;
   throttle: LoginThrottle;
   mailer: Mailer;
@@ -79,6 +81,7 @@ export function accountRoutes(deps: AccountDeps): Router {
   router.post('/account/password', page, signedIn, validate(passwordFormSchema, formBody()), checkCsrf, forms.changePassword);
   router.post('/account/identities/unlink', page, signedIn, validate(unlinkFormSchema, formBody()), checkCsrf, recent, accountPage.unlink);
   router.post('/account/apps/sign-out', page, signedIn, validate(appFormSchema, formBody()), checkCsrf, accountPage.signOutOfApp);
+  router.post('/account/delete', page, signedIn, validate(deleteFormSchema, formBody()), checkCsrf, recent, accountPage.deleteAccount);
   router.post('/account/sign-out-everywhere', page, signedIn, validate(csrfFormSchema, formBody()), checkCsrf, accountPage.signOutEverywhere);
   router.get('/account/link/:name', page, signedIn, recent, link.start);
   router.get('/account/linked/:name', page, signedIn, link.finish);

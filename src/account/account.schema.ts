@@ -25,3 +25,7 @@ export type PasswordForm = z.infer<typeof passwordFormSchema>;
 /** Signing out of one app: the grant's id, as the page listed it. */
 export const appFormSchema = csrfFormSchema.extend({ grant: z.string().min(1).max(128) });
 export type AppForm = z.infer<typeof appFormSchema>;
+
+/** Deleting one's own account: the typed confirmation. */
+export const deleteFormSchema = csrfFormSchema.extend({ confirm: z.string().max(64).default('') });
+export type DeleteForm = z.infer<typeof deleteFormSchema>;

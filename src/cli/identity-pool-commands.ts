@@ -56,9 +56,10 @@ export function registerIdentityPoolCommands(program: Command, env: NodeJS.Proce
     .description('show the pool settings and rules')
     .action(async () => {
       await withCliContext(env, async ({ services }) => {
-        const s = { ...(await services.roles.poolSettings()), signup: await services.userPool.signup() };
+        const s = { ...(await services.roles.poolSettings()), signup: await services.userPool.signup(), self_delete: await services.userPool.selfDeleteAllowed() };
         out(program).result(s, () => [
           `sign-up:                   ${s.signup.enabled ? 'open' : 'closed'}${s.signup.required.length ? ` (requires ${s.signup.required.join(', ')})` : ''}`,
+          `account deletion by users: ${s.self_delete ? 'allowed' : 'forbidden'}`,
           `default role:              ${s.default_role ?? '(none)'}`,
           `ambiguous role resolution: ${s.ambiguous_role_resolution}`,
           '',
@@ -75,6 +76,15 @@ export function registerIdentityPoolCommands(program: Command, env: NodeJS.Proce
       await withCliContext(env, async ({ services }) => {
         const signup = await services.userPool.setSignup({ enabled: mode === 'open', ...(required ? { required } : {}) });
         out(program).result(signup, () => `sign-up: ${signup.enabled ? 'open' : 'closed'}${signup.required.length ? ` (requires ${signup.required.join(', ')})` : ''}`);
+      });
+    });
+  pool.command('set-account-deletion <mode>')
+    .description('whether users may delete their own account on the account page: allowed | forbidden')
+    .action(async (mode: string) => {
+      if (mode !== 'allowed' && mode !== 'forbidden') throw new InvalidRequestError(`account deletion must be allowed or forbidden, not "${mode}"`);
+      await withCliContext(env, async ({ services }) => {
+        const allowed = await services.userPool.setSelfDelete(mode === 'allowed');
+        out(program).result({ self_delete: allowed }, () => `account deletion by users: ${allowed ? 'allowed' : 'forbidden'}`);
       });
     });
   pool.command('set-default-role <role>')

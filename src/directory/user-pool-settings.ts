@@ -15,6 +15,9 @@ export interface SignupSettings {
 export interface UserPoolSettings {
   signup(): Promise<SignupSettings>;
   setSignup(change: { enabled?: boolean; required?: readonly string[] }): Promise<SignupSettings>;
+  /** Whether users may delete their own account on the account page (default: no, as an operator decides). */
+  selfDeleteAllowed(): Promise<boolean>;
+  setSelfDelete(allowed: boolean): Promise<boolean>;
 }
 
 /** A declared custom attribute's claim name (attribute names: see attribute-service.ts). */
@@ -30,5 +33,7 @@ export function createUserPoolSettings(deps: { db: Queryable }): UserPoolSetting
       if (unknown.length) throw new InvalidRequestError('invalid sign-up settings', [{ path: 'required', message: `unknown attribute ${unknown.map((n) => `"${n}"`).join(', ')}; use ${SIGNUP_ATTRIBUTES.join(', ')} or custom:NAME` }]);
       return present(await repo.updateUserPoolSignup(deps.db, { enabled: change.enabled ?? null, required }));
     },
+    selfDeleteAllowed: async () => (await repo.findUserPoolSettings(deps.db)).self_delete_enabled,
+    setSelfDelete: async (allowed) => (await repo.updateUserPoolSelfDelete(deps.db, allowed)).self_delete_enabled,
   };
 }

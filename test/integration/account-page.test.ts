@@ -246,6 +246,34 @@ describe(`account page (${currentBackend()})`, () => {
     await expect(oidc.refreshTokenGrant(config, tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
   });
 
+  it('lets a user delete their own account only where the pool allows it, after typing the confirmation', async () => {
+    const { services } = ctx.server.latchkey;
+    const user = await createUser('kai');
+    const agent = new UserAgent();
+    const page = await signInToAccount(agent, 'kai');
+    expect(parse(page.html).querySelector('form#delete-account-form')).toBeNull();
+    const csrf = parse(page.html).querySelector('input[name="csrf"]')!.getAttribute('value')!;
+    const refused = await agent.request(url('/account/delete'), { method: 'POST', body: new URLSearchParams({ csrf, confirm: 'DELETE' }) });
+    expect(refused.status).toBe(403);
+    expect(await services.users.findById(user.id)).toBeDefined();
+
+    await services.userPool.setSelfDelete(true);
+    try {
+      const allowed = await agent.navigate(url('/account'));
+      const unconfirmed = await agent.submit(allowed, 'form#delete-account-form', { confirm: 'yes' });
+      expect(unconfirmed.status).toBe(400);
+      expect(parse(unconfirmed.html).querySelector('#confirm-error')?.text).toContain('DELETE');
+      expect(await services.users.findById(user.id)).toBeDefined();
+      const deleted = await agent.submit(allowed, 'form#delete-account-form', { confirm: 'DELETE' });
+      expect(deleted.status).toBe(200);
+      expect(parse(deleted.html).querySelector('[role="status"]')?.text).toContain('deleted');
+      expect(await services.users.findById(user.id)).toBeUndefined();
+      expect((await agent.request(url('/account'))).location).toBe(url('/account/sign-in?return=%2Faccount'));
+    } finally {
+      await services.userPool.setSelfDelete(false);
+    }
+  });
+
   it('keeps its own client: deleting it is refused', async () => {
     await expect(ctx.server.latchkey.services.clients.delete('latchkey-account')).rejects.toThrow("Latchkey's own client");
     expect((await ctx.server.latchkey.services.clients.list()).some((client) => client.client_id === 'latchkey-account')).toBe(true);

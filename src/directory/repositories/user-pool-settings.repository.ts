@@ -4,19 +4,28 @@ import type { Queryable } from '../../db/database.js';
 export interface UserPoolSettingsRow {
   signup_enabled: boolean;
   signup_required: string[];
+  self_delete_enabled: boolean;
 }
 
 export async function findUserPoolSettings(db: Queryable): Promise<UserPoolSettingsRow> {
-  const { rows } = await db.query<UserPoolSettingsRow>('SELECT signup_enabled, signup_required FROM user_pool_settings');
-  return rows[0] ?? { signup_enabled: true, signup_required: [] };
+  const { rows } = await db.query<UserPoolSettingsRow>('SELECT signup_enabled, signup_required, self_delete_enabled FROM user_pool_settings');
+  return rows[0] ?? { signup_enabled: true, signup_required: [], self_delete_enabled: false };
 }
 
 export async function updateUserPoolSignup(db: Queryable, change: { enabled: boolean | null; required: readonly string[] | null }): Promise<UserPoolSettingsRow> {
   const { rows } = await db.query<UserPoolSettingsRow>(
     `UPDATE user_pool_settings SET signup_enabled = COALESCE($1::boolean, signup_enabled),
        signup_required = COALESCE($2::text[], signup_required), updated_at = now()
-     RETURNING signup_enabled, signup_required`,
+     RETURNING signup_enabled, signup_required, self_delete_enabled`,
     [change.enabled, change.required],
+  );
+  return rows[0]!;
+}
+
+export async function updateUserPoolSelfDelete(db: Queryable, enabled: boolean): Promise<UserPoolSettingsRow> {
+  const { rows } = await db.query<UserPoolSettingsRow>(
+    'UPDATE user_pool_settings SET self_delete_enabled = $1, updated_at = now() RETURNING signup_enabled, signup_required, self_delete_enabled',
+    [enabled],
   );
   return rows[0]!;
 }
