@@ -112,7 +112,8 @@ export function createMfaService(deps: { db: Database; box: SecretBox; secrets: 
       const row = await repo.findTotp(db, userId);
       if (!row?.confirmed_at) return { ok: false, reason: 'not_enrolled' };
       const typed = code.trim();
-      if (/^\d[\d\s]*$/.test(typed)) {
+      // Six digits (spaces allowed) are an authenticator code; anything else may be a recovery code.
+      if (/^\d{6}$/.test(typed.replace(/\s/g, ''))) {
         const step = match(row, userId, typed);
         // A matching code of a step already used is a replay and fails like a wrong code.
         return step !== undefined && await repo.acceptTotpStep(db, userId, step, false) ? { ok: true, method: 'totp' } : { ok: false, reason: 'invalid_code' };
