@@ -139,6 +139,10 @@ export async function createApp(deps: { config: Config; db: Database; secrets: r
   // Before the hosted pages: the sign-in page's buttons and `identity_provider`, then the federation's own routes.
   app.use(createFederationRoutes({ db, secrets, holder, users: services.users, registry: services.providers, logger, issuer: config.issuer }).routes());
   const throttle = createLoginThrottle(services.counters);
+  const selfService = createSelfService({
+    db, secrets, users: services.users, emailChange: services.emailChange, settings: services.userPool, signupAllowedFor: (clientId) => services.clients.signupAllowedFor(clientId),
+    policy: services.passwordPolicy, mailer: services.mailer, counters: services.counters, throttle, holder, views, csrf, logger, issuer: config.issuer,
+  });
   app.use(accountRoutes({
     holder, users: services.users, identities: services.identities, registry: services.providers,
     states: createFederationStates({ db, box: createSecretBox(secrets), secrets }),
@@ -146,11 +150,8 @@ export async function createApp(deps: { config: Config; db: Database; secrets: r
     views, csrf, clock: deps.clock ?? systemClock, logger, issuer: config.issuer,
     mfa: services.mfa,
     attributes: services.attributes, sessions: services.sessions, clients: services.clients, userPool: services.userPool, groupMapping: services.groupMapping, throttle, mailer: services.mailer,
+    emailChange: services.emailChange, codes: selfService.codes,
   }).routes());
-  const selfService = createSelfService({
-    db, secrets, users: services.users, settings: services.userPool, signupAllowedFor: (clientId) => services.clients.signupAllowedFor(clientId),
-    policy: services.passwordPolicy, mailer: services.mailer, counters: services.counters, throttle, holder, views, csrf, logger, issuer: config.issuer,
-  });
   app.use(selfServiceRoutes({ holder, csrf, pages: selfService.pages }).routes());
   // The second factor after a proven password (TOTP, recovery codes, forced enrolment): pages and the hook.
   const mfaPages = createMfaPages({ mfa: services.mfa, users: services.users, throttle, holder, views, csrf, clock: deps.clock ?? systemClock, logger, metrics, secureCookies: config.issuer.startsWith('https:') });

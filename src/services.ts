@@ -5,6 +5,7 @@ import { createGroupService, type GroupService } from './directory/group-service
 import { createPasswordHasher, type PasswordHasher } from './directory/password-hasher.js';
 import { createPasswordPolicy, type PasswordPolicy } from './directory/password-policy.js';
 import { createUserPoolSettings, type UserPoolSettings } from './directory/user-pool-settings.js';
+import { createEmailChange, type EmailChange } from './directory/email-change.js';
 import { createUserService, type UserService } from './directory/user-service.js';
 import { createMfaService, type MfaService } from './directory/mfa/mfa-service.js';
 import { createCredentialService, type CredentialService } from './identity-pool/credential-service.js';
@@ -53,6 +54,8 @@ export interface Services {
   passwordPolicy: PasswordPolicy;
   /** The user pool's self-service settings (sign-up open or closed, required attributes). */
   userPool: UserPoolSettings;
+  /** A user's change of their own address, pending until the new one is proven. */
+  emailChange: EmailChange;
   /** Second factors: TOTP authenticators, recovery codes, the pool's MFA mode and group requirements. */
   mfa: MfaService;
 }
@@ -107,6 +110,7 @@ export function createServices(deps: { config: Config; db: Database; secrets: re
     mailer: createMailer({ config, db, logger }),
     passwordPolicy,
     userPool: createUserPoolSettings({ db }),
+    emailChange: createEmailChange({ db }),
     mfa: createMfaService({ db, box: createSecretBox(deps.secrets), secrets: deps.secrets, clock: deps.clock ?? systemClock, users, issuerName: config.productName }),
     roles: createRoleService({ db, maxDurationCeiling: config.stsMaxDuration }),
     groups,

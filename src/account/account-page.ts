@@ -3,6 +3,7 @@ import type { UserService } from '../directory/user-service.js';
 import { ConflictError, ForbiddenError, NotFoundError } from '../errors/app-error.js';
 import type { AttributeService } from '../directory/attribute-service.js';
 import type { UserPoolSettings } from '../directory/user-pool-settings.js';
+import type { EmailChange } from '../directory/email-change.js';
 import type { IdentityService } from '../federation/identity-service.js';
 import type { ClientService } from '../oidc/client-service.js';
 import type { SessionService } from '../oidc/session-service.js';
@@ -28,10 +29,17 @@ const NOTICES: Record<string, { kind: 'status' | 'alert'; text: string }> = {
   ...MFA_NOTICES,
   profile_saved: { kind: 'status', text: 'Your profile is saved.' },
   app_signed_out: { kind: 'status', text: 'You are signed out of that app; its tokens no longer work.' },
+  email_code_sent: { kind: 'status', text: 'We sent a code to the new address. Enter it below; until then your current address stays in use.' },
+  email_changed: { kind: 'status', text: 'Your new address is verified and now in use.' },
 };
 
 /** The profile attributes a user edits on the page: [claim, label, autocomplete token]. */
 const EDITABLE_PROFILE = [['name', 'Full name', 'name'], ['given_name', 'First name', 'given-name'], ['family_name', 'Last name', 'family-name']] as const;
+
+/** A stored custom attribute as a form shows it (attributes are strings, numbers or booleans). */
+export function attributeText(value: unknown): string {
+  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? String(value) : '';
+}
 
 /** The CSRF token of the account page's forms, bound to the provider session (whose cookie an attacker lacks). */
 export const accountCsrfSubject = (sessionUid: string) => `account:${sessionUid}`;
@@ -47,7 +55,7 @@ export interface PageProblems {
   values?: Readonly<Record<string, string>>;
 }
 
-export function createAccountPage(deps: { views: Views; csrf: Csrf; users: UserService; identities: IdentityService; registry: ProviderRegistry; attributes: AttributeService; sessions: SessionService; clients: ClientService; userPool: UserPoolSettings; logger: Logger; mfaSection?: (userId: string) => Promise<MfaSection | undefined> }) {
+export function createAccountPage(deps: { views: Views; csrf: Csrf; users: UserService; identities: IdentityService; registry: ProviderRegistry; attributes: AttributeService; sessions: SessionService; clients: ClientService; userPool: UserPoolSettings; emailChange: EmailChange; logger: Logger; mfaSection?: (userId: string) => Promise<MfaSection | undefined> }) {
   const { views, csrf, users, identities, registry, logger } = deps;
 
   async function render(ctx: Context & WithAccount, problems: PageProblems | string = {}, status = 200): Promise<void> {
@@ -56,6 +64,7 @@ export function createAccountPage(deps: { views: Views; csrf: Csrf; users: UserS
     const definitions = await deps.attributes.list();
     const apps = await deps.sessions.listApps(user.id);
     const selfDelete = await deps.userPool.selfDeleteAllowed();
+    const pendingEmail = await deps.emailChange.pendingFor(user.id);
     const clientNames = new Map((await deps.clients.list()).map((client) => [client.client_id, client.name]));
     const linked = await identities.listForUser(user.id);
     const buttons = await registry.buttons();
@@ -80,10 +89,12 @@ export function createAccountPage(deps: { views: Views; csrf: Csrf; users: UserS
       customFields: definitions.map((definition) => {
         const current = user.custom_attributes[definition.name];
         const field = `custom:${definition.name}`;
-        return { name: field, label: definition.name, value: values[field] ?? (current === undefined ? '' : String(current)), readOnly: !definition.mutable && current !== undefined, error: fieldErrors[field] };
+        return { name: field, label: definition.name, value: values[field] ?? attributeText(current), readOnly: !definition.mutable && current !== undefined, error: fieldErrors[field] };
       }),
       fieldErrors,
       selfDelete,
+      pendingEmail: pendingEmail?.email,
+      emailValue: values.email ?? '',
       // The account page's own client is this page, not an app to list.
       apps: apps.filter((app) => app.clientId !== ACCOUNT_CLIENT_ID).map((app) => ({
         grantId: app.grantId, name: clientNames.get(app.clientId) ?? 'An app that no longer exists',

@@ -20,8 +20,11 @@ import type { Views } from '../interaction/views.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import type { ProviderHolder } from '../oidc/provider-holder.js';
-import { appFormSchema, deleteFormSchema, passwordFormSchema, profileFormSchema, unlinkFormSchema } from './account.schema.js';
+import { appFormSchema, deleteFormSchema, emailCodeFormSchema, emailFormSchema, passwordFormSchema, profileFormSchema, unlinkFormSchema } from './account.schema.js';
 import { createProfileForms } from './profile-forms.js';
+import { createEmailForms } from './email-forms.js';
+import type { EmailChange } from '../directory/email-change.js';
+import type { AccountCodes } from '../interaction/self-service/account-codes.js';
 import { accountCsrfSubject, createAccountPage } from './account-page.js';
 import { loadAccountSession, requireRecentSignIn, type WithAccount } from './account-session.js';
 import { createAccountSignIn } from './account-sign-in.js';
@@ -43,6 +46,8 @@ export interface AccountDeps {
   sessions: SessionService;
   clients: ClientService;
   userPool: UserPoolSettings;
+  emailChange: EmailChange;
+  codes: AccountCodes;
   groupMapping: GroupMapping;
   throttle: LoginThrottle;
   mailer: Mailer;
@@ -69,6 +74,7 @@ export function accountRoutes(deps: AccountDeps): Router {
   const accountPage = createAccountPage({ ...deps, ...(accountMfa ? { mfaSection: accountMfa.section } : {}) });
   const link = createIdentityLink(deps);
   const forms = createProfileForms({ ...deps, page: accountPage });
+  const email = createEmailForms({ ...deps, page: accountPage });
   async function checkCsrf(ctx: Context & WithAccount & WithInput<CsrfForm>, next: Next): Promise<void> {
     deps.csrf.verify(accountCsrfSubject(ctx.account.sessionUid), ctx.input.csrf);
     await next();
@@ -78,6 +84,9 @@ export function accountRoutes(deps: AccountDeps): Router {
   router.get('/account/callback', page, signIn.callback);
   router.get('/account', page, signedIn, accountPage.show);
   router.post('/account/profile', page, signedIn, validate(profileFormSchema, formBody()), checkCsrf, forms.saveProfile);
+  router.post('/account/email', page, signedIn, validate(emailFormSchema, formBody()), checkCsrf, recent, email.request);
+  router.post('/account/email/verify', page, signedIn, validate(emailCodeFormSchema, formBody()), checkCsrf, email.verify);
+  router.post('/account/email/cancel', page, signedIn, validate(csrfFormSchema, formBody()), checkCsrf, email.cancel);
   router.post('/account/password', page, signedIn, validate(passwordFormSchema, formBody()), checkCsrf, forms.changePassword);
   router.post('/account/identities/unlink', page, signedIn, validate(unlinkFormSchema, formBody()), checkCsrf, recent, accountPage.unlink);
   router.post('/account/apps/sign-out', page, signedIn, validate(appFormSchema, formBody()), checkCsrf, accountPage.signOutOfApp);

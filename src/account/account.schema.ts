@@ -29,3 +29,11 @@ export type AppForm = z.infer<typeof appFormSchema>;
 /** Deleting one's own account: the typed confirmation. */
 export const deleteFormSchema = csrfFormSchema.extend({ confirm: z.string().max(64).default('') });
 export type DeleteForm = z.infer<typeof deleteFormSchema>;
+
+/** Asking to change one's address. */
+export const emailFormSchema = csrfFormSchema.extend({ email: z.string().max(320).default('') });
+export type EmailForm = z.infer<typeof emailFormSchema>;
+
+/** The code mailed to the new address. */
+export const emailCodeFormSchema = csrfFormSchema.extend({ code: z.string().max(64).default('') });
+export type EmailCodeForm = z.infer<typeof emailCodeFormSchema>;

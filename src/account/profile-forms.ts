@@ -8,7 +8,7 @@ import type { Views } from '../interaction/views.js';
 import type { Logger } from '../lib/logger.js';
 import type { Mailer } from '../mail/mailer.js';
 import type { PasswordForm, ProfileForm } from './account.schema.js';
-import type { createAccountPage, PageProblems } from './account-page.js';
+import { attributeText, type createAccountPage, type PageProblems } from './account-page.js';
 import type { WithAccount } from './account-session.js';
 
 /** A refused change's details, keyed by form field (`custom_attributes.x` arrives as `custom:x`). */
@@ -37,7 +37,7 @@ export function createProfileForms(deps: { page: ReturnType<typeof createAccount
         values[key] = value;
         if (key.startsWith('custom:')) {
           // Unchanged values are not sent on: an immutable attribute that has a value stays untouched.
-          if (value !== String(ctx.account.user.custom_attributes[key.slice('custom:'.length)] ?? '')) customAttributes[key] = value;
+          if (value !== attributeText(ctx.account.user.custom_attributes[key.slice('custom:'.length)])) customAttributes[key] = value;
         } else if (key === 'name' || key === 'given_name' || key === 'family_name') {
           profile[key] = value.trim();
         }

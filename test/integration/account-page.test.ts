@@ -274,6 +274,52 @@ describe(`account page (${currentBackend()})`, () => {
     }
   });
 
+  /** The newest code mailed to `to`, read from the development outbox (no SMTP is configured here). */
+  async function mailedCode(to: string): Promise<string> {
+    for (let i = 0; i < 50; i += 1) {
+      const { rows } = await ctx.server.db.query<{ text_body: string }>('SELECT text_body FROM dev_outbox WHERE lower(recipient) = lower($1) ORDER BY id DESC LIMIT 1', [to]);
+      const code = rows[0] && /\b(\d{6})\b/.exec(rows[0].text_body)?.[1];
+      if (code) return code;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    throw new Error(`no code mailed to ${to}`);
+  }
+
+  it('changes the address only once a code mailed to the new one comes back; the old one stays until then', async () => {
+    const { services } = ctx.server.latchkey;
+    const user = await createUser('lena');
+    await createUser('otto');
+    const agent = new UserAgent();
+    const page = await signInToAccount(agent, 'lena');
+    const bad = await agent.submit(page, 'form#email-form', { email: 'not an address' });
+    expect(bad.status).toBe(400);
+    expect(parse(bad.html).querySelector('#new_email-error')).not.toBeNull();
+
+    const asked = await agent.follow(await agent.submit(page, 'form#email-form', { email: 'lena.new@example.com' }));
+    expect(asked.url).toBe(url('/account?notice=email_code_sent'));
+    expect(await services.users.findById(user.id)).toMatchObject({ email: 'lena@example.com', email_verified: true });
+    const firstCode = await mailedCode('lena.new@example.com');
+    const wrong = await agent.submit(asked, 'form#email-verify-form', { code: firstCode === '000000' ? '111111' : '000000' });
+    expect(wrong.status).toBe(400);
+    expect(parse(wrong.html).querySelector('#email_code-error')?.text).toContain('not right');
+
+    // Asking for another address makes the first code worthless, even if it arrives later.
+    await ctx.server.db.query("DELETE FROM rate_limits WHERE key LIKE 'mail:email_change:%'");
+    const again = await agent.follow(await agent.submit(asked, 'form#email-form', { email: 'lena.final@example.com' }));
+    const stale = await agent.submit(again, 'form#email-verify-form', { code: firstCode });
+    expect(stale.status).toBe(400);
+    const done = await agent.follow(await agent.submit(again, 'form#email-verify-form', { code: await mailedCode('lena.final@example.com') }));
+    expect(done.url).toBe(url('/account?notice=email_changed'));
+    expect(await services.users.findById(user.id)).toMatchObject({ email: 'lena.final@example.com', email_verified: true });
+
+    // Another account's address: the change is refused when it would apply, and nothing changes.
+    await ctx.server.db.query("DELETE FROM rate_limits WHERE key LIKE 'mail:email_change:%'");
+    const taken = await agent.follow(await agent.submit(done, 'form#email-form', { email: 'OTTO@example.com' }));
+    const conflict = await agent.submit(taken, 'form#email-verify-form', { code: await mailedCode('OTTO@example.com') });
+    expect(conflict.status).toBe(409);
+    expect(await services.users.findById(user.id)).toMatchObject({ email: 'lena.final@example.com' });
+  });
+
   it('keeps its own client: deleting it is refused', async () => {
     await expect(ctx.server.latchkey.services.clients.delete('latchkey-account')).rejects.toThrow("Latchkey's own client");
     expect((await ctx.server.latchkey.services.clients.list()).some((client) => client.client_id === 'latchkey-account')).toBe(true);

@@ -174,3 +174,12 @@ export async function resetPasswordById(db: Queryable, id: string, emailNormaliz
   );
   return rows[0];
 }
+
+/** The new address, proven by a code mailed to it: it replaces the old one, verified. */
+export async function replaceEmailById(db: Queryable, id: string, email: string, emailNormalized: string): Promise<UserRow | undefined> {
+  const { rows } = await db.query<UserRow>(
+    `UPDATE users SET email = $2, email_normalized = $3, email_verified = true, updated_at = now() WHERE id = $1 RETURNING ${USER_COLUMNS}`,
+    [id, email, emailNormalized],
+  );
+  return rows[0];
+}

@@ -1,6 +1,7 @@
 import type { Database, Queryable } from '../../db/database.js';
 import { createOneTimeCodes, type OneTimeCodeResult } from '../../directory/one-time-codes.js';
 import type { UserRow } from '../../directory/repositories/user.repository.js';
+import type { EmailChange } from '../../directory/email-change.js';
 import type { UserService } from '../../directory/user-service.js';
 import type { RateCounters } from '../../http/rate-counters.js';
 import { hmacBase64url } from '../../lib/hashing.js';
@@ -26,10 +27,15 @@ export interface AccountCodes {
   requestReset(identifier: string): Promise<void>;
   /** Right code: the new password is set and the user signed out everywhere, atomically; then a notice is mailed. */
   resetPassword(identifier: string, code: string, password: string): Promise<CodeOutcome>;
+  /** Mails a code to the address the user asked to change to (pending in `emailChange`), within the cool-down. */
+  sendEmailChange(userId: string, email: string, normalized: string): Promise<SendOutcome>;
+  /** Right code for the pending address: it replaces the old one (ConflictError when another account took it). */
+  confirmEmailChange(userId: string, code: string): Promise<CodeOutcome>;
 }
 
 const VERIFY = { purpose: 'email_verification', ttlSeconds: 60 * 60 } as const;
 const RESET = { purpose: 'password_reset', ttlSeconds: 15 * 60 } as const;
+const CHANGE = { purpose: 'email_change', ttlSeconds: 60 * 60 } as const;
 /** One mail per minute and five per hour per account and purpose: enough for a typo, useless for mail-bombing. */
 const COOL_DOWN_SECONDS = 60;
 const HOURLY_MAILS = 5;
@@ -39,8 +45,10 @@ const HOURLY_MAILS = 5;
  * expiring, attempts limited), consumed in the same transaction as its effect, and delivered by the mailer.
  * Mail is sent after the answer is decided and never awaited by the caller's timing-sensitive path.
  */
-export function createAccountCodes(deps: { db: Database; secrets: readonly string[]; users: UserService; mailer: Mailer; counters: RateCounters; issuer: string; logger: Logger }): AccountCodes {
+export function createAccountCodes(deps: { db: Database; secrets: readonly string[]; users: UserService; emailChange: EmailChange; mailer: Mailer; counters: RateCounters; issuer: string; logger: Logger }): AccountCodes {
   const { db, users, mailer, counters, logger } = deps;
+  // The code is bound to the address it was mailed to: one sent to an earlier pending address proves nothing.
+  const changeSubject = (userId: string, normalized: string) => `${userId}:${normalized}`;
   const base = deps.issuer.replace(/\/+$/, '');
   const codesOn = (q: Queryable) => createOneTimeCodes({ db: q, secrets: deps.secrets });
   // A stand-in subject for identifiers that name no resettable account: the same statements run for it.
@@ -98,6 +106,25 @@ export function createAccountCodes(deps: { db: Database; secrets: readonly strin
       const { code } = await codesOn(db).issue({ purpose: RESET.purpose, subject: resettable.id, ttlSeconds: RESET.ttlSeconds });
       deliver(mailer.send({ to: resettable.email!, template: 'reset-password', data: { code, link: `${base}/account` } }), 'mail.reset_password', resettable.id);
       logger.info({ event: 'reset.code_sent', userId: resettable.id }, 'password reset code sent');
+    },
+
+    async sendEmailChange(userId, email, normalized) {
+      const allowed = await coolDown(CHANGE.purpose, userId);
+      if (!allowed.sent) return allowed;
+      const { code } = await codesOn(db).issue({ purpose: CHANGE.purpose, subject: changeSubject(userId, normalized), ttlSeconds: CHANGE.ttlSeconds });
+      deliver(mailer.send({ to: email, template: 'verify-email', data: { code, link: `${base}/account` } }), 'mail.email_change', userId);
+      logger.info({ event: 'account.email_change_code_sent', userId }, 'code sent to a new address');
+      return { sent: true };
+    },
+
+    async confirmEmailChange(userId, code) {
+      let result: OneTimeCodeResult = { status: 'none' };
+      const user = await deps.emailChange.confirm(userId, async (tx, normalized) => {
+        result = await verifyWith(CHANGE.purpose, changeSubject(userId, normalized), code, tx);
+        return result.status === 'ok';
+      });
+      const { status } = result as OneTimeCodeResult;
+      return user ? { ok: true, user } : { ok: false, reason: status === 'ok' ? 'none' : status };
     },
 
     async resetPassword(identifier, code, password) {

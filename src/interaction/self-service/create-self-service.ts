@@ -3,6 +3,7 @@ import type { Database } from '../../db/database.js';
 import type { PasswordPolicy } from '../../directory/password-policy.js';
 import type { UserRow } from '../../directory/repositories/user.repository.js';
 import type { UserPoolSettings } from '../../directory/user-pool-settings.js';
+import type { EmailChange } from '../../directory/email-change.js';
 import type { UserService } from '../../directory/user-service.js';
 import type { RateCounters } from '../../http/rate-counters.js';
 import type { Logger } from '../../lib/logger.js';
@@ -12,7 +13,7 @@ import type { Csrf } from '../csrf.js';
 import type { WithInteraction } from '../load-interaction.js';
 import type { LoginThrottle } from '../login-throttle.js';
 import type { Views } from '../views.js';
-import { createAccountCodes } from './account-codes.js';
+import { createAccountCodes, type AccountCodes } from './account-codes.js';
 import { setPendingStep } from './pending-step.js';
 import { createResetPages } from './reset-pages.js';
 import { createSelfServiceOffer } from './self-service-offer.js';
@@ -25,6 +26,7 @@ export interface SelfServiceDeps {
   db: Database;
   secrets: readonly string[];
   users: UserService;
+  emailChange: EmailChange;
   settings: UserPoolSettings;
   signupAllowedFor: (clientId: string) => Promise<boolean>;
   policy: PasswordPolicy;
@@ -39,7 +41,7 @@ export interface SelfServiceDeps {
 }
 
 /** The self-service pages and the hook the sign-in form uses for an unconfirmed account. */
-export function createSelfService(deps: SelfServiceDeps): { pages: SelfServicePages; continueToVerification: (ctx: Context & WithInteraction, user: UserRow) => Promise<void> } {
+export function createSelfService(deps: SelfServiceDeps): { pages: SelfServicePages; codes: AccountCodes; continueToVerification: (ctx: Context & WithInteraction, user: UserRow) => Promise<void> } {
   const secureCookies = deps.issuer.startsWith('https:');
   const codes = createAccountCodes(deps);
   const offer = createSelfServiceOffer(deps);
@@ -58,5 +60,5 @@ export function createSelfService(deps: SelfServiceDeps): { pages: SelfServicePa
     ctx.status = 303;
     ctx.redirect(`/interaction/${encodeURIComponent(ctx.interaction.uid)}/verify`);
   }
-  return { pages, continueToVerification };
+  return { pages, codes, continueToVerification };
 }
