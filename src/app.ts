@@ -139,9 +139,12 @@ export async function createApp(deps: { config: Config; db: Database; secrets: r
   // Before the hosted pages: the sign-in page's buttons and `identity_provider`, then the federation's own routes.
   app.use(createFederationRoutes({ db, secrets, holder, users: services.users, registry: services.providers, logger, issuer: config.issuer }).routes());
   const throttle = createLoginThrottle(services.counters);
+  // The second factor after a proven password (TOTP, recovery codes, forced enrolment): pages and the hook.
+  const mfaPages = createMfaPages({ mfa: services.mfa, users: services.users, throttle, holder, views, csrf, clock: deps.clock ?? systemClock, logger, metrics, secureCookies: config.issuer.startsWith('https:') });
   const selfService = createSelfService({
     db, secrets, users: services.users, emailChange: services.emailChange, settings: services.userPool, signupAllowedFor: (clientId) => services.clients.signupAllowedFor(clientId),
     policy: services.passwordPolicy, mailer: services.mailer, counters: services.counters, throttle, holder, views, csrf, logger, issuer: config.issuer,
+    secondFactor: mfaPages.secondFactor,
   });
   app.use(accountRoutes({
     holder, users: services.users, identities: services.identities, registry: services.providers,
@@ -153,8 +156,6 @@ export async function createApp(deps: { config: Config; db: Database; secrets: r
     emailChange: services.emailChange, codes: selfService.codes,
   }).routes());
   app.use(selfServiceRoutes({ holder, csrf, pages: selfService.pages }).routes());
-  // The second factor after a proven password (TOTP, recovery codes, forced enrolment): pages and the hook.
-  const mfaPages = createMfaPages({ mfa: services.mfa, users: services.users, throttle, holder, views, csrf, clock: deps.clock ?? systemClock, logger, metrics, secureCookies: config.issuer.startsWith('https:') });
   app.use(mfaInteractionRoutes({ holder, csrf, pages: mfaPages }).routes());
   app.use(interactionRoutes({
     holder, users: services.users, views, csrf, logger, throttle, metrics,

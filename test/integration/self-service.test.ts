@@ -66,6 +66,23 @@ describe(`self-service accounts (${currentBackend()})`, () => {
     expect(await server.latchkey.services.users.findById(claims.sub)).toMatchObject({ status: 'confirmed', email_verified: true, profile: { given_name: 'Ada', family_name: 'Lovelace' } });
   });
 
+  it('sends a new account to MFA enrolment after verification when the pool requires MFA, instead of straight to the app', async () => {
+    const { mfa } = server.latchkey.services;
+    await mfa.setMode('required');
+    try {
+      const agent = new UserAgent();
+      const { page } = await openSignup(agent);
+      const submitted = await agent.submit(page, 'form#signup-form', { email: 'mira@example.com', password: PASSWORD });
+      const code = codeIn((await smtp.waitFor('mira@example.com')).text)!;
+      const verified = await agent.submit(await agent.navigate(submitted.location!), 'form#verify-form', { code });
+      expect(verified.status).toBe(303);
+      expect(verified.location).toMatch(/\/interaction\/[^/]+\/mfa\/enrol$/);
+      expect(verified.location).not.toContain('localhost:8976');
+    } finally {
+      await mfa.setMode('optional');
+    }
+  });
+
   it('refuses a weak password and a missing address field by field, creating nobody', async () => {
     const before = await counts();
     const agent = new UserAgent();

@@ -13,6 +13,7 @@ import type { Csrf } from '../csrf.js';
 import type { WithInteraction } from '../load-interaction.js';
 import type { LoginThrottle } from '../login-throttle.js';
 import type { Views } from '../views.js';
+import type { LoginPromptDeps } from '../prompts/login.js';
 import { createAccountCodes, type AccountCodes } from './account-codes.js';
 import { setPendingStep } from './pending-step.js';
 import { createResetPages } from './reset-pages.js';
@@ -38,6 +39,8 @@ export interface SelfServiceDeps {
   csrf: Csrf;
   logger: Logger;
   issuer: string;
+  /** The MFA step after a proven password: verification that finishes a sign-in goes through it too. */
+  secondFactor?: LoginPromptDeps['secondFactor'];
 }
 
 /** The self-service pages and the hook the sign-in form uses for an unconfirmed account. */

@@ -13,13 +13,17 @@ import type { AccountCodes } from './account-codes.js';
 import { CODE_REFUSALS } from './code-messages.js';
 import { clearPendingStep, pendingStep } from './pending-step.js';
 import type { VerifyForm } from './self-service.schema.js';
+import type { LoginPromptDeps } from '../prompts/login.js';
+
+/** The MFA step after a proven password (see LoginPromptDeps.secondFactor). */
+type SecondFactorStep = NonNullable<LoginPromptDeps['secondFactor']>;
 
 /**
  * E-mail verification inside a sign-in (`form#verify-form`): after a sign-up, or after an unconfirmed
  * account proved its password. The right code verifies the address, confirms the account and finishes the
  * app's authorization request: the user lands back in the app, signed in with the password they just used.
  */
-export function createVerifyPage(deps: { views: Views; csrf: Csrf; users: UserService; codes: AccountCodes; throttle: LoginThrottle; holder: ProviderHolder; logger: Logger; secureCookies: boolean }) {
+export function createVerifyPage(deps: { views: Views; csrf: Csrf; users: UserService; codes: AccountCodes; throttle: LoginThrottle; holder: ProviderHolder; logger: Logger; secureCookies: boolean; secondFactor?: SecondFactorStep }) {
   const { views, csrf, codes, logger } = deps;
 
   function render(ctx: Context & WithInteraction, status: number, extra: { error?: string; notice?: string } = {}) {
@@ -59,6 +63,8 @@ export function createVerifyPage(deps: { views: Views; csrf: Csrf; users: UserSe
       if (!outcome.ok) return render(ctx, 400, { error: CODE_REFUSALS[outcome.reason] });
       clearPendingStep(ctx, ctx.interaction.uid, deps.secureCookies);
       logger.info({ event: 'signup.verified', userId: outcome.user.id }, 'e-mail verified; account confirmed');
+      // A pool or group that requires MFA asks for it (or its enrolment) here too, as after any password.
+      if (deps.secondFactor && await deps.secondFactor(ctx, outcome.user, ['pwd'])) return;
       // The password was proven in this sign-in (at sign-up, or on the sign-in form before verification).
       const returnTo = await deps.holder.provider.interactionResult(ctx.req, ctx.res, {
         login: { accountId: outcome.user.id, amr: ['pwd'], remember: true },
