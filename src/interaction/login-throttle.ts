@@ -49,7 +49,20 @@ export function addressBucket(address: string): string {
 // Keys hold a digest, not the username: the table must not become a list of who tried to sign in.
 const digest = (value: string) => createHash('sha256').update(value).digest('base64url');
 
-export function createLoginThrottle(counters: RateCounters, limits: LoginThrottleLimits = DEFAULT_LOGIN_LIMITS): LoginThrottle {
+/**
+ * The pause before a check, by the attempts counted so far for this account from this address: none for the
+ * first five (typos), then 125 ms doubling up to 1 s, until the lockout at `perAccountAddress`. It costs a
+ * person who mistyped nothing and an online guesser seconds per window on top of the lockout (OWASP
+ * Authentication Cheat Sheet, "progressive delays"); a success resets the count.
+ */
+export function progressiveDelayMs(accountAddressCount: number): number {
+  if (accountAddressCount <= 5) return 0;
+  return Math.min(125 * 2 ** (accountAddressCount - 6), 1000);
+}
+
+const sleepFor = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export function createLoginThrottle(counters: RateCounters, limits: LoginThrottleLimits = DEFAULT_LOGIN_LIMITS, sleep: (ms: number) => Promise<void> = sleepFor): LoginThrottle {
   const keys = (subject: AttemptSubject, address: string) => {
     const bucket = addressBucket(address);
     // Prefixed, so an identifier can never be taken for a user id or the other way round.
@@ -68,6 +81,8 @@ export function createLoginThrottle(counters: RateCounters, limits: LoginThrottl
         const counted = counts.get(key);
         if (counted && counted.count > limit) throw new TooManyAttemptsError(counted.resetsInSeconds);
       }
+      const delay = progressiveDelayMs(counts.get(k.accountAddress)?.count ?? 0);
+      if (delay > 0) await sleep(delay);
     },
     async succeeded(subject, address) {
       await counters.reset(keys(subject, address).accountAddress);
