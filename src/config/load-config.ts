@@ -85,6 +85,11 @@ export interface Config {
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** `NODE_ENV`: `production` makes `LATCHKEY_SECRET` mandatory. */
   readonly production: boolean;
+  /**
+   * `LATCHKEY_PLAYGROUND`: `on` or `off`, the built-in sign-in playground at `/playground` and its public
+   * client (default: on outside production, off in production, where a demo client is an attack surface).
+   */
+  readonly playground: boolean;
   /** Upstream identity providers from `GOOGLE_*`, `MICROSOFT_*` and `APPLE_*` (see federation-config.ts). */
   readonly federation: FederationConfig;
   /** Outgoing mail (verification codes, password resets, notices). */
@@ -161,6 +166,7 @@ const envSchema = z.object({
   SMTP_URL: smtpUrl.optional(),
   MAIL_FROM: mailFrom.optional(),
   LATCHKEY_MAIL_TEMPLATES: z.string().min(1).optional(),
+  LATCHKEY_PLAYGROUND: z.enum(['on', 'off']).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   NODE_ENV: z.string().optional(),
 });
@@ -253,6 +259,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, op
     productName: e.LATCHKEY_PRODUCT_NAME,
     logLevel: e.LOG_LEVEL,
     production,
+    playground: e.LATCHKEY_PLAYGROUND === undefined ? !production : e.LATCHKEY_PLAYGROUND === 'on',
     federation,
     mail,
   });
