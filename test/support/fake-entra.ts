@@ -182,7 +182,7 @@ export async function startFakeEntra(options: { tenants: string[]; redirectUris:
       fetch: (input, requestInit) => route(input, requestInit),
       resolve: (hostname) => hostname === ENTRA_HOST ? Promise.resolve([ENTRA_PUBLIC_ADDRESS]) : Promise.reject(new Error(`unexpected outbound host ${hostname}`)),
     },
-    fetch: route as typeof fetch,
+    fetch: route,
     next(tid, account) {
       const tenant = tenants.get(tid);
       if (!tenant) throw new Error(`no fake tenant ${tid}`);
