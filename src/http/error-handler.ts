@@ -3,6 +3,7 @@ import { RateLimitedError, ServiceUnavailableError } from '../errors/app-error.j
 import type { Logger } from '../lib/logger.js';
 import { adminJson } from './error-surfaces/admin-json.js';
 import { awsXml } from './error-surfaces/aws-xml.js';
+import { cognitoJson } from './error-surfaces/cognito-json.js';
 import { oauthJson } from './error-surfaces/oauth-json.js';
 import { surfaceFor, type ErrorSerializer } from './error-surfaces/surface.js';
 import { toAppError } from './error-surfaces/to-app-error.js';
@@ -14,7 +15,7 @@ import { toAppError } from './error-surfaces/to-app-error.js';
  * detail reaches a client.
  */
 export function errorHandler(deps: { logger: Logger; renderPage: ErrorSerializer }) {
-  const serializers = { oauth: oauthJson, aws: awsXml, admin: adminJson, page: deps.renderPage } as const;
+  const serializers = { oauth: oauthJson, aws: awsXml, admin: adminJson, cognito: cognitoJson, page: deps.renderPage } as const;
   return async function handleErrors(ctx: Context, next: Next): Promise<void> {
     try {
       await next();

@@ -41,6 +41,8 @@ export interface CreatedClient {
 export interface ClientService {
   create(input: CreateClientInput): Promise<CreatedClient>;
   list(): Promise<Omit<CreatedClient, 'client_secret'>[]>;
+  /** One client as `list` presents it (never its secret); undefined when there is no such client. */
+  find(clientId: string): Promise<Omit<CreatedClient, 'client_secret'> | undefined>;
   delete(clientId: string): Promise<void>;
   /** Whether the app lets its users sign themselves up (`client create --no-signup` says no); false for an unknown client. */
   signupAllowedFor(clientId: string): Promise<boolean>;
@@ -141,6 +143,10 @@ export function createClientService(deps: { db: Database }): ClientService {
     },
     async list() {
       return (await clients.listClients(db)).map(present);
+    },
+    async find(clientId) {
+      const row = await clients.findClientById(db, clientId);
+      return row && present(row);
     },
     async signupAllowedFor(clientId) {
       const row = await clients.findClientById(db, clientId);

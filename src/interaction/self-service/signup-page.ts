@@ -18,7 +18,7 @@ import type { SignupForm } from './self-service.schema.js';
 import type { SelfServiceOffer } from './self-service-offer.js';
 
 /** Sign-ups per address and hour: generous for an office behind one NAT, useless for mass registration. */
-const SIGNUPS_PER_ADDRESS_HOUR = 20;
+export const SIGNUPS_PER_ADDRESS_HOUR = 20;
 
 const LABELS: Record<string, string> = { username: 'Username', given_name: 'First name', family_name: 'Last name' };
 

@@ -1,0 +1,21 @@
+import { ForbiddenError, NotFoundError } from '../errors/app-error.js';
+import type { ClientService } from '../oidc/client-service.js';
+
+/**
+ * The app client a request names, which must exist and be public.
+ *
+ * Cognito asks a client that has a secret for a SecretHash, HMAC-SHA256(client secret, Username + ClientId),
+ * on these operations. Latchkey stores only a SHA-256 of a client secret (no secret at rest in plaintext),
+ * so it cannot compute that HMAC and cannot check one. Accepting the operations unchecked would let anyone
+ * who knows a confidential client's id act as that client; so they are refused for it, and an app with its
+ * own UI uses a public client (`latchkey client create --public`), as Cognito recommends for browser and
+ * mobile apps anyway. A SecretHash sent for a public client proves nothing and is ignored.
+ */
+export async function requirePublicClient(clients: ClientService, clientId: string): Promise<{ clientId: string; signup: boolean }> {
+  const client = await clients.find(clientId);
+  if (!client) throw new NotFoundError(`User pool client ${clientId.slice(0, 128)} does not exist.`);
+  if (client.token_endpoint_auth_method !== 'none') {
+    throw new ForbiddenError('secret_hash_unsupported', 'This app client has a secret, and Latchkey cannot check a SecretHash (it keeps only a hash of client secrets). Use a public app client for this operation.');
+  }
+  return { clientId: client.client_id, signup: client.signup };
+}
