@@ -6,6 +6,7 @@ import type { Config } from './config/load-config.js';
 import type { Database } from './db/database.js';
 import type { Migration } from './db/migrate.js';
 import { awsStsRoutes } from './identity-pool/aws-sts-routes.js';
+import { cognitoRoutes } from './cognito/cognito-routes.js';
 import { credentialsRoutes } from './identity-pool/credentials-routes.js';
 import { canonicalOrigin } from './http/canonical-origin.js';
 import { errorHandler } from './http/error-handler.js';
@@ -165,6 +166,11 @@ export async function createApp(deps: { config: Config; db: Database; secrets: r
   app.use(router.routes());
   app.use(credentialsRoutes({ verifier, credentials: services.credentials, audience: config.issuer }).routes());
   app.use(awsStsRoutes({ verifier, credentials: services.credentials, audience: config.issuer, issuer: config.issuer }).routes());
+  // POST / with X-Amz-Target: the Cognito JSON API, over the same services and codes as the hosted pages.
+  app.use(cognitoRoutes({
+    users: services.users, codes: selfService.codes, settings: services.userPool, clients: services.clients,
+    policy: services.passwordPolicy, throttle, counters: services.counters, logger,
+  }).routes());
   app.use(guardProviderInput);
   app.use((ctx) => delegate(ctx));
   return { app, services, holder, verifier, metrics };
