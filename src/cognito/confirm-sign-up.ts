@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { CodeRefusedError } from '../errors/code-refused-error.js';
 import { requirePublicClient } from './app-client.js';
-import { codeRefused } from './code-refusal.js';
 import { cognitoOperation, type CognitoDeps, type CognitoOperation } from './cognito-operation.js';
 import { confirmSignUpSchema } from './confirm-sign-up.schema.js';
 
@@ -9,9 +9,12 @@ import { confirmSignUpSchema } from './confirm-sign-up.schema.js';
  * (AccountCodes.verifyEmail, as the hosted verification page). Counted by the sign-in throttle against
  * the account and the address before the code is looked at, as the hosted page counts it.
  *
- * Whatever the Username names (nobody, or an account that is already confirmed and has no code) the
- * answer to a code that does not fit is CodeMismatchException: never UserNotFoundException, and not
- * Cognito's "Current status is CONFIRMED" either, which would tell a stranger the account exists.
+ * Every refusal is CodeMismatchException, whatever the Username names: never UserNotFoundException, nor
+ * Cognito's "Current status is CONFIRMED", nor ExpiredCodeException. A sign-up with an address that has an
+ * account leaves no code behind (see sign-up.ts), so "expired" or "too many wrong codes" could only ever be
+ * said of a sign-up that created an account: a stranger could sign up with an address, guess six times and
+ * learn whether it was taken. (ConfirmForgotPassword may say them: ForgotPassword leaves a stand-in code
+ * for a name without an account, so there both answers come alike.)
  */
 export function confirmSignUp(deps: CognitoDeps): CognitoOperation {
   return cognitoOperation(confirmSignUpSchema, async (input, { address }) => {
@@ -20,7 +23,7 @@ export function confirmSignUp(deps: CognitoDeps): CognitoOperation {
     await deps.throttle.attempt(user ? { userId: user.id } : { identifier }, address);
     // For nobody, a stand-in id runs the same statements and finds no account.
     const outcome = await deps.codes.verifyEmail(user?.id ?? randomUUID(), input.ConfirmationCode.trim());
-    if (!outcome.ok) throw codeRefused(outcome.reason);
+    if (!outcome.ok) throw new CodeRefusedError('mismatch');
     deps.logger.info({ event: 'cognito.signup.confirmed', userId: outcome.user.id }, 'e-mail verified through the Cognito API; account confirmed');
     return {};
   });

@@ -36,7 +36,7 @@ export function cognitoErrorFor(error: AppError): CognitoError {
   if (error instanceof MalformedInputError && error.details?.every((d) => d.path === 'body')) return { status: 400, type: 'SerializationException' };
   if (error instanceof PayloadTooLargeError) return { status: 400, type: 'InvalidParameterException' };
   if (error instanceof InvalidRequestError) {
-    const onPassword = error.details?.length && error.details.every((d) => d.path === 'password' || d.path === 'Password');
+    const onPassword = error.details?.length && error.details.every((d) => d.path === 'password');
     if (onPassword) return { status: 400, type: 'InvalidPasswordException', message: `Password does not conform to policy: ${error.details.map((d) => d.message).join(' ')}` };
     return { status: 400, type: 'InvalidParameterException' };
   }
