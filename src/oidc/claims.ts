@@ -4,15 +4,31 @@ import type { UserRow } from '../directory/repositories/user.repository.js';
 /**
  * Which claims each scope releases (OpenID Connect Core 1.0 §5.4). `groups` rides on `openid`, as
  * Cognito's `cognito:groups` does: group membership drives authorisation, so every token carries it.
+ * The `groups` scope releases it too, for relying parties written for Dex or Keycloak that ask for it
+ * by name (oauth2-proxy with `--allowed-group` does).
  */
 export const SCOPE_CLAIMS = {
   openid: ['sub', 'groups', 'amr', 'auth_time', 'identities'],
+  groups: ['groups'],
   profile: [...PROFILE_CLAIMS, 'preferred_username', 'updated_at'],
   email: ['email', 'email_verified'],
   phone: ['phone_number', 'phone_number_verified'],
 } as const satisfies Record<string, readonly string[]>;
 
-export const SUPPORTED_SCOPES = ['openid', 'offline_access', 'profile', 'email', 'phone'] as const;
+export const SUPPORTED_SCOPES = ['openid', 'offline_access', 'profile', 'email', 'phone', 'groups'] as const;
+
+/**
+ * Scopes every sign-in client may request beyond those it was registered with: `groups` releases nothing
+ * that `openid` does not already (the user's own group names), so no client needs registering again to
+ * ask for it. Machine clients (no `openid`) get nothing extra.
+ */
+const IMPLIED_BY_OPENID = ['groups'] as const;
+
+/** The scopes a client registered with `registered` may request. */
+export function requestableScopes(registered: readonly string[]): string[] {
+  if (!registered.includes('openid')) return [...registered];
+  return [...new Set([...registered, ...IMPLIED_BY_OPENID])];
+}
 
 /** All claims of a user, before masking by scope. Missing claims are left out (undefined), never null. */
 export function userClaims(user: UserRow & { groups: string[]; identities?: string[] }): Record<string, unknown> {

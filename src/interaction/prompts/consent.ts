@@ -11,6 +11,7 @@ const SCOPE_DESCRIPTIONS: Record<string, string> = {
   openid: 'Sign you in with your account',
   profile: 'See your name and profile',
   email: 'See your e-mail address',
+  groups: 'See the groups you belong to',
   phone: 'See your phone number',
   offline_access: 'Keep you signed in',
   sts: 'Get short-lived access to your files in storage',

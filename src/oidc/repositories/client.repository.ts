@@ -1,6 +1,6 @@
 import type { AdapterPayload } from 'oidc-provider';
 import type { Database, Queryable } from '../../db/database.js';
-import { SUPPORTED_SCOPES } from '../claims.js';
+import { SUPPORTED_SCOPES, requestableScopes } from '../claims.js';
 
 export interface ClientRow {
   client_id: string;
@@ -67,7 +67,7 @@ export function createClientRepository(db: Database): ClientRepository {
       // would key on the secret (HS*, client_secret_jwt) are disabled, so the digest is never a key.
       // oidc-provider validates `scope` against its static scope list, so it gets only the OIDC scopes;
       // the full list (API scopes included) travels as `latchkey_scopes` and bounds resource-server scopes.
-      const allScopes = (typeof row.metadata.scope === 'string' ? row.metadata.scope : '').split(' ').filter(Boolean);
+      const allScopes = requestableScopes((typeof row.metadata.scope === 'string' ? row.metadata.scope : '').split(' ').filter(Boolean));
       const staticScopes = allScopes.filter((s) => (SUPPORTED_SCOPES as readonly string[]).includes(s));
       return {
         ...row.metadata,
