@@ -8,6 +8,8 @@ import { createUserPoolSettings, type UserPoolSettings } from './directory/user-
 import { createEmailChange, type EmailChange } from './directory/email-change.js';
 import { createUserService, type UserService } from './directory/user-service.js';
 import { createMfaService, type MfaService } from './directory/mfa/mfa-service.js';
+import { createPasskeyService, type PasskeyService } from './directory/passkeys/passkey-service.js';
+import { relyingPartyFrom } from './directory/passkeys/relying-party.js';
 import { createCredentialService, type CredentialService } from './identity-pool/credential-service.js';
 import { createMinioStsClient, type StsBackend } from './identity-pool/minio-sts-client.js';
 import { createRevocationService, type RevocationService } from './identity-pool/revocation-service.js';
@@ -60,6 +62,8 @@ export interface Services {
   mfa: MfaService;
 }
 
+  /** Passkeys (WebAuthn): a second factor after the password, and sign-in without one. */
+  passkeys: PasskeyService;
 /**
  * Builds the domain services from their dependencies. Used by the HTTP app and by the CLI, which must
  * not load the HTTP server to change the directory.
@@ -125,3 +129,4 @@ export function createServices(deps: { config: Config; db: Database; secrets: re
   };
 }
 
+    passkeys: createPasskeyService({ db, secrets: deps.secrets, clock: deps.clock ?? systemClock, users, rp: relyingPartyFrom(config.issuer, config.productName) }),

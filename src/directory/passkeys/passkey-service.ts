@@ -1,0 +1,172 @@
+import {
+  generateAuthenticationOptions, generateRegistrationOptions, verifyAuthenticationResponse, verifyRegistrationResponse,
+  type AuthenticationResponseJSON, type PublicKeyCredentialCreationOptionsJSON, type PublicKeyCredentialRequestOptionsJSON, type RegistrationResponseJSON,
+} from '@simplewebauthn/server';
+import type { Database } from '../../db/database.js';
+import type { Clock } from '../../lib/clock.js';
+import type { UserRow } from '../repositories/user.repository.js';
+import type { UserService } from '../user-service.js';
+import { CHALLENGE_TTL_SECONDS, createPasskeyChallenges } from './passkey-challenges.js';
+import type { RelyingParty } from './relying-party.js';
+import * as repo from './repositories/passkey.repository.js';
+
+/** A passkey as the account page shows it (no key material, no credential ID). */
+export interface PresentedPasskey {
+  id: string;
+  name: string;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+  /** Backup eligible: the passkey may be synced to the user's other devices. */
+  synced: boolean;
+}
+
+/** A verified assertion: whose passkey it was, and what the authenticator proved. */
+export interface PasskeyProof {
+  userId: string;
+  /** The authenticator verified the user (PIN or biometric), not only their presence (WebAuthn UV flag). */
+  userVerified: boolean;
+  /** singleDevice: a key bound to one authenticator; multiDevice: a key that may be synced. */
+  deviceType: 'singleDevice' | 'multiDevice';
+}
+
+export type PasskeyFailure = 'no_challenge' | 'unknown_credential' | 'wrong_user' | 'invalid' | 'counter' | 'already_registered';
+
+export interface PasskeyService {
+  list(userId: string): Promise<PresentedPasskey[]>;
+  count(userId: string): Promise<number>;
+  /** Options for navigator.credentials.create, with a challenge bound to `binding` (the account session). */
+  registrationOptions(user: UserRow, binding: string): Promise<PublicKeyCredentialCreationOptionsJSON>;
+  register(user: UserRow, binding: string, response: RegistrationResponseJSON, name: string): Promise<{ ok: true; passkey: PresentedPasskey } | { ok: false; reason: PasskeyFailure; detail?: string }>;
+  /**
+   * Options for navigator.credentials.get bound to a sign-in: with `userId`, a second factor among that user's
+   * passkeys (user verification preferred); without, a passwordless sign-in with a discoverable credential
+   * (user verification required).
+   */
+  authenticationOptions(binding: string, userId?: string): Promise<PublicKeyCredentialRequestOptionsJSON>;
+  /** The user a credential ID belongs to (for counting the attempt against that account first). */
+  ownerOf(credentialId: string): Promise<string | undefined>;
+  authenticate(binding: string, response: AuthenticationResponseJSON, userId?: string): Promise<{ ok: true; proof: PasskeyProof } | { ok: false; reason: PasskeyFailure; detail?: string }>;
+  rename(userId: string, id: string, name: string): Promise<boolean>;
+  /** Deletes one passkey, never the user's last way to sign in. */
+  remove(userId: string, id: string): Promise<'deleted' | 'last' | 'absent'>;
+  /** An operator removes every passkey of a user (lost or stolen devices). */
+  removeAll(userReference: string): Promise<{ user: UserRow; removed: number }>;
+}
+
+const TIMEOUT_MS = CHALLENGE_TTL_SECONDS * 1000;
+/** The WebAuthn user handle: the user's UUID as 16 bytes, opaque and free of personal data (§14.6.1). */
+const userHandle = (userId: string) => Buffer.from(userId.replace(/-/g, ''), 'hex');
+
+/** The challenge's bytes: given a string, the library would encode the string's characters instead. */
+const bytes = (base64url: string) => Uint8Array.from(Buffer.from(base64url, 'base64url'));
+
+function present(row: repo.PasskeyRow): PresentedPasskey {
+  return { id: row.id, name: row.name, createdAt: row.created_at, lastUsedAt: row.last_used_at, synced: row.device_type === 'multiDevice' };
+}
+
+function failureDetail(error: unknown): string {
+  return error instanceof Error ? error.message.slice(0, 300) : 'verification failed';
+}
+
+/**
+ * Passkeys with @simplewebauthn/server: registration of discoverable credentials (attestation `none`: which
+ * authenticator model it is matters less than the key) and assertions for the second factor and for
+ * passwordless sign-in. The RP ID and origin come from the issuer only (relying-party.ts); every challenge is
+ * spent before its answer is checked; the signature counter is checked and advanced in one guarded UPDATE.
+ */
+export function createPasskeyService(deps: { db: Database; secrets: readonly string[]; clock: Clock; users: UserService; rp: RelyingParty }): PasskeyService {
+  const { db, rp, clock } = deps;
+  const challenges = createPasskeyChallenges(deps);
+
+  return {
+    list: async (userId) => (await repo.listPasskeysByUserId(db, userId)).map(present),
+    count: (userId) => repo.countPasskeysByUserId(db, userId),
+
+    async registrationOptions(user, binding) {
+      const existing = await repo.listPasskeysByUserId(db, user.id);
+      const name = typeof user.profile.name === 'string' ? user.profile.name : '';
+      return generateRegistrationOptions({
+        rpName: rp.name, rpID: rp.id, userID: userHandle(user.id),
+        userName: user.username ?? user.email ?? user.id, userDisplayName: name || (user.email ?? user.username ?? ''),
+        challenge: bytes(await challenges.issue('register', binding, user.id)), timeout: TIMEOUT_MS, attestationType: 'none',
+        // The same authenticator is not registered twice for one user.
+        excludeCredentials: existing.map((row) => ({ id: row.credential_id, transports: row.transports })),
+        // Discoverable (resident) credentials, so the passkey can also sign in without a username.
+        authenticatorSelection: { residentKey: 'required', userVerification: 'preferred' },
+      });
+    },
+
+    async register(user, binding, response, name) {
+      const challenge = await challenges.consume('register', binding);
+      if (!challenge || challenge.userId !== user.id) return { ok: false, reason: 'no_challenge' };
+      let verified: Awaited<ReturnType<typeof verifyRegistrationResponse>>;
+      try {
+        verified = await verifyRegistrationResponse({ response, expectedChallenge: challenge.challenge, expectedOrigin: rp.origin, expectedRPID: rp.id, requireUserVerification: false });
+      } catch (error) {
+        return { ok: false, reason: 'invalid', detail: failureDetail(error) };
+      }
+      if (!verified.verified) return { ok: false, reason: 'invalid' };
+      const info = verified.registrationInfo;
+      const row = await repo.insertPasskey(db, {
+        user_id: user.id, credential_id: info.credential.id, public_key: Buffer.from(info.credential.publicKey), counter: info.credential.counter,
+        transports: (info.credential.transports ?? []).slice(0, 8), aaguid: info.aaguid, name, device_type: info.credentialDeviceType,
+        backed_up: info.credentialBackedUp, createdAt: clock.now(),
+      });
+      return row ? { ok: true, passkey: present(row) } : { ok: false, reason: 'already_registered' };
+    },
+
+    async authenticationOptions(binding, userId) {
+      const allow = userId ? (await repo.listPasskeysByUserId(db, userId)).map((row) => ({ id: row.credential_id, transports: row.transports })) : undefined;
+      return generateAuthenticationOptions({
+        rpID: rp.id, timeout: TIMEOUT_MS,
+        challenge: bytes(await challenges.issue(userId ? 'second-factor' : 'passwordless', binding, userId ?? null)),
+        userVerification: userId ? 'preferred' : 'required',
+        ...(allow ? { allowCredentials: allow } : {}),
+      });
+    },
+
+    ownerOf: async (credentialId) => (await repo.findPasskeyByCredentialId(db, credentialId))?.user_id,
+
+    async authenticate(binding, response, userId) {
+      // Spent first, whatever follows: a refused answer cannot be retried against the same challenge.
+      const challenge = await challenges.consume(userId ? 'second-factor' : 'passwordless', binding);
+      if (!challenge || (userId && challenge.userId !== userId)) return { ok: false, reason: 'no_challenge' };
+      const row = await repo.findPasskeyByCredentialId(db, response.id);
+      if (!row) return { ok: false, reason: 'unknown_credential' };
+      if (userId && row.user_id !== userId) return { ok: false, reason: 'wrong_user' };
+      // A discoverable credential names its user; it must be the one the credential was registered to (§7.2 step 6).
+      const handle = response.response.userHandle;
+      if (handle && Buffer.from(handle, 'base64url').toString('hex') !== row.user_id.replace(/-/g, '')) return { ok: false, reason: 'wrong_user' };
+      let verified: Awaited<ReturnType<typeof verifyAuthenticationResponse>>;
+      try {
+        verified = await verifyAuthenticationResponse({
+          response, expectedChallenge: challenge.challenge, expectedOrigin: rp.origin, expectedRPID: rp.id,
+          // The stored counter is compared in recordPasskeyUse's guarded UPDATE instead, the one place that
+          // decides (atomically, under concurrent uses); the library is given 0 so it does not decide first.
+          credential: { id: row.credential_id, publicKey: new Uint8Array(row.public_key), counter: 0, transports: row.transports },
+          requireUserVerification: !userId,
+        });
+      } catch (error) {
+        return { ok: false, reason: 'invalid', detail: failureDetail(error) };
+      }
+      if (!verified.verified) return { ok: false, reason: 'invalid' };
+      const info = verified.authenticationInfo;
+      if (!(await repo.recordPasskeyUse(db, row.id, info.newCounter, info.credentialBackedUp, clock.now()))) {
+        return { ok: false, reason: 'counter', detail: `signature counter ${info.newCounter} did not grow past ${row.counter}` };
+      }
+      return { ok: true, proof: { userId: row.user_id, userVerified: info.userVerified, deviceType: info.credentialDeviceType } };
+    },
+
+    rename: (userId, id, name) => repo.renamePasskey(db, userId, id, name),
+
+    remove: (userId, id) => db.transaction(async (tx) => {
+      await repo.lockUser(tx, userId);
+      return repo.deletePasskeyUnlessLast(tx, userId, id);
+    }),
+
+    async removeAll(userReference) {
+      const user = await deps.users.resolve(userReference);
+      return { user, removed: await repo.deletePasskeysByUserId(db, user.id) };
+    },
+  };
+}
