@@ -52,7 +52,12 @@ export interface ClientService {
    * Creates or updates one of Latchkey's own clients (the account page): first-party, public with PKCE,
    * authorization code only, redirect URIs derived from LATCHKEY_ISSUER. Idempotent; replicas race safely.
    */
-  ensureInternal(input: { clientId: string; name: string; redirectUris: readonly string[] }): Promise<void>;
+  ensureInternal(input: { clientId: string; name: string; redirectUris: readonly string[]; scope?: string; grantTypes?: readonly string[] }): Promise<void>;
+  /**
+   * Removes one of Latchkey's own clients and everything issued to it (a feature turned off, such as the
+   * playground): its tokens and grants stop working at once. Another client is never touched.
+   */
+  removeInternal(clientId: string): Promise<void>;
 }
 
 const UPSTREAM_NAME = /^[a-z][a-z0-9-]{0,31}$/;
@@ -163,13 +168,21 @@ export function createClientService(deps: { db: Database }): ClientService {
         metadata: {
           redirect_uris: [...input.redirectUris],
           post_logout_redirect_uris: [],
-          grant_types: ['authorization_code'],
+          grant_types: [...(input.grantTypes ?? ['authorization_code'])],
           response_types: ['code'],
           token_endpoint_auth_method: 'none',
-          scope: 'openid',
+          scope: input.scope ?? 'openid',
           latchkey_first_party: true,
           latchkey_internal: true,
         },
+      });
+    },
+    async removeInternal(clientId) {
+      await db.transaction(async (tx) => {
+        const existing = await clients.findClientById(tx, clientId);
+        if (existing?.metadata.latchkey_internal !== true) return;
+        await clients.deleteClientById(tx, clientId);
+        await deleteOidcModelsByClientId(tx, clientId);
       });
     },
     async delete(clientId) {
