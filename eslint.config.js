@@ -19,6 +19,16 @@ export default tseslint.config(
     },
   },
   {
+    // Browser scripts served as files to hosted pages: plain JavaScript, outside the TypeScript project.
+    files: ['views/static/**/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      ...tseslint.configs.disableTypeChecked.languageOptions,
+      sourceType: 'script',
+      globals: { window: 'readonly', document: 'readonly', navigator: 'readonly', fetch: 'readonly', atob: 'readonly', btoa: 'readonly', URLSearchParams: 'readonly' },
+    },
+  },
+  {
     files: ['test/**/*.ts', 'bench/**/*.ts'],
     rules: {
       '@typescript-eslint/no-unsafe-assignment': 'off',

@@ -127,6 +127,14 @@ export async function createApp(deps: { config: Config; db: Database; secrets: r
   router.get('/me', guardProviderInput, userinfo);
   router.post('/me', guardProviderInput, userinfo);
   router.post('/token/introspection', guardProviderInput, introspectionBridge({ holder, verifier, delegate }));
+  // The browser scripts of the passkey pages, as files from our origin (those pages allow script-src 'self').
+  for (const [name, text] of Object.entries(views.scripts)) {
+    router.get(`/static/${name}`, (ctx) => {
+      ctx.type = 'text/javascript; charset=utf-8';
+      ctx.set('Cache-Control', 'public, max-age=3600');
+      ctx.body = text;
+    });
+  }
   router.post('/token/revocation', guardProviderInput, revocationBridge({ db, holder, verifier, delegate, ...clock }));
 
   app.use(requestLogging(logger));
@@ -141,7 +149,7 @@ export async function createApp(deps: { config: Config; db: Database; secrets: r
   app.use(createFederationRoutes({ db, secrets, holder, users: services.users, registry: services.providers, logger, issuer: config.issuer }).routes());
   const throttle = createLoginThrottle(services.counters);
   // The second factor after a proven password (TOTP, recovery codes, forced enrolment): pages and the hook.
-  const mfaPages = createMfaPages({ mfa: services.mfa, users: services.users, throttle, holder, views, csrf, clock: deps.clock ?? systemClock, logger, metrics, secureCookies: config.issuer.startsWith('https:') });
+  const mfaPages = createMfaPages({ mfa: services.mfa, users: services.users, throttle, holder, views, csrf, clock: deps.clock ?? systemClock, logger, metrics, secureCookies: config.issuer.startsWith('https:'), passkeys: services.passkeys });
   const selfService = createSelfService({
     db, secrets, users: services.users, emailChange: services.emailChange, settings: services.userPool, signupAllowedFor: (clientId) => services.clients.signupAllowedFor(clientId),
     policy: services.passwordPolicy, mailer: services.mailer, counters: services.counters, throttle, holder, views, csrf, logger, issuer: config.issuer,
@@ -152,7 +160,7 @@ export async function createApp(deps: { config: Config; db: Database; secrets: r
     states: createFederationStates({ db, box: createSecretBox(secrets), secrets }),
     linking: createAccountLinking({ db, users: services.users, logger }),
     views, csrf, clock: deps.clock ?? systemClock, logger, issuer: config.issuer,
-    mfa: services.mfa,
+    mfa: services.mfa, passkeys: services.passkeys,
     attributes: services.attributes, sessions: services.sessions, clients: services.clients, userPool: services.userPool, groupMapping: services.groupMapping, throttle, mailer: services.mailer,
     emailChange: services.emailChange, codes: selfService.codes,
   }).routes());
@@ -161,7 +169,7 @@ export async function createApp(deps: { config: Config; db: Database; secrets: r
   app.use(interactionRoutes({
     holder, users: services.users, views, csrf, logger, throttle, metrics,
     offerSelfService: offerSelfService(selfService.pages.offer), continueToVerification: selfService.continueToVerification,
-    secondFactor: mfaPages.secondFactor,
+    secondFactor: mfaPages.secondFactor, passkeys: services.passkeys,
   }).routes());
   app.use(router.routes());
   app.use(credentialsRoutes({ verifier, credentials: services.credentials, audience: config.issuer }).routes());

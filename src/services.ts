@@ -60,10 +60,10 @@ export interface Services {
   emailChange: EmailChange;
   /** Second factors: TOTP authenticators, recovery codes, the pool's MFA mode and group requirements. */
   mfa: MfaService;
-}
-
   /** Passkeys (WebAuthn): a second factor after the password, and sign-in without one. */
   passkeys: PasskeyService;
+}
+
 /**
  * Builds the domain services from their dependencies. Used by the HTTP app and by the CLI, which must
  * not load the HTTP server to change the directory.
@@ -116,6 +116,7 @@ export function createServices(deps: { config: Config; db: Database; secrets: re
     userPool: createUserPoolSettings({ db }),
     emailChange: createEmailChange({ db }),
     mfa: createMfaService({ db, box: createSecretBox(deps.secrets), secrets: deps.secrets, clock: deps.clock ?? systemClock, users, issuerName: config.productName }),
+    passkeys: createPasskeyService({ db, secrets: deps.secrets, clock: deps.clock ?? systemClock, users, rp: relyingPartyFrom(config.issuer, config.productName) }),
     roles: createRoleService({ db, maxDurationCeiling: config.stsMaxDuration }),
     groups,
     clients: createClientService({ db }),
@@ -129,4 +130,3 @@ export function createServices(deps: { config: Config; db: Database; secrets: re
   };
 }
 
-    passkeys: createPasskeyService({ db, secrets: deps.secrets, clock: deps.clock ?? systemClock, users, rp: relyingPartyFrom(config.issuer, config.productName) }),

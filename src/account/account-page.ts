@@ -16,6 +16,8 @@ import type { AppForm, DeleteForm, UnlinkForm } from './account.schema.js';
 import { ACCOUNT_CLIENT_ID } from './account-client.js';
 import type { WithAccount } from './account-session.js';
 import { MFA_NOTICES, type MfaSection } from './account-mfa.js';
+import { PASSKEY_NOTICES, type PasskeyItem } from './account-passkeys.js';
+import { PASSKEY_SCRIPTS } from '../interaction/passkey/passkey-amr.js';
 
 /** Outcomes shown after a redirect: fixed codes, so nothing from the URL is ever echoed onto the page. */
 const NOTICES: Record<string, { kind: 'status' | 'alert'; text: string }> = {
@@ -27,6 +29,7 @@ const NOTICES: Record<string, { kind: 'status' | 'alert'; text: string }> = {
   upstream_unavailable: { kind: 'alert', text: 'The sign-in provider cannot be reached right now. Try again later.' },
   linked_elsewhere: { kind: 'alert', text: 'That account is already linked to another user, so it was not linked to yours.' },
   ...MFA_NOTICES,
+  ...PASSKEY_NOTICES,
   profile_saved: { kind: 'status', text: 'Your profile is saved.' },
   app_signed_out: { kind: 'status', text: 'You are signed out of that app; its tokens no longer work.' },
   email_code_sent: { kind: 'status', text: 'We sent a code to the new address. Enter it below; until then your current address stays in use.' },
@@ -55,7 +58,7 @@ export interface PageProblems {
   values?: Readonly<Record<string, string>>;
 }
 
-export function createAccountPage(deps: { views: Views; csrf: Csrf; users: UserService; identities: IdentityService; registry: ProviderRegistry; attributes: AttributeService; sessions: SessionService; clients: ClientService; userPool: UserPoolSettings; emailChange: EmailChange; logger: Logger; mfaSection?: (userId: string) => Promise<MfaSection | undefined> }) {
+export function createAccountPage(deps: { views: Views; csrf: Csrf; users: UserService; identities: IdentityService; registry: ProviderRegistry; attributes: AttributeService; sessions: SessionService; clients: ClientService; userPool: UserPoolSettings; emailChange: EmailChange; logger: Logger; mfaSection?: (userId: string) => Promise<MfaSection | undefined>; passkeySection?: (userId: string) => Promise<PasskeyItem[]> }) {
   const { views, csrf, users, identities, registry, logger } = deps;
 
   async function render(ctx: Context & WithAccount, problems: PageProblems | string = {}, status = 200): Promise<void> {
@@ -103,6 +106,9 @@ export function createAccountPage(deps: { views: Views; csrf: Csrf; users: UserS
       identities: linked.map((identity) => ({ provider: identity.provider, displayName: names.get(identity.provider) ?? identity.provider, email: identity.email, since: identity.created_at.slice(0, 10) })),
       linkable: buttons.filter((button) => !linked.some((identity) => identity.provider === button.name)),
       mfa: await deps.mfaSection?.(user.id),
+      // The passkey section's "Add a passkey" needs the passkey script; the page allows it only then.
+      passkeys: await deps.passkeySection?.(user.id),
+      scripts: deps.passkeySection ? PASSKEY_SCRIPTS : [],
       error: error ?? (notice?.kind === 'alert' ? notice.text : undefined),
       notice: notice?.kind === 'status' ? notice.text : undefined,
     }, status);

@@ -32,6 +32,9 @@ import { createIdentityLink } from './identity-link.js';
 import { createAccountMfa } from './account-mfa.js';
 import type { MfaService } from '../directory/mfa/mfa-service.js';
 import { mfaCodeFormSchema } from '../interaction/mfa/mfa.schema.js';
+import type { PasskeyService } from '../directory/passkeys/passkey-service.js';
+import { passkeyDeleteFormSchema, passkeyRegistrationFormSchema, passkeyRenameFormSchema } from '../interaction/passkey/passkey.schema.js';
+import { createAccountPasskeys } from './account-passkeys.js';
 
 export interface AccountDeps {
   holder: ProviderHolder;
@@ -56,6 +59,8 @@ export interface AccountDeps {
   issuer: string;
   /** Two-step verification (TOTP, recovery codes); none: the page has no MFA section. */
   mfa?: MfaService;
+  /** Passkeys (add, list, rename, delete); none: the page has no passkey section. */
+  passkeys?: PasskeyService;
   /** How recent a sign-in must be to link or unlink a provider. Default 10 minutes. */
   recentSignInSeconds?: number;
 }
@@ -71,7 +76,9 @@ export function accountRoutes(deps: AccountDeps): Router {
   const recent = requireRecentSignIn({ clock: deps.clock, maxAgeSeconds: deps.recentSignInSeconds ?? 600 });
   const signIn = createAccountSignIn(deps);
   const accountMfa = deps.mfa && createAccountMfa({ ...deps, mfa: deps.mfa, csrfSubject: accountCsrfSubject });
-  const accountPage = createAccountPage({ ...deps, ...(accountMfa ? { mfaSection: accountMfa.section } : {}) });
+  // The passkey forms show refusals on the page, which in turn lists the passkeys: the render is looked up late.
+  const accountPasskeys = deps.passkeys && createAccountPasskeys({ passkeys: deps.passkeys, logger: deps.logger, render: (ctx, error, status) => accountPage.render(ctx, error, status) });
+  const accountPage = createAccountPage({ ...deps, ...(accountMfa ? { mfaSection: accountMfa.section } : {}), ...(accountPasskeys ? { passkeySection: accountPasskeys.section } : {}) });
   const link = createIdentityLink(deps);
   const forms = createProfileForms({ ...deps, page: accountPage });
   const email = createEmailForms({ ...deps, page: accountPage });
@@ -100,6 +107,13 @@ export function accountRoutes(deps: AccountDeps): Router {
     router.post('/account/mfa/confirm', page, signedIn, validate(mfaCodeFormSchema, formBody()), checkCsrf, recent, accountMfa.confirmEnrol);
     router.post('/account/mfa/recovery-codes', page, signedIn, validate(csrfFormSchema, formBody()), checkCsrf, recent, accountMfa.regenerateCodes);
     router.post('/account/mfa/disable', page, signedIn, validate(csrfFormSchema, formBody()), checkCsrf, recent, accountMfa.disable);
+  }
+  if (accountPasskeys) {
+    // Changes to how the user signs in: a recent sign-in after the CSRF check, as for MFA and unlinking.
+    router.post('/account/passkeys/options', page, signedIn, validate(csrfFormSchema, formBody()), checkCsrf, recent, accountPasskeys.options);
+    router.post('/account/passkeys', page, signedIn, validate(passkeyRegistrationFormSchema, formBody()), checkCsrf, recent, accountPasskeys.add);
+    router.post('/account/passkeys/rename', page, signedIn, validate(passkeyRenameFormSchema, formBody()), checkCsrf, recent, accountPasskeys.rename);
+    router.post('/account/passkeys/delete', page, signedIn, validate(passkeyDeleteFormSchema, formBody()), checkCsrf, recent, accountPasskeys.remove);
   }
   return router;
 }

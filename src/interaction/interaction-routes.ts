@@ -17,6 +17,9 @@ import { consentFormSchema } from './prompts/consent.schema.js';
 import { createLoginPrompt, type LoginPromptDeps } from './prompts/login.js';
 import { loginFormSchema } from './prompts/login.schema.js';
 import type { Views } from './views.js';
+import type { PasskeyService } from '../directory/passkeys/passkey-service.js';
+import { createPasskeySignIn } from './passkey/passkey-sign-in.js';
+import { passkeyAssertionFormSchema } from './passkey/passkey.schema.js';
 
 export interface InteractionDeps {
   throttle: LoginThrottle;
@@ -32,6 +35,8 @@ export interface InteractionDeps {
   continueToVerification?: LoginPromptDeps['continueToVerification'];
   /** The MFA step after a proven password (see LoginPromptDeps.secondFactor). */
   secondFactor?: LoginPromptDeps['secondFactor'];
+  /** Passwordless sign-in with a passkey; none: the page has no passkey button. */
+  passkeys?: PasskeyService;
 }
 
 /**
@@ -44,7 +49,7 @@ export function interactionRoutes(deps: InteractionDeps): Router {
   const page = errorSurface('page');
   const load = loadInteraction(deps.holder);
   const csrf = checkCsrf(deps.csrf);
-  const login = createLoginPrompt(deps);
+  const login = createLoginPrompt({ ...deps, passkeySignIn: deps.passkeys !== undefined });
   const consent = createConsentPrompt(deps);
   const prompts: Record<string, (ctx: Context & WithInteraction) => void> = { login: login.show, consent: consent.show };
 
@@ -58,6 +63,11 @@ export function interactionRoutes(deps: InteractionDeps): Router {
   router.get('/interaction/:uid', page, load, offer, showPrompt);
   router.post('/interaction/:uid/login', page, load, requirePrompt('login'), offer, login.showFormAgainOnMalformedText, validate(loginFormSchema, formBody()), csrf, login.submit);
   router.post('/interaction/:uid/consent', page, load, requirePrompt('consent'), validate(consentFormSchema, formBody()), csrf, consent.submit);
+  if (deps.passkeys) {
+    const passkey = createPasskeySignIn({ ...deps, passkeys: deps.passkeys, showSignIn: login.showError });
+    router.post('/interaction/:uid/passkey/options', page, load, requirePrompt('login'), validate(csrfFormSchema, formBody()), csrf, passkey.options);
+    router.post('/interaction/:uid/passkey', page, load, requirePrompt('login'), validate(passkeyAssertionFormSchema, formBody()), csrf, passkey.submit);
+  }
   router.post('/interaction/:uid/abort', page, load, validate(csrfFormSchema, formBody()), csrf, abortInteraction(deps.holder));
   return router;
 }

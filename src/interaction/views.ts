@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import nunjucks from 'nunjucks';
@@ -6,11 +6,20 @@ import type { Context } from 'koa';
 
 /** Content Security Policy for hosted pages: no script at all, styles from our origin only. */
 const PAGE_CSP = "default-src 'none'; style-src 'self'; img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'";
+/**
+ * The policy of a page that loads one of our script files (`data.scripts`, the passkey pages): scripts from
+ * our origin only (no inline script, no eval) and requests back to it (the options fetch). No `form-action`:
+ * Chromium applies it to the redirects after a form post too, and a finished sign-in redirects to the app.
+ * Every other page keeps PAGE_CSP, without any script.
+ */
+const SCRIPT_PAGE_CSP = `${PAGE_CSP}; script-src 'self'; connect-src 'self'`;
 
 export interface Views {
   /** Renders a template (auto-escaped) with security headers and no caching. */
   render(ctx: Context, template: string, data: Record<string, unknown>, status?: number): void;
   readonly stylesheet: string;
+  /** The browser scripts in `views/static` by file name (served as files under /static/). */
+  readonly scripts: Readonly<Record<string, string>>;
 }
 
 /** Finds `views/` at the package root, from `src/interaction` or `dist/src/interaction`. */
@@ -34,13 +43,17 @@ export function createViews(options: { dir: string; productName?: string; themeC
   // A theme's stylesheet is appended, so it overrides the custom properties and rules it names.
   const theme = options.themeCssFile ? `\n/* theme */\n${readTheme(options.themeCssFile)}` : '';
   const stylesheet = readFileSync(join(options.dir, 'static', 'latchkey.css'), 'utf8') + theme;
+  const scripts = Object.fromEntries(readdirSync(join(options.dir, 'static')).filter((name) => name.endsWith('.js')).map((name) => [name, readFileSync(join(options.dir, 'static', name), 'utf8')]));
   const renderToString = (template: string, data: Record<string, unknown>) => env.render(template, { productName, ...data });
   return {
     stylesheet,
+    scripts,
     render(ctx, template, data, status = 200) {
       ctx.status = status;
       ctx.type = 'text/html; charset=utf-8';
-      ctx.set('Content-Security-Policy', PAGE_CSP);
+      // A page names the script files it loads (layout.njk); only then may it run script.
+      const withScripts = Array.isArray(data.scripts) && data.scripts.length > 0;
+      ctx.set('Content-Security-Policy', withScripts ? SCRIPT_PAGE_CSP : PAGE_CSP);
       ctx.set('Cache-Control', 'no-store');
       ctx.body = renderToString(template, data);
     },

@@ -16,6 +16,10 @@ import type { Views } from '../views.js';
 import { clearMfaPending, mfaPending, setMfaPending, type MfaPending } from './mfa-pending.js';
 import type { MfaCodeForm } from './mfa.schema.js';
 import { groupedSecret, qrImageDataUri } from './qr-image.js';
+import type { PasskeyService } from '../../directory/passkeys/passkey-service.js';
+import { PASSKEY_SCRIPTS, passkeyAmr } from '../passkey/passkey-amr.js';
+import { signInBinding } from '../passkey/passkey-sign-in.js';
+import type { PasskeyAssertionForm } from '../passkey/passkey.schema.js';
 
 /**
  * What the ID token's `amr` says after the second factor (RFC 8176). An authenticator code adds `otp` and
@@ -27,6 +31,8 @@ export const AMR_AFTER = { totp: ['otp', 'mfa'], recovery_code: ['mfa', 'recover
 
 const WRONG_CODE = 'That code is not valid. Enter the current code from your authenticator app, or an unused recovery code.';
 const WRONG_ENROL_CODE = 'That code is not valid. Enter the current 6-digit code your authenticator app shows for this account.';
+const WRONG_PASSKEY = 'That passkey could not be verified. Try again with a passkey registered to this account.';
+const NO_PASSKEY_USED = 'No passkey was used. Try again, or enter a code.';
 const NO_ADDRESS = 'Your network address could not be determined. Try again, or contact your administrator.';
 
 export interface MfaPagesDeps {
@@ -40,6 +46,8 @@ export interface MfaPagesDeps {
   logger: Logger;
   metrics: Pick<Metrics, 'login'>;
   secureCookies: boolean;
+  /** Passkeys: a user who has one is asked for it (or a code) after the password. None: codes only. */
+  passkeys?: PasskeyService;
 }
 
 type Page = Context & WithInteraction;
@@ -59,9 +67,14 @@ export function createMfaPages(deps: MfaPagesDeps) {
     ctx.redirect(base(ctx.interaction.uid));
   }
 
-  function renderChallenge(ctx: Page, status: number, error?: string): void {
+  /** The second-factor page: the code form where an authenticator is set up, the passkey button where a passkey is. */
+  async function renderChallenge(ctx: Page, userId: string, status: number, error?: string): Promise<void> {
     const { uid, clientName } = ctx.interaction;
-    views.render(ctx, 'mfa/challenge.njk', { title: 'Two-step verification', uid, csrf: csrf.issue(uid), clientName, error }, status);
+    const [{ enrolled }, passkeys] = await Promise.all([mfa.status(userId), deps.passkeys?.count(userId) ?? 0]);
+    views.render(ctx, 'mfa/challenge.njk', {
+      title: 'Two-step verification', uid, csrf: csrf.issue(uid), clientName, error,
+      totp: enrolled, passkey: passkeys > 0, scripts: passkeys > 0 ? PASSKEY_SCRIPTS : [],
+    }, status);
   }
 
   async function renderEnrol(ctx: Page, user: UserRow, status: number, error?: string): Promise<void> {
@@ -119,19 +132,22 @@ export function createMfaPages(deps: MfaPagesDeps) {
      */
     secondFactor: async (ctx: Page, user: UserRow, amr: readonly string[]): Promise<boolean> => {
       const status = await mfa.status(user.id);
-      if (status.mode === 'off' || (!status.enrolled && !status.required)) return false;
-      const stage = status.enrolled ? 'challenge' : 'enrol';
+      // A registered passkey is a second factor as an authenticator app is: once there, it is asked for.
+      const enrolled = status.enrolled || (status.mode !== 'off' && (await deps.passkeys?.count(user.id) ?? 0) > 0);
+      if (status.mode === 'off' || (!enrolled && !status.required)) return false;
+      const stage = enrolled ? 'challenge' : 'enrol';
       setMfaPending(ctx, ctx.interaction.uid, { stage, userId: user.id, amr }, deps);
-      logger.info({ event: `mfa.${stage}`, userId: user.id }, status.enrolled ? 'second factor asked for' : 'second factor required: enrolment');
+      logger.info({ event: `mfa.${stage}`, userId: user.id }, enrolled ? 'second factor asked for' : 'second factor required: enrolment');
       ctx.status = 303;
       ctx.redirect(`${base(ctx.interaction.uid)}/mfa${stage === 'enrol' ? '/enrol' : ''}`);
       return true;
     },
 
     /** GET /interaction/:uid/mfa */
-    showChallenge: (ctx: Page): void => {
-      if (!mfaPending(ctx, ctx.interaction.uid, 'challenge', deps.clock)) return backToSignIn(ctx);
-      renderChallenge(ctx, 200);
+    showChallenge: async (ctx: Page): Promise<void> => {
+      const pending = mfaPending(ctx, ctx.interaction.uid, 'challenge', deps.clock);
+      if (!pending) return backToSignIn(ctx);
+      await renderChallenge(ctx, pending.userId, 200);
     },
 
     /** POST /interaction/:uid/mfa: an authenticator code or a recovery code; a wrong or replayed one is 400. */
@@ -139,17 +155,42 @@ export function createMfaPages(deps: MfaPagesDeps) {
       const pending = mfaPending(ctx, ctx.interaction.uid, 'challenge', deps.clock);
       if (!pending) return backToSignIn(ctx);
       const code = ctx.input.code.trim();
-      if (!code) return renderChallenge(ctx, 400, 'Enter the code from your authenticator app.');
-      const address = await admitted(ctx, pending.userId, (status, error) => renderChallenge(ctx, status, error));
+      if (!code) return renderChallenge(ctx, pending.userId, 400, 'Enter the code from your authenticator app.');
+      const address = await admitted(ctx, pending.userId, (status, error) => renderChallenge(ctx, pending.userId, status, error));
       if (!address) return;
       const result = await mfa.verifySecondFactor(pending.userId, code);
       if (!result.ok) {
         logger.info({ event: 'mfa.failed', userId: pending.userId, reason: result.reason }, 'second factor refused');
-        return renderChallenge(ctx, 400, WRONG_CODE);
+        return renderChallenge(ctx, pending.userId, 400, WRONG_CODE);
       }
       await deps.throttle.succeeded({ userId: pending.userId }, address);
       logger.info({ event: 'mfa.succeeded', userId: pending.userId, method: result.method }, 'second factor accepted');
       await finish(ctx, pending.userId, [...pending.amr, ...AMR_AFTER[result.method]]);
+    },
+
+    /** POST /interaction/:uid/mfa/passkey/options: request options among the pending user's passkeys (JSON). */
+    passkeyOptions: async (ctx: Page): Promise<void> => {
+      const pending = mfaPending(ctx, ctx.interaction.uid, 'challenge', deps.clock);
+      if (!pending || !deps.passkeys) return backToSignIn(ctx);
+      ctx.set('Cache-Control', 'no-store');
+      ctx.body = await deps.passkeys.authenticationOptions(signInBinding(ctx.interaction.uid), pending.userId);
+    },
+
+    /** POST /interaction/:uid/mfa/passkey: the assertion, which must come from one of the pending user's passkeys. */
+    submitPasskey: async (ctx: Page & WithInput<PasskeyAssertionForm>): Promise<void> => {
+      const pending = mfaPending(ctx, ctx.interaction.uid, 'challenge', deps.clock);
+      if (!pending || !deps.passkeys) return backToSignIn(ctx);
+      if (!ctx.input.credential) return renderChallenge(ctx, pending.userId, 400, NO_PASSKEY_USED);
+      const address = await admitted(ctx, pending.userId, (status, error) => renderChallenge(ctx, pending.userId, status, error));
+      if (!address) return;
+      const result = await deps.passkeys.authenticate(signInBinding(ctx.interaction.uid), ctx.input.credential, pending.userId);
+      if (!result.ok) {
+        logger.info({ event: 'mfa.failed', userId: pending.userId, reason: `passkey_${result.reason}`, detail: result.detail }, 'second factor refused');
+        return renderChallenge(ctx, pending.userId, 400, WRONG_PASSKEY);
+      }
+      await deps.throttle.succeeded({ userId: pending.userId }, address);
+      logger.info({ event: 'mfa.succeeded', userId: pending.userId, method: 'passkey' }, 'second factor accepted');
+      await finish(ctx, pending.userId, [...pending.amr, ...passkeyAmr(result.proof), 'mfa']);
     },
 
     /** GET /interaction/:uid/mfa/enrol: the QR code and the secret (resumed, not replaced, on reload). */

@@ -7,6 +7,7 @@ import { csrfFormSchema } from '../csrf.schema.js';
 import { loadInteraction, requirePrompt } from '../load-interaction.js';
 import type { createMfaPages } from './mfa-pages.js';
 import { mfaCodeFormSchema } from './mfa.schema.js';
+import { passkeyAssertionFormSchema } from '../passkey/passkey.schema.js';
 
 /**
  * The second factor inside a sign-in (the interaction still waits at its `login` prompt). Each route is a
@@ -23,6 +24,8 @@ export function mfaInteractionRoutes(deps: { holder: ProviderHolder; csrf: Csrf;
   const base = '/interaction/:uid/mfa';
   router.get(base, page, load, login, pages.showChallenge);
   router.post(base, page, load, login, validate(mfaCodeFormSchema, formBody()), csrf, pages.submitChallenge);
+  router.post(`${base}/passkey/options`, page, load, login, validate(csrfFormSchema, formBody()), csrf, pages.passkeyOptions);
+  router.post(`${base}/passkey`, page, load, login, validate(passkeyAssertionFormSchema, formBody()), csrf, pages.submitPasskey);
   router.get(`${base}/enrol`, page, load, login, pages.showEnrol);
   router.post(`${base}/enrol`, page, load, login, validate(mfaCodeFormSchema, formBody()), csrf, pages.submitEnrol);
   router.post(`${base}/done`, page, load, login, validate(csrfFormSchema, formBody()), csrf, pages.done);

@@ -16,6 +16,7 @@ import { TooManyAttemptsError } from '../../errors/app-error.js';
 import type { AttemptSubject, LoginThrottle } from '../login-throttle.js';
 import type { Views } from '../views.js';
 import type { LoginForm } from './login.schema.js';
+import { PASSKEY_SCRIPTS } from '../passkey/passkey-amr.js';
 
 const INVALID_CREDENTIALS = 'Incorrect username or password.';
 const MALFORMED_FORM = 'The form held characters that cannot be accepted (control characters or invalid text). Check what you typed and try again.';
@@ -44,6 +45,8 @@ export interface LoginPromptDeps {
    * the response (the MFA page) and returns true; otherwise returns false and the sign-in finishes here.
    */
   secondFactor?: (ctx: Context & WithInteraction, user: UserRow, amr: readonly AuthenticationMethod[]) => Promise<boolean>;
+  /** Whether the page offers "Sign in with a passkey" (the page then loads the passkey script). */
+  passkeySignIn?: boolean;
 }
 
 /** The `login` prompt: the sign-in form, and password sign-in. */
@@ -54,6 +57,8 @@ export interface LoginPrompt {
   showFormAgainOnMalformedText: (ctx: Context & WithInteraction & Partial<WithInput<LoginForm>>, next: Next) => Promise<void>;
   /** POST /interaction/:uid/login, after validation and CSRF. */
   submit: (ctx: Context & WithInteraction & WithInput<LoginForm>) => Promise<void>;
+  /** The form again with an alert, for another way of signing in from this page (a passkey). */
+  showError: (ctx: Context & WithInteraction, status: number, error: string) => void;
 }
 
 /** What a step before the sign-in page may add: the buttons of the configured upstream providers. */
@@ -85,7 +90,11 @@ export function createLoginPrompt(deps: LoginPromptDeps): LoginPrompt {
     // Upstream providers' buttons, put on the context by the federation feature's step before this one.
     const federation = ctx.upstreamButtons ?? [];
     const notice = typeof ctx.query.notice === 'string' ? NOTICES[ctx.query.notice] : undefined;
-    views.render(ctx, 'login.njk', { title: 'Sign in', uid, csrf: csrf.issue(uid), clientName, username: extra.username ?? hint, error: extra.error, federation, signup: ctx.signupOffered === true, notice }, status);
+    const passkey = deps.passkeySignIn === true;
+    views.render(ctx, 'login.njk', {
+      title: 'Sign in', uid, csrf: csrf.issue(uid), clientName, username: extra.username ?? hint, error: extra.error, federation, signup: ctx.signupOffered === true, notice,
+      passkey, scripts: passkey ? PASSKEY_SCRIPTS : [],
+    }, status);
   }
 
   /** A refusal after the password was checked: 401 with the form as the challenge (RFC 9110 §15.5.2). */
@@ -98,6 +107,7 @@ export function createLoginPrompt(deps: LoginPromptDeps): LoginPrompt {
 
   return {
     show: (ctx) => render(ctx, 200, {}),
+    showError: (ctx, status, error) => render(ctx, status, { error }),
 
     async showFormAgainOnMalformedText(ctx, next) {
       try {
