@@ -1,6 +1,7 @@
 import { ConfigError, loadConfig } from './config/load-config.js';
 import { createLogger } from './lib/logger.js';
 import { startServer } from './server.js';
+import { startUpHint } from './landing/start-up-hint.js';
 
 /** Entry point of `npm start` and `latchkey serve`: load config, start, drain on SIGTERM/SIGINT. */
 export async function runServer(env: NodeJS.ProcessEnv = process.env): Promise<void> {
@@ -18,6 +19,7 @@ export async function runServer(env: NodeJS.ProcessEnv = process.env): Promise<v
   const logger = createLogger(config.logLevel);
   const running = await startServer(config, logger);
   process.stdout.write(`Latchkey is running: ${config.issuer} (discovery: ${config.issuer}/.well-known/openid-configuration)\n`);
+  process.stdout.write(`${startUpHint(config).lines.join('\n')}\n`);
   const shutdown = (signal: string) => {
     logger.info({ signal }, 'shutting down');
     running.close().then(() => process.exit(0), (error: unknown) => {

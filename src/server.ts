@@ -18,6 +18,7 @@ import { scheduleRevocationWorker } from './identity-pool/revocation-worker.js';
 import { convertLegacyOidcModels } from './oidc/legacy-model-conversion.js';
 import { createModelAtRest } from './oidc/model-at-rest.js';
 import { announceMailDelivery } from './mail/create-mailer.js';
+import { startUpHint } from './landing/start-up-hint.js';
 
 export interface RunningServer {
   url: string;
@@ -74,6 +75,7 @@ export async function startServer(config: Config, logger: Logger, options: { db?
     // Pending revocations of storage credentials (queued by a CLI without the object store, or during an outage).
     const stopRevocations = scheduleRevocationWorker({ revocations: latchkey.services.revocations, logger });
     logger.info({ issuer: config.issuer, port, database: db.kind }, 'latchkey listening');
+    logger.info(startUpHint(config).fields, 'next: open the landing page, create a user, try the playground');
     announceMailDelivery(config, logger);
     let closing: Promise<void> | undefined;
     return {
