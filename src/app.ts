@@ -44,6 +44,9 @@ import { introspectionBridge, revocationBridge } from './oidc/bridges/token-endp
 import { userinfoBridge } from './oidc/bridges/userinfo-bridge.js';
 import { createProvider, defaultLifetimes } from './oidc/provider-factory.js';
 import { createProviderHolder, type ProviderHolder } from './oidc/provider-holder.js';
+import { describeDatabase } from './landing/describe-database.js';
+import { landingRoutes } from './landing/landing-routes.js';
+import { createPlayground } from './playground/create-playground.js';
 
 export interface LatchkeyApp {
   app: Koa;
@@ -171,6 +174,14 @@ export async function createApp(deps: { config: Config; db: Database; secrets: r
     offerSelfService: offerSelfService(selfService.pages.offer), continueToVerification: selfService.continueToVerification,
     secondFactor: mfaPages.secondFactor, passkeys: services.passkeys,
   }).routes());
+  app.use(landingRoutes({ views, issuer: config.issuer, production: config.production, playground: config.playground, database: describeDatabase(config) }).routes());
+  // The playground calls this app in-process (its token endpoint, userinfo, STS), through the whole chain.
+  let handler: ReturnType<Koa['callback']> | undefined;
+  const playground = await createPlayground({
+    enabled: config.playground, issuer: config.issuer, productName: config.productName, identityPool: config.s3 !== null, secrets,
+    clients: services.clients, views, csrf, clock: deps.clock ?? systemClock, handler: () => (handler ??= app.callback()),
+  });
+  if (playground) app.use(playground.routes());
   app.use(router.routes());
   app.use(credentialsRoutes({ verifier, credentials: services.credentials, audience: config.issuer }).routes());
   app.use(awsStsRoutes({ verifier, credentials: services.credentials, audience: config.issuer, issuer: config.issuer }).routes());
