@@ -5,6 +5,7 @@ import { registerCommands } from './cli/commands.js';
 import { registerIdentityPoolCommands } from './cli/identity-pool-commands.js';
 import { registerFederationCommands } from './cli/federation-commands.js';
 import { registerMfaCommands } from './cli/mfa-commands.js';
+import { registerPasskeyCommands } from './cli/passkey-commands.js';
 import { registerMailCommands } from './cli/mail-commands.js';
 
 /** Exit codes: 0 ok, 1 the operation failed, 2 usage or configuration error. */
@@ -18,6 +19,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   registerIdentityPoolCommands(program, env);
   registerFederationCommands(program, env);
   registerMfaCommands(program, env);
+  registerPasskeyCommands(program, env);
   registerMailCommands(program, env);
   try {
     await program.parseAsync([...argv]);
