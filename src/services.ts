@@ -26,6 +26,8 @@ import { systemClock, type Clock } from './lib/clock.js';
 import { createClientService, type ClientService } from './oidc/client-service.js';
 import { defaultLifetimes, longestSignedTokenLifetime } from './oidc/provider-factory.js';
 import { createSessionService, type SessionService } from './oidc/session-service.js';
+import { createBackchannelLogout } from './oidc/backchannel-logout.js';
+import { createModelAtRest } from './oidc/model-at-rest.js';
 import { createSigningKeyService, type SigningKeyService } from './oidc/signing-keys.js';
 import { createMailer } from './mail/create-mailer.js';
 import type { Mailer } from './mail/mailer.js';
@@ -78,6 +80,15 @@ export function createServices(deps: { config: Config; db: Database; secrets: re
   const credentials = createCredentialService({ db, counters, sts, logger, hourlyLimitPerUser: config.stsRateLimit, ...(deps.metrics ? { onIssued: (role: string) => deps.metrics!.credentialsIssued(role) } : {}) });
   // The documented defaults (see password-policy.ts) until the pool's settings supply the options.
   const passwordPolicy = createPasswordPolicy();
+  const lifetimes = defaultLifetimes(config.accessTokenTtl);
+  const keys = createSigningKeyService({
+    db,
+    box: createSecretBox(deps.secrets),
+    // A retired key stays published while tokens it signed can live, plus the time other replicas may
+    // take to notice the rotation and stop signing with it, plus a minute of clock tolerance.
+    publishRetiredForSeconds: longestSignedTokenLifetime(lifetimes) + config.keyRefreshSeconds + 60,
+  });
+  const backchannel = createBackchannelLogout({ issuer: config.issuer, keys, atRest: createModelAtRest(deps.secrets), logger });
   const users = createUserService({
     db,
     hasher,
@@ -87,17 +98,19 @@ export function createServices(deps: { config: Config; db: Database; secrets: re
       // storage credentials now, not at expiry. Sessions end and the revocation is recorded as a job in the
       // transaction that locks the user out; after the commit it is tried at once when this process has the
       // object store, and otherwise left for a server to finish. It is never skipped.
+      // Apps registered for back-channel logout are told once the change committed: the sessions are read
+      // before they go, and a slow or failing app delays the sign-out by the delivery timeout at most.
       lockUser: async (tx, userId, reason) => {
+        const notices = await backchannel.collect(tx, userId);
         const removed = await sessions.endAllForAccount(userId, tx);
         const pending = await revocations.enqueue(tx, userId, reason);
         return async () => {
           logger.info({ event: 'user.sessions_ended', userId, removed, reason }, 'sessions and grants ended');
-          await revocations.settle(pending, reason);
+          await Promise.all([revocations.settle(pending, reason), backchannel.deliver(userId, notices)]);
         };
       },
     },
   });
-  const lifetimes = defaultLifetimes(config.accessTokenTtl);
   const providers = createProviderRegistry({ db, box: createSecretBox(deps.secrets), production: config.production, configured: configuredUpstreams(config.federation, { clock: systemClock }), ...(deps.upstreamTransport ? { transport: deps.upstreamTransport } : {}) });
   const groups = createGroupService({ db, users });
   return {
@@ -120,13 +133,7 @@ export function createServices(deps: { config: Config; db: Database; secrets: re
     roles: createRoleService({ db, maxDurationCeiling: config.stsMaxDuration }),
     groups,
     clients: createClientService({ db }),
-    keys: createSigningKeyService({
-      db,
-      box: createSecretBox(deps.secrets),
-      // A retired key stays published while tokens it signed can live, plus the time other replicas may
-      // take to notice the rotation and stop signing with it, plus a minute of clock tolerance.
-      publishRetiredForSeconds: longestSignedTokenLifetime(lifetimes) + config.keyRefreshSeconds + 60,
-    }),
+    keys,
   };
 }
 

@@ -2,12 +2,13 @@ import { randomBytes } from 'node:crypto';
 import type { Database } from '../db/database.js';
 import { InvalidRequestError, NotFoundError } from '../errors/app-error.js';
 import { sha256Hex } from '../lib/hashing.js';
+import { logoutSettingsMetadata, logoutSettingsProblems, presentLogoutSettings, type LogoutSettingsInput, type LogoutSettingsView } from './client-logout-settings.js';
 import * as clients from './repositories/client.repository.js';
 import { deleteOidcModelsByClientId } from './repositories/oidc-model.repository.js';
 
 export const SUPPORTED_GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials'] as const;
 
-export interface CreateClientInput {
+export interface CreateClientInput extends LogoutSettingsInput {
   name: string;
   redirectUris?: readonly string[];
   postLogoutRedirectUris?: readonly string[];
@@ -22,7 +23,7 @@ export interface CreateClientInput {
   signup?: boolean;
 }
 
-export interface CreatedClient {
+export interface CreatedClient extends LogoutSettingsView {
   client_id: string;
   client_secret?: string;
   name: string;
@@ -96,6 +97,7 @@ export function createClientService(deps: { db: Database }): ClientService {
       first_party: m.latchkey_first_party === true,
       upstream_providers: upstreamProviders(m),
       signup: m.latchkey_signup !== false,
+      ...presentLogoutSettings(m),
     };
   }
   return {
@@ -125,6 +127,7 @@ export function createClientService(deps: { db: Database }): ClientService {
         if (!UPSTREAM_NAME.test(u)) problems.push({ path: 'providers', message: `"${u}" is not a provider name (a lower-case letter, then lower-case letters, digits or -)` });
       }
       if (upstreams && upstreams.length > 64) problems.push({ path: 'providers', message: 'at most 64 providers' });
+      problems.push(...logoutSettingsProblems(input));
       if (problems.length) throw new InvalidRequestError('invalid client', problems);
 
       const clientId = randomBytes(16).toString('base64url');
@@ -141,6 +144,7 @@ export function createClientService(deps: { db: Database }): ClientService {
         ...(input.signup === false ? { latchkey_signup: false } : {}),
         // Not provider metadata (oidc-provider drops it); the federation's sign-in steps read it.
         ...(upstreams ? { latchkey_upstream_providers: upstreams } : {}),
+        ...logoutSettingsMetadata(input),
       };
       if (isPublic && redirectUris.some((u) => !u.startsWith('https:'))) metadata.application_type = 'native';
       const row = await clients.insertClient(db, { clientId, name, secretHash: secret ? sha256Hex(secret) : null, metadata });

@@ -11,6 +11,7 @@ import { createModelAtRest } from './model-at-rest.js';
 import { createClientRepository } from './repositories/client.repository.js';
 import { SIGNING_ALG } from './signing-keys.js';
 import { originAllowedForRedirectUris } from './client-origins.js';
+import { createBackchannelFetch } from './backchannel-logout.js';
 
 /** Token lifetimes in seconds. Defaults follow Cognito (1 h access/ID tokens, 30 d refresh tokens). */
 export interface TokenLifetimes {
@@ -79,10 +80,12 @@ export function createProvider(options: ProviderOptions): Provider {
     },
     extraClientMetadata: {
       // latchkey_scopes: every scope the client may request; latchkey_first_party: consent is implied.
-      properties: ['latchkey_scopes', 'latchkey_first_party'],
+      // latchkey_skip_logout_confirmation: RP-initiated logout with a valid id_token_hint asks no question.
+      properties: ['latchkey_scopes', 'latchkey_first_party', 'latchkey_skip_logout_confirmation'],
       validator: (_ctx, key, value) => {
         if (key === 'latchkey_scopes' && value !== undefined && typeof value !== 'string') throw new errors.InvalidClientMetadata('latchkey_scopes must be a string');
         if (key === 'latchkey_first_party' && value !== undefined && typeof value !== 'boolean') throw new errors.InvalidClientMetadata('latchkey_first_party must be a boolean');
+        if (key === 'latchkey_skip_logout_confirmation' && value !== undefined && typeof value !== 'boolean') throw new errors.InvalidClientMetadata('latchkey_skip_logout_confirmation must be a boolean');
       },
     },
     claims: Object.fromEntries(Object.entries(SCOPE_CLAIMS).map(([scope, claims]) => [scope, scope === 'profile' ? [...claims, ...(options.customClaims ?? [])] : [...claims]])),
@@ -107,6 +110,8 @@ export function createProvider(options: ProviderOptions): Provider {
     },
     // OAuth 2.1 and the Security BCP (RFC 9700 §2.1.1): PKCE for every client, not only public ones.
     pkce: { required: () => true },
+    // Through the outbound wrapper (timeout, size limit); its only use here is back-channel logout.
+    fetch: createBackchannelFetch(),
     features: {
       devInteractions: { enabled: false },
       // Same rule as the JWT bridge: a client learns only about tokens issued to itself. APIs verify
@@ -120,6 +125,9 @@ export function createProvider(options: ProviderOptions): Provider {
         logoutSource: async (ctx, form) => pages.logout(ctx, form),
         postLogoutSuccessSource: async (ctx) => pages.loggedOut(ctx),
       },
+      // OpenID Connect Back-Channel Logout 1.0: apps with a backchannel_logout_uri get a logout token when
+      // RP-initiated logout ends the session; other sign-outs send it themselves (backchannel-logout.ts).
+      backchannelLogout: { enabled: true },
       resourceIndicators: {
         enabled: true,
         // A pool-level default audience, so apps get a JWT access token without sending `resource`.
@@ -188,7 +196,18 @@ export function createProvider(options: ProviderOptions): Provider {
     return constantTimeEqual(this.clientSecret, sha256Hex(actual));
   };
 
+  // An app that may skip the logout question gets `sid` in its ID tokens, so its id_token_hint can show
+  // that it speaks for the browser's current session (interaction/logout-confirmation.ts).
+  const clientPrototype = provider.Client.prototype as unknown as { includeSid: (this: Record<string, unknown>) => boolean };
+  const includeSid = clientPrototype.includeSid;
+  clientPrototype.includeSid = function includeSidForLogout(this: Record<string, unknown>) {
+    return this.latchkey_skip_logout_confirmation === true || includeSid.call(this);
+  };
+
   provider.on('server_error', (_ctx, error) => options.logger.error({ err: error }, 'oidc server_error'));
+  // A failing app never blocks the sign-out (the provider carries on); the operator learns of it here.
+  provider.on('backchannel.error', (_ctx, error, client, accountId) => options.logger.warn({ event: 'backchannel_logout.failed', clientId: client.clientId, userId: accountId, err: error }, 'could not deliver a logout token'));
+  provider.on('backchannel.success', (_ctx, client, accountId) => options.logger.info({ event: 'backchannel_logout.sent', clientId: client.clientId, userId: accountId }, 'logout token delivered'));
   provider.on('grant.revoked', (_ctx, grantId) => options.logger.info({ grantId }, 'grant revoked'));
   return provider;
 }
