@@ -18,7 +18,7 @@ export function resendConfirmationCode(deps: CognitoDeps): CognitoOperation {
     await deps.throttle.attempt({ identifier: `resend:${normalizeIdentifier(input.Username)}` }, address);
     await coolDown.claim(input.Username);
     const { user } = await deps.users.findSignInAccount(input.Username);
-    if (user?.status === 'unconfirmed' && user.enabled) {
+    if (user?.status === 'unconfirmed' && user.enabled && user.email) {
       const sent = await deps.codes.sendVerification(user);
       // The account's own cool-down (a code asked for under another of its names, or on the hosted page).
       if (!sent.sent) throw coolingDown(sent.retryAfterSeconds);
