@@ -225,7 +225,10 @@ export function registerCommands(program: Command, env: NodeJS.ProcessEnv): void
     .option('--first-party', 'your own app: users are not asked to consent', false)
     .option('--providers <list>', 'comma-separated upstream providers its sign-in offers (default: all; "none": password sign-in only)')
     .option('--no-signup', 'its users may not sign themselves up, even when the pool allows sign-up')
-    .action(async (o: { name: string; redirectUri: string[]; postLogoutRedirectUri: string[]; public: boolean; grantTypes?: string; scope?: string; firstParty: boolean; providers?: string; signup: boolean }) => {
+    .option('--backchannel-logout-uri <uri>', 'where the app receives logout tokens when a user\'s session ends (OpenID Connect Back-Channel Logout)')
+    .option('--backchannel-logout-session-required', 'its logout tokens must name the session (sid)', false)
+    .option('--skip-logout-confirmation', 'RP-initiated logout with a valid id_token_hint of the current session asks no question', false)
+    .action(async (o: { name: string; redirectUri: string[]; postLogoutRedirectUri: string[]; public: boolean; grantTypes?: string; scope?: string; firstParty: boolean; providers?: string; signup: boolean; backchannelLogoutUri?: string; backchannelLogoutSessionRequired: boolean; skipLogoutConfirmation: boolean }) => {
       await withCliContext(env, async ({ services }) => {
         const created = await services.clients.create({
           name: o.name, redirectUris: o.redirectUri, postLogoutRedirectUris: o.postLogoutRedirectUri, public: o.public, firstParty: o.firstParty,
@@ -233,6 +236,8 @@ export function registerCommands(program: Command, env: NodeJS.ProcessEnv): void
           ...(o.scope ? { scope: o.scope } : {}),
           ...(o.providers !== undefined ? { upstreamProviders: providerList(o.providers) } : {}),
           ...(o.signup === false ? { signup: false } : {}),
+          ...(o.backchannelLogoutUri !== undefined ? { backchannelLogoutUri: o.backchannelLogoutUri } : {}),
+          backchannelLogoutSessionRequired: o.backchannelLogoutSessionRequired, skipLogoutConfirmation: o.skipLogoutConfirmation,
         });
         out(program).result(created, () => [
           `client_id:     ${created.client_id}`,
