@@ -95,7 +95,8 @@ describe(`landing page and playground (${currentBackend()})`, () => {
     const home = await agent.request(url('/playground'));
     expect(home.status).toBe(200);
     expect(parse(home.html).querySelector('form#playground-start')?.getAttribute('action')).toBe('/playground/start');
-    const page = await signInThroughPlayground(agent, 'ada');
+    // Signed in by e-mail address, as the quick start does.
+    const page = await signInThroughPlayground(agent, 'ada@example.com');
     expect(page.status).toBe(200);
     expect(page.headers.get('cache-control')).toBe('no-store');
     const html = parse(page.html);
