@@ -203,6 +203,13 @@ describe(`self-service journey in Chromium with accessibility checks (${currentB
     await page.context().close();
   });
 
+  it('shows a landing page at / that passes axe', async () => {
+    const page = await newPage();
+    expect((await page.goto(`${server.issuer}/`))!.status()).toBe(200);
+    await auditPage(page, shots, 'landing');
+    await page.context().close();
+  });
+
   it('shows an error page for an unknown interaction that passes axe', async () => {
     const page = await newPage();
     const response = await page.goto(`${server.issuer}/interaction/no-such-interaction`);
