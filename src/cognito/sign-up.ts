@@ -47,6 +47,8 @@ export function signUp(deps: CognitoDeps): CognitoOperation {
       if (!(error instanceof ConflictError)) throw error;
       deps.logger.info({ event: 'cognito.signup.existing_address', clientId: client.clientId }, 'sign-up with an address that has an account');
       userSub = randomUUID();
+      // The same write as a real sign-up's code, so the answer takes as long.
+      await deps.codes.standInVerification(userSub);
     }
     await coolDown.count(input.Username);
     return { UserConfirmed: false, UserSub: userSub, CodeDeliveryDetails: emailDelivery(account.email) };

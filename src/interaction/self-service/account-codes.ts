@@ -18,6 +18,12 @@ export type SendOutcome = { sent: true } | { sent: false; retryAfterSeconds: num
 export interface AccountCodes {
   /** Mails a verification code (and a link carrying it) to the user's address, within the cool-down. */
   sendVerification(user: UserRow): Promise<SendOutcome>;
+  /**
+   * A verification code for a subject that is no account (a sign-up with an address that has one), mailed to
+   * nobody: attempts, expiry and the work done then behave exactly as for a real sign-up, so entering codes
+   * cannot tell the two apart.
+   */
+  standInVerification(subject: string): Promise<void>;
   /** Right code: the address is verified and an unconfirmed account confirmed, atomically. */
   verifyEmail(userId: string, code: string): Promise<CodeOutcome>;
   /**
@@ -82,6 +88,10 @@ export function createAccountCodes(deps: { db: Database; secrets: readonly strin
       deliver(mailer.send({ to: user.email, template: 'verify-email', data: { code, link } }), 'mail.verify_email', user.id);
       logger.info({ event: 'signup.verification_sent', userId: user.id }, 'verification code sent');
       return { sent: true };
+    },
+
+    async standInVerification(subject) {
+      await codesOn(db).issue({ purpose: VERIFY.purpose, subject, ttlSeconds: VERIFY.ttlSeconds });
     },
 
     async verifyEmail(userId, code) {

@@ -102,6 +102,7 @@ export function createSignupPage(deps: { views: Views; csrf: Csrf; users: UserSe
         // The address has an account: continue exactly as for a new one, with nothing to verify.
         logger.info({ event: 'signup.existing_address' }, 'sign-up with an address that has an account');
         pendingSubject = randomUUID();
+        await codes.standInVerification(pendingSubject);
       }
       setPendingStep(ctx, ctx.interaction.uid, { kind: 'verify', subject: pendingSubject }, deps.secureCookies);
       ctx.status = 303;
