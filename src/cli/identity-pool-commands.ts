@@ -14,24 +14,41 @@ function integer(value: string): number {
   return n;
 }
 
+/** The policy document a role command names (a file, or "-" for standard input). */
+function readPolicy(file: string): string {
+  try {
+    return readFileSync(file === '-' ? 0 : file, 'utf8');
+  } catch (error) {
+    throw new InvalidRequestError(`cannot read policy file ${file}: ${(error as Error).message}`);
+  }
+}
+
 /** `latchkey role …` and `latchkey pool …`: the identity pool's roles, default role and rules. */
 export function registerIdentityPoolCommands(program: Command, env: NodeJS.ProcessEnv): void {
   const role = program.command('role').description('manage identity-pool roles (storage credentials)');
   role.command('create <name>')
-    .description('create or update a role from an S3 policy template (variables: ${sub}, ${username}, ${email})')
+    .description('create a role from an S3 policy template (variables: ${sub}, ${username}, ${email}); refuses an existing name (use role update)')
     .requiredOption('--policy <file>', 'JSON policy document ("-" for standard input)')
-    .option('--max-duration <seconds>', 'longest credential lifetime (default 3600)', integer)
+    .option('--max-duration <seconds>', 'longest credential lifetime in seconds (default 3600)', integer)
     .option('--description <text>', 'description')
     .action(async (name: string, o: { policy: string; maxDuration?: number; description?: string }) => {
-      let policy: string;
-      try {
-        policy = readFileSync(o.policy === '-' ? 0 : o.policy, 'utf8');
-      } catch (error) {
-        throw new InvalidRequestError(`cannot read policy file ${o.policy}: ${(error as Error).message}`);
-      }
+      const policy = readPolicy(o.policy);
       await withCliContext(env, async ({ services }) => {
         const saved = await services.roles.createRole({ name, policy, ...(o.maxDuration !== undefined ? { maxDurationSeconds: o.maxDuration } : {}), ...(o.description ? { description: o.description } : {}) });
-        out(program).result(saved, () => `${saved.created ? 'created' : 'updated'} role ${saved.name} (max ${saved.max_duration_seconds} s)`);
+        out(program).result(saved, () => `created role ${saved.name} (max ${saved.max_duration_seconds} s)`);
+      });
+    });
+  role.command('update <name>')
+    .description('change a role: its policy, maximum duration or description (what is not given stays)')
+    .option('--policy <file>', 'JSON policy document ("-" for standard input)')
+    .option('--max-duration <seconds>', 'longest credential lifetime in seconds', integer)
+    .option('--description <text>', 'description')
+    .action(async (name: string, o: { policy?: string; maxDuration?: number; description?: string }) => {
+      if (o.policy === undefined && o.maxDuration === undefined && o.description === undefined) throw new InvalidRequestError('nothing to change: give --policy, --max-duration or --description');
+      const policy = o.policy === undefined ? undefined : readPolicy(o.policy);
+      await withCliContext(env, async ({ services }) => {
+        const saved = await services.roles.updateRole(name, { ...(policy !== undefined ? { policy } : {}), ...(o.maxDuration !== undefined ? { maxDurationSeconds: o.maxDuration } : {}), ...(o.description !== undefined ? { description: o.description } : {}) });
+        out(program).result(saved, () => `updated role ${saved.name} (max ${saved.max_duration_seconds} s)`);
       });
     });
   role.command('list')
@@ -43,11 +60,17 @@ export function registerIdentityPoolCommands(program: Command, env: NodeJS.Proce
       });
     });
   role.command('delete <name>')
-    .description('delete a role (groups lose it, rules using it are removed)')
-    .action(async (name: string) => {
+    .description('delete a role; refuses while groups, pool rules or the default role use it (--force detaches them)')
+    .option('--force', 'take the role off its groups, remove its rules and clear it as the default role, then delete it')
+    .action(async (name: string, o: { force?: boolean }) => {
       await withCliContext(env, async ({ services }) => {
-        await services.roles.deleteRole(name);
-        out(program).result({ deleted: name }, () => `deleted role ${name}`);
+        const detached = await services.roles.deleteRole(name, { force: o.force === true });
+        const lines = [
+          ...(detached.groups.length ? [`  groups that lost it: ${detached.groups.join(', ')}`] : []),
+          ...(detached.rule_positions.length ? [`  pool rules removed (positions before the removal): ${detached.rule_positions.join(', ')}`] : []),
+          ...(detached.default_role ? ['  the pool has no default role now'] : []),
+        ];
+        out(program).result({ deleted: name, detached }, () => [`deleted role ${name}`, ...(lines.length ? ['detached:', ...lines] : [])].join('\n'));
       });
     });
 

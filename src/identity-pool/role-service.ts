@@ -17,10 +17,25 @@ export interface PresentedRole {
   created_at: string;
 }
 
+/** What a role deletion took the role off (all empty when nothing used it). */
+export interface DetachedFromRole {
+  groups: string[];
+  rule_positions: number[];
+  default_role: boolean;
+}
+
 export interface RoleService {
-  createRole(input: { name: string; policy: string; maxDurationSeconds?: number; description?: string }): Promise<PresentedRole & { created: boolean }>;
+  /** Creates a role; a 409 when one of that name exists (`role update` changes it: create never overwrites). */
+  createRole(input: { name: string; policy: string; maxDurationSeconds?: number; description?: string }): Promise<PresentedRole & { created: true }>;
+  /** Changes a role's policy, maximum duration or description (only those given); 404 for an unknown role. */
+  updateRole(name: string, changes: { policy?: string; maxDurationSeconds?: number; description?: string }): Promise<PresentedRole>;
   listRoles(): Promise<PresentedRole[]>;
-  deleteRole(name: string): Promise<void>;
+  /**
+   * Deletes a role. While groups, pool rules or the pool's default role use it, refuses with a 409 naming
+   * them, unless `force`: then groups lose the role, its rules are removed (later rules move up) and the
+   * default role is cleared, in one transaction, and the result says what was detached.
+   */
+  deleteRole(name: string, options?: { force?: boolean }): Promise<DetachedFromRole>;
   poolSettings(): Promise<pool.PoolSettingsRow & { rules: pool.RuleRow[] }>;
   setDefaultRole(name: string | null): Promise<pool.PoolSettingsRow>;
   setAmbiguousRoleResolution(mode: string): Promise<pool.PoolSettingsRow>;
@@ -36,25 +51,54 @@ function isForeignKeyViolation(error: unknown): boolean {
   return (error as { code?: string }).code === '23503';
 }
 
+function describeUsage(usage: roles.RoleUsageRow): string[] {
+  return [
+    ...(usage.groups.length ? [`group(s) ${usage.groups.join(', ')}`] : []),
+    ...(usage.rule_positions.length ? [`pool rule(s) at position ${usage.rule_positions.join(', ')}`] : []),
+    ...(usage.default_role ? ['the pool\'s default role'] : []),
+  ];
+}
+
 /** Identity-pool administration: roles, the default role, the ambiguity choice and ordered rules. */
 export function createRoleService(deps: { db: Database; maxDurationCeiling: number }): RoleService {
   const { db } = deps;
+  function checkedMaxDuration(max: number): number {
+    if (!Number.isInteger(max) || max < MIN_DURATION_SECONDS || max > deps.maxDurationCeiling) {
+      throw new InvalidRequestError('invalid role', [{ path: 'max_duration_seconds', message: `must be an integer from ${MIN_DURATION_SECONDS} to ${deps.maxDurationCeiling}` }]);
+    }
+    return max;
+  }
   return {
     async createRole(input) {
       if (!ROLE_NAME.test(input.name)) throw new InvalidRequestError('invalid role', [{ path: 'name', message: 'letters, digits and . _ - (1-64), starting with a letter or digit' }]);
-      const max = input.maxDurationSeconds ?? 3600;
-      if (!Number.isInteger(max) || max < MIN_DURATION_SECONDS || max > deps.maxDurationCeiling) {
-        throw new InvalidRequestError('invalid role', [{ path: 'max_duration_seconds', message: `must be an integer from ${MIN_DURATION_SECONDS} to ${deps.maxDurationCeiling}` }]);
-      }
+      const max = checkedMaxDuration(input.maxDurationSeconds ?? 3600);
       const policyTemplate = validatePolicyTemplate(input.policy);
-      const { row, created } = await roles.upsertRole(db, { name: input.name, description: input.description ?? '', policyTemplate, maxDurationSeconds: max });
-      return { ...present(row), created };
+      const row = await roles.insertRole(db, { name: input.name, description: input.description ?? '', policyTemplate, maxDurationSeconds: max });
+      if (!row) throw new ConflictError(`role "${input.name}" already exists; use role update to change it`);
+      return { ...present(row), created: true };
+    },
+    async updateRole(name, changes) {
+      const max = changes.maxDurationSeconds === undefined ? null : checkedMaxDuration(changes.maxDurationSeconds);
+      const policyTemplate = changes.policy === undefined ? null : validatePolicyTemplate(changes.policy);
+      const row = await roles.updateRoleByName(db, name, { description: changes.description ?? null, policyTemplate, maxDurationSeconds: max });
+      if (!row) throw new NotFoundError(`no role "${name}"`);
+      return present(row);
     },
     async listRoles() {
       return (await roles.listRoles(db)).map(present);
     },
-    async deleteRole(name) {
-      if (!(await roles.deleteRoleByName(db, name))) throw new NotFoundError(`no role "${name}"`);
+    async deleteRole(name, options = {}) {
+      return db.transaction(async (tx) => {
+        if (!(await roles.findRoleByName(tx, name))) throw new NotFoundError(`no role "${name}"`);
+        const usage = await roles.findRoleUsage(tx, name);
+        const uses = describeUsage(usage);
+        if (uses.length > 0 && !options.force) throw new ConflictError(`role "${name}" is in use by ${uses.join('; ')}; detach it first, or delete with --force`);
+        // The schema would detach by itself (groups: SET NULL, rules: CASCADE), but rules must close their
+        // gaps so positions stay 1..n: remove them one by one from the last.
+        for (const position of [...usage.rule_positions].reverse()) await pool.deleteRuleAt(tx, position);
+        await roles.deleteRoleByName(tx, name);
+        return { groups: usage.groups, rule_positions: usage.rule_positions, default_role: usage.default_role };
+      });
     },
     async poolSettings() {
       const [settings, rules] = await Promise.all([pool.findPoolSettings(db), pool.listRules(db)]);

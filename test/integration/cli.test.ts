@@ -164,8 +164,9 @@ describe(`latchkey CLI (${currentBackend()})`, () => {
     expect(JSON.parse((await runCli(['--json', 'pool', 'set-signup', 'open', '--require', 'none'], env)).stdout)).toEqual({ enabled: true, required: [] });
   });
 
-  it('deletes a role, taking it off its groups, which keep existing', async () => {
-    expect((await runCli(['role', 'delete', 'viewer'], env)).code).toBe(0);
+  it('deletes a role in use only with --force, taking it off its groups, which keep existing', async () => {
+    expect((await runCli(['role', 'delete', 'viewer'], env)).code).toBe(1);
+    expect((await runCli(['role', 'delete', 'viewer', '--force'], env)).code).toBe(0);
     const groups = JSON.parse((await runCli(['--json', 'group', 'list'], env)).stdout) as { name: string; role: string | null }[];
     expect(groups.find((g) => g.name === 'watchers')).toMatchObject({ role: null });
   });

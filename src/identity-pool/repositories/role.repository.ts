@@ -10,17 +10,50 @@ export interface RoleRow {
 
 const COLUMNS = 'name, description, policy_template, max_duration_seconds, created_at';
 
-/** Inserts or replaces a role (re-running `role create` with a changed policy updates it). */
-export async function upsertRole(db: Queryable, role: { name: string; description: string; policyTemplate: string; maxDurationSeconds: number }): Promise<{ row: RoleRow; created: boolean }> {
-  const { rows } = await db.query<RoleRow & { created: boolean }>(
+/** Inserts a new role; undefined when a role of that name exists (`role create` never overwrites). */
+export async function insertRole(db: Queryable, role: { name: string; description: string; policyTemplate: string; maxDurationSeconds: number }): Promise<RoleRow | undefined> {
+  const { rows } = await db.query<RoleRow>(
     `INSERT INTO roles (name, description, policy_template, max_duration_seconds) VALUES ($1, $2, $3, $4)
-     ON CONFLICT (name) DO UPDATE SET description = EXCLUDED.description, policy_template = EXCLUDED.policy_template,
-       max_duration_seconds = EXCLUDED.max_duration_seconds, updated_at = now()
-     RETURNING ${COLUMNS}, (xmax = 0) AS created`,
+     ON CONFLICT (name) DO NOTHING
+     RETURNING ${COLUMNS}`,
     [role.name, role.description, role.policyTemplate, role.maxDurationSeconds],
   );
-  const { created, ...row } = rows[0]!;
-  return { row, created };
+  return rows[0];
+}
+
+/** Changes the fields given (null leaves one as it is); undefined when there is no such role. */
+export async function updateRoleByName(db: Queryable, name: string, changes: { description: string | null; policyTemplate: string | null; maxDurationSeconds: number | null }): Promise<RoleRow | undefined> {
+  const { rows } = await db.query<RoleRow>(
+    `UPDATE roles SET description = COALESCE($2, description), policy_template = COALESCE($3, policy_template),
+       max_duration_seconds = COALESCE($4, max_duration_seconds), updated_at = now()
+     WHERE name = $1
+     RETURNING ${COLUMNS}`,
+    [name, changes.description, changes.policyTemplate, changes.maxDurationSeconds],
+  );
+  return rows[0];
+}
+
+export async function findRoleByName(db: Queryable, name: string): Promise<RoleRow | undefined> {
+  const { rows } = await db.query<RoleRow>(`SELECT ${COLUMNS} FROM roles WHERE name = $1`, [name]);
+  return rows[0];
+}
+
+/** What refers to a role: groups carrying it, rule positions assigning it, and whether it is the pool's default. */
+export interface RoleUsageRow {
+  groups: string[];
+  rule_positions: number[];
+  default_role: boolean;
+}
+
+export async function findRoleUsage(db: Queryable, name: string): Promise<RoleUsageRow> {
+  const { rows } = await db.query<RoleUsageRow>(
+    `SELECT
+       COALESCE((SELECT array_agg(g.name ORDER BY g.name) FROM groups g WHERE g.role_name = $1), '{}') AS groups,
+       COALESCE((SELECT array_agg(r.position ORDER BY r.position) FROM role_mapping_rules r WHERE r.role_name = $1), '{}') AS rule_positions,
+       EXISTS (SELECT 1 FROM pool_settings s WHERE s.default_role = $1) AS default_role`,
+    [name],
+  );
+  return rows[0]!;
 }
 
 export async function listRoles(db: Queryable): Promise<RoleRow[]> {
