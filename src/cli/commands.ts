@@ -4,7 +4,7 @@ import { InvalidRequestError } from '../errors/app-error.js';
 import { withCliContext } from './cli-context.js';
 import { EXIT_REVOCATION_QUEUED, reportRevocation } from './revocation-output.js';
 import { createOutput, table } from './output.js';
-import { readStdinSecret } from './read-secret.js';
+import { readSecret } from './read-secret.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -45,7 +45,7 @@ export function registerCommands(program: Command, env: NodeJS.ProcessEnv): void
   user.command('create')
     .description('create a user (confirmed: they can sign in; --unconfirmed: not until they are confirmed)')
     .option('--email <email>', 'e-mail address')
-    .option('--password <password>', 'password ("-" reads it from standard input)')
+    .option('--password <password>', 'password ("-": typed twice without echo on a terminal, or read from standard input); none: the user signs in through a provider or sets one by a reset')
     .option('--username <username>', 'username')
     .option('--name <name>', 'full name')
     .option('--given-name <name>', 'given name')
@@ -55,7 +55,7 @@ export function registerCommands(program: Command, env: NodeJS.ProcessEnv): void
     .option('--verified', 'mark the e-mail address as verified', false)
     .option('--unconfirmed', 'create the account unconfirmed (it cannot sign in until confirmed)', false)
     .action(async (o: { email?: string; password?: string; username?: string; name?: string; givenName?: string; familyName?: string; group: string[]; attribute: string[]; verified: boolean; unconfirmed: boolean }) => {
-      const password = o.password === '-' ? await readStdinSecret() : o.password;
+      const password = o.password === '-' ? await readSecret({ prompt: 'Password', confirm: true }) : o.password;
       const customAttributes = parseAttributes(o.attribute);
       await withCliContext(env, async ({ services }) => {
         const created = await services.users.create({
@@ -63,7 +63,13 @@ export function registerCommands(program: Command, env: NodeJS.ProcessEnv): void
           groups: o.group, customAttributes,
           profile: { ...(o.name ? { name: o.name } : {}), ...(o.givenName ? { given_name: o.givenName } : {}), ...(o.familyName ? { family_name: o.familyName } : {}) },
         });
-        out(program).result(presentUser(created, o.group), () => `created user ${created.id} (${created.email ?? created.username})`);
+        // Without a password the account still exists; say how its owner gets in, so nobody is left stuck.
+        const noPassword = password === undefined ? [
+          'no password set: the user signs in with an upstream provider (an identity linked to this account, or',
+          `a provider trusted to verify ${created.email ?? 'their e-mail'}), or ${created.email ? 'sets one with "Forgot your password?" on the sign-in page' : 'an administrator sets one'};`,
+          `set one now with: latchkey user set-password ${created.username ?? created.email ?? created.id} --password -`,
+        ] : [];
+        out(program).result(presentUser(created, o.group), () => [`created user ${created.id} (${created.email ?? created.username})`, ...noPassword].join('\n'));
       });
     });
   user.command('update <user>')
@@ -110,9 +116,13 @@ export function registerCommands(program: Command, env: NodeJS.ProcessEnv): void
     });
   // disable, delete and sign-out also revoke the user's storage credentials and say what became of that:
   // revoked now, nothing to revoke, or queued for a server (exit status 3: not guaranteed yet).
+  const enabling = {
+    disable: 'disable a user: they cannot sign in, their tokens stop working and their storage credentials are revoked',
+    enable: 'enable a disabled user again: they may sign in (their earlier tokens stay revoked)',
+  };
   for (const [name, enabled] of [['disable', false], ['enable', true]] as const) {
     user.command(`${name} <user>`)
-      .description(`${name} a user (a disabled user cannot sign in, their tokens stop working and their storage credentials are revoked)`)
+      .description(enabling[name])
       .action(async (reference: string) => {
         await withCliContext(env, async ({ services }) => {
           const { result: updated, outcomes } = await services.revocations.observe(() => services.users.setEnabled(reference, enabled));
@@ -171,12 +181,12 @@ export function registerCommands(program: Command, env: NodeJS.ProcessEnv): void
   const group = program.command('group').description('manage groups');
   group.command('create <name>')
     .description('create a group')
-    .option('--precedence <n>', 'lower wins when choosing a role (default 0)', (v) => Number(v), 0)
+    .option('--precedence <n>', 'lower wins when choosing a role', (v) => Number(v), 0)
     .option('--role <role>', 'identity-pool role for members')
-    .option('--description <text>', 'description', '')
-    .action(async (name: string, o: { precedence: number; role?: string; description: string }) => {
+    .option('--description <text>', 'description')
+    .action(async (name: string, o: { precedence: number; role?: string; description?: string }) => {
       await withCliContext(env, async ({ services }) => {
-        const created = await services.groups.create({ name, precedence: o.precedence, role: o.role ?? null, description: o.description });
+        const created = await services.groups.create({ name, precedence: o.precedence, role: o.role ?? null, description: o.description ?? '' });
         out(program).result({ id: created.id, name: created.name, precedence: created.precedence, role: created.role_name }, () => `created group ${created.name}`);
       });
     });

@@ -71,6 +71,18 @@ export interface UserService {
    * otherwise), the new one must meet the policy, and every session of the user ends with the change.
    */
   changePassword(userId: string, currentPassword: string, newPassword: string): Promise<UserRow>;
+  /**
+   * An administrator sets the user's password (checked against the policy). Every session, grant and storage
+   * credential of the user ends with it, as on a reset, since whoever held the old password may hold one
+   * of them; a reset-required account is confirmed by it.
+   */
+  setPassword(reference: string, password: string): Promise<UserRow>;
+  /**
+   * The user must choose a new password (status `reset_required`) before signing in again, through the
+   * hosted reset page (which needs an e-mail address) or `setPassword`. Their sessions, tokens and storage
+   * credentials end now, as the old password no longer counts.
+   */
+  requireReset(reference: string): Promise<UserRow>;
   delete(reference: string): Promise<void>;
 }
 
@@ -234,6 +246,26 @@ export function createUserService(deps: { db: Database; hasher: PasswordHasher; 
     async signOutEverywhere(reference) {
       const user = await resolve(reference);
       return lockingTransaction(user.id, 'signed_out', async () => user);
+    },
+
+    async setPassword(reference, password) {
+      const user = await resolve(reference);
+      assertPasswordAllowed(policy, password, { email: user.email, username: user.username });
+      const passwordHash = await hasher.hash(password);
+      return lockingTransaction(user.id, 'signed_out', async (tx) => {
+        const updated = await users.setPasswordById(tx, user.id, passwordHash);
+        if (!updated) throw new NotFoundError(`no user "${reference}"`);
+        return updated;
+      });
+    },
+
+    async requireReset(reference) {
+      const user = await resolve(reference);
+      return lockingTransaction(user.id, 'signed_out', async (tx) => {
+        const updated = await users.requireResetById(tx, user.id);
+        if (!updated) throw new NotFoundError(`no user "${reference}"`);
+        return updated;
+      });
     },
 
     async delete(reference) {

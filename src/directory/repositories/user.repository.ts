@@ -79,6 +79,28 @@ export async function updateUserEnabledById(db: Queryable, id: string, enabled: 
   return rows[0];
 }
 
+/**
+ * An administrator's new password for the user. A reset-required account is confirmed by it (the reset
+ * it was waiting for has happened); an unconfirmed one stays unconfirmed.
+ */
+export async function setPasswordById(db: Queryable, id: string, passwordHash: string): Promise<UserRow | undefined> {
+  const { rows } = await db.query<UserRow>(
+    `UPDATE users SET password_hash = $2, status = CASE WHEN status = 'reset_required' THEN 'confirmed' ELSE status END, updated_at = now()
+     WHERE id = $1 RETURNING ${USER_COLUMNS}`,
+    [id, passwordHash],
+  );
+  return rows[0];
+}
+
+/** Marks the account reset-required: it cannot act until the user chooses a new password (or an administrator sets one). */
+export async function requireResetById(db: Queryable, id: string): Promise<UserRow | undefined> {
+  const { rows } = await db.query<UserRow>(
+    `UPDATE users SET status = 'reset_required', updated_at = now() WHERE id = $1 RETURNING ${USER_COLUMNS}`,
+    [id],
+  );
+  return rows[0];
+}
+
 /** A validated change to a user; `null` and empty leave a field as it is. */
 export interface UserPatch {
   username: { value: string; normalized: string } | null;
