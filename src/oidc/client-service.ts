@@ -2,11 +2,12 @@ import { randomBytes } from 'node:crypto';
 import type { Database } from '../db/database.js';
 import { InvalidRequestError, NotFoundError } from '../errors/app-error.js';
 import { sha256Hex } from '../lib/hashing.js';
+import { clientFieldProblems } from './client-validation.js';
 import { logoutSettingsMetadata, logoutSettingsProblems, presentLogoutSettings, type LogoutSettingsInput, type LogoutSettingsView } from './client-logout-settings.js';
 import * as clients from './repositories/client.repository.js';
 import { deleteOidcModelsByClientId } from './repositories/oidc-model.repository.js';
 
-export const SUPPORTED_GRANT_TYPES = ['authorization_code', 'refresh_token', 'client_credentials'] as const;
+export { SUPPORTED_GRANT_TYPES } from './client-validation.js';
 
 export interface CreateClientInput extends LogoutSettingsInput {
   name: string;
@@ -61,24 +62,9 @@ export interface ClientService {
   removeInternal(clientId: string): Promise<void>;
 }
 
-const UPSTREAM_NAME = /^[a-z][a-z0-9-]{0,31}$/;
-
 function upstreamProviders(metadata: Record<string, unknown>): string[] | null {
   const value = metadata.latchkey_upstream_providers;
   return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : null;
-}
-
-function validRedirectUri(uri: string, publicClient: boolean): boolean {
-  try {
-    const url = new URL(uri);
-    if (url.hash) return false;
-    if (url.protocol === 'https:') return true;
-    // Plain http only for loopback (RFC 8252 §7.3); native apps may also use private-use schemes.
-    if (url.protocol === 'http:') return ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
-    return publicClient && /^[a-z][a-z0-9+.-]*\.[a-z0-9+.-]+:$/.test(url.protocol);
-  } catch {
-    return false;
-  }
 }
 
 /** Creates and lists OAuth clients. A confidential client's secret is shown once and stored hashed. */
@@ -102,31 +88,14 @@ export function createClientService(deps: { db: Database }): ClientService {
   }
   return {
     async create(input) {
-      const problems: { path: string; message: string }[] = [];
       const isPublic = input.public ?? false;
       const name = input.name.trim();
-      if (!name || name.length > 200) problems.push({ path: 'name', message: 'must be 1-200 characters' });
       const grantTypes = [...new Set(input.grantTypes ?? ['authorization_code', 'refresh_token'])];
-      for (const g of grantTypes) {
-        if (!(SUPPORTED_GRANT_TYPES as readonly string[]).includes(g)) problems.push({ path: 'grant_types', message: `unsupported grant type "${g}"` });
-      }
-      if (isPublic && grantTypes.includes('client_credentials')) problems.push({ path: 'grant_types', message: 'a public client cannot use client_credentials' });
       const usesRedirects = grantTypes.includes('authorization_code');
       const redirectUris = [...(input.redirectUris ?? [])];
-      if (usesRedirects && redirectUris.length === 0) problems.push({ path: 'redirect_uris', message: 'at least one is required for authorization_code' });
-      for (const uri of [...redirectUris, ...(input.postLogoutRedirectUris ?? [])]) {
-        if (!validRedirectUri(uri, isPublic)) problems.push({ path: 'redirect_uris', message: `"${uri}" must be https, loopback http, or (public clients) a private-use scheme, without fragment` });
-      }
       const scopes = (input.scope ?? 'openid profile email offline_access').split(/\s+/).filter(Boolean);
-      for (const s of scopes) {
-        if (!/^[\x21\x23-\x5B\x5D-\x7E]{1,128}$/.test(s)) problems.push({ path: 'scope', message: `invalid scope "${s}"` });
-      }
-      if (grantTypes.includes('authorization_code') && !scopes.includes('openid')) problems.push({ path: 'scope', message: 'must include openid for sign-in clients' });
       const upstreams = input.upstreamProviders === undefined ? undefined : [...new Set(input.upstreamProviders)];
-      for (const u of upstreams ?? []) {
-        if (!UPSTREAM_NAME.test(u)) problems.push({ path: 'providers', message: `"${u}" is not a provider name (a lower-case letter, then lower-case letters, digits or -)` });
-      }
-      if (upstreams && upstreams.length > 64) problems.push({ path: 'providers', message: 'at most 64 providers' });
+      const problems = clientFieldProblems({ name, isPublic, grantTypes, redirectUris, postLogoutRedirectUris: input.postLogoutRedirectUris ?? [], scopes, upstreams });
       problems.push(...logoutSettingsProblems(input));
       if (problems.length) throw new InvalidRequestError('invalid client', problems);
 

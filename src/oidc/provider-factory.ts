@@ -81,8 +81,10 @@ export function createProvider(options: ProviderOptions): Provider {
     extraClientMetadata: {
       // latchkey_scopes: every scope the client may request; latchkey_first_party: consent is implied.
       // latchkey_skip_logout_confirmation: RP-initiated logout with a valid id_token_hint asks no question.
-      properties: ['latchkey_scopes', 'latchkey_first_party', 'latchkey_skip_logout_confirmation'],
+      properties: ['latchkey_scopes', 'latchkey_first_party', 'latchkey_skip_logout_confirmation', 'latchkey_previous_secret'],
       validator: (_ctx, key, value) => {
+        // latchkey_previous_secret: the digest of a rotated-out secret during its grace period.
+        if (key === 'latchkey_previous_secret' && value !== undefined && typeof value !== 'string') throw new errors.InvalidClientMetadata('latchkey_previous_secret must be a string');
         if (key === 'latchkey_scopes' && value !== undefined && typeof value !== 'string') throw new errors.InvalidClientMetadata('latchkey_scopes must be a string');
         if (key === 'latchkey_first_party' && value !== undefined && typeof value !== 'boolean') throw new errors.InvalidClientMetadata('latchkey_first_party must be a boolean');
         if (key === 'latchkey_skip_logout_confirmation' && value !== undefined && typeof value !== 'boolean') throw new errors.InvalidClientMetadata('latchkey_skip_logout_confirmation must be a boolean');
@@ -191,9 +193,14 @@ export function createProvider(options: ProviderOptions): Provider {
   provider.proxy = options.trustProxy;
 
   // Stored secrets are SHA-256 digests; hash what the client presents and compare in constant time.
-  provider.Client.prototype.compareClientSecret = async function compareClientSecret(this: { clientSecret?: string }, actual: string) {
+  // During a rotation's grace period the previous secret's digest is also accepted (the adapter passes it
+  // only until it expires). Both comparisons always run, so timing does not tell which secret matched.
+  provider.Client.prototype.compareClientSecret = async function compareClientSecret(this: { clientSecret?: string; latchkey_previous_secret?: string }, actual: string) {
     if (typeof this.clientSecret !== 'string' || typeof actual !== 'string') return false;
-    return constantTimeEqual(this.clientSecret, sha256Hex(actual));
+    const presented = sha256Hex(actual);
+    const current = constantTimeEqual(this.clientSecret, presented);
+    const previous = typeof this.latchkey_previous_secret === 'string' && constantTimeEqual(this.latchkey_previous_secret, presented);
+    return current || previous;
   };
 
   // An app that may skip the logout question gets `sid` in its ID tokens, so its id_token_hint can show

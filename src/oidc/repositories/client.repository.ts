@@ -46,6 +46,20 @@ export async function deleteClientById(db: Queryable, clientId: string): Promise
   return rowCount === 1;
 }
 
+/**
+ * The client for the provider: its row and, while its grace period lasts, the digest of the secret it had
+ * before `client rotate-secret` (the expiry is decided here, in SQL, so every replica agrees).
+ */
+async function findClientForProvider(db: Queryable, clientId: string): Promise<(ClientRow & { previous_secret_hash: string | null }) | undefined> {
+  const { rows } = await db.query<ClientRow & { previous_secret_hash: string | null }>(
+    `SELECT client_id, name, client_secret_hash, metadata, created_at,
+       CASE WHEN previous_secret_expires_at > now() THEN previous_secret_hash END AS previous_secret_hash
+     FROM clients WHERE client_id = $1`,
+    [clientId],
+  );
+  return rows[0];
+}
+
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
 
@@ -60,7 +74,7 @@ export function createClientRepository(db: Database): ClientRepository {
       // A NUL byte is not valid text to Postgres, which would answer with an error instead of "no such
       // client"; no Latchkey client id holds a control character.
       if (clientId.length > 200 || CONTROL_CHARACTER.test(clientId)) return undefined;
-      const row = await findClientById(db, clientId);
+      const row = await findClientForProvider(db, clientId);
       if (!row) return undefined;
       // The provider sees the secret's SHA-256 digest in place of the secret; `compareClientSecret` is
       // overridden to hash what the client presents (see provider-factory.ts). Symmetric algorithms that
@@ -76,6 +90,8 @@ export function createClientRepository(db: Database): ClientRepository {
         client_id: row.client_id,
         client_name: row.name,
         ...(row.client_secret_hash ? { client_secret: row.client_secret_hash } : {}),
+        // Checked by the same `compareClientSecret` as the current one, only while the rotation's grace lasts.
+        ...(row.client_secret_hash && row.previous_secret_hash ? { latchkey_previous_secret: row.previous_secret_hash } : {}),
       };
     },
   };
