@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp, type LatchkeyApp } from './app.js';
 import type { Config } from './config/load-config.js';
@@ -18,6 +18,7 @@ import { scheduleRevocationWorker } from './identity-pool/revocation-worker.js';
 import { convertLegacyOidcModels } from './oidc/legacy-model-conversion.js';
 import { createModelAtRest } from './oidc/model-at-rest.js';
 import { announceMailDelivery } from './mail/create-mailer.js';
+import { portInUse } from './errors/startup-error.js';
 import { startUpHint } from './landing/start-up-hint.js';
 
 export interface RunningServer {
@@ -34,7 +35,27 @@ export interface RunningServer {
 /** Opens the database, migrates, builds the app and listens: what `latchkey serve` and `npm start` run. */
 export async function startServer(config: Config, logger: Logger, options: { db?: Database; sts?: StsBackend | null; clock?: Clock; upstreamTransport?: UpstreamTransport } = {}): Promise<RunningServer> {
   const secrets = resolveSecrets(config, logger);
-  const db = options.db ?? await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, role: 'server' });
+  // The port is bound before the database is opened or migrated, so a port in use stops start-up at once
+  // with a message naming PORT (not after migrations, and not with a bare EADDRINUSE). Until the app is
+  // built every request is answered 503 with Retry-After: the process is starting, not ready.
+  let handle: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
+  const server: Server = createServer((req, res) => {
+    if (handle) return handle(req, res);
+    res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1', 'cache-control': 'no-store' });
+    res.end('{"error":"temporarily_unavailable","error_description":"Latchkey is starting"}');
+  });
+  server.keepAliveTimeout = 5000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (error) => reject(portInUse('PORT', config.host, config.port, error)));
+    server.listen(config.port, config.host, () => resolve());
+  });
+  let db: Database;
+  try {
+    db = options.db ?? await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, role: 'server' });
+  } catch (error) {
+    server.close();
+    throw error;
+  }
   try {
     const migrations = readMigrations(defaultMigrationsDir());
     const report = await migrate(db, migrations);
@@ -47,19 +68,13 @@ export async function startServer(config: Config, logger: Logger, options: { db?
     await rekey().then((rows) => { if (rows) logger.info({ rows }, 'legacy provider rows re-keyed'); })
       .catch((error: unknown) => logger.warn({ err: error }, 're-keying legacy provider rows failed; retried with maintenance'));
     const latchkey = await createApp({ config, db, secrets, logger, migrations, ...(options.sts !== undefined ? { sts: options.sts } : {}), ...(options.clock ? { clock: options.clock } : {}), ...(options.upstreamTransport ? { upstreamTransport: options.upstreamTransport } : {}) });
-    const handle = latchkey.app.callback();
-    const server: Server = createServer((req, res) => { void handle(req, res); });
-    server.keepAliveTimeout = 5000;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(config.port, config.host, () => resolve());
-    });
+    const callback = latchkey.app.callback();
+    handle = (req, res) => { void callback(req, res); };
     const { port } = server.address() as AddressInfo;
     const metricsListener = config.metricsPort === null ? null : await startMetricsListener({
       registry: latchkey.metrics.registry, token: config.metricsToken, host: config.metricsHost, port: config.metricsPort, logger,
     }).catch((error: unknown) => {
-      server.close();
-      throw error;
+      throw (error as { code?: string }).code === 'EADDRINUSE' ? portInUse('LATCHKEY_METRICS_PORT', config.metricsHost, config.metricsPort!, error) : error;
     });
     latchkey.holder.startPolling(config.keyRefreshSeconds);
     const stopSweep = scheduleMaintenance(logger, {
@@ -102,6 +117,7 @@ export async function startServer(config: Config, logger: Logger, options: { db?
       },
     };
   } catch (error) {
+    server.close();
     if (!options.db) await db.close();
     throw error;
   }
