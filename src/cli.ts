@@ -12,7 +12,7 @@ import { registerUserPasswordCommands } from './cli/user-password-commands.js';
 import { registerClientCommands } from './cli/client-commands.js';
 import { packageVersion } from './lib/package-version.js';
 
-/** Exit codes: 0 ok, 1 the operation failed, 2 usage or configuration error. */
+/** Exit codes: 0 ok, 1 the operation failed, 2 usage or configuration error, 3 storage revocation queued (README). */
 export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const program = new Command('latchkey')
     .description('Latchkey: a self-hosted OpenID Connect identity broker.\nEnvironment: DATABASE_URL (unset: embedded database in LATCHKEY_DATA_DIR), LATCHKEY_SECRET, LATCHKEY_ISSUER, PORT.')
