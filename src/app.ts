@@ -90,12 +90,14 @@ export async function createApp(deps: { config: Config; db: Database; secrets: r
         findActingUser,
       });
       provider.use(cachePublicMetadata);
-      // Signing out of the session everywhere (RP-initiated logout, "sign out of all") revokes storage
-      // credentials through the durable path: recorded as a job, tried at once, retried by the worker.
-      provider.on('end_session.success', (ctx) => {
+      // RP-initiated logout revokes the storage credentials minted through the grants it ends (the app's grant,
+      // or with "sign out of all" every grant of the session but those that outlive a logout); the user's other
+      // grants keep theirs. The provider emits one event per grant it revokes. Durable path: a job, tried at
+      // once, retried by the worker.
+      provider.on('grant.revoked', (ctx, grantId) => {
         const accountId = ctx.oidc.session?.accountId;
-        if (accountId && ctx.oidc.params?.logout === 'yes') {
-          services.revocations.request(accountId, 'logout').catch((error: unknown) => logger.error({ err: error, userId: accountId }, 'could not record the revocation of storage credentials at sign-out'));
+        if (ctx.oidc.route === 'end_session_confirm' && accountId) {
+          services.revocations.requestForGrant(accountId, grantId, 'logout').catch((error: unknown) => logger.error({ err: error, userId: accountId }, 'could not record the revocation of storage credentials at sign-out'));
         }
       });
       return provider;

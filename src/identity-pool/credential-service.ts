@@ -10,7 +10,7 @@ import { PolicyRenderError, renderPolicy } from './policy-template.js';
 import { findIssuanceByAccessKey, insertIssuance, type IssuanceRow } from './repositories/issuance.repository.js';
 import { findIssuanceContext } from './repositories/role.repository.js';
 import { resolveRole } from './role-resolution.js';
-import { revokeTypeFor } from './revocation-service.js';
+import { grantRevokeType, userRevokeType } from './revoke-types.js';
 
 /** The scope an access token must carry to be traded for storage credentials. */
 export const STS_SCOPE = 'sts';
@@ -86,16 +86,19 @@ export function createCredentialService(deps: { db: Database; counters: RateCoun
         throw new RateLimitedError('too_many_requests', `at most ${limit} credential requests per hour; reuse the credentials you have until they expire`, counted.resetsInSeconds);
       }
 
+      // Tagged with the token's grant, so a logout that ends the grant revokes these credentials and no others
+      // (a user's tokens always name their grant; the per-user tag is only a fallback).
+      const revokeType = token.grantId ? grantRevokeType(user.id, token.grantId) : userRevokeType(user.id);
       let credentials;
       try {
-        credentials = await deps.sts.assumeRole({ policy, durationSeconds: duration, revokeType: revokeTypeFor(user.id) });
+        credentials = await deps.sts.assumeRole({ policy, durationSeconds: duration, revokeType });
       } catch (error) {
         await deps.counters.refund(rateKey).catch(() => {});
         throw error;
       }
       // If recording fails the request fails: credentials nobody was given are harmless, credentials
       // handed out without an audit row are not.
-      await insertIssuance(db, { user_id: user.id, client_id: token.clientId, role_name: role.name, access_key_id: credentials.accessKeyId, channel, expires_at: credentials.expiration });
+      await insertIssuance(db, { user_id: user.id, client_id: token.clientId, role_name: role.name, access_key_id: credentials.accessKeyId, channel, revoke_type: revokeType, expires_at: credentials.expiration });
       deps.onIssued?.(role.name);
       logger.info({ event: 'credentials.issued', userId: user.id, clientId: token.clientId, role: role.name, accessKeyId: credentials.accessKeyId, reason: resolution.reason, channel }, 'storage credentials issued');
       return { ...credentials, role: role.name, userId: user.id };

@@ -13,7 +13,7 @@ export interface TemporaryCredentials {
 
 /** The object store's token service, as the credentials feature needs it. */
 export interface StsBackend {
-  /** MinIO `AssumeRole` as the broker user, narrowed by `policy`, tagged for per-user revocation. */
+  /** MinIO `AssumeRole` as the broker user, narrowed by `policy`, tagged `revokeType` for revocation (revoke-types.ts). */
   assumeRole(input: { policy: string; durationSeconds: number; revokeType: string }): Promise<TemporaryCredentials>;
   /** Revokes every outstanding credential tagged `revokeType` (MinIO's revoke-tokens admin call). */
   revoke(revokeType: string): Promise<void>;
@@ -34,7 +34,7 @@ const MAX_RESPONSE_BYTES = 64 * 1024;
 /**
  * Talks to MinIO's STS (`POST /`, form body, SigV4 service `sts`) and admin API (SigV4 service `s3`).
  * AssumeRole is signed by hand rather than with @aws-sdk/client-sts because the SDK cannot send MinIO's
- * `TokenRevokeType` extension, which per-user revocation depends on.
+ * `TokenRevokeType` extension, which per-grant and per-user revocation depend on.
  */
 export function createMinioStsClient(options: MinioStsOptions): StsBackend {
   // MinIO is the operator's own endpoint, usually on a private network: the private-address guard is off.

@@ -3,12 +3,14 @@ import type { Database, Queryable } from '../db/database.js';
 import { AppError } from '../errors/app-error.js';
 import type { Logger } from '../lib/logger.js';
 import type { StsBackend } from './minio-sts-client.js';
+import { listLiveRevokeTypesByUser } from './repositories/issuance.repository.js';
 import * as jobs from './repositories/revocation-job.repository.js';
 import type { RevocationReason } from './repositories/revocation-job.repository.js';
+import { grantRevokeType, userRevokeType } from './revoke-types.js';
 
 export type { RevocationReason } from './repositories/revocation-job.repository.js';
 
-/** What became of one request to revoke a user's storage credentials. */
+/** What became of one request to revoke a user's (or one grant's) storage credentials. */
 export type RevocationOutcome =
   | { outcome: 'nothing_to_revoke' }
   | { outcome: 'revoked'; jobId: number }
@@ -20,8 +22,8 @@ export type PendingRevocation = jobs.RevocationJobRow | undefined;
 
 export interface RevocationService {
   /**
-   * Records the revocation in the caller's transaction: the one that disables, deletes or signs the user
-   * out. The change and the job commit together, so no crash or error in between can lock a user out of
+   * Records the revocation of every storage credential of the user in the caller's transaction: the one that
+   * disables, deletes or signs the user out everywhere. The change and the job commit together, so no crash or error in between can lock a user out of
    * Latchkey while leaving their storage credentials working. Nothing is recorded when the user holds no
    * unexpired credentials.
    */
@@ -34,6 +36,11 @@ export interface RevocationService {
    * a failed or impossible attempt leaves the job for the worker. Throws only if the job cannot be recorded.
    */
   request(userId: string, reason: RevocationReason): Promise<RevocationOutcome>;
+  /**
+   * As `request`, for the credentials minted with access tokens of one grant only (the grants a logout ends):
+   * the user's credentials from other grants keep working.
+   */
+  requestForGrant(userId: string, grantId: string, reason: RevocationReason): Promise<RevocationOutcome>;
   /** One worker round: claims due jobs and attempts them. Returns how many were revoked, or null without an object store. */
   runDue(): Promise<number | null>;
   /** Runs `work` and collects the outcome of every revocation it requested (for the CLI's report). */
@@ -47,11 +54,6 @@ const BATCH = 20;
 /** Seconds before attempt `attempts + 1`: 15 s doubling up to 15 minutes. */
 export function retryDelaySeconds(attempts: number): number {
   return Math.min(15 * 2 ** Math.max(attempts - 1, 0), 900);
-}
-
-/** The per-user revocation tag MinIO stores in each credential (TokenRevokeType). */
-export function revokeTypeFor(userId: string): string {
-  return `u:${userId}`;
 }
 
 function describe(error: unknown): string {
@@ -69,21 +71,35 @@ export function createRevocationService(deps: { db: Database; sts: StsBackend | 
   // Per call chain, not per process: a server handles many requests at once and each sees only its own.
   const observers = new AsyncLocalStorage<RevocationOutcome[]>();
 
+  /**
+   * The tags to revoke. A user-wide job reads them when it is attempted, not when it is recorded, so a job
+   * that runs late also ends credentials the user obtained in the meantime, as the per-user tag used to.
+   */
+  async function tagsOf(job: jobs.RevocationJobRow): Promise<string[]> {
+    if (job.scope === 'grant') return [job.revoke_type];
+    return listLiveRevokeTypesByUser(db, job.user_id, userRevokeType(job.user_id));
+  }
+
   async function attempt(job: jobs.RevocationJobRow): Promise<boolean> {
+    let tags = 0;
     try {
-      await sts!.revoke(job.revoke_type);
+      // One call per tag: MinIO revokes by exact tag. Revoking a tag again is harmless, so a retry starts over.
+      for (const tag of await tagsOf(job)) {
+        await sts!.revoke(tag);
+        tags += 1;
+      }
     } catch (error) {
       const failed = await jobs.markRevocationJobFailed(db, job.id, describe(error), retryDelaySeconds(job.attempts));
       logger.warn({ event: 'credentials.revocation_failed', jobId: job.id, userId: job.user_id, attempts: job.attempts, closed: Boolean(failed?.done_at), err: error }, 'storage credentials not revoked yet; will retry');
       return false;
     }
     await jobs.markRevocationJobDone(db, job.id);
-    logger.info({ event: 'credentials.revoked', jobId: job.id, userId: job.user_id, reason: job.reason, attempts: job.attempts }, 'storage credentials revoked');
+    logger.info({ event: 'credentials.revoked', jobId: job.id, userId: job.user_id, scope: job.scope, tags, reason: job.reason, attempts: job.attempts }, 'storage credentials revoked');
     return true;
   }
 
   const enqueue = (tx: Queryable, userId: string, reason: RevocationReason): Promise<PendingRevocation> =>
-    jobs.insertRevocationJobIfIssued(tx, { userId, revokeType: revokeTypeFor(userId), reason, claimForSeconds: sts ? LEASE_SECONDS : 0 });
+    jobs.insertRevocationJobIfIssued(tx, { userId, scope: 'user', revokeType: userRevokeType(userId), reason, claimForSeconds: sts ? LEASE_SECONDS : 0 });
 
   async function settle(job: PendingRevocation, reason: RevocationReason): Promise<RevocationOutcome> {
     if (!job) return { outcome: 'nothing_to_revoke' };
@@ -108,6 +124,10 @@ export function createRevocationService(deps: { db: Database; sts: StsBackend | 
     settle: settleObserved,
     async request(userId, reason) {
       return settleObserved(await enqueue(db, userId, reason), reason);
+    },
+    async requestForGrant(userId, grantId, reason) {
+      const job = await jobs.insertRevocationJobIfIssued(db, { userId, scope: 'grant', revokeType: grantRevokeType(userId, grantId), reason, claimForSeconds: sts ? LEASE_SECONDS : 0 });
+      return settleObserved(job, reason);
     },
     async runDue() {
       if (!sts) return null;

@@ -6,30 +6,43 @@ export interface IssuanceRow {
   role_name: string;
   access_key_id: string;
   channel: 'credentials' | 'aws-sts';
+  /** The MinIO TokenRevokeType the credentials carry; null for issuances recorded before per-grant tags. */
+  revoke_type: string | null;
   issued_at: Date;
   expires_at: Date;
 }
 
+const COLUMNS = 'user_id, client_id, role_name, access_key_id, channel, revoke_type, issued_at, expires_at';
+
 export async function insertIssuance(db: Queryable, issuance: Omit<IssuanceRow, 'issued_at'>): Promise<void> {
   await db.query(
-    'INSERT INTO credential_issuances (user_id, client_id, role_name, access_key_id, channel, expires_at) VALUES ($1, $2, $3, $4, $5, $6)',
-    [issuance.user_id, issuance.client_id, issuance.role_name, issuance.access_key_id, issuance.channel, issuance.expires_at],
+    'INSERT INTO credential_issuances (user_id, client_id, role_name, access_key_id, channel, revoke_type, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)',
+    [issuance.user_id, issuance.client_id, issuance.role_name, issuance.access_key_id, issuance.channel, issuance.revoke_type, issuance.expires_at],
   );
 }
 
 export async function findIssuanceByAccessKey(db: Queryable, accessKeyId: string): Promise<IssuanceRow | undefined> {
-  const { rows } = await db.query<IssuanceRow>(
-    'SELECT user_id, client_id, role_name, access_key_id, channel, issued_at, expires_at FROM credential_issuances WHERE access_key_id = $1',
-    [accessKeyId],
-  );
+  const { rows } = await db.query<IssuanceRow>(`SELECT ${COLUMNS} FROM credential_issuances WHERE access_key_id = $1`, [accessKeyId]);
   return rows[0];
 }
 
 export async function listIssuancesByUser(db: Queryable, userId: string, limit: number): Promise<IssuanceRow[]> {
   const { rows } = await db.query<IssuanceRow>(
-    `SELECT user_id, client_id, role_name, access_key_id, channel, issued_at, expires_at FROM credential_issuances
-     WHERE user_id = $1 ORDER BY issued_at DESC LIMIT $2`,
+    `SELECT ${COLUMNS} FROM credential_issuances WHERE user_id = $1 ORDER BY issued_at DESC LIMIT $2`,
     [userId, limit],
   );
   return rows;
+}
+
+/**
+ * Every distinct tag the user's unexpired credentials carry: what a user-wide revocation must name, one
+ * revoke call each. Issuances recorded without a tag count as `untaggedType` (the per-user tag they carry).
+ */
+export async function listLiveRevokeTypesByUser(db: Queryable, userId: string, untaggedType: string): Promise<string[]> {
+  const { rows } = await db.query<{ revoke_type: string }>(
+    `SELECT DISTINCT COALESCE(revoke_type, $2) AS revoke_type FROM credential_issuances
+     WHERE user_id = $1 AND expires_at > now() ORDER BY 1`,
+    [userId, untaggedType],
+  );
+  return rows.map((r) => r.revoke_type);
 }

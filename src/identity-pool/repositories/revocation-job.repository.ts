@@ -2,9 +2,13 @@ import type { Queryable } from '../../db/database.js';
 
 export type RevocationReason = 'disabled' | 'deleted' | 'signed_out' | 'logout';
 
+/** 'grant': the credentials of one grant (its tag in revoke_type); 'user': every tag the user's credentials carry. */
+export type RevocationScope = 'user' | 'grant';
+
 export interface RevocationJobRow {
   id: number;
   user_id: string;
+  scope: RevocationScope;
   revoke_type: string;
   reason: RevocationReason;
   attempts: number;
@@ -14,21 +18,23 @@ export interface RevocationJobRow {
   created_at: Date;
 }
 
-const COLUMNS = 'id, user_id, revoke_type, reason, attempts, next_attempt_at, last_error, done_at, created_at';
+const COLUMNS = 'id, user_id, scope, revoke_type, reason, attempts, next_attempt_at, last_error, done_at, created_at';
 
 /**
- * Records a revocation to carry out, but only when the user holds credentials that have not expired (an
- * issuance recorded in `credential_issuances`); returns the job, or undefined when there is nothing to
- * revoke. `claimForSeconds` > 0 means the caller attempts it at once: the job is born claimed (one attempt,
- * leased), so no replica's worker runs it concurrently.
+ * Records a revocation to carry out, but only when it covers credentials that have not expired (an issuance
+ * recorded in `credential_issuances`: any of the user's for scope 'user', those tagged `revokeType` for scope
+ * 'grant'); returns the job, or undefined when there is nothing to revoke. `claimForSeconds` > 0 means the
+ * caller attempts it at once: the job is born claimed (one attempt, leased), so no replica's worker runs it
+ * concurrently.
  */
-export async function insertRevocationJobIfIssued(db: Queryable, job: { userId: string; revokeType: string; reason: RevocationReason; claimForSeconds: number }): Promise<RevocationJobRow | undefined> {
+export async function insertRevocationJobIfIssued(db: Queryable, job: { userId: string; scope: RevocationScope; revokeType: string; reason: RevocationReason; claimForSeconds: number }): Promise<RevocationJobRow | undefined> {
   const { rows } = await db.query<RevocationJobRow>(
-    `INSERT INTO revocation_jobs (user_id, revoke_type, reason, attempts, next_attempt_at)
-     SELECT $1, $2, $3, CASE WHEN $4::int > 0 THEN 1 ELSE 0 END, now() + $4::int * interval '1 second'
-     WHERE EXISTS (SELECT 1 FROM credential_issuances WHERE user_id = $1 AND expires_at > now())
+    `INSERT INTO revocation_jobs (user_id, scope, revoke_type, reason, attempts, next_attempt_at)
+     SELECT $1, $5, $2, $3, CASE WHEN $4::int > 0 THEN 1 ELSE 0 END, now() + $4::int * interval '1 second'
+     WHERE EXISTS (SELECT 1 FROM credential_issuances
+                   WHERE user_id = $1 AND expires_at > now() AND ($5::text = 'user' OR revoke_type = $2))
      RETURNING ${COLUMNS}`,
-    [job.userId, job.revokeType, job.reason, job.claimForSeconds],
+    [job.userId, job.revokeType, job.reason, job.claimForSeconds, job.scope],
   );
   return rows[0];
 }
@@ -55,13 +61,16 @@ export async function markRevocationJobDone(db: Queryable, id: number): Promise<
 }
 
 /**
- * Records a failed attempt and when to try again. A job whose user no longer holds unexpired credentials is
- * closed instead (nothing is left for it to revoke), so retries end by themselves.
+ * Records a failed attempt and when to try again. A job that no longer covers unexpired credentials (the
+ * user's, or its grant's for scope 'grant') is closed instead (nothing is left for it to revoke), so retries
+ * end by themselves.
  */
 export async function markRevocationJobFailed(db: Queryable, id: number, error: string, retryInSeconds: number): Promise<RevocationJobRow | undefined> {
   const { rows } = await db.query<RevocationJobRow>(
     `UPDATE revocation_jobs SET last_error = $2, next_attempt_at = now() + $3::int * interval '1 second',
-       done_at = CASE WHEN EXISTS (SELECT 1 FROM credential_issuances i WHERE i.user_id = revocation_jobs.user_id AND i.expires_at > now())
+       done_at = CASE WHEN EXISTS (SELECT 1 FROM credential_issuances i
+                                   WHERE i.user_id = revocation_jobs.user_id AND i.expires_at > now()
+                                     AND (revocation_jobs.scope = 'user' OR i.revoke_type = revocation_jobs.revoke_type))
                       THEN NULL ELSE now() END
      WHERE id = $1 AND done_at IS NULL
      RETURNING ${COLUMNS}`,
