@@ -166,7 +166,7 @@ export async function createApp(deps: { config: Config; db: Database; secrets: r
     linking: createAccountLinking({ db, users: services.users, logger }),
     views, csrf, clock: deps.clock ?? systemClock, logger, issuer: config.issuer,
     mfa: services.mfa, passkeys: services.passkeys,
-    attributes: services.attributes, sessions: services.sessions, clients: services.clients, userPool: services.userPool, groupMapping: services.groupMapping, throttle, mailer: services.mailer,
+    attributes: services.attributes, sessions: services.sessions, clients: services.clients, userPool: services.userPool, revocations: services.revocations, groupMapping: services.groupMapping, throttle, mailer: services.mailer,
     emailChange: services.emailChange, codes: selfService.codes,
   }).routes());
   app.use(selfServiceRoutes({ holder, csrf, pages: selfService.pages }).routes());

@@ -7,6 +7,7 @@ import type { EmailChange } from '../directory/email-change.js';
 import type { IdentityService } from '../federation/identity-service.js';
 import type { ClientService } from '../oidc/client-service.js';
 import type { SessionService } from '../oidc/session-service.js';
+import type { RevocationService } from '../identity-pool/revocation-service.js';
 import type { ProviderRegistry } from '../federation/provider-registry.js';
 import type { WithInput } from '../http/validate.js';
 import type { Csrf } from '../interaction/csrf.js';
@@ -58,7 +59,7 @@ export interface PageProblems {
   values?: Readonly<Record<string, string>>;
 }
 
-export function createAccountPage(deps: { views: Views; csrf: Csrf; users: UserService; identities: IdentityService; registry: ProviderRegistry; attributes: AttributeService; sessions: SessionService; clients: ClientService; userPool: UserPoolSettings; emailChange: EmailChange; logger: Logger; mfaSection?: (userId: string) => Promise<MfaSection | undefined>; passkeySection?: (userId: string) => Promise<PasskeyItem[]> }) {
+export function createAccountPage(deps: { views: Views; csrf: Csrf; users: UserService; identities: IdentityService; registry: ProviderRegistry; attributes: AttributeService; sessions: SessionService; clients: ClientService; userPool: UserPoolSettings; revocations: Pick<RevocationService, 'requestForGrant'>; emailChange: EmailChange; logger: Logger; mfaSection?: (userId: string) => Promise<MfaSection | undefined>; passkeySection?: (userId: string) => Promise<PasskeyItem[]> }) {
   const { views, csrf, users, identities, registry, logger } = deps;
 
   async function render(ctx: Context & WithAccount, problems: PageProblems | string = {}, status = 200): Promise<void> {
@@ -137,6 +138,8 @@ export function createAccountPage(deps: { views: Views; csrf: Csrf; users: UserS
     /** POST /account/apps/sign-out: ends one grant of the user (the app's tokens stop working at once). */
     signOutOfApp: async (ctx: Context & WithAccount & WithInput<AppForm>): Promise<void> => {
       if (!(await deps.sessions.endApp(ctx.account.user.id, ctx.input.grant))) return render(ctx, 'You are not signed in to that app.', 404);
+      // Storage credentials minted through that app's grant go with it (a durable job; others stay).
+      await deps.revocations.requestForGrant(ctx.account.user.id, ctx.input.grant, 'logout');
       logger.info({ event: 'account.app_signed_out', userId: ctx.account.user.id }, 'signed out of one app from the account page');
       ctx.status = 303;
       ctx.redirect('/account?notice=app_signed_out');

@@ -5,6 +5,7 @@ import type { UserPoolSettings } from '../directory/user-pool-settings.js';
 import type { UserService } from '../directory/user-service.js';
 import type { LoginThrottle } from '../interaction/login-throttle.js';
 import type { Mailer } from '../mail/mailer.js';
+import type { RevocationService } from '../identity-pool/revocation-service.js';
 import type { ClientService } from '../oidc/client-service.js';
 import type { SessionService } from '../oidc/session-service.js';
 import type { GroupMapping } from '../federation/group-mapping.js';
@@ -49,6 +50,7 @@ export interface AccountDeps {
   sessions: SessionService;
   clients: ClientService;
   userPool: UserPoolSettings;
+  revocations: Pick<RevocationService, 'requestForGrant'>;
   emailChange: EmailChange;
   codes: AccountCodes;
   groupMapping: GroupMapping;
