@@ -3,7 +3,7 @@ import type { Context } from 'koa';
 import type { Views } from '../interaction/views.js';
 import { PLAYGROUND_PATH } from '../playground/playground-client.js';
 import { databaseLabel, type DatabaseDescription } from './describe-database.js';
-import { packageVersion } from './package-version.js';
+import { packageVersion } from '../lib/package-version.js';
 
 /** The CLI commands a newcomer runs next, in order (also printed at start-up). */
 export const NEXT_COMMANDS = [
