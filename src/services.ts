@@ -3,7 +3,7 @@ import type { Database } from './db/database.js';
 import { createAttributeService, type AttributeService } from './directory/attribute-service.js';
 import { createGroupService, type GroupService } from './directory/group-service.js';
 import { createPasswordHasher, type PasswordHasher } from './directory/password-hasher.js';
-import { createPasswordPolicy, type PasswordPolicy } from './directory/password-policy.js';
+import { createPasswordPolicySource, type PasswordPolicySource } from './directory/password-policy-source.js';
 import { createUserPoolSettings, type UserPoolSettings } from './directory/user-pool-settings.js';
 import { createEmailChange, type EmailChange } from './directory/email-change.js';
 import { createUserService, type UserService } from './directory/user-service.js';
@@ -54,8 +54,8 @@ export interface Services {
   groupMapping: GroupMapping;
   /** Outgoing mail: SMTP when `SMTP_URL` is set, else the development outbox. */
   mailer: Mailer;
-  /** The password policy every password is checked against (shown on sign-up and reset forms). */
-  passwordPolicy: PasswordPolicy;
+  /** The pool's password policy, as it stands now (shown on sign-up and reset forms, checked everywhere). */
+  passwordPolicy: PasswordPolicySource;
   /** The user pool's self-service settings (sign-up open or closed, required attributes). */
   userPool: UserPoolSettings;
   /** A user's change of their own address, pending until the new one is proven. */
@@ -78,8 +78,9 @@ export function createServices(deps: { config: Config; db: Database; secrets: re
   const sessions = createSessionService({ db });
   const counters = createRateCounters(db);
   const credentials = createCredentialService({ db, counters, sts, logger, hourlyLimitPerUser: config.stsRateLimit, ...(deps.metrics ? { onIssued: (role: string) => deps.metrics!.credentialsIssued(role) } : {}) });
-  // The documented defaults (see password-policy.ts) until the pool's settings supply the options.
-  const passwordPolicy = createPasswordPolicy();
+  // The pool's options (`pool set-password-policy`; none stored: the documented defaults), re-read every few seconds.
+  const userPool = createUserPoolSettings({ db });
+  const passwordPolicy = createPasswordPolicySource({ load: () => userPool.passwordPolicyOptions() });
   const lifetimes = defaultLifetimes(config.accessTokenTtl);
   const keys = createSigningKeyService({
     db,
@@ -126,7 +127,7 @@ export function createServices(deps: { config: Config; db: Database; secrets: re
     groupMapping: createGroupMapping({ db, groups, registry: providers, logger }),
     mailer: createMailer({ config, db, logger }),
     passwordPolicy,
-    userPool: createUserPoolSettings({ db }),
+    userPool,
     emailChange: createEmailChange({ db }),
     mfa: createMfaService({ db, box: createSecretBox(deps.secrets), secrets: deps.secrets, clock: deps.clock ?? systemClock, users, issuerName: config.productName }),
     passkeys: createPasskeyService({ db, secrets: deps.secrets, clock: deps.clock ?? systemClock, users, rp: relyingPartyFrom(config.issuer, config.productName) }),

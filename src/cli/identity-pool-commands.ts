@@ -79,10 +79,12 @@ export function registerIdentityPoolCommands(program: Command, env: NodeJS.Proce
     .description('show the pool settings and rules')
     .action(async () => {
       await withCliContext(env, async ({ services }) => {
-        const s = { ...(await services.roles.poolSettings()), signup: await services.userPool.signup(), self_delete: await services.userPool.selfDeleteAllowed() };
+        const policy = await services.passwordPolicy.current();
+        const s = { ...(await services.roles.poolSettings()), signup: await services.userPool.signup(), self_delete: await services.userPool.selfDeleteAllowed(), password_policy: policy.options };
         out(program).result(s, () => [
           `sign-up:                   ${s.signup.enabled ? 'open' : 'closed'}${s.signup.required.length ? ` (requires ${s.signup.required.join(', ')})` : ''}`,
           `account deletion by users: ${s.self_delete ? 'allowed' : 'forbidden'}`,
+          `password policy:           ${policy.rules().map((rule) => rule.text.replace(/\.$/, '')).join('; ')}`,
           `default role:              ${s.default_role ?? '(none)'}`,
           `ambiguous role resolution: ${s.ambiguous_role_resolution}`,
           '',
@@ -99,6 +101,33 @@ export function registerIdentityPoolCommands(program: Command, env: NodeJS.Proce
       await withCliContext(env, async ({ services }) => {
         const signup = await services.userPool.setSignup({ enabled: mode === 'open', ...(required ? { required } : {}) });
         out(program).result(signup, () => `sign-up: ${signup.enabled ? 'open' : 'closed'}${signup.required.length ? ` (requires ${signup.required.join(', ')})` : ''}`);
+      });
+    });
+  pool.command('set-password-policy')
+    .description('the password policy every new password must meet (options not given take the defaults)')
+    .option('--min-length <n>', 'fewest characters (at least 8; default 15)', integer)
+    .option('--max-length <n>', 'most characters (64 to 256; default 256)', integer)
+    .option('--require-lowercase', 'require a lower-case letter')
+    .option('--require-uppercase', 'require an upper-case letter')
+    .option('--require-digit', 'require a digit')
+    .option('--require-symbol', 'require a character that is not a letter or digit')
+    .option('--allow-common', 'allow the most common passwords and simple patterns (refused by default)')
+    .option('--allow-personal', "allow a password containing the user's username or e-mail (refused by default)")
+    .action(async (o: { minLength?: number; maxLength?: number; requireLowercase?: boolean; requireUppercase?: boolean; requireDigit?: boolean; requireSymbol?: boolean; allowCommon?: boolean; allowPersonal?: boolean }) => {
+      const options = {
+        ...(o.minLength !== undefined ? { minLength: o.minLength } : {}),
+        ...(o.maxLength !== undefined ? { maxLength: o.maxLength } : {}),
+        ...(o.requireLowercase ? { requireLowercase: true } : {}),
+        ...(o.requireUppercase ? { requireUppercase: true } : {}),
+        ...(o.requireDigit ? { requireDigit: true } : {}),
+        ...(o.requireSymbol ? { requireSymbol: true } : {}),
+        ...(o.allowCommon ? { rejectCommon: false } : {}),
+        ...(o.allowPersonal ? { rejectPersonal: false } : {}),
+      };
+      await withCliContext(env, async ({ services }) => {
+        const policy = await services.userPool.setPasswordPolicy(options);
+        const rules = policy.rules();
+        out(program).result({ options: policy.options, rules }, () => ['password policy (new passwords; existing ones keep working):', ...rules.map((rule) => `  - ${rule.text}`)].join('\n'));
       });
     });
   pool.command('set-account-deletion <mode>')

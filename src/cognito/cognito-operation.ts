@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { PasswordPolicy } from '../directory/password-policy.js';
+import type { PasswordPolicySource } from '../directory/password-policy-source.js';
 import type { UserPoolSettings } from '../directory/user-pool-settings.js';
 import type { UserService } from '../directory/user-service.js';
 import { InvalidRequestError } from '../errors/app-error.js';
@@ -19,7 +19,7 @@ export interface CognitoDeps {
   codes: AccountCodes;
   settings: UserPoolSettings;
   clients: ClientService;
-  policy: PasswordPolicy;
+  policy: PasswordPolicySource;
   throttle: LoginThrottle;
   counters: RateCounters;
   logger: Logger;

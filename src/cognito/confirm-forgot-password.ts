@@ -20,7 +20,7 @@ export function confirmForgotPassword(deps: CognitoDeps): CognitoOperation {
     await requirePublicClient(deps.clients, input.ClientId);
     const username = input.Username.trim();
     const typed = isEmailShaped(username) ? { email: username } : { username };
-    assertPasswordAllowed(deps.policy, input.Password, typed);
+    assertPasswordAllowed(await deps.policy.current(), input.Password, typed);
     await deps.throttle.attempt(resetSubject(username), address);
     const outcome = await deps.codes.resetPassword(username, input.ConfirmationCode.trim(), input.Password);
     if (!outcome.ok) throw codeRefused(outcome.reason);

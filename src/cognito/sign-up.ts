@@ -30,7 +30,7 @@ export function signUp(deps: CognitoDeps): CognitoOperation {
     if (!settings.enabled || !client.signup) throw new ForbiddenError('signup_disabled', 'SignUp is not permitted for this user pool');
     await deps.throttle.attempt({ identifier: `signup:${normalizeIdentifier(input.Username)}` }, address);
     const account = readSignUpAccount(input, settings.required);
-    assertPasswordAllowed(deps.policy, input.Password, { email: account.email, username: account.username });
+    assertPasswordAllowed(await deps.policy.current(), input.Password, { email: account.email, username: account.username });
     if (account.username && (await deps.users.findSignInAccount(account.username)).user) throw new ConflictError('User already exists');
 
     const key = `signup:address:${address}`;

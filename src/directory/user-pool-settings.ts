@@ -1,5 +1,6 @@
 import type { Queryable } from '../db/database.js';
 import { InvalidRequestError } from '../errors/app-error.js';
+import { createPasswordPolicy, type PasswordPolicy, type PasswordPolicyOptions } from './password-policy.js';
 import * as repo from './repositories/user-pool-settings.repository.js';
 
 /** Profile attributes sign-up can require (besides e-mail and password, which it always requires). */
@@ -18,6 +19,10 @@ export interface UserPoolSettings {
   /** Whether users may delete their own account on the account page (default: no, as an operator decides). */
   selfDeleteAllowed(): Promise<boolean>;
   setSelfDelete(allowed: boolean): Promise<boolean>;
+  /** The stored password policy options (only those that differ from the defaults). */
+  passwordPolicyOptions(): Promise<Record<string, unknown>>;
+  /** Validates and stores the options (absent ones take the defaults); InvalidRequestError names every problem. */
+  setPasswordPolicy(options: Partial<PasswordPolicyOptions>): Promise<PasswordPolicy>;
 }
 
 /** A declared custom attribute's claim name (attribute names: see attribute-service.ts). */
@@ -35,5 +40,11 @@ export function createUserPoolSettings(deps: { db: Queryable }): UserPoolSetting
     },
     selfDeleteAllowed: async () => (await repo.findUserPoolSettings(deps.db)).self_delete_enabled,
     setSelfDelete: async (allowed) => (await repo.updateUserPoolSelfDelete(deps.db, allowed)).self_delete_enabled,
+    passwordPolicyOptions: () => repo.findPasswordPolicyOptions(deps.db),
+    async setPasswordPolicy(options) {
+      const policy = createPasswordPolicy(options);
+      await repo.updatePasswordPolicyOptions(deps.db, { ...options });
+      return policy;
+    },
   };
 }

@@ -6,6 +6,7 @@ import { validateCustomAttributes, validateProfile } from './attributes.js';
 import { isEmailShaped, normalizeIdentifier, usernameProblem } from './normalize.js';
 import type { PasswordHasher } from './password-hasher.js';
 import { assertPasswordAllowed, createPasswordPolicy, type PasswordPolicy } from './password-policy.js';
+import type { PasswordPolicySource } from './password-policy-source.js';
 import { createPasswordSignIn, type AuthenticationResult, type SignInAccount } from './password-sign-in.js';
 import { listAttributeDefinitions } from './repositories/attribute.repository.js';
 import { findGroupByName, insertGroupMember } from './repositories/group.repository.js';
@@ -103,9 +104,11 @@ export interface UserLifecycleHooks {
   lockUser?: (tx: Queryable, userId: string, reason: LockReason) => Promise<() => Promise<void>>;
 }
 
-export function createUserService(deps: { db: Database; hasher: PasswordHasher; passwordPolicy?: PasswordPolicy; hooks?: UserLifecycleHooks }): UserService {
+export function createUserService(deps: { db: Database; hasher: PasswordHasher; passwordPolicy?: PasswordPolicy | PasswordPolicySource; hooks?: UserLifecycleHooks }): UserService {
   const { db, hasher } = deps;
-  const policy = deps.passwordPolicy ?? createPasswordPolicy();
+  const configured = deps.passwordPolicy ?? createPasswordPolicy();
+  // The pool's policy as it stands now (a source follows `pool set-password-policy`), or a fixed one.
+  const currentPolicy = (): Promise<PasswordPolicy> => ('current' in configured ? configured.current() : Promise.resolve(configured));
   const signIn = createPasswordSignIn({ db, hasher });
 
   async function resolve(reference: string): Promise<UserRow> {
@@ -140,7 +143,7 @@ export function createUserService(deps: { db: Database; hasher: PasswordHasher; 
       const usernameRefusal = username ? usernameProblem(username) : null;
       if (usernameRefusal) problems.push({ path: 'username', message: usernameRefusal });
       if (problems.length) throw new InvalidRequestError('invalid user', problems);
-      if (input.password !== undefined) assertPasswordAllowed(policy, input.password, { email, username });
+      if (input.password !== undefined) assertPasswordAllowed(await currentPolicy(), input.password, { email, username });
 
       const definitions = await listAttributeDefinitions(db);
       const customAttributes = validateCustomAttributes(definitions, input.customAttributes ?? {}, { creating: true });
@@ -212,7 +215,7 @@ export function createUserService(deps: { db: Database; hasher: PasswordHasher; 
     async resetPassword(userId, password, proof) {
       const before = await users.findUserById(db, userId);
       if (!before?.email) return undefined;
-      assertPasswordAllowed(policy, password, { email: before.email, username: before.username });
+      assertPasswordAllowed(await currentPolicy(), password, { email: before.email, username: before.username });
       const passwordHash = await hasher.hash(password);
       const { changed, afterCommit } = await db.transaction(async (tx) => {
         const user = await users.findUserById(tx, userId);
@@ -234,7 +237,7 @@ export function createUserService(deps: { db: Database; hasher: PasswordHasher; 
       if (!(await hasher.verify(oldHash, currentPassword)).valid) {
         throw new InvalidRequestError('the current password is not right', [{ path: 'current_password', message: 'is not right' }]);
       }
-      assertPasswordAllowed(policy, newPassword, { email: user.email, username: user.username });
+      assertPasswordAllowed(await currentPolicy(), newPassword, { email: user.email, username: user.username });
       const newHash = await hasher.hash(newPassword);
       // Whoever else knew the old password loses every session with it (this browser signs in again).
       return lockingTransaction(user.id, 'signed_out', async (tx) => {
@@ -250,7 +253,7 @@ export function createUserService(deps: { db: Database; hasher: PasswordHasher; 
 
     async setPassword(reference, password) {
       const user = await resolve(reference);
-      assertPasswordAllowed(policy, password, { email: user.email, username: user.username });
+      assertPasswordAllowed(await currentPolicy(), password, { email: user.email, username: user.username });
       const passwordHash = await hasher.hash(password);
       return lockingTransaction(user.id, 'signed_out', async (tx) => {
         const updated = await users.setPasswordById(tx, user.id, passwordHash);

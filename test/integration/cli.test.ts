@@ -164,6 +164,20 @@ describe(`latchkey CLI (${currentBackend()})`, () => {
     expect(JSON.parse((await runCli(['--json', 'pool', 'set-signup', 'open', '--require', 'none'], env)).stdout)).toEqual({ enabled: true, required: [] });
   });
 
+  it('sets the pool\'s password policy, which user create then enforces, refusing options out of range', async () => {
+    const set = await runCli(['--json', 'pool', 'set-password-policy', '--min-length', '20', '--require-digit'], env);
+    expect(set.code, set.stderr).toBe(0);
+    expect(JSON.parse(set.stdout)).toMatchObject({ options: { minLength: 20, requireDigit: true } });
+    const weak = await runCli(['user', 'create', '--username', 'polly', '--password', '-'], env, 'sixteen chars pw\n');
+    expect(weak.code).toBe(1);
+    expect(weak.stderr).toContain('At least 20 characters');
+    const tooShort = await runCli(['pool', 'set-password-policy', '--min-length', '4'], env);
+    expect(tooShort.code).toBe(1);
+    expect(tooShort.stderr).toContain('minLength');
+    const defaults = await runCli(['--json', 'pool', 'set-password-policy'], env);
+    expect(JSON.parse(defaults.stdout)).toMatchObject({ options: { minLength: 15, requireDigit: false } });
+  });
+
   it('deletes a role in use only with --force, taking it off its groups, which keep existing', async () => {
     expect((await runCli(['role', 'delete', 'viewer'], env)).code).toBe(1);
     expect((await runCli(['role', 'delete', 'viewer', '--force'], env)).code).toBe(0);

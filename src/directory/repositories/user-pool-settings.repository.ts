@@ -29,3 +29,12 @@ export async function updateUserPoolSelfDelete(db: Queryable, enabled: boolean):
   );
   return rows[0]!;
 }
+
+export async function findPasswordPolicyOptions(db: Queryable): Promise<Record<string, unknown>> {
+  const { rows } = await db.query<{ password_policy: Record<string, unknown> }>('SELECT password_policy FROM user_pool_settings');
+  return rows[0]?.password_policy ?? {};
+}
+
+export async function updatePasswordPolicyOptions(db: Queryable, options: Record<string, unknown>): Promise<void> {
+  await db.query('UPDATE user_pool_settings SET password_policy = $1::jsonb, updated_at = now()', [JSON.stringify(options)]);
+}

@@ -1,6 +1,6 @@
 import type { Context } from 'koa';
 import type { Database } from '../../db/database.js';
-import type { PasswordPolicy } from '../../directory/password-policy.js';
+import type { PasswordPolicySource } from '../../directory/password-policy-source.js';
 import type { UserRow } from '../../directory/repositories/user.repository.js';
 import type { UserPoolSettings } from '../../directory/user-pool-settings.js';
 import type { EmailChange } from '../../directory/email-change.js';
@@ -30,7 +30,7 @@ export interface SelfServiceDeps {
   emailChange: EmailChange;
   settings: UserPoolSettings;
   signupAllowedFor: (clientId: string) => Promise<boolean>;
-  policy: PasswordPolicy;
+  policy: PasswordPolicySource;
   mailer: Mailer;
   counters: RateCounters;
   throttle: LoginThrottle;

@@ -1,5 +1,5 @@
 import type { Context } from 'koa';
-import type { PasswordPolicy } from '../../directory/password-policy.js';
+import type { PasswordPolicySource } from '../../directory/password-policy-source.js';
 import { InvalidRequestError, TooManyAttemptsError } from '../../errors/app-error.js';
 import type { WithInput } from '../../http/validate.js';
 import { clientAddress } from '../client-address.js';
@@ -17,7 +17,7 @@ import type { ForgotForm, ResetForm } from './self-service.schema.js';
  * in body and in time, whether or not the account exists (the work is the same, see AccountCodes); the reset
  * sets the new password, signs the user out everywhere and sends them back to the sign-in page.
  */
-export function createResetPages(deps: { views: Views; csrf: Csrf; codes: AccountCodes; throttle: LoginThrottle; policy: PasswordPolicy; secureCookies: boolean }) {
+export function createResetPages(deps: { views: Views; csrf: Csrf; codes: AccountCodes; throttle: LoginThrottle; policy: PasswordPolicySource; secureCookies: boolean }) {
   const { views, csrf, codes } = deps;
 
   function renderForgot(ctx: Context & WithInteraction, status: number, extra: { error?: string; username?: string } = {}) {
@@ -25,9 +25,10 @@ export function createResetPages(deps: { views: Views; csrf: Csrf; codes: Accoun
     views.render(ctx, 'forgot.njk', { title: 'Reset your password', uid, csrf: csrf.issue(uid), clientName, ...extra }, status);
   }
 
-  function renderReset(ctx: Context & WithInteraction, status: number, extra: { error?: string; codeError?: string; passwordError?: string } = {}) {
+  async function renderReset(ctx: Context & WithInteraction, status: number, extra: { error?: string; codeError?: string; passwordError?: string } = {}): Promise<void> {
     const { uid, clientName } = ctx.interaction;
-    views.render(ctx, 'reset.njk', { title: 'Choose a new password', uid, csrf: csrf.issue(uid), clientName, rules: deps.policy.rules(), ...extra }, status);
+    const rules = (await deps.policy.current()).rules();
+    views.render(ctx, 'reset.njk', { title: 'Choose a new password', uid, csrf: csrf.issue(uid), clientName, rules, ...extra }, status);
   }
 
   /** Counts against the account the identifier names (or the identifier) and the address, like sign-in. */
@@ -62,13 +63,13 @@ export function createResetPages(deps: { views: Views; csrf: Csrf; codes: Accoun
     },
 
     /** GET /interaction/:uid/reset */
-    showReset: (ctx: Context & WithInteraction): void => {
+    showReset: async (ctx: Context & WithInteraction): Promise<void> => {
       if (!pendingStep(ctx, ctx.interaction.uid, 'reset')) {
         ctx.status = 303;
         ctx.redirect(`/interaction/${encodeURIComponent(ctx.interaction.uid)}/forgot`);
         return;
       }
-      renderReset(ctx, 200);
+      await renderReset(ctx, 200);
     },
 
     /** POST /interaction/:uid/reset */

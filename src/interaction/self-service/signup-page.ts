@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'koa';
-import type { PasswordPolicy } from '../../directory/password-policy.js';
+import type { PasswordPolicySource } from '../../directory/password-policy-source.js';
 import { isEmailShaped } from '../../directory/normalize.js';
 import type { UserPoolSettings } from '../../directory/user-pool-settings.js';
 import type { UserService } from '../../directory/user-service.js';
@@ -30,7 +30,7 @@ type FieldErrors = Record<string, string>;
  * finishes the app's sign-in. An address that already has an account gets the same next page and no code:
  * the form does not tell who has an account here.
  */
-export function createSignupPage(deps: { views: Views; csrf: Csrf; users: UserService; codes: AccountCodes; settings: UserPoolSettings; offer: SelfServiceOffer; policy: PasswordPolicy; counters: RateCounters; logger: Logger; secureCookies: boolean }) {
+export function createSignupPage(deps: { views: Views; csrf: Csrf; users: UserService; codes: AccountCodes; settings: UserPoolSettings; offer: SelfServiceOffer; policy: PasswordPolicySource; counters: RateCounters; logger: Logger; secureCookies: boolean }) {
   const { views, csrf, users, codes, settings, policy, logger } = deps;
 
   async function render(ctx: Context & WithInteraction, status: number, values: Partial<Record<string, string>>, errors: FieldErrors = {}, alert?: string) {
@@ -39,7 +39,7 @@ export function createSignupPage(deps: { views: Views; csrf: Csrf; users: UserSe
     const fields = ['username', 'given_name', 'family_name'].map((name) => ({ name, label: LABELS[name], required: signup.required.includes(name), value: values[name] ?? '', error: errors[name] }));
     const custom = signup.required.filter((name) => name.startsWith('custom:')).map((name) => ({ name, label: name.slice('custom:'.length), required: true, value: values[name] ?? '', error: errors[name] }));
     views.render(ctx, 'signup.njk', {
-      title: 'Create your account', uid, csrf: csrf.issue(uid), clientName, fields: [...fields, ...custom], rules: policy.rules(),
+      title: 'Create your account', uid, csrf: csrf.issue(uid), clientName, fields: [...fields, ...custom], rules: (await policy.current()).rules(),
       email: values.email ?? '', emailError: errors.email, passwordError: errors.password,
       error: alert ?? (Object.keys(errors).length ? 'Check the fields marked below.' : undefined),
     }, status);
@@ -67,7 +67,7 @@ export function createSignupPage(deps: { views: Views; csrf: Csrf; users: UserSe
       if (!values.email) errors.email = 'Enter your e-mail address.';
       else if (!isEmailShaped(values.email)) errors.email = 'This is not an e-mail address.';
       for (const name of required) if (!values[name]) errors[name] = 'This field is required.';
-      const broken = policy.check(input.password, { email: values.email, username: values.username });
+      const broken = (await policy.current()).check(input.password, { email: values.email, username: values.username });
       if (!input.password) errors.password = 'Choose a password.';
       else if (broken.length) errors.password = broken.map((rule) => rule.text).join(' ');
       if (values.username && (await users.findSignInAccount(values.username)).user) errors.username = 'This username is taken.';
