@@ -70,7 +70,7 @@
         clientDataJSON: toBase64url(response.clientDataJSON),
         authenticatorData: toBase64url(response.authenticatorData),
         signature: toBase64url(response.signature),
-        userHandle: response.userHandle ? toBase64url(response.userHandle) : undefined,
+        userHandle: response.userHandle && response.userHandle.byteLength ? toBase64url(response.userHandle) : undefined,
       },
     });
   }

@@ -27,8 +27,10 @@ export const authenticationResponseSchema = z.object({
   response: z.object({
     clientDataJSON: base64url(4096),
     authenticatorData: base64url(4096),
-    signature: base64url(1024),
-    userHandle: base64url(128).optional(),
+    // Up to an ML-DSA-44 signature (2,420 bytes), which Chromium picks when offered first, as it is here.
+    signature: base64url(4096),
+    // Absent, null or empty when the authenticator returns none (a non-discoverable credential).
+    userHandle: z.string().max(128).regex(/^[A-Za-z0-9_-]*$/, 'not base64url').nullish().transform((value) => value || undefined),
   }),
 });
 
@@ -48,7 +50,8 @@ function credentialField<S extends z.ZodType>(schema: S) {
     }
     const result = schema.safeParse(parsed);
     if (!result.success) {
-      ctx.addIssue({ code: 'custom', message: 'not a WebAuthn response' });
+      const where = result.error.issues[0]?.path.join('.');
+      ctx.addIssue({ code: 'custom', message: `not a WebAuthn response${where ? ` (${where})` : ''}` });
       return z.NEVER;
     }
     return result.data;
