@@ -19,6 +19,7 @@ import { loginFormSchema } from './prompts/login.schema.js';
 import type { Views } from './views.js';
 import type { PasskeyService } from '../directory/passkeys/passkey-service.js';
 import { createPasskeySignIn } from './passkey/passkey-sign-in.js';
+import { switchAccount } from './switch-account.js';
 import { passkeyAssertionFormSchema } from './passkey/passkey.schema.js';
 
 export interface InteractionDeps {
@@ -51,18 +52,19 @@ export function interactionRoutes(deps: InteractionDeps): Router {
   const csrf = checkCsrf(deps.csrf);
   const login = createLoginPrompt({ ...deps, passkeySignIn: deps.passkeys !== undefined });
   const consent = createConsentPrompt(deps);
-  const prompts: Record<string, (ctx: Context & WithInteraction) => void> = { login: login.show, consent: consent.show };
+  const prompts: Record<string, (ctx: Context & WithInteraction) => void | Promise<void>> = { login: login.show, consent: consent.show };
 
-  function showPrompt(ctx: Context & WithInteraction): void {
+  async function showPrompt(ctx: Context & WithInteraction): Promise<void> {
     const show = prompts[ctx.interaction.details.prompt.name];
     if (!show) throw new InteractionError('unsupported_prompt', 'This sign-in step is not supported.');
-    show(ctx);
+    await show(ctx);
   }
 
   const offer = deps.offerSelfService ?? ((_ctx: Context, next: Next) => next());
   router.get('/interaction/:uid', page, load, offer, showPrompt);
   router.post('/interaction/:uid/login', page, load, requirePrompt('login'), offer, login.showFormAgainOnMalformedText, validate(loginFormSchema, formBody()), csrf, login.submit);
   router.post('/interaction/:uid/consent', page, load, requirePrompt('consent'), validate(consentFormSchema, formBody()), csrf, consent.submit);
+  router.post('/interaction/:uid/switch-account', page, load, requirePrompt('consent'), validate(csrfFormSchema, formBody()), csrf, switchAccount(deps.holder));
   if (deps.passkeys) {
     const passkey = createPasskeySignIn({ ...deps, passkeys: deps.passkeys, showSignIn: login.showError });
     router.post('/interaction/:uid/passkey/options', page, load, requirePrompt('login'), validate(csrfFormSchema, formBody()), csrf, passkey.options);

@@ -1,4 +1,7 @@
+import { errors } from 'oidc-provider';
 import type { ProviderPages } from '../oidc/provider-factory.js';
+import { renderErrorPage } from './error-page.js';
+import { explainError } from './error-explanation.js';
 import { CONTINUE_LOGOUT_CSP, CONTINUE_LOGOUT_SCRIPT, mayEndSessionWithoutAsking, withLogoutConfirmed } from './logout-confirmation.js';
 import type { Views } from './views.js';
 
@@ -8,12 +11,15 @@ import type { Views } from './views.js';
  */
 export function createProviderPages(views: Views): ProviderPages {
   return {
-    error(ctx, out) {
-      views.render(ctx, 'error.njk', {
-        title: 'Something went wrong',
-        error: out.error_description ?? 'The request could not be completed.',
-        code: out.error,
-      }, ctx.status);
+    // Every error the provider renders is its own (an unknown client or redirect URI, prompt=none, an
+    // expired resume): the person reads a sentence, the app's developer the code and description.
+    error(ctx, out, error) {
+      const description = out.error_description ?? out.error;
+      const explanation = explainError({
+        code: out.error, description, status: ctx.status, sessionNotFound: error instanceof errors.SessionNotFound, fromProvider: true,
+      });
+      const requestId: unknown = ctx.state.requestId;
+      renderErrorPage(views, ctx, { explanation, code: out.error, description, requestId: typeof requestId === 'string' ? requestId : undefined }, ctx.status);
     },
     logout(ctx, form) {
       if (mayEndSessionWithoutAsking(ctx)) {

@@ -34,7 +34,8 @@ export function longestSignedTokenLifetime(l: TokenLifetimes): number {
 
 /** Pages the provider renders itself (errors, logout), supplied by the hosted UI. */
 export interface ProviderPages {
-  error(ctx: KoaContextWithOIDC, out: { error: string; error_description?: string | undefined }): void;
+  /** `error` is what the provider caught (by class: an expired interaction is its SessionNotFound). */
+  error(ctx: KoaContextWithOIDC, out: { error: string; error_description?: string | undefined }, error?: unknown): void;
   logout(ctx: KoaContextWithOIDC, form: string): void;
   loggedOut(ctx: KoaContextWithOIDC): void;
 }
@@ -182,7 +183,7 @@ export function createProvider(options: ProviderOptions): Provider {
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     // `identity_provider=NAME` on /auth sends the user straight to that upstream (federation-flow.ts).
     extraParams: ['identity_provider'],
-    renderError: async (ctx, out) => pages.error(ctx, out),
+    renderError: async (ctx, out, error) => pages.error(ctx, out, error),
     // Browsers may call token/userinfo endpoints only from the origins of the client's redirect URIs.
     clientBasedCORS: (_ctx, origin, client) => originAllowedForRedirectUris(client.redirectUris, origin),
     // First-party apps: consent implied by building their grant here (implied-consent.ts), not by a page.

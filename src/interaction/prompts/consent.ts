@@ -1,4 +1,6 @@
 import type { Context } from 'koa';
+import type { UserRow } from '../../directory/repositories/user.repository.js';
+import type { UserService } from '../../directory/user-service.js';
 import { InteractionError } from '../../errors/app-error.js';
 import type { WithInput } from '../../http/validate.js';
 import type { ProviderHolder } from '../../oidc/provider-holder.js';
@@ -26,7 +28,7 @@ interface MissingGrants {
 
 export interface ConsentPrompt {
   /** Renders "<app> is asking to: …" for what the grant lacks. */
-  show: (ctx: Context & WithInteraction) => void;
+  show: (ctx: Context & WithInteraction) => Promise<void>;
   /** POST /interaction/:uid/consent ("Allow"), after validation and CSRF: extends the grant by what was shown. */
   submit: (ctx: Context & WithInteraction & WithInput<ConsentForm>) => Promise<void>;
 }
@@ -36,10 +38,13 @@ export interface ConsentPrompt {
  * `prompt=consent`. Other first-party consent is implied by the provider's grant hook (`loadExistingGrant`
  * in oidc/provider-factory.ts), so the page never appears for it.
  */
-export function createConsentPrompt(deps: { holder: ProviderHolder; views: Views; csrf: Csrf }): ConsentPrompt {
+export function createConsentPrompt(deps: { holder: ProviderHolder; views: Views; csrf: Csrf; users: Pick<UserService, 'findById'> }): ConsentPrompt {
   return {
-    show(ctx) {
+    async show(ctx) {
       const { uid, details, clientName } = ctx.interaction;
+      // Whose access is being granted: the session's account, so someone at a shared computer notices.
+      const accountId = details.session?.accountId;
+      const user = accountId ? await deps.users.findById(accountId) : undefined;
       const missing = details.prompt.details as MissingGrants;
       const scopes = new Set<string>([...(missing.missingOIDCScope ?? []), ...Object.values(missing.missingResourceScopes ?? {}).flat()]);
       deps.views.render(ctx, 'consent.njk', {
@@ -48,6 +53,7 @@ export function createConsentPrompt(deps: { holder: ProviderHolder; views: Views
         csrf: deps.csrf.issue(uid),
         clientName,
         scopes: [...scopes].map((s) => SCOPE_DESCRIPTIONS[s] ?? s),
+        account: user ? presentAccount(user) : undefined,
       });
     },
 
@@ -70,4 +76,10 @@ export function createConsentPrompt(deps: { holder: ProviderHolder; views: Views
       ctx.redirect(returnTo);
     },
   };
+}
+
+/** The consent page's "Signed in as" line: a display name and the identifier the person signs in with. */
+function presentAccount(user: UserRow): { name: string | undefined; identifier: string | undefined } {
+  const name = typeof user.profile.name === 'string' && user.profile.name.trim() ? user.profile.name : undefined;
+  return { name, identifier: user.email ?? user.username ?? user.phone_number ?? undefined };
 }

@@ -22,6 +22,13 @@ const INVALID_CREDENTIALS = 'Incorrect username or password.';
 const MALFORMED_FORM = 'The form held characters that cannot be accepted (control characters or invalid text). Check what you typed and try again.';
 const NO_ADDRESS = 'Your network address could not be determined. Try again, or contact your administrator.';
 
+/** The fields a refusal marks `aria-invalid` (each described by the page's alert). */
+interface InvalidFields {
+  username?: boolean;
+  password?: boolean;
+}
+const BOTH_FIELDS: InvalidFields = { username: true, password: true };
+
 /** What a refused sign-in shows. Account states are told only to someone who proved the password. */
 const SIGN_IN_REFUSALS: Record<'invalid_credentials' | AccountRefusal, string> = {
   invalid_credentials: INVALID_CREDENTIALS,
@@ -84,16 +91,18 @@ const NOTICES: Record<string, string> = {
 export function createLoginPrompt(deps: LoginPromptDeps): LoginPrompt {
   const { views, csrf } = deps;
 
-  function render(ctx: Context & WithInteraction & WithUpstreamButtons & WithSelfService, status: number, extra: { error?: string; username?: string }) {
+  function render(ctx: Context & WithInteraction & WithUpstreamButtons & WithSelfService, status: number, extra: { error?: string; username?: string; invalid?: InvalidFields }) {
     const { uid, details, clientName } = ctx.interaction;
     const hint = typeof details.params.login_hint === 'string' ? details.params.login_hint.slice(0, 254) : '';
     // Upstream providers' buttons, put on the context by the federation feature's step before this one.
     const federation = ctx.upstreamButtons ?? [];
     const notice = typeof ctx.query.notice === 'string' ? NOTICES[ctx.query.notice] : undefined;
     const passkey = deps.passkeySignIn === true;
+    // The no-script show-password toggle (login.njk): a link that asks for the page with the field as text.
+    const showPassword = ctx.query.show_password === '1';
     views.render(ctx, 'login.njk', {
       title: 'Sign in', uid, csrf: csrf.issue(uid), clientName, username: extra.username ?? hint, error: extra.error, federation, signup: ctx.signupOffered === true, notice,
-      passkey, scripts: passkey ? PASSKEY_SCRIPTS : [],
+      passkey, scripts: passkey ? PASSKEY_SCRIPTS : [], showPassword, invalid: extra.invalid ?? {},
     }, status);
   }
 
@@ -102,7 +111,8 @@ export function createLoginPrompt(deps: LoginPromptDeps): LoginPrompt {
     deps.logger.info({ event: 'login.failed', reason }, 'login failed');
     deps.metrics.login(reason);
     ctx.set('WWW-Authenticate', 'Form realm="Latchkey"');
-    render(ctx, 401, { error: SIGN_IN_REFUSALS[reason], username });
+    // Wrong credentials mark both fields: which of the two was wrong is not told (nor known, for an unknown name).
+    render(ctx, 401, { error: SIGN_IN_REFUSALS[reason], username, ...(reason === 'invalid_credentials' ? { invalid: BOTH_FIELDS } : {}) });
   }
 
   return {
@@ -122,8 +132,8 @@ export function createLoginPrompt(deps: LoginPromptDeps): LoginPrompt {
     async submit(ctx) {
       const username = ctx.input.username.trim();
       const { password } = ctx.input;
-      if (!username || !password) return render(ctx, 400, { error: 'Enter your username or e-mail and your password.', username });
-      if (username.length > 254 || Buffer.byteLength(password) > MAX_PASSWORD_BYTES) return render(ctx, 400, { error: INVALID_CREDENTIALS });
+      if (!username || !password) return render(ctx, 400, { error: 'Enter your username or e-mail and your password.', username, invalid: { username: !username, password: !password } });
+      if (username.length > 254 || Buffer.byteLength(password) > MAX_PASSWORD_BYTES) return render(ctx, 400, { error: INVALID_CREDENTIALS, invalid: BOTH_FIELDS });
       const address = clientAddress(ctx);
       if (!address) {
         deps.logger.warn({ event: 'login.bad_client_address' }, 'sign-in refused: the forwarded client address is not an IP address');
