@@ -173,7 +173,7 @@ describe(`self-service journey in Chromium with accessibility checks (${currentB
     const label = '(el) => el.id || el.name || el.textContent.trim()';
     const name = () => page.evaluate<string>(`(${label})(document.activeElement)`);
     const domOrder = await page.evaluate<string[]>(`[...document.querySelectorAll('main a[href], main button, main input:not([type=hidden])')].filter((el) => el.checkVisibility()).map(${label})`);
-    expect(domOrder.slice(0, 5)).toEqual(['username', 'password', 'Sign in', 'forgot-password-link', 'signup-link']);
+    expect(domOrder.slice(0, 6)).toEqual(['username', 'password', 'show-password-link', 'Sign in', 'forgot-password-link', 'signup-link']);
     // autofocus puts the caret in the username field; Tab walks on from there.
     const visited = [await name()];
     for (let i = 1; i < domOrder.length; i += 1) {
