@@ -25,6 +25,11 @@ import { restrictToOwner, withPrivateUmask } from './private-files.js';
 const SERVER_PORT = 5432;
 const PRIVATE_PORT = 5433;
 
+/** Connections a CLI command attached to a running server uses (it runs one statement at a time). */
+const CLI_POOL_SIZE = 2;
+/** Room on the server's socket for that many CLI commands at once, beyond the server's own pool. */
+const CLI_HEADROOM = 4 * CLI_POOL_SIZE;
+
 export interface EmbeddedOptions {
   dataDir: string;
   /** `server` serves the shared socket; `client` (the CLI) attaches to a server or opens privately. */
@@ -59,6 +64,9 @@ export async function openEmbeddedDatabase(options: EmbeddedOptions): Promise<Da
     throw new EmbeddedDatabaseError(`LATCHKEY_DATA_DIR path is too long for a Unix socket (${ownSocket.length} > 100 characters)`);
   }
   const maxConnections = options.maxConnections ?? 8;
+  // The server's own pool may hold `maxConnections` (idle ones too, for a while); the socket admits more, so
+  // CLI commands attaching meanwhile are never turned away (a full socket server resets the connection).
+  const socketConnections = maxConnections + CLI_HEADROOM;
   const pool = (p: number) => ({ host: dataDir, port: p, user: 'postgres', database: 'postgres', max: maxConnections });
   const deadline = Date.now() + (options.lockTimeoutMs ?? (role === 'server' ? 30_000 : 10_000));
 
@@ -68,7 +76,7 @@ export async function openEmbeddedDatabase(options: EmbeddedOptions): Promise<Da
       if (role === 'server') {
         throw new EmbeddedDatabaseError(`another Latchkey server already serves ${dataDir}; the embedded database takes one server (use DATABASE_URL with Postgres for several)`);
       }
-      return createPoolDatabase(pool(SERVER_PORT), 'embedded');
+      return createPoolDatabase({ ...pool(SERVER_PORT), max: CLI_POOL_SIZE }, 'embedded');
     }
     lock = await tryLockDataDir(dataDir);
     if (lock) break;
@@ -82,7 +90,7 @@ export async function openEmbeddedDatabase(options: EmbeddedOptions): Promise<Da
     const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket');
     const { pglite, server } = await withPrivateUmask(async () => {
       const db = await PGlite.create(join(dataDir, 'pgdata'));
-      const socketServer = new PGLiteSocketServer({ db, path: ownSocket, maxConnections });
+      const socketServer = new PGLiteSocketServer({ db, path: ownSocket, maxConnections: socketConnections });
       await socketServer.start();
       return { pglite: db, server: socketServer };
     });
