@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createPoolDatabase, type Database } from './database.js';
 import { tryLockDataDir, type DataDirLock } from './data-dir-lock.js';
+import { scheduleWholeSessionTurns } from './pglite-session-turns.js';
 import { restrictToOwner, withPrivateUmask } from './private-files.js';
 
 /**
@@ -91,6 +92,7 @@ export async function openEmbeddedDatabase(options: EmbeddedOptions): Promise<Da
     const { pglite, server } = await withPrivateUmask(async () => {
       const db = await PGlite.create(join(dataDir, 'pgdata'));
       const socketServer = new PGLiteSocketServer({ db, path: ownSocket, maxConnections: socketConnections });
+      scheduleWholeSessionTurns(socketServer);
       await socketServer.start();
       return { pglite: db, server: socketServer };
     });
