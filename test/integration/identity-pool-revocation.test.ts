@@ -123,6 +123,22 @@ describe(`durable revocation of storage credentials (${currentBackend()})`, () =
     expect(await readObject(minio, credentials, 'free/film.txt')).toBe('InvalidAccessKeyId');
   });
 
+  it('revokes the storage credentials of a user whose password is reset with a mailed code, or changed on the account page', async () => {
+    const { users } = server.latchkey.services;
+    const iris = await users.create({ username: 'iris', email: 'iris@example.com', password: PASSWORD, emailVerified: true });
+    const beforeReset = await credentialsFor('iris');
+    // The proof stands for the mailed code the reset page consumes in the same transaction.
+    expect(await users.resetPassword(iris.id, 'a brand new long passphrase', () => Promise.resolve(true))).toBeDefined();
+    await waitForJob(iris.id, (job) => job.done_at !== null);
+    expect(await readObject(minio, beforeReset, 'free/film.txt')).toBe('InvalidAccessKeyId');
+
+    const ivy = await users.create({ username: 'ivy', email: 'ivy@example.com', password: PASSWORD, emailVerified: true });
+    const beforeChange = await credentialsFor('ivy');
+    await users.changePassword(ivy.id, PASSWORD, 'another quite long passphrase');
+    await waitForJob(ivy.id, (job) => job.done_at !== null);
+    expect(await readObject(minio, beforeChange, 'free/film.txt')).toBe('InvalidAccessKeyId');
+  });
+
   it('says "nothing to revoke" (exit 0) for a user who holds no unexpired credentials, and queues nothing', async () => {
     const cli = await runCli(['user', 'delete', 'ida'], cliEnv);
     expect(cli.code, cli.stderr).toBe(0);
