@@ -23,7 +23,8 @@ export const assumeRoleWithWebIdentitySchema = z.object({
   Version: z.literal('2011-06-15'),
   RoleArn: z.string().max(2048).regex(/^arn:[\w-]+:iam::[^:]*:role\/[\w+=,.@/-]+$/, 'must be an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)'),
   RoleSessionName: z.string().regex(/^[\w+=,.@-]{2,64}$/, 'must be 2-64 characters of [\\w+=,.@-]').optional(),
-  WebIdentityToken: z.string().min(1).max(8192),
+  // A token file written with `echo` ends in a newline that the AWS CLI and SDKs send as they read it.
+  WebIdentityToken: z.string().max(8192).transform((token) => token.trim()).pipe(z.string().min(1)),
   DurationSeconds: duration.optional(),
   ProviderId: z.string().optional(),
 }).strict();

@@ -1,5 +1,9 @@
 import { DeleteBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { AssumeRoleWithWebIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { fromTokenFile } from '@aws-sdk/credential-provider-web-identity';
 import { generateKeyPair, SignJWT } from 'jose';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -195,6 +199,18 @@ describe(`identity pool on MinIO (${currentBackend()})`, () => {
     }
     // free-viewer's maximum is 3600
     expect((await exchange(tokens.bob!, { duration_seconds: 3601 })).status).toBe(400);
+  });
+
+  it('accepts a web-identity token file written by echo, trailing newline and all, through the SDK\'s own token-file provider', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lk-token-'));
+    const tokenFile = join(dir, 'token');
+    writeFileSync(tokenFile, `${tokens.alice!}\n`);
+    const provider = fromTokenFile({
+      webIdentityTokenFile: tokenFile, roleArn: 'arn:aws:iam::000000000000:role/premium-viewer', roleSessionName: 'alice-file',
+      clientConfig: { endpoint: `${server.issuer}/sts`, region: 'us-east-1' },
+    });
+    const c = await provider();
+    expect(await read(s3For({ AccessKeyId: c.accessKeyId, SecretAccessKey: c.secretAccessKey, SessionToken: c.sessionToken! }), 'premium/film.txt')).toBe('ok');
   });
 
   it('gives working credentials to the unmodified AWS SDK through POST /sts', async () => {
