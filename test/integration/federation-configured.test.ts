@@ -32,7 +32,7 @@ describe(`federation with an environment-configured upstream (${currentBackend()
   });
 
   it('shows the configured provider\'s button and signs in through it, the app receiving identities ["google"]', async () => {
-    fake.next({ account: 'google-1', claims: { email: 'gina@example.com', email_verified: true, name: 'Gina' } });
+    fake.next({ account: 'google-1', claims: { email: 'gina@gmail.com', email_verified: true, name: 'Gina' } });
     const agent = new UserAgent();
     const { page, verifier } = await openLoginPage(agent, app);
     const button = parse(page.html).querySelector('a#federation-google');
@@ -41,7 +41,7 @@ describe(`federation with an environment-configured upstream (${currentBackend()
     const step = await agent.navigate(new URL(button!.getAttribute('href')!, page.url).toString(), REDIRECT_URI);
     expect(step.location).toMatch(/\?code=/);
     const claims = (await oidc.authorizationCodeGrant(app, new URL(step.location!), { pkceCodeVerifier: verifier })).claims()!;
-    expect(claims).toMatchObject({ amr: ['fed'], identities: ['google'], email: 'gina@example.com' });
+    expect(claims).toMatchObject({ amr: ['fed'], identities: ['google'], email: 'gina@gmail.com' });
   });
 
   it('refuses to add a stored provider under a name the environment configures', async () => {
