@@ -51,7 +51,10 @@ export async function startServer(config: Config, logger: Logger, options: { db?
   });
   let db: Database;
   try {
-    db = options.db ?? await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, role: 'server' });
+    db = options.db ?? await openDatabase({
+      databaseUrl: config.databaseUrl, dataDir: config.dataDir, role: 'server',
+      onCreate: (dir) => logger.info({ dataDir: dir }, 'creating a new embedded database'),
+    });
   } catch (error) {
     server.close();
     throw error;

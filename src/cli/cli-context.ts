@@ -32,7 +32,12 @@ export interface CliContextOptions {
 export async function withCliContext<T>(env: NodeJS.ProcessEnv, work: (ctx: CliContext) => Promise<T>, options: CliContextOptions = {}): Promise<T> {
   const config = loadConfig(env);
   const logger = createLogger(env.LOG_LEVEL ?? 'warn', process.stderr);
-  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, maxConnections: 2 });
+  // Only `migrate` may create the embedded database, and it says where: a command run from the wrong folder
+  // (or with the wrong LATCHKEY_DATA_DIR) stops instead of working on a new, empty database.
+  const db = await openDatabase({
+    databaseUrl: config.databaseUrl, dataDir: config.dataDir, maxConnections: 2, mayCreate: options.applyMigrations === true,
+    onCreate: (dir) => process.stderr.write(`latchkey: creating a new embedded database in ${dir}\n`),
+  });
   try {
     const migrations = readMigrations(defaultMigrationsDir());
     let migrationReport: MigrationReport;

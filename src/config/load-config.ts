@@ -1,4 +1,6 @@
+import { join, resolve } from 'node:path';
 import { z } from 'zod';
+import { packageRoot } from '../lib/package-root.js';
 import { loadFederationConfig, type FederationConfig, type ReadTextFile } from './federation-config.js';
 
 /**
@@ -17,7 +19,10 @@ export interface Config {
   readonly issuer: string;
   /** `DATABASE_URL`: a Postgres URL; unset means the embedded PGlite database in `dataDir`. */
   readonly databaseUrl: string | null;
-  /** `LATCHKEY_DATA_DIR`: where the embedded database and generated secret live (default `./data`). */
+  /**
+   * `LATCHKEY_DATA_DIR`: where the embedded database and generated secret live, as an absolute path (default:
+   * `data/` in the project's folder, wherever the command runs from).
+   */
   readonly dataDir: string;
   /**
    * `LATCHKEY_SECRET`: comma-separated list; the first signs and encrypts, all verify and decrypt, so a
@@ -159,7 +164,7 @@ const envSchema = z.object({
   HOST: text(1, 255).default('0.0.0.0'),
   LATCHKEY_ISSUER: absoluteHttpUrl.optional(),
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
-  LATCHKEY_DATA_DIR: text(1, 4096).default('./data'),
+  LATCHKEY_DATA_DIR: text(1, 4096).optional(),
   LATCHKEY_SECRET: z.string().optional(),
   LATCHKEY_API_AUDIENCES: z.string().optional(),
   LATCHKEY_ACCESS_TOKEN_TTL: wholeNumber(5, 86400, ' (seconds)').default(3600),
@@ -254,7 +259,9 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, op
     host: e.HOST,
     issuer,
     databaseUrl: e.DATABASE_URL ?? null,
-    dataDir: e.LATCHKEY_DATA_DIR,
+    // The default is anchored to the project, so `npm start` and `npx latchkey` from any of its folders meet
+    // in one database; a value that is set is taken relative to where the command runs, as paths are.
+    dataDir: e.LATCHKEY_DATA_DIR !== undefined ? resolve(e.LATCHKEY_DATA_DIR) : join(packageRoot() ?? process.cwd(), 'data'),
     secrets,
     apiAudiences: audiences,
     accessTokenTtl: e.LATCHKEY_ACCESS_TOKEN_TTL,

@@ -38,6 +38,14 @@ export interface EmbeddedOptions {
   /** How long to wait for another process to release the database. */
   lockTimeoutMs?: number;
   maxConnections?: number;
+  /**
+   * Whether a database may be created when `dataDir` holds none. The server and `latchkey migrate` may (and
+   * are told where through `onCreate`); every other CLI command refuses, so running one from another folder
+   * never leaves a new, empty database behind.
+   */
+  mayCreate?: boolean;
+  /** Called with the directory when a new database is about to be created there. */
+  onCreate?: (dataDir: string) => void;
 }
 
 export class EmbeddedDatabaseError extends Error {
@@ -86,6 +94,12 @@ export async function openEmbeddedDatabase(options: EmbeddedOptions): Promise<Da
   }
 
   try {
+    if (!existsSync(join(dataDir, 'pgdata', 'PG_VERSION'))) {
+      if (options.mayCreate === false) {
+        throw new EmbeddedDatabaseError(`no Latchkey database in ${dataDir}: start the server (npm start) or run \`latchkey migrate\` there first, or set LATCHKEY_DATA_DIR (or DATABASE_URL) to the database you meant`);
+      }
+      options.onCreate?.(dataDir);
+    }
     rmSync(ownSocket, { force: true }); // a socket file left by a process that died
     const { PGlite } = await import('@electric-sql/pglite');
     const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket');

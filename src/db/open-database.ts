@@ -3,7 +3,7 @@ import { openEmbeddedDatabase } from './embedded.js';
 import { databaseUnreachable } from '../errors/startup-error.js';
 
 /** Opens Postgres at `databaseUrl`, or the embedded database in `dataDir` when it is null. */
-export async function openDatabase(options: { databaseUrl: string | null; dataDir: string; maxConnections?: number; role?: 'server' | 'client' }): Promise<Database> {
+export async function openDatabase(options: { databaseUrl: string | null; dataDir: string; maxConnections?: number; role?: 'server' | 'client'; mayCreate?: boolean; onCreate?: (dataDir: string) => void }): Promise<Database> {
   if (options.databaseUrl) {
     const db = createPoolDatabase({ connectionString: options.databaseUrl, max: options.maxConnections ?? 10 }, 'postgres');
     try {
@@ -15,5 +15,10 @@ export async function openDatabase(options: { databaseUrl: string | null; dataDi
     }
     return db;
   }
-  return openEmbeddedDatabase({ dataDir: options.dataDir, role: options.role ?? 'client', ...(options.maxConnections ? { maxConnections: options.maxConnections } : {}) });
+  return openEmbeddedDatabase({
+    dataDir: options.dataDir, role: options.role ?? 'client',
+    ...(options.maxConnections ? { maxConnections: options.maxConnections } : {}),
+    ...(options.mayCreate !== undefined ? { mayCreate: options.mayCreate } : {}),
+    ...(options.onCreate ? { onCreate: options.onCreate } : {}),
+  });
 }

@@ -1,10 +1,11 @@
-import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readOrCreateDataDirSecret } from '../../src/config/data-dir-secret.js';
 import { tryLockDataDir } from '../../src/db/data-dir-lock.js';
 import { openDatabase } from '../../src/db/open-database.js';
+import { runCli } from '../support/processes.js';
 import { startTestServer } from '../support/test-server.js';
 
 describe('data directory lock', () => {
@@ -103,5 +104,24 @@ describe('embedded data directory permissions', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  }, 60_000);
+});
+
+describe('no silent new database', () => {
+  it('refuses a CLI command on a folder without a database, creating nothing, and lets migrate create one, saying where', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lk-empty-'));
+    const env = { LATCHKEY_DATA_DIR: dir, LOG_LEVEL: 'warn' };
+    const listed = await runCli(['user', 'list'], env);
+    expect(listed.code).not.toBe(0);
+    expect(listed.stderr).toContain(`no Latchkey database in ${dir}`);
+    expect(existsSync(join(dir, 'pgdata'))).toBe(false);
+
+    const migrated = await runCli(['migrate'], env);
+    expect(migrated.code, migrated.stderr).toBe(0);
+    expect(migrated.stderr).toContain(`creating a new embedded database in ${dir}`);
+    const again = await runCli(['--json', 'user', 'list'], env);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).not.toContain('creating a new');
+    rmSync(dir, { recursive: true, force: true });
   }, 60_000);
 });

@@ -1,12 +1,17 @@
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config/load-config.js';
+
+/** The project's own data folder: the default, wherever a command runs from. */
+const PROJECT_DATA_DIR = join(resolve(fileURLToPath(import.meta.url), '../../..'), 'data');
 
 const SECRET = 'x'.repeat(32);
 
 describe('loadConfig', () => {
   it('applies documented defaults for the embedded database', () => {
     const config = loadConfig({});
-    expect(config).toMatchObject({ port: 3000, issuer: 'http://localhost:3000', databaseUrl: null, dataDir: './data', secrets: null, accessTokenTtl: 3600 });
+    expect(config).toMatchObject({ port: 3000, issuer: 'http://localhost:3000', databaseUrl: null, dataDir: PROJECT_DATA_DIR, secrets: null, accessTokenTtl: 3600 });
     expect(Object.isFrozen(config)).toBe(true);
     expect(() => { (config as { port: number }).port = 1; }).toThrow();
   });
