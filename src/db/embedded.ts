@@ -96,7 +96,7 @@ export async function openEmbeddedDatabase(options: EmbeddedOptions): Promise<Da
   try {
     if (!existsSync(join(dataDir, 'pgdata', 'PG_VERSION'))) {
       if (options.mayCreate === false) {
-        throw new EmbeddedDatabaseError(`no Latchkey database in ${dataDir}: start the server (npm start) or run \`latchkey migrate\` there first, or set LATCHKEY_DATA_DIR (or DATABASE_URL) to the database you meant`);
+        throw new EmbeddedDatabaseError(`no Latchkey database in ${dataDir}: run \`latchkey migrate\` first (or start the server with npm start), or set LATCHKEY_DATA_DIR (or DATABASE_URL) to the database you meant`);
       }
       options.onCreate?.(dataDir);
     }
