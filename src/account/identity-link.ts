@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import * as client from 'openid-client';
 import type { Context } from 'koa';
 import { InteractionError, NotFoundError } from '../errors/app-error.js';
 import type { AccountLinking } from '../federation/account-linking.js';
@@ -8,6 +7,7 @@ import type { GroupMapping } from '../federation/group-mapping.js';
 import type { IdentityService } from '../federation/identity-service.js';
 import type { ProviderRegistry, ResolvedUpstream } from '../federation/provider-registry.js';
 import { redeemAnswer } from '../federation/redeem-answer.js';
+import { upstreamAuthorizationUrl, upstreamCallbackUrl } from '../federation/upstream-request.js';
 import type { Logger } from '../lib/logger.js';
 import { accountCookie } from './account-sign-in.js';
 import type { WithAccount } from './account-session.js';
@@ -26,7 +26,7 @@ type Named = Context & WithAccount & { params: Record<string, string> };
  */
 export function createIdentityLink(deps: { registry: ProviderRegistry; states: FederationStates; linking: AccountLinking; identities: IdentityService; groupMapping: GroupMapping; logger: Logger; issuer: string }) {
   const { registry, states, linking, identities, logger } = deps;
-  const callbackUrl = (name: string) => `${deps.issuer.replace(/\/+$/, '')}/federation/callback/${name}`;
+  const callbackUrl = (name: string) => upstreamCallbackUrl(deps.issuer, name);
   const binding = (userId: string, value: string) => `${ACCOUNT_LINK_BINDING}${userId}:${value}`;
 
   async function upstreamNamed(name: string): Promise<ResolvedUpstream> {
@@ -52,15 +52,7 @@ export function createIdentityLink(deps: { registry: ProviderRegistry; states: F
       const value = randomBytes(32).toString('base64url');
       const begun = await states.begin(binding(ctx.account.user.id, value), upstream.name);
       ctx.cookies.set(LINK_COOKIE, value, accountCookie(deps.issuer, LINK_TTL_MS));
-      const url = client.buildAuthorizationUrl(upstream.configuration, {
-        ...upstream.policy.authorizationParams(),
-        redirect_uri: callbackUrl(upstream.name),
-        scope: upstream.policy.scope,
-        state: begun.state,
-        nonce: begun.nonce,
-        code_challenge: begun.codeChallenge,
-        code_challenge_method: 'S256',
-      });
+      const url = upstreamAuthorizationUrl(upstream, begun, deps.issuer);
       logger.info({ event: 'federation.link_started', provider: upstream.name, userId: ctx.account.user.id }, 'linking from the account page started');
       ctx.status = 303;
       ctx.redirect(url.href);

@@ -1,4 +1,3 @@
-import * as client from 'openid-client';
 import type { Context, Next } from 'koa';
 import { InteractionError, NotFoundError } from '../errors/app-error.js';
 import type { WithInput } from '../http/validate.js';
@@ -12,6 +11,7 @@ import type { GroupMapping } from './group-mapping.js';
 import { ACCOUNT_LINK_BINDING, type FederationStates } from './federation-states.js';
 import type { ProviderRegistry, ResolvedUpstream } from './provider-registry.js';
 import { redeemAnswer } from './redeem-answer.js';
+import { upstreamAuthorizationUrl, upstreamCallbackUrl } from './upstream-request.js';
 import { classifyUpstreamFailure, type UpstreamFailure } from './upstream-failure.js';
 
 export interface FederationFlowDeps {
@@ -60,7 +60,7 @@ export interface FederationFlow {
  */
 export function createFederationFlow(deps: FederationFlowDeps): FederationFlow {
   const { holder, registry, states, linking, logger } = deps;
-  const callbackUrl = (name: string) => `${deps.issuer.replace(/\/+$/, '')}/federation/callback/${name}`;
+  const callbackUrl = (name: string) => upstreamCallbackUrl(deps.issuer, name);
 
   async function end(ctx: Context, provider: string, failure: Omit<UpstreamFailure, 'detail'> & { detail?: string }): Promise<void> {
     logger.warn({ event: 'federation.failed', provider, error: failure.error, detail: failure.detail }, 'federated sign-in failed');
@@ -131,15 +131,7 @@ export function createFederationFlow(deps: FederationFlowDeps): FederationFlow {
       const upstream = await resolveOrEnd(ctx, name);
       if (!upstream) return;
       const begun = await states.begin(ctx.interaction.uid, upstream.name);
-      const url = client.buildAuthorizationUrl(upstream.configuration, {
-        ...upstream.policy.authorizationParams(),
-        redirect_uri: callbackUrl(upstream.name),
-        scope: upstream.policy.scope,
-        state: begun.state,
-        nonce: begun.nonce,
-        code_challenge: begun.codeChallenge,
-        code_challenge_method: 'S256',
-      });
+      const url = upstreamAuthorizationUrl(upstream, begun, deps.issuer);
       logger.info({ event: 'federation.started', provider: upstream.name }, 'federated sign-in started');
       ctx.status = 303;
       ctx.redirect(url.href);
