@@ -20,7 +20,7 @@ export interface IdentityService {
   providerNamesOf(userId: string): Promise<string[]>;
   /**
    * Unlinks the user's identity at `provider` (user by id, username or e-mail). Refused (ConflictError) when
-   * it is the user's last way to sign in: no password and no other identity.
+   * it is the user's last way to sign in: no password, no passkey and no other identity.
    */
   unlink(userReference: string, provider: string): Promise<PresentedIdentity>;
 }
@@ -52,7 +52,7 @@ export function createIdentityService(deps: { db: Database; users: UserService }
       if (deleted) return present(deleted);
       const linked = (await repo.listFederatedIdentitiesByUserId(db, user.id)).some((identity) => identity.provider === provider);
       if (!linked) throw new NotFoundError(`the user has no identity at "${provider}"`);
-      throw new ConflictError(`the identity at "${provider}" is the user's last way to sign in (no password, no other identity)`);
+      throw new ConflictError(`the identity at "${provider}" is the user's last way to sign in (no password, no passkey, no other identity)`);
     },
   };
 }

@@ -285,7 +285,7 @@ describe(`federation with a generic OpenID Provider (${currentBackend()})`, () =
     expect(await counts()).toEqual(before);
   });
 
-  it('unlinks an identity, but never a federated-only user\'s last way to sign in (service and CLI, user show listing identities)', async () => {
+  it('unlinks an identity, but never a user\'s last way to sign in; a passkey counts as one (service and CLI, user show listing identities)', async () => {
     const { services } = ctx.server.latchkey;
     fakes.acme.next({ account: 'acme-900', claims: { email: 'only-fed@example.com', email_verified: true } });
     const onlyFed = await clickProvider(new UserAgent(), 'acme');
@@ -309,6 +309,13 @@ describe(`federation with a generic OpenID Provider (${currentBackend()})`, () =
     expect(unlinked.code, unlinked.stderr).toBe(0);
     expect(unlinked.stdout).toBe('unlinked acme identity acme-901 (both@example.com)\n');
     expect(await services.identities.listForUser(withPassword.id)).toEqual([]);
+
+    // A passkey is a way to sign in of its own: with one, the federated-only user may unlink the provider.
+    await ctx.server.db.query(
+      `INSERT INTO webauthn_credentials (user_id, credential_id, public_key, name, device_type) VALUES ($1, $2, $3, 'Laptop', 'singleDevice')`,
+      [onlyFedId, 'cred-0123456789abcdef', Buffer.alloc(32, 1)],
+    );
+    expect(await services.identities.unlink(onlyFedId, 'acme')).toMatchObject({ provider: 'acme', subject: 'acme-900' });
   });
 
   it('signs two concurrent first sign-ins of the same upstream identity in as one user, leaving one user and one link', async () => {

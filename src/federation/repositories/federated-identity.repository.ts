@@ -75,13 +75,15 @@ export async function lockFederatedIdentitiesByUserId(db: Queryable, userId: str
 
 /**
  * Deletes the user's identity at `provider` unless it is their last way to sign in: kept when the user has
- * no password (`hasPassword` false) and no other identity. Run after {@link lockFederatedIdentitiesByUserId}.
+ * no password (`hasPassword` false), no other identity and no passkey (a passkey signs in on its own).
+ * Run after {@link lockFederatedIdentitiesByUserId}.
  */
 export async function deleteFederatedIdentityUnlessLast(db: Queryable, userId: string, provider: string, hasPassword: boolean): Promise<FederatedIdentityRow | undefined> {
   const { rows } = await db.query<FederatedIdentityRow>(
     `DELETE FROM federated_identities
       WHERE user_id = $1 AND provider = $2
-        AND ($3::boolean OR (SELECT count(*) FROM federated_identities WHERE user_id = $1) > 1)
+        AND ($3::boolean OR (SELECT count(*) FROM federated_identities WHERE user_id = $1) > 1
+             OR EXISTS (SELECT 1 FROM webauthn_credentials WHERE user_id = $1))
       RETURNING ${COLUMNS}`,
     [userId, provider, hasPassword],
   );
