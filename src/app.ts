@@ -151,7 +151,12 @@ export async function createApp(deps: { config: Config; db: Database; secrets: r
   // With a metrics port, /metrics lives on that listener only (server.ts), not on the public port.
   if (config.metricsPort === null) app.use(metricsEndpoint({ registry: metrics.registry, token: config.metricsToken }).routes());
   // Before the hosted pages: the sign-in page's buttons and `identity_provider`, then the federation's own routes.
-  app.use(createFederationRoutes({ db, secrets, holder, users: services.users, registry: services.providers, logger, issuer: config.issuer }).routes());
+  // One federation state store and linking policy, for sign-in and for linking from the account page.
+  const federationStates = createFederationStates({ db, box: createSecretBox(secrets), secrets });
+  const linking = createAccountLinking({ db, users: services.users, logger });
+  app.use(createFederationRoutes({
+    holder, registry: services.providers, states: federationStates, linking, groupMapping: services.groupMapping, clients: services.clients, logger, issuer: config.issuer,
+  }).routes());
   const throttle = createLoginThrottle(services.counters);
   // The second factor after a proven password (TOTP, recovery codes, forced enrolment): pages and the hook.
   const mfaPages = createMfaPages({ mfa: services.mfa, users: services.users, throttle, holder, views, csrf, clock: deps.clock ?? systemClock, logger, metrics, secureCookies: config.issuer.startsWith('https:'), passkeys: services.passkeys });
@@ -162,8 +167,7 @@ export async function createApp(deps: { config: Config; db: Database; secrets: r
   });
   app.use(accountRoutes({
     holder, users: services.users, identities: services.identities, registry: services.providers,
-    states: createFederationStates({ db, box: createSecretBox(secrets), secrets }),
-    linking: createAccountLinking({ db, users: services.users, logger }),
+    states: federationStates, linking,
     views, csrf, clock: deps.clock ?? systemClock, logger, issuer: config.issuer,
     mfa: services.mfa, passkeys: services.passkeys,
     attributes: services.attributes, sessions: services.sessions, clients: services.clients, userPool: services.userPool, revocations: services.revocations, groupMapping: services.groupMapping, throttle, mailer: services.mailer,

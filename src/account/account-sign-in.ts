@@ -4,13 +4,14 @@ import { InteractionError } from '../errors/app-error.js';
 import { constantTimeEqual } from '../lib/hashing.js';
 import { ACCOUNT_CLIENT_ID, accountCallbackUrl } from './account-client.js';
 import { safeReturnPath } from './account-session.js';
+import { pageCookie } from '../http/page-cookie.js';
 
 const STATE_COOKIE = 'lk_account_signin';
 const STATE_TTL_MS = 10 * 60 * 1000;
 
 /** Cookie options of the account page's own short-lived cookies: signed, HttpOnly, scoped to /account. */
 export function accountCookie(issuer: string, maxAge: number) {
-  return { path: '/account', httpOnly: true, sameSite: 'lax' as const, signed: true, secure: issuer.startsWith('https:'), maxAge, overwrite: true };
+  return pageCookie({ path: '/account', secure: issuer.startsWith('https:'), maxAge });
 }
 
 /**

@@ -1,9 +1,9 @@
 import type { Context } from 'koa';
 import type { UserService } from '../directory/user-service.js';
-import { ConflictError, InvalidRequestError, TooManyAttemptsError } from '../errors/app-error.js';
+import { ConflictError, InvalidRequestError } from '../errors/app-error.js';
 import type { WithInput } from '../http/validate.js';
 import { clientAddress } from '../interaction/client-address.js';
-import type { LoginThrottle } from '../interaction/login-throttle.js';
+import { admitAttempt, type LoginThrottle } from '../interaction/login-throttle.js';
 import type { Views } from '../interaction/views.js';
 import type { Logger } from '../lib/logger.js';
 import type { Mailer } from '../mail/mailer.js';
@@ -59,13 +59,8 @@ export function createProfileForms(deps: { page: ReturnType<typeof createAccount
       const { user } = ctx.account;
       const address = clientAddress(ctx);
       if (!address) return page.render(ctx, 'Your network address could not be determined. Try again.', 400);
-      try {
-        await deps.throttle.attempt({ userId: user.id }, address);
-      } catch (error) {
-        if (!(error instanceof TooManyAttemptsError)) throw error;
-        ctx.set('Retry-After', String(error.retryAfterSeconds));
-        return page.render(ctx, error.message, 429);
-      }
+      const throttled = await admitAttempt(deps.throttle, ctx, { userId: user.id }, address);
+      if (throttled) return page.render(ctx, throttled, 429);
       try {
         await users.changePassword(user.id, ctx.input.current_password, ctx.input.new_password);
       } catch (error) {

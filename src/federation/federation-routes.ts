@@ -2,19 +2,9 @@ import Router from '@koa/router';
 import { errorSurface } from '../http/error-surfaces/surface.js';
 import { formBody, queryString, validate } from '../http/validate.js';
 import { loadInteraction, requirePrompt } from '../interaction/load-interaction.js';
-import { createClientService } from '../oidc/client-service.js';
 import type { ProviderHolder } from '../oidc/provider-holder.js';
 import { callbackSchema } from './federation.schema.js';
-import type { Database } from '../db/database.js';
-import { createGroupService } from '../directory/group-service.js';
-import type { UserService } from '../directory/user-service.js';
-import type { Logger } from '../lib/logger.js';
-import { createSecretBox } from '../lib/secret-box.js';
-import { createAccountLinking } from './account-linking.js';
-import { createFederationFlow, type FederationFlow } from './federation-flow.js';
-import { createFederationStates } from './federation-states.js';
-import { createGroupMapping } from './group-mapping.js';
-import type { ProviderRegistry } from './provider-registry.js';
+import { createFederationFlow, type FederationFlow, type FederationFlowDeps } from './federation-flow.js';
 
 /**
  * The routes of a federated sign-in, registered before the hosted pages: the sign-in page's pre-step
@@ -36,11 +26,6 @@ export function federationRoutes(deps: { holder: ProviderHolder; flow: Federatio
 }
 
 /** Builds the federation feature's routes from the app's parts (wired once in app.ts). */
-export function createFederationRoutes(deps: { db: Database; secrets: readonly string[]; holder: ProviderHolder; users: UserService; registry: ProviderRegistry; logger: Logger; issuer: string }): Router {
-  const states = createFederationStates({ db: deps.db, box: createSecretBox(deps.secrets), secrets: deps.secrets });
-  const linking = createAccountLinking({ db: deps.db, users: deps.users, logger: deps.logger });
-  // Stateless over the database, like the services.ts instance the CLI uses.
-  const groupMapping = createGroupMapping({ db: deps.db, groups: createGroupService({ db: deps.db, users: deps.users }), registry: deps.registry, logger: deps.logger });
-  const flow = createFederationFlow({ holder: deps.holder, registry: deps.registry, states, linking, groupMapping, clients: createClientService({ db: deps.db }), logger: deps.logger, issuer: deps.issuer });
-  return federationRoutes({ holder: deps.holder, flow });
+export function createFederationRoutes(deps: FederationFlowDeps): Router {
+  return federationRoutes({ holder: deps.holder, flow: createFederationFlow(deps) });
 }

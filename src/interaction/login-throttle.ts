@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { isIPv6 } from 'node:net';
 import { TooManyAttemptsError } from '../errors/app-error.js';
+import type { Context } from 'koa';
 import type { RateCounters } from '../http/rate-counters.js';
 
 /**
@@ -88,4 +89,19 @@ export function createLoginThrottle(counters: RateCounters, limits: LoginThrottl
       await counters.reset(keys(subject, address).accountAddress);
     },
   };
+}
+
+/**
+ * Counts an attempt for a page: null when it may go on; otherwise `Retry-After` is set on the response and
+ * the message to show is returned (the page answers 429 with it, in its own form).
+ */
+export async function admitAttempt(throttle: LoginThrottle, ctx: Context, subject: AttemptSubject, address: string): Promise<string | null> {
+  try {
+    await throttle.attempt(subject, address);
+    return null;
+  } catch (error) {
+    if (!(error instanceof TooManyAttemptsError)) throw error;
+    ctx.set('Retry-After', String(error.retryAfterSeconds));
+    return error.message;
+  }
 }

@@ -1,6 +1,7 @@
 import type { Context } from 'koa';
 import type { SecretBox } from '../lib/secret-box.js';
 import { PLAYGROUND_PATH } from './playground-client.js';
+import { pageCookie } from '../http/page-cookie.js';
 
 const PENDING_COOKIE = 'lk_playground_signin';
 const TOKEN_COOKIE = 'lk_playground_token';
@@ -28,7 +29,7 @@ export interface HeldToken {
  * since it is a bearer credential of its own, and lives no longer than the token.
  */
 export function createPlaygroundCookies(deps: { issuer: string; box: SecretBox; now: () => number }) {
-  const options = (maxAge: number, signed: boolean) => ({ path: PLAYGROUND_PATH, httpOnly: true, sameSite: 'lax' as const, signed, secure: deps.issuer.startsWith('https:'), maxAge, overwrite: true });
+  const options = (maxAge: number, signed: boolean) => pageCookie({ path: PLAYGROUND_PATH, secure: deps.issuer.startsWith('https:'), maxAge, signed });
 
   return {
     setPending(ctx: Context, pending: PendingSignIn): void {

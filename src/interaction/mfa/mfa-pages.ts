@@ -2,7 +2,7 @@ import type { Context } from 'koa';
 import type { MfaService } from '../../directory/mfa/mfa-service.js';
 import type { UserRow } from '../../directory/repositories/user.repository.js';
 import type { UserService } from '../../directory/user-service.js';
-import { ConflictError, TooManyAttemptsError } from '../../errors/app-error.js';
+import { ConflictError } from '../../errors/app-error.js';
 import type { Metrics } from '../../http/metrics.js';
 import type { WithInput } from '../../http/validate.js';
 import type { Clock } from '../../lib/clock.js';
@@ -11,7 +11,7 @@ import type { ProviderHolder } from '../../oidc/provider-holder.js';
 import { clientAddress } from '../client-address.js';
 import type { Csrf } from '../csrf.js';
 import type { WithInteraction } from '../load-interaction.js';
-import type { LoginThrottle } from '../login-throttle.js';
+import { admitAttempt, type LoginThrottle } from '../login-throttle.js';
 import type { Views } from '../views.js';
 import { clearMfaPending, mfaPending, setMfaPending, type MfaPending } from './mfa-pending.js';
 import type { MfaCodeForm } from './mfa.schema.js';
@@ -93,17 +93,12 @@ export function createMfaPages(deps: MfaPagesDeps) {
       await render(400, NO_ADDRESS);
       return undefined;
     }
-    try {
-      await deps.throttle.attempt({ userId }, address);
-      return address;
-    } catch (error) {
-      if (!(error instanceof TooManyAttemptsError)) throw error;
-      logger.warn({ event: 'mfa.throttled', userId }, 'second-factor attempts throttled');
-      deps.metrics.login('throttled');
-      ctx.set('Retry-After', String(error.retryAfterSeconds));
-      await render(429, error.message);
-      return undefined;
-    }
+    const throttled = await admitAttempt(deps.throttle, ctx, { userId }, address);
+    if (!throttled) return address;
+    logger.warn({ event: 'mfa.throttled', userId }, 'second-factor attempts throttled');
+    deps.metrics.login('throttled');
+    await render(429, throttled);
+    return undefined;
   }
 
   /** Ends the interaction with the account and every factor proven; the user must still be allowed to act. */

@@ -1,5 +1,6 @@
 import type { Context } from 'koa';
 import type { Clock } from '../../lib/clock.js';
+import { pageCookie } from '../../http/page-cookie.js';
 
 /**
  * "The password was proven for user X in this sign-in; the second factor is next." Handed from the login
@@ -20,7 +21,7 @@ const COOKIE = 'lk_mfa';
 const MAX_AGE_SECONDS = 15 * 60;
 
 function options(uid: string, secure: boolean, maxAgeMs: number) {
-  return { path: `/interaction/${uid}`, httpOnly: true, sameSite: 'lax' as const, signed: true, secure, maxAge: maxAgeMs, overwrite: true };
+  return pageCookie({ path: `/interaction/${uid}`, secure, maxAge: maxAgeMs });
 }
 
 export function setMfaPending(ctx: Context, uid: string, pending: MfaPending, deps: { clock: Clock; secureCookies: boolean }): void {

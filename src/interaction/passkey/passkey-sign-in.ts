@@ -2,14 +2,13 @@ import type { Context } from 'koa';
 import { accountRefusal } from '../../directory/account-state.js';
 import type { PasskeyService } from '../../directory/passkeys/passkey-service.js';
 import type { UserService } from '../../directory/user-service.js';
-import { TooManyAttemptsError } from '../../errors/app-error.js';
 import type { Metrics } from '../../http/metrics.js';
 import type { WithInput } from '../../http/validate.js';
 import type { Logger } from '../../lib/logger.js';
 import type { ProviderHolder } from '../../oidc/provider-holder.js';
 import { clientAddress } from '../client-address.js';
 import type { WithInteraction } from '../load-interaction.js';
-import type { AttemptSubject, LoginThrottle } from '../login-throttle.js';
+import { admitAttempt, type AttemptSubject, type LoginThrottle } from '../login-throttle.js';
 import { passkeyAmr } from './passkey-amr.js';
 import type { PasskeyAssertionForm } from './passkey.schema.js';
 
@@ -56,14 +55,11 @@ export function createPasskeySignIn(deps: { passkeys: PasskeyService; users: Use
       // is counted under its own ID, so guessing IDs is bounded by the address limit.
       const owner = await passkeys.ownerOf(response.id);
       const subject: AttemptSubject = owner ? { userId: owner } : { identifier: `passkey:${response.id}` };
-      try {
-        await deps.throttle.attempt(subject, address);
-      } catch (error) {
-        if (!(error instanceof TooManyAttemptsError)) throw error;
+      const throttled = await admitAttempt(deps.throttle, ctx, subject, address);
+      if (throttled) {
         logger.warn({ event: 'passkey.throttled' }, 'passkey sign-in attempts throttled');
         deps.metrics.login('throttled');
-        ctx.set('Retry-After', String(error.retryAfterSeconds));
-        return deps.showSignIn(ctx, 429, error.message);
+        return deps.showSignIn(ctx, 429, throttled);
       }
       const result = await passkeys.authenticate(signInBinding(ctx.interaction.uid), response);
       if (!result.ok) {

@@ -12,8 +12,7 @@ import type { ProviderHolder } from '../../oidc/provider-holder.js';
 import { clientAddress } from '../client-address.js';
 import type { Csrf } from '../csrf.js';
 import type { WithInteraction } from '../load-interaction.js';
-import { TooManyAttemptsError } from '../../errors/app-error.js';
-import type { AttemptSubject, LoginThrottle } from '../login-throttle.js';
+import { admitAttempt, type AttemptSubject, type LoginThrottle } from '../login-throttle.js';
 import type { Views } from '../views.js';
 import type { LoginForm } from './login.schema.js';
 import { PASSKEY_SCRIPTS } from '../passkey/passkey-amr.js';
@@ -142,14 +141,11 @@ export function createLoginPrompt(deps: LoginPromptDeps): LoginPrompt {
 
       const account = await deps.users.findSignInAccount(username);
       const subject: AttemptSubject = account.user ? { userId: account.user.id } : { identifier: account.identifier };
-      try {
-        await deps.throttle.attempt(subject, address);
-      } catch (error) {
-        if (!(error instanceof TooManyAttemptsError)) throw error;
+      const throttled = await admitAttempt(deps.throttle, ctx, subject, address);
+      if (throttled) {
         deps.logger.warn({ event: 'login.throttled' }, 'sign-in attempts throttled');
         deps.metrics.login('throttled');
-        ctx.set('Retry-After', String(error.retryAfterSeconds));
-        return render(ctx, 429, { error: error.message, username });
+        return render(ctx, 429, { error: throttled, username });
       }
 
       const result = await deps.users.verifyPassword(account, password);

@@ -1,4 +1,5 @@
 import type { Context } from 'koa';
+import { pageCookie } from '../../http/page-cookie.js';
 
 /**
  * What a self-service page hands to the next one within a sign-in: the account waiting for its e-mail code
@@ -16,7 +17,7 @@ const COOKIE = 'lk_pending';
 const MAX_AGE_MS = 60 * 60 * 1000;
 
 function options(uid: string, secure: boolean, maxAge: number) {
-  return { path: `/interaction/${uid}`, httpOnly: true, sameSite: 'lax' as const, signed: true, secure, maxAge, overwrite: true };
+  return pageCookie({ path: `/interaction/${uid}`, secure, maxAge });
 }
 
 /**

@@ -1,11 +1,11 @@
 import type { Context } from 'koa';
 import type { PasswordPolicySource } from '../../directory/password-policy-source.js';
-import { InvalidRequestError, TooManyAttemptsError } from '../../errors/app-error.js';
+import { InvalidRequestError } from '../../errors/app-error.js';
 import type { WithInput } from '../../http/validate.js';
 import { clientAddress } from '../client-address.js';
 import type { Csrf } from '../csrf.js';
 import type { WithInteraction } from '../load-interaction.js';
-import type { LoginThrottle } from '../login-throttle.js';
+import { admitAttempt, type LoginThrottle } from '../login-throttle.js';
 import type { Views } from '../views.js';
 import type { AccountCodes } from './account-codes.js';
 import { CODE_REFUSALS } from './code-messages.js';
@@ -35,15 +35,10 @@ export function createResetPages(deps: { views: Views; csrf: Csrf; codes: Accoun
   async function throttled(ctx: Context, subject: { identifier: string }): Promise<string | undefined> {
     const address = clientAddress(ctx);
     if (!address) return 'Your network address could not be determined. Try again.';
-    try {
-      await deps.throttle.attempt(subject, address);
-      return undefined;
-    } catch (error) {
-      if (!(error instanceof TooManyAttemptsError)) throw error;
-      ctx.set('Retry-After', String(error.retryAfterSeconds));
-      ctx.status = 429;
-      return error.message;
-    }
+    const refused = await admitAttempt(deps.throttle, ctx, subject, address);
+    if (!refused) return undefined;
+    ctx.status = 429;
+    return refused;
   }
 
   return {

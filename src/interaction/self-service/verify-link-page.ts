@@ -1,10 +1,9 @@
 import type { Context } from 'koa';
 import { z } from 'zod';
-import { TooManyAttemptsError } from '../../errors/app-error.js';
 import type { WithInput } from '../../http/validate.js';
 import { isUuid } from '../../lib/uuid.js';
 import { clientAddress } from '../client-address.js';
-import type { LoginThrottle } from '../login-throttle.js';
+import { admitAttempt, type LoginThrottle } from '../login-throttle.js';
 import type { Views } from '../views.js';
 import type { AccountCodes } from './account-codes.js';
 import { CODE_REFUSALS } from './code-messages.js';
@@ -36,13 +35,8 @@ export function createVerifyLinkPage(deps: { views: Views; codes: AccountCodes; 
       if (!isUuid(user) || !code) return invalid(ctx);
       const address = clientAddress(ctx);
       if (!address) return invalid(ctx);
-      try {
-        await deps.throttle.attempt({ userId: user }, address);
-      } catch (error) {
-        if (!(error instanceof TooManyAttemptsError)) throw error;
-        ctx.set('Retry-After', String(error.retryAfterSeconds));
-        return views.render(ctx, 'verify-email.njk', { title: 'Verify your e-mail', error: error.message }, 429);
-      }
+      const throttled = await admitAttempt(deps.throttle, ctx, { userId: user }, address);
+      if (throttled) return views.render(ctx, 'verify-email.njk', { title: 'Verify your e-mail', error: throttled }, 429);
       const outcome = await deps.codes.verifyEmail(user, code);
       if (!outcome.ok) return views.render(ctx, 'verify-email.njk', { title: 'Verify your e-mail', error: CODE_REFUSALS[outcome.reason] }, 400);
       views.render(ctx, 'verify-email.njk', { title: 'E-mail verified', verified: true });

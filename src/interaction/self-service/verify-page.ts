@@ -1,13 +1,12 @@
 import type { Context } from 'koa';
 import type { UserService } from '../../directory/user-service.js';
-import { TooManyAttemptsError } from '../../errors/app-error.js';
 import type { WithInput } from '../../http/validate.js';
 import type { Logger } from '../../lib/logger.js';
 import type { ProviderHolder } from '../../oidc/provider-holder.js';
 import { clientAddress } from '../client-address.js';
 import type { Csrf } from '../csrf.js';
 import type { WithInteraction } from '../load-interaction.js';
-import type { LoginThrottle } from '../login-throttle.js';
+import { admitAttempt, type LoginThrottle } from '../login-throttle.js';
 import type { Views } from '../views.js';
 import type { AccountCodes } from './account-codes.js';
 import { CODE_REFUSALS } from './code-messages.js';
@@ -52,13 +51,8 @@ export function createVerifyPage(deps: { views: Views; csrf: Csrf; users: UserSe
       if (!code) return render(ctx, 400, { error: 'Enter the code from the e-mail.' });
       const address = clientAddress(ctx);
       if (!address) return render(ctx, 400, { error: 'Your network address could not be determined. Try again.' });
-      try {
-        await deps.throttle.attempt({ userId: pending.subject }, address);
-      } catch (error) {
-        if (!(error instanceof TooManyAttemptsError)) throw error;
-        ctx.set('Retry-After', String(error.retryAfterSeconds));
-        return render(ctx, 429, { error: error.message });
-      }
+      const throttled = await admitAttempt(deps.throttle, ctx, { userId: pending.subject }, address);
+      if (throttled) return render(ctx, 429, { error: throttled });
       const outcome = await codes.verifyEmail(pending.subject, code);
       if (!outcome.ok) return render(ctx, 400, { error: CODE_REFUSALS[outcome.reason] });
       clearPendingStep(ctx, ctx.interaction.uid, deps.secureCookies);
