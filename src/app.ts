@@ -16,6 +16,7 @@ import { cachePublicMetadata } from './http/public-caching.js';
 import { createServices, type Services } from './services.js';
 import type { StsBackend } from './identity-pool/minio-sts-client.js';
 import { healthRoutes } from './http/health.js';
+import { auditScope } from './http/audit-scope.js';
 import { metricsEndpoint } from './http/metrics-endpoint.js';
 import { requestLogging } from './http/request-logging.js';
 import { securityHeaders } from './http/security-headers.js';
@@ -143,6 +144,7 @@ export async function createApp(deps: { config: Config; db: Database; secrets: r
   router.post('/token/revocation', guardProviderInput, revocationBridge({ db, holder, verifier, delegate, ...clock }));
 
   app.use(requestLogging(logger));
+  app.use(auditScope);
   app.use((ctx, next) => metrics.middleware(ctx, next));
   app.use(errorHandler({ logger, renderPage: createErrorPage(views) }));
   app.use(canonicalOrigin(config.issuer));

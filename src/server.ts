@@ -89,6 +89,8 @@ export async function startServer(config: Config, logger: Logger, options: { db?
       oneTimeCodes: () => deleteSpentOneTimeCodes(db, 86_400),
       // Federations abandoned at the upstream: their states are useless once expired (10 minutes).
       federationStates: () => sweepExpiredFederationStates(db),
+      // Audit events past LATCHKEY_AUDIT_RETENTION_DAYS.
+      auditRetention: () => latchkey.services.audit.purgeExpired(config.auditRetentionDays),
     });
     // Pending revocations of storage credentials (queued by a CLI without the object store, or during an outage).
     const stopRevocations = scheduleRevocationWorker({ revocations: latchkey.services.revocations, logger });

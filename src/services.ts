@@ -31,6 +31,7 @@ import { createModelAtRest } from './oidc/model-at-rest.js';
 import { createSigningKeyService, type SigningKeyService } from './oidc/signing-keys.js';
 import { createMailer } from './mail/create-mailer.js';
 import type { Mailer } from './mail/mailer.js';
+import { createAuditService, type AuditService } from './audit/audit-service.js';
 
 /** The domain services, shared by the HTTP app and the CLI. */
 export interface Services {
@@ -64,6 +65,8 @@ export interface Services {
   mfa: MfaService;
   /** Passkeys (WebAuthn): a second factor after the password, and sign-in without one. */
   passkeys: PasskeyService;
+  /** The audit log: query, follow, retention (events are recorded by the services in their transactions). */
+  audit: AuditService;
 }
 
 /**
@@ -135,6 +138,7 @@ export function createServices(deps: { config: Config; db: Database; secrets: re
     groups,
     clients: createClientService({ db }),
     keys,
+    audit: createAuditService({ db }),
   };
 }
 

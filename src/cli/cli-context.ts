@@ -6,6 +6,8 @@ import { openDatabase } from '../db/open-database.js';
 import { MigrationsPendingError } from '../errors/migrations-pending-error.js';
 import { createLogger, type Logger } from '../lib/logger.js';
 import { resolveSecrets } from '../config/resolve-secrets.js';
+import { userInfo } from 'node:os';
+import { withAuditContext } from '../audit/audit-context.js';
 
 /** What a CLI command gets: config, a database at least as new as this build needs, the services, a logger. */
 export interface CliContext {
@@ -51,8 +53,18 @@ export async function withCliContext<T>(env: NodeJS.ProcessEnv, work: (ctx: CliC
     if (migrationReport.newer.length > 0) logger.info({ newer: migrationReport.newer }, 'the database holds migrations from a newer Latchkey');
     const secrets = resolveSecrets(config, logger);
     const services = createServices({ config, db, secrets, logger });
-    return await work({ config, db, services, logger, migrationReport });
+    // Every change a command makes is audited as the command line's, under the operating-system account.
+    return await withAuditContext({ actor: { kind: 'cli', id: cliOperator() }, clientId: null, address: null }, () => work({ config, db, services, logger, migrationReport }));
   } finally {
     await db.close();
+  }
+}
+
+/** The operating-system account running the command, for the audit log (null when it cannot be read). */
+function cliOperator(): string | null {
+  try {
+    return userInfo().username;
+  } catch {
+    return null;
   }
 }

@@ -67,6 +67,8 @@ export interface Config {
    * STS credential until it expires, so unbounded minting would grow its IAM store without limit.
    */
   readonly stsRateLimit: number;
+  /** `LATCHKEY_AUDIT_RETENTION_DAYS`: how long audit events are kept, in days (default 365). */
+  readonly auditRetentionDays: number;
   /** `LATCHKEY_METRICS_TOKEN`: when set, `/metrics` requires `Authorization: Bearer <token>`. */
   readonly metricsToken: string | null;
   /**
@@ -177,6 +179,7 @@ const envSchema = z.object({
   S3_STS_SECRET_KEY: text(8, 128).optional(),
   LATCHKEY_STS_MAX_DURATION: wholeNumber(900, 604800, ' (seconds)').default(43200),
   LATCHKEY_STS_RATE_LIMIT: wholeNumber(1, 100000, ' (issuances per user per hour)').default(120),
+  LATCHKEY_AUDIT_RETENTION_DAYS: wholeNumber(1, 36500, ' (days)').default(365),
   LATCHKEY_THEME_CSS: z.string().min(1).optional(),
   LATCHKEY_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   LATCHKEY_METRICS_PORT: wholeNumber(0, 65535, ' (0: any free port)').optional(),
@@ -273,6 +276,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, op
       : null,
     stsMaxDuration: e.LATCHKEY_STS_MAX_DURATION,
     stsRateLimit: e.LATCHKEY_STS_RATE_LIMIT,
+    auditRetentionDays: e.LATCHKEY_AUDIT_RETENTION_DAYS,
     themeCss: e.LATCHKEY_THEME_CSS ?? null,
     metricsToken: e.LATCHKEY_METRICS_TOKEN ?? null,
     metricsPort: e.LATCHKEY_METRICS_PORT ?? null,
