@@ -10,6 +10,7 @@ import { registerPasskeyCommands } from './cli/passkey-commands.js';
 import { registerMailCommands } from './cli/mail-commands.js';
 import { registerUserPasswordCommands } from './cli/user-password-commands.js';
 import { registerClientCommands } from './cli/client-commands.js';
+import { registerAdminCommands } from './cli/admin-commands.js';
 import { packageVersion } from './lib/package-version.js';
 
 /** Exit codes: 0 ok, 1 the operation failed, 2 usage or configuration error, 3 storage revocation queued (README). */
@@ -28,6 +29,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   registerMfaCommands(program, env);
   registerPasskeyCommands(program, env);
   registerMailCommands(program, env);
+  registerAdminCommands(program, env);
   try {
     await program.parseAsync([...argv]);
     return 0;

@@ -32,6 +32,7 @@ import { createSigningKeyService, type SigningKeyService } from './oidc/signing-
 import { createMailer } from './mail/create-mailer.js';
 import type { Mailer } from './mail/mailer.js';
 import { createAuditService, type AuditService } from './audit/audit-service.js';
+import { createAdminMembers, type AdminMembers } from './directory/admin-members.js';
 
 /** The domain services, shared by the HTTP app and the CLI. */
 export interface Services {
@@ -67,6 +68,8 @@ export interface Services {
   passkeys: PasskeyService;
   /** The audit log: query, follow, retention (events are recorded by the services in their transactions). */
   audit: AuditService;
+  /** The admin group: users who may use the admin API and console. */
+  admins: AdminMembers;
 }
 
 /**
@@ -139,6 +142,7 @@ export function createServices(deps: { config: Config; db: Database; secrets: re
     clients: createClientService({ db }),
     keys,
     audit: createAuditService({ db }),
+    admins: createAdminMembers({ db, users }),
   };
 }
 
