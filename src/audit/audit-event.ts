@@ -15,6 +15,8 @@ export const AUDIT_EVENT_TYPES = [
   'group.created', 'group.updated', 'group.deleted', 'group.member_added', 'group.member_removed',
   'attribute.added', 'attribute.changed', 'attribute.removed',
   'pool.settings_changed', 'admin.granted', 'admin.revoked',
+  // The admin API: reads (changes are recorded as the events above, with an admin or client actor) and refusals
+  'admin.read', 'admin.denied',
   // Clients, keys, upstream providers
   'client.created', 'client.updated', 'client.deleted', 'client.secret_rotated',
   'key.rotated', 'provider.added', 'provider.updated', 'provider.removed', 'provider.rule_changed',
