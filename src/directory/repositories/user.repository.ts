@@ -18,7 +18,8 @@ export interface UserRow {
   last_login_at: Date | null;
 }
 
-const USER_COLUMNS = `id, username, email, email_verified, phone_number, phone_number_verified, status, enabled,
+/** The columns every user query reads (a UserRow). */
+export const USER_COLUMNS = `id, username, email, email_verified, phone_number, phone_number_verified, status, enabled,
   password_hash, profile, custom_attributes, created_at, updated_at, last_login_at`;
 
 export interface NewUser {
