@@ -1,13 +1,19 @@
 import argon2 from 'argon2';
+import { parsePasswordHash } from './password-formats/registry.js';
 
 /**
  * Password hashing with argon2id at OWASP's recommended parameters (m = 19 MiB, t = 2, p = 1;
  * OWASP Password Storage Cheat Sheet). Hashes made with other parameters still verify and are flagged
- * for rehash, so raising the cost upgrades users as they sign in.
+ * for rehash, so raising the cost upgrades users as they sign in. Imported hashes of other formats
+ * (bcrypt, scrypt, PBKDF2-SHA256, Firebase's scrypt: see `password-formats/`) verify too and are always
+ * flagged, so an imported user's hash becomes argon2id at their first sign-in.
  */
 export interface PasswordHasher {
   hash(password: string): Promise<string>;
-  /** Verifies; `needsRehash` is true when the stored hash used other parameters. */
+  /**
+   * Verifies; `needsRehash` is true when the stored hash is of another format or used other parameters.
+   * A hash of no known format, or one asking for more work than the bounds allow, verifies as false.
+   */
   verify(hash: string, password: string): Promise<{ valid: boolean; needsRehash: boolean }>;
   /** Spends the same time as a real verification, for unknown users (no enumeration by timing). */
   burn(password: string): Promise<void>;
@@ -34,8 +40,11 @@ export function createPasswordHasher(parameters: Argon2Parameters = OWASP_ARGON2
     },
     async verify(hash, password) {
       // A malformed stored hash verifies as false rather than throwing.
-      const valid = await argon2.verify(hash, password).catch(() => false);
-      return { valid, needsRehash: valid && argon2.needsRehash(hash, options) };
+      const parsed = parsePasswordHash(hash);
+      if (!parsed.ok) return { valid: false, needsRehash: false };
+      const valid = await parsed.verify(password).catch(() => false);
+      const current = parsed.format === 'argon2id' && !argon2.needsRehash(hash, options);
+      return { valid, needsRehash: valid && !current };
     },
     async burn(password) {
       dummy ??= argon2.hash(crypto.randomUUID(), options);
