@@ -39,7 +39,7 @@ export function signUp(deps: CognitoDeps): CognitoOperation {
 
     let userSub: string;
     try {
-      const user = await deps.users.create({ ...account, password: input.Password, status: 'unconfirmed', emailVerified: false });
+      const user = await deps.users.create({ ...account, password: input.Password, status: 'unconfirmed', emailVerified: false }, { event: 'sign_up.created' });
       await deps.codes.sendVerification(user);
       deps.logger.info({ event: 'cognito.signup.created', userId: user.id, clientId: client.clientId }, 'account signed up through the Cognito API; waiting for confirmation');
       userSub = user.id;

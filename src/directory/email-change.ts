@@ -1,3 +1,4 @@
+import { recordAudit } from '../audit/record-audit.js';
 import type { Database, Queryable } from '../db/database.js';
 import { ConflictError, InvalidRequestError } from '../errors/app-error.js';
 import { isEmailShaped, normalizeIdentifier } from './normalize.js';
@@ -52,12 +53,15 @@ export function createEmailChange(deps: { db: Database }): EmailChange {
         const row = await pending.findPendingEmailChange(tx, userId);
         if (!row || !(await proof(tx, row.email_normalized))) return undefined;
         if (!(await pending.takePendingEmailChange(tx, userId, row.email_normalized))) return undefined;
+        let changed: UserRow | undefined;
         try {
-          return await replaceEmailById(tx, userId, row.email, row.email_normalized);
+          changed = await replaceEmailById(tx, userId, row.email, row.email_normalized);
         } catch (error) {
           if ((error as { code?: string }).code === '23505') throw new ConflictError('this address belongs to another account');
           throw error;
         }
+        if (changed) await recordAudit(tx, { type: 'email.changed', subjectId: userId });
+        return changed;
       });
     },
   };

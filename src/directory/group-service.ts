@@ -1,3 +1,4 @@
+import { recordAudit } from '../audit/record-audit.js';
 import type { Database } from '../db/database.js';
 import { ConflictError, InvalidRequestError, NotFoundError } from '../errors/app-error.js';
 import * as groups from './repositories/group.repository.js';
@@ -33,7 +34,11 @@ export function createGroupService(deps: { db: Database; users: UserService }): 
       }
       let created: GroupRow | undefined;
       try {
-        created = await groups.insertGroup(db, { name: input.name, description: input.description ?? '', precedence, roleName: input.role ?? null });
+        created = await db.transaction(async (tx) => {
+          const row = await groups.insertGroup(tx, { name: input.name, description: input.description ?? '', precedence, roleName: input.role ?? null });
+          if (row) await recordAudit(tx, { type: 'group.created', details: { group: row.name, precedence, role: input.role ?? null } });
+          return row;
+        });
       } catch (error) {
         // groups.role_name references roles.name: the role must exist first.
         if ((error as { code?: string }).code === '23503') throw new NotFoundError(`no role "${input.role}"; create it with \`latchkey role create\``);
@@ -46,13 +51,21 @@ export function createGroupService(deps: { db: Database; users: UserService }): 
     async addUser(groupName, userReference) {
       const group = await requireGroup(groupName);
       const user = await deps.users.resolve(userReference);
-      return { added: await groups.insertGroupMember(db, group.id, user.id) };
+      return db.transaction(async (tx) => {
+        const added = await groups.insertGroupMember(tx, group.id, user.id);
+        if (added) await recordAudit(tx, { type: 'group.member_added', subjectId: user.id, details: { group: group.name } });
+        return { added };
+      });
     },
     namesOf: (userId) => groups.findGroupNamesByUserId(db, userId),
     async removeUser(groupName, userReference) {
       const group = await requireGroup(groupName);
       const user = await deps.users.resolve(userReference);
-      return { removed: await groups.deleteGroupMember(db, group.id, user.id) };
+      return db.transaction(async (tx) => {
+        const removed = await groups.deleteGroupMember(tx, group.id, user.id);
+        if (removed) await recordAudit(tx, { type: 'group.member_removed', subjectId: user.id, details: { group: group.name } });
+        return { removed };
+      });
     },
   };
 }

@@ -1,4 +1,6 @@
-import type { Queryable } from '../db/database.js';
+import { setAuditActor } from '../audit/audit-context.js';
+import { recordAudit } from '../audit/record-audit.js';
+import type { Database } from '../db/database.js';
 import { accountRefusal, type AccountRefusal } from './account-state.js';
 import { normalizeIdentifier } from './normalize.js';
 import type { PasswordHasher } from './password-hasher.js';
@@ -33,12 +35,14 @@ export interface PasswordSignIn {
   /**
    * Spends exactly one argon2 verification whether or not the account exists, so response time does not
    * tell who has an account (OWASP Authentication Cheat Sheet). The account's state is disclosed only to
-   * someone who proved the password.
+   * someone who proved the password. Every outcome is audited (`sign_in.password`): a success with the last
+   * sign-in time, in one transaction; a refusal in its own statement, naming the user only when the
+   * identifier named a real one.
    */
   verifyPassword(account: SignInAccount, password: string): Promise<AuthenticationResult>;
 }
 
-export function createPasswordSignIn(deps: { db: Queryable; hasher: PasswordHasher }): PasswordSignIn {
+export function createPasswordSignIn(deps: { db: Database; hasher: PasswordHasher }): PasswordSignIn {
   const { db, hasher } = deps;
   return {
     async findAccount(identifier) {
@@ -48,16 +52,28 @@ export function createPasswordSignIn(deps: { db: Queryable; hasher: PasswordHash
     },
 
     async verifyPassword({ user }, password) {
+      // What was typed is never recorded: a name that matches nobody is often a password typed in the wrong field.
+      const refused = async (reason: AccountRefusal | 'unknown_account' | 'no_password' | 'wrong_password'): Promise<AuthenticationResult> => {
+        await recordAudit(db, { type: 'sign_in.password', outcome: 'failure', subjectId: user?.id ?? null, details: { reason } });
+        return { ok: false, reason: reason === 'unknown_account' || reason === 'no_password' || reason === 'wrong_password' ? 'invalid_credentials' : reason };
+      };
       if (!user?.password_hash) {
         await hasher.burn(password);
-        return { ok: false, reason: 'invalid_credentials' };
+        return refused(user ? 'no_password' : 'unknown_account');
       }
       const { valid, needsRehash } = await hasher.verify(user.password_hash, password);
-      if (!valid) return { ok: false, reason: 'invalid_credentials' };
+      if (!valid) return refused('wrong_password');
       const refusal = accountRefusal(user);
-      if (refusal) return { ok: false, reason: refusal };
-      if (needsRehash) await updatePasswordHashIfUnchanged(db, user.id, user.password_hash, await hasher.hash(password));
-      await updateLastLoginById(db, user.id);
+      if (refusal) return refused(refusal);
+      const oldHash = user.password_hash;
+      const newHash = needsRehash ? await hasher.hash(password) : null;
+      await db.transaction(async (tx) => {
+        if (newHash) await updatePasswordHashIfUnchanged(tx, user.id, oldHash, newHash);
+        await updateLastLoginById(tx, user.id);
+        // The password proved who is acting: for this event and for whatever the request records next.
+        setAuditActor({ kind: 'user', id: user.id });
+        await recordAudit(tx, { type: 'sign_in.password', subjectId: user.id });
+      });
       return { ok: true, user, amr: ['pwd'] };
     },
   };

@@ -1,4 +1,6 @@
-import type { Queryable } from '../db/database.js';
+import { recordAudit } from '../audit/record-audit.js';
+import type { AuditDetail } from '../audit/audit-event.js';
+import type { Database, Queryable } from '../db/database.js';
 import { InvalidRequestError } from '../errors/app-error.js';
 import { createPasswordPolicy, type PasswordPolicy, type PasswordPolicyOptions } from './password-policy.js';
 import * as repo from './repositories/user-pool-settings.repository.js';
@@ -28,7 +30,15 @@ export interface UserPoolSettings {
 /** A declared custom attribute's claim name (attribute names: see attribute-service.ts). */
 const CUSTOM = /^custom:[a-z][a-z0-9_]{0,31}$/;
 
-export function createUserPoolSettings(deps: { db: Queryable }): UserPoolSettings {
+export function createUserPoolSettings(deps: { db: Database }): UserPoolSettings {
+  const { db } = deps;
+  /** Applies a change to the pool's settings with its audit event (`setting`: which one; never more than names and flags). */
+  const audited = <T>(setting: string, details: Record<string, AuditDetail>, change: (tx: Queryable) => Promise<T>): Promise<T> =>
+    db.transaction(async (tx) => {
+      const result = await change(tx);
+      await recordAudit(tx, { type: 'pool.settings_changed', details: { setting, ...details } });
+      return result;
+    });
   const present = (row: repo.UserPoolSettingsRow): SignupSettings => ({ enabled: row.signup_enabled, required: row.signup_required });
   return {
     signup: async () => present(await repo.findUserPoolSettings(deps.db)),
@@ -36,14 +46,15 @@ export function createUserPoolSettings(deps: { db: Queryable }): UserPoolSetting
       const required = change.required ? [...new Set(change.required)] : null;
       const unknown = required?.filter((name) => !(SIGNUP_ATTRIBUTES as readonly string[]).includes(name) && !CUSTOM.test(name)) ?? [];
       if (unknown.length) throw new InvalidRequestError('invalid sign-up settings', [{ path: 'required', message: `unknown attribute ${unknown.map((n) => `"${n}"`).join(', ')}; use ${SIGNUP_ATTRIBUTES.join(', ')} or custom:NAME` }]);
-      return present(await repo.updateUserPoolSignup(deps.db, { enabled: change.enabled ?? null, required }));
+      const details = { ...(change.enabled !== undefined ? { enabled: change.enabled } : {}), ...(required ? { required } : {}) };
+      return present(await audited('signup', details, (tx) => repo.updateUserPoolSignup(tx, { enabled: change.enabled ?? null, required })));
     },
     selfDeleteAllowed: async () => (await repo.findUserPoolSettings(deps.db)).self_delete_enabled,
-    setSelfDelete: async (allowed) => (await repo.updateUserPoolSelfDelete(deps.db, allowed)).self_delete_enabled,
+    setSelfDelete: async (allowed) => (await audited('self_delete', { enabled: allowed }, (tx) => repo.updateUserPoolSelfDelete(tx, allowed))).self_delete_enabled,
     passwordPolicyOptions: () => repo.findPasswordPolicyOptions(deps.db),
     async setPasswordPolicy(options) {
       const policy = createPasswordPolicy(options);
-      await repo.updatePasswordPolicyOptions(deps.db, { ...options });
+      await audited('password_policy', { options: Object.keys(options) }, (tx) => repo.updatePasswordPolicyOptions(tx, { ...options }));
       return policy;
     },
   };

@@ -1,3 +1,5 @@
+import { recordAudit } from '../audit/record-audit.js';
+import type { AuditEventInput } from '../audit/audit-event.js';
 import type { Database, Queryable } from '../db/database.js';
 import { isUuid } from '../lib/uuid.js';
 import { ConflictError, InvalidRequestError, NotFoundError } from '../errors/app-error.js';
@@ -34,13 +36,19 @@ export interface CreateUserInput {
 export interface UserService {
   /**
    * Creates a user. `options.within` runs in the same transaction once the row exists (e.g. recording the
-   * federated identity the user is created for): if it throws, the user is never created.
+   * federated identity the user is created for): if it throws, the user is never created. The audit event
+   * is `user.created`, or `sign_up.created` for an account people create for themselves (`event`).
    */
-  create(input: CreateUserInput, options?: { within?: (tx: Queryable, user: UserRow) => Promise<void> }): Promise<UserRow>;
+  create(input: CreateUserInput, options?: { within?: (tx: Queryable, user: UserRow) => Promise<void>; event?: 'user.created' | 'sign_up.created' }): Promise<UserRow>;
   /** Password sign-in, step 1: the account a login identifier (username or e-mail) names, in one query. */
   findSignInAccount(identifier: string): Promise<SignInAccount>;
   /** Password sign-in, step 3 (after the caller counted the attempt): see PasswordSignIn.verifyPassword. */
   verifyPassword(account: SignInAccount, password: string): Promise<AuthenticationResult>;
+  /**
+   * One argon2 computation and nothing else (no sign-in is recorded): what a path spends for a name with no
+   * account, so that its timing tells nothing.
+   */
+  spendPasswordWork(password: string): Promise<void>;
   findById(id: string): Promise<UserRow | undefined>;
   /**
    * A user who may act (enabled, confirmed, not deleted) with their groups in precedence order, in one
@@ -121,11 +129,12 @@ export function createUserService(deps: { db: Database; hasher: PasswordHasher; 
 
   /**
    * Runs a change to a user and, when it takes their access away (`reason`), the lock-out hook in the same
-   * transaction; the hook's follow-up runs after the commit.
+   * transaction, with the change's audit event; the hook's follow-up runs after the commit.
    */
-  async function lockingTransaction<T>(userId: string, reason: LockReason | null, change: (tx: Queryable) => Promise<T>): Promise<T> {
+  async function lockingTransaction<T>(userId: string, reason: LockReason | null, event: AuditEventInput['type'], change: (tx: Queryable) => Promise<T>): Promise<T> {
     const { result, afterCommit } = await db.transaction(async (tx) => {
       const changed = await change(tx);
+      await recordAudit(tx, { type: event, subjectId: userId });
       const then = reason && deps.hooks?.lockUser ? await deps.hooks.lockUser(tx, userId, reason) : undefined;
       return { result: changed, afterCommit: then };
     });
@@ -175,12 +184,14 @@ export function createUserService(deps: { db: Database; hasher: PasswordHasher; 
           await insertGroupMember(tx, group.id, user.id);
         }
         await options.within?.(tx, user);
+        await recordAudit(tx, { type: options.event ?? 'user.created', subjectId: user.id, details: { status: user.status, groups: [...(input.groups ?? [])] } });
         return user;
       });
     },
 
     findSignInAccount: (identifier) => signIn.findAccount(identifier),
     verifyPassword: (account, password) => signIn.verifyPassword(account, password),
+    spendPasswordWork: (password) => hasher.burn(password),
 
     findById: (id) => (isUuid(id.toLowerCase()) ? users.findUserById(db, id) : Promise.resolve(undefined)),
     async findActingUser(id) {
@@ -197,7 +208,7 @@ export function createUserService(deps: { db: Database; hasher: PasswordHasher; 
 
     async setEnabled(reference, enabled) {
       const user = await resolve(reference);
-      return lockingTransaction(user.id, enabled ? null : 'disabled', async (tx) => {
+      return lockingTransaction(user.id, enabled ? null : 'disabled', enabled ? 'user.enabled' : 'user.disabled', async (tx) => {
         const updated = await users.updateUserEnabledById(tx, user.id, enabled);
         if (!updated) throw new NotFoundError(`no user "${reference}"`);
         return updated;
@@ -208,7 +219,9 @@ export function createUserService(deps: { db: Database; hasher: PasswordHasher; 
       return db.transaction(async (tx) => {
         const user = await users.findUserById(tx, userId);
         if (!user?.email || !(await proof(tx, user))) return undefined;
-        return users.markEmailProvenById(tx, user.id, normalizeIdentifier(user.email));
+        const proven = await users.markEmailProvenById(tx, user.id, normalizeIdentifier(user.email));
+        if (proven) await recordAudit(tx, { type: 'email.verified', subjectId: user.id, details: { confirmed: user.status === 'unconfirmed' && proven.status === 'confirmed' } });
+        return proven;
       });
     },
 
@@ -221,6 +234,7 @@ export function createUserService(deps: { db: Database; hasher: PasswordHasher; 
         const user = await users.findUserById(tx, userId);
         if (!user?.email || !(await proof(tx, user))) return { changed: undefined, afterCommit: undefined };
         const updated = await users.resetPasswordById(tx, user.id, normalizeIdentifier(user.email), passwordHash);
+        if (updated) await recordAudit(tx, { type: 'password.reset', subjectId: user.id });
         // Whoever knew the old password loses every session, refresh token and storage credential with it.
         const then = updated && deps.hooks?.lockUser ? await deps.hooks.lockUser(tx, user.id, 'signed_out') : undefined;
         return { changed: updated, afterCommit: then };
@@ -240,7 +254,7 @@ export function createUserService(deps: { db: Database; hasher: PasswordHasher; 
       assertPasswordAllowed(await currentPolicy(), newPassword, { email: user.email, username: user.username });
       const newHash = await hasher.hash(newPassword);
       // Whoever else knew the old password loses every session with it (this browser signs in again).
-      return lockingTransaction(user.id, 'signed_out', async (tx) => {
+      return lockingTransaction(user.id, 'signed_out', 'password.changed', async (tx) => {
         if (!(await users.updatePasswordHashIfUnchanged(tx, user.id, oldHash, newHash))) throw new ConflictError('the password was changed meanwhile; sign in again');
         return user;
       });
@@ -248,14 +262,14 @@ export function createUserService(deps: { db: Database; hasher: PasswordHasher; 
 
     async signOutEverywhere(reference) {
       const user = await resolve(reference);
-      return lockingTransaction(user.id, 'signed_out', async () => user);
+      return lockingTransaction(user.id, 'signed_out', 'user.signed_out', async () => user);
     },
 
     async setPassword(reference, password) {
       const user = await resolve(reference);
       assertPasswordAllowed(await currentPolicy(), password, { email: user.email, username: user.username });
       const passwordHash = await hasher.hash(password);
-      return lockingTransaction(user.id, 'signed_out', async (tx) => {
+      return lockingTransaction(user.id, 'signed_out', 'password.set', async (tx) => {
         const updated = await users.setPasswordById(tx, user.id, passwordHash);
         if (!updated) throw new NotFoundError(`no user "${reference}"`);
         return updated;
@@ -264,7 +278,7 @@ export function createUserService(deps: { db: Database; hasher: PasswordHasher; 
 
     async requireReset(reference) {
       const user = await resolve(reference);
-      return lockingTransaction(user.id, 'signed_out', async (tx) => {
+      return lockingTransaction(user.id, 'signed_out', 'password.reset_required', async (tx) => {
         const updated = await users.requireResetById(tx, user.id);
         if (!updated) throw new NotFoundError(`no user "${reference}"`);
         return updated;
@@ -273,7 +287,7 @@ export function createUserService(deps: { db: Database; hasher: PasswordHasher; 
 
     async delete(reference) {
       const user = await resolve(reference);
-      await lockingTransaction(user.id, 'deleted', async (tx) => {
+      await lockingTransaction(user.id, 'deleted', 'user.deleted', async (tx) => {
         if (!(await users.deleteUserById(tx, user.id))) throw new NotFoundError(`no user "${reference}"`);
       });
     },

@@ -1,4 +1,5 @@
-import type { Queryable } from '../db/database.js';
+import { recordAudit } from '../audit/record-audit.js';
+import type { Database } from '../db/database.js';
 import { ConflictError, InvalidRequestError, NotFoundError, type FieldProblem } from '../errors/app-error.js';
 import { PROFILE_CLAIMS, validateCustomAttributes, validateProfile } from './attributes.js';
 import { isEmailShaped, normalizeIdentifier, usernameProblem } from './normalize.js';
@@ -27,7 +28,7 @@ export interface UpdateOptions {
  * be set once. Usernames and e-mail addresses are re-normalised, so uniqueness holds across case and
  * Unicode forms (a clash is a 409).
  */
-export async function updateUser(db: Queryable, user: UserRow, changes: UserChanges, options: UpdateOptions): Promise<UserRow> {
+export async function updateUser(db: Database, user: UserRow, changes: UserChanges, options: UpdateOptions): Promise<UserRow> {
   const problems: FieldProblem[] = [];
   const email = changes.email?.trim();
   const username = changes.username?.trim();
@@ -71,7 +72,11 @@ export async function updateUser(db: Queryable, user: UserRow, changes: UserChan
 
   let updated: UserRow | undefined;
   try {
-    updated = await updateUserById(db, user.id, patch);
+    updated = await db.transaction(async (tx) => {
+      const row = await updateUserById(tx, user.id, patch);
+      if (row) await recordAudit(tx, { type: 'user.updated', subjectId: user.id, details: { fields: changedFields(patch) } });
+      return row;
+    });
   } catch (error) {
     if ((error as { code?: string }).code === '23505') throw new ConflictError('a user with this username or e-mail already exists');
     throw error;
@@ -81,6 +86,18 @@ export async function updateUser(db: Queryable, user: UserRow, changes: UserChan
   const current = await findUserById(db, user.id);
   if (!current) throw new NotFoundError('the user no longer exists');
   throw immutableError(setOnce.filter((name) => name in current.custom_attributes).map(immutable));
+}
+
+/** The names of the attributes a change touches (never their values: the event says what, not to what). */
+function changedFields(patch: UserPatch): string[] {
+  return [
+    ...(patch.username ? ['username'] : []),
+    ...(patch.email ? ['email'] : []),
+    ...(patch.emailVerified !== null ? ['email_verified'] : []),
+    ...Object.keys(patch.profileSet),
+    ...patch.profileRemove,
+    ...Object.keys(patch.customAttributes).map((name) => `custom:${name}`),
+  ];
 }
 
 const immutable = (name: string): FieldProblem => ({ path: `custom:${name}`, message: 'is immutable and already has a value' });

@@ -1,3 +1,4 @@
+import { recordAudit } from '../../audit/record-audit.js';
 import type { Database, Queryable } from '../../db/database.js';
 import { ConflictError, InvalidRequestError, NotFoundError } from '../../errors/app-error.js';
 import type { Clock } from '../../lib/clock.js';
@@ -69,6 +70,20 @@ export function createMfaService(deps: { db: Database; box: SecretBox; secrets: 
     return mode === 'required' || (mode === 'optional' && groupRequired);
   }
 
+  /** Spends a second factor (`take`, one guarded statement) and records the sign-in step with it. */
+  function accepted(userId: string, method: 'totp' | 'recovery_code', take: (tx: Queryable) => Promise<boolean>): Promise<SecondFactorResult> {
+    return db.transaction(async (tx) => {
+      if (!(await take(tx))) return refusedIn(tx, userId, 'invalid_code');
+      await recordAudit(tx, { type: 'sign_in.second_factor', subjectId: userId, details: { method } });
+      return { ok: true, method };
+    });
+  }
+
+  async function refusedIn(tx: Queryable, userId: string, reason: 'invalid_code' | 'not_enrolled'): Promise<SecondFactorResult> {
+    await recordAudit(tx, { type: 'sign_in.second_factor', outcome: 'failure', subjectId: userId, details: { reason } });
+    return { ok: false, reason };
+  }
+
   /** The step a TOTP code matches for the stored secret, or undefined. */
   function match(row: repo.TotpRow, userId: string, code: string): number | undefined {
     return matchTotp(base32Decode(box.open(row.secret_sealed, purpose(userId))), code.replace(/\s/g, ''), clock.now());
@@ -78,12 +93,19 @@ export function createMfaService(deps: { db: Database; box: SecretBox; secrets: 
     mode: () => repo.findMfaMode(db),
     async setMode(mode) {
       if (!(MFA_MODES as readonly string[]).includes(mode)) throw new InvalidRequestError(`MFA mode must be ${MFA_MODES.join(', ')}, not "${mode}"`);
-      return repo.updateMfaMode(db, mode as MfaMode);
+      return db.transaction(async (tx) => {
+        const set = await repo.updateMfaMode(tx, mode as MfaMode);
+        await recordAudit(tx, { type: 'pool.settings_changed', details: { setting: 'mfa_mode', mode: set } });
+        return set;
+      });
     },
     async setGroupRequired(groupName, required) {
-      const group = await repo.updateGroupMfaRequired(db, groupName, required);
-      if (!group) throw new NotFoundError(`no group "${groupName}"`);
-      return group;
+      return db.transaction(async (tx) => {
+        const group = await repo.updateGroupMfaRequired(tx, groupName, required);
+        if (!group) throw new NotFoundError(`no group "${groupName}"`);
+        await recordAudit(tx, { type: 'group.updated', details: { group: group.name, mfa_required: group.mfa_required } });
+        return group;
+      });
     },
     isRequiredFor,
     async status(userId) {
@@ -105,35 +127,49 @@ export function createMfaService(deps: { db: Database; box: SecretBox; secrets: 
       // Confirming and issuing the codes commit together: no authenticator without its recovery codes.
       return db.transaction(async (tx) => {
         if (!(await repo.acceptTotpStep(tx, userId, step, true))) return { ok: false as const };
-        return { ok: true as const, recoveryCodes: await newRecoveryCodes(tx, userId) };
+        const recoveryCodes = await newRecoveryCodes(tx, userId);
+        await recordAudit(tx, { type: 'mfa.enrolled', subjectId: userId, details: { method: 'totp' } });
+        return { ok: true as const, recoveryCodes };
       });
     },
     async verifySecondFactor(userId, code) {
       const row = await repo.findTotp(db, userId);
-      if (!row?.confirmed_at) return { ok: false, reason: 'not_enrolled' };
+      if (!row?.confirmed_at) return refusedIn(db, userId, 'not_enrolled');
       const typed = code.trim();
       // Six digits (spaces allowed) are an authenticator code; anything else may be a recovery code.
       if (/^\d{6}$/.test(typed.replace(/\s/g, ''))) {
         const step = match(row, userId, typed);
         // A matching code of a step already used is a replay and fails like a wrong code.
-        return step !== undefined && await repo.acceptTotpStep(db, userId, step, false) ? { ok: true, method: 'totp' } : { ok: false, reason: 'invalid_code' };
+        if (step === undefined) return refusedIn(db, userId, 'invalid_code');
+        return accepted(userId, 'totp', (tx) => repo.acceptTotpStep(tx, userId, step, false));
       }
       const normalized = normalizeRecoveryCode(typed);
-      if (normalized && await repo.consumeRecoveryCode(db, userId, recoveryCodeHmacs(recoveryKeys, userId, normalized))) return { ok: true, method: 'recovery_code' };
-      return { ok: false, reason: 'invalid_code' };
+      if (!normalized) return refusedIn(db, userId, 'invalid_code');
+      return accepted(userId, 'recovery_code', (tx) => repo.consumeRecoveryCode(tx, userId, recoveryCodeHmacs(recoveryKeys, userId, normalized)));
     },
     async regenerateRecoveryCodes(userId) {
       const row = await repo.findTotp(db, userId);
       if (!row?.confirmed_at) throw new ConflictError('no authenticator is set up');
-      return db.transaction((tx) => newRecoveryCodes(tx, userId));
+      return db.transaction(async (tx) => {
+        const codes = await newRecoveryCodes(tx, userId);
+        await recordAudit(tx, { type: 'mfa.recovery_codes_regenerated', subjectId: userId });
+        return codes;
+      });
     },
     async disable(userId) {
       if (await isRequiredFor(userId)) throw new ConflictError('a second factor is required for this account');
-      await db.transaction((tx) => repo.deleteMfa(tx, userId));
+      await db.transaction(async (tx) => {
+        const removed = await repo.deleteMfa(tx, userId);
+        await recordAudit(tx, { type: 'mfa.disabled', subjectId: userId, details: { totp: removed.totp, recovery_codes: removed.recoveryCodes } });
+      });
     },
     async reset(userReference) {
       const user = await deps.users.resolve(userReference);
-      const removed = await db.transaction((tx) => repo.deleteMfa(tx, user.id));
+      const removed = await db.transaction(async (tx) => {
+        const deleted = await repo.deleteMfa(tx, user.id);
+        await recordAudit(tx, { type: 'mfa.reset', subjectId: user.id, details: { totp: deleted.totp, recovery_codes: deleted.recoveryCodes } });
+        return deleted;
+      });
       return { user, ...removed };
     },
   };

@@ -2,7 +2,9 @@ import {
   generateAuthenticationOptions, generateRegistrationOptions, verifyAuthenticationResponse, verifyRegistrationResponse,
   type AuthenticationResponseJSON, type PublicKeyCredentialCreationOptionsJSON, type PublicKeyCredentialRequestOptionsJSON, type RegistrationResponseJSON,
 } from '@simplewebauthn/server';
+import { recordAudit } from '../../audit/record-audit.js';
 import type { Database } from '../../db/database.js';
+import { accountRefusal } from '../account-state.js';
 import type { Clock } from '../../lib/clock.js';
 import type { UserRow } from '../repositories/user.repository.js';
 import type { UserService } from '../user-service.js';
@@ -107,10 +109,14 @@ export function createPasskeyService(deps: { db: Database; secrets: readonly str
       }
       if (!verified.verified) return { ok: false, reason: 'invalid' };
       const info = verified.registrationInfo;
-      const row = await repo.insertPasskey(db, {
-        user_id: user.id, credential_id: info.credential.id, public_key: Buffer.from(info.credential.publicKey), counter: info.credential.counter,
-        transports: (info.credential.transports ?? []).slice(0, 8), aaguid: info.aaguid, name, device_type: info.credentialDeviceType,
-        backed_up: info.credentialBackedUp, createdAt: clock.now(),
+      const row = await db.transaction(async (tx) => {
+        const inserted = await repo.insertPasskey(tx, {
+          user_id: user.id, credential_id: info.credential.id, public_key: Buffer.from(info.credential.publicKey), counter: info.credential.counter,
+          transports: (info.credential.transports ?? []).slice(0, 8), aaguid: info.aaguid, name, device_type: info.credentialDeviceType,
+          backed_up: info.credentialBackedUp, createdAt: clock.now(),
+        });
+        if (inserted) await recordAudit(tx, { type: 'passkey.added', subjectId: user.id, details: { synced: inserted.device_type === 'multiDevice' } });
+        return inserted;
       });
       return row ? { ok: true, passkey: present(row) } : { ok: false, reason: 'already_registered' };
     },
@@ -128,15 +134,21 @@ export function createPasskeyService(deps: { db: Database; secrets: readonly str
     ownerOf: async (credentialId) => (await repo.findPasskeyByCredentialId(db, credentialId))?.user_id,
 
     async authenticate(binding, response, userId) {
+      // A second factor after the password, or a passwordless sign-in: each outcome is audited as one.
+      const type = userId ? 'sign_in.second_factor' : 'sign_in.passkey';
+      const refused = async (reason: PasskeyFailure, subjectId: string | undefined, detail?: string) => {
+        await recordAudit(db, { type, outcome: 'failure', subjectId: subjectId ?? null, details: { reason, ...(userId ? { method: 'passkey' } : {}) } });
+        return { ok: false as const, reason, ...(detail ? { detail } : {}) };
+      };
       // Spent first, whatever follows: a refused answer cannot be retried against the same challenge.
       const challenge = await challenges.consume(userId ? 'second-factor' : 'passwordless', binding);
-      if (!challenge || (userId && challenge.userId !== userId)) return { ok: false, reason: 'no_challenge' };
+      if (!challenge || (userId && challenge.userId !== userId)) return refused('no_challenge', userId);
       const row = await repo.findPasskeyByCredentialId(db, response.id);
-      if (!row) return { ok: false, reason: 'unknown_credential' };
-      if (userId && row.user_id !== userId) return { ok: false, reason: 'wrong_user' };
+      if (!row) return refused('unknown_credential', userId);
+      if (userId && row.user_id !== userId) return refused('wrong_user', userId);
       // A discoverable credential names its user; it must be the one the credential was registered to (§7.2 step 6).
       const handle = response.response.userHandle;
-      if (handle && Buffer.from(handle, 'base64url').toString('hex') !== row.user_id.replace(/-/g, '')) return { ok: false, reason: 'wrong_user' };
+      if (handle && Buffer.from(handle, 'base64url').toString('hex') !== row.user_id.replace(/-/g, '')) return refused('wrong_user', row.user_id);
       let verified: Awaited<ReturnType<typeof verifyAuthenticationResponse>>;
       try {
         verified = await verifyAuthenticationResponse({
@@ -147,13 +159,23 @@ export function createPasskeyService(deps: { db: Database; secrets: readonly str
           requireUserVerification: !userId,
         });
       } catch (error) {
-        return { ok: false, reason: 'invalid', detail: failureDetail(error) };
+        return refused('invalid', row.user_id, failureDetail(error));
       }
-      if (!verified.verified) return { ok: false, reason: 'invalid' };
+      if (!verified.verified) return refused('invalid', row.user_id);
       const info = verified.authenticationInfo;
-      if (!(await repo.recordPasskeyUse(db, row.id, info.newCounter, info.credentialBackedUp, clock.now()))) {
-        return { ok: false, reason: 'counter', detail: `signature counter ${info.newCounter} did not grow past ${row.counter}` };
-      }
+      // A passwordless sign-in is refused afterwards for an account that may not act (the caller tells why):
+      // its event says so rather than a success.
+      const owner = userId ? undefined : await deps.users.findById(row.user_id);
+      const refusal = userId ? null : owner ? accountRefusal(owner) : 'disabled';
+      const used = await db.transaction(async (tx) => {
+        if (!(await repo.recordPasskeyUse(tx, row.id, info.newCounter, info.credentialBackedUp, clock.now()))) return false;
+        await recordAudit(tx, {
+          type, subjectId: row.user_id, ...(refusal ? { outcome: 'failure' as const } : {}),
+          details: refusal ? { reason: refusal } : userId ? { method: 'passkey' } : { user_verified: info.userVerified },
+        });
+        return true;
+      });
+      if (!used) return refused('counter', row.user_id, `signature counter ${info.newCounter} did not grow past ${row.counter}`);
       return { ok: true, proof: { userId: row.user_id, userVerified: info.userVerified, deviceType: info.credentialDeviceType } };
     },
 
@@ -161,12 +183,19 @@ export function createPasskeyService(deps: { db: Database; secrets: readonly str
 
     remove: (userId, id) => db.transaction(async (tx) => {
       await repo.lockUser(tx, userId);
-      return repo.deletePasskeyUnlessLast(tx, userId, id);
+      const outcome = await repo.deletePasskeyUnlessLast(tx, userId, id);
+      if (outcome === 'deleted') await recordAudit(tx, { type: 'passkey.removed', subjectId: userId, details: { count: 1 } });
+      return outcome;
     }),
 
     async removeAll(userReference) {
       const user = await deps.users.resolve(userReference);
-      return { user, removed: await repo.deletePasskeysByUserId(db, user.id) };
+      const removed = await db.transaction(async (tx) => {
+        const count = await repo.deletePasskeysByUserId(tx, user.id);
+        await recordAudit(tx, { type: 'passkey.removed', subjectId: user.id, details: { count, all: true } });
+        return count;
+      });
+      return { user, removed };
     },
   };
 }

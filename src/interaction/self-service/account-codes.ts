@@ -141,7 +141,7 @@ export function createAccountCodes(deps: { db: Database; secrets: readonly strin
       const { user } = await users.findSignInAccount(identifier);
       if (!user?.email || !user.enabled) {
         // One argon2 computation, as the real path's hashing of the new password: the timing tells nothing.
-        await users.verifyPassword({ identifier, user: undefined }, password);
+        await users.spendPasswordWork(password);
         const result = await verifyWith(RESET.purpose, nobody(identifier), code, db);
         return { ok: false, reason: result.status === 'ok' ? 'none' : result.status };
       }

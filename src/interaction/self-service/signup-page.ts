@@ -88,7 +88,7 @@ export function createSignupPage(deps: { views: Views; csrf: Csrf; users: UserSe
       if (values.family_name) profile.family_name = values.family_name;
       let pendingSubject: string;
       try {
-        const user = await users.create({ email: values.email, username: values.username || undefined, password: input.password, status: 'unconfirmed', emailVerified: false, profile, customAttributes });
+        const user = await users.create({ email: values.email, username: values.username || undefined, password: input.password, status: 'unconfirmed', emailVerified: false, profile, customAttributes }, { event: 'sign_up.created' });
         await codes.sendVerification(user);
         logger.info({ event: 'signup.created', userId: user.id }, 'account signed up; waiting for e-mail verification');
         pendingSubject = user.id;
