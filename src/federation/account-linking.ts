@@ -1,11 +1,13 @@
 import { randomBytes } from 'node:crypto';
+import { setAuditActor } from '../audit/audit-context.js';
+import { recordAudit } from '../audit/record-audit.js';
 import type { Database, Queryable } from '../db/database.js';
 import { isEmailShaped, normalizeIdentifier } from '../directory/normalize.js';
 import type { UserRow } from '../directory/repositories/user.repository.js';
 import type { UserService } from '../directory/user-service.js';
 import { ConflictError, NotFoundError } from '../errors/app-error.js';
 import type { Logger } from '../lib/logger.js';
-import { insertFederatedIdentity, touchFederatedIdentity } from './repositories/federated-identity.repository.js';
+import { insertFederatedIdentity, touchFederatedIdentity, type NewFederatedIdentity } from './repositories/federated-identity.repository.js';
 import { stringClaim, type ProfileExtras, type UpstreamClaims, type UpstreamPolicy } from './upstream-policy.js';
 
 /** The upstream a validated token came from. */
@@ -72,8 +74,26 @@ class IdentityRaceLost extends Error {
 export function createAccountLinking(deps: { db: Database; users: UserService; logger: Logger }): AccountLinking {
   const { db, users, logger } = deps;
 
-  async function actingOutcome(userId: string, how: 'known' | 'linked' | 'created'): Promise<LinkOutcome> {
-    return (await users.findActingUser(userId)) ? { ok: true, userId, how } : { ok: false, reason: DISABLED };
+  /** The sign-in's outcome for `userId`, audited: a success names the user as the actor from here on. */
+  async function actingOutcome(provider: string, userId: string, how: 'known' | 'linked' | 'created'): Promise<LinkOutcome> {
+    if (!(await users.findActingUser(userId))) return refused(provider, 'account_refused', userId, DISABLED);
+    setAuditActor({ kind: 'user', id: userId });
+    await recordAudit(db, { type: 'sign_in.federated', subjectId: userId, details: { provider, how } });
+    return { ok: true, userId, how };
+  }
+
+  async function refused(provider: string, reason: string, userId: string | null, description: string): Promise<LinkOutcome> {
+    await recordAudit(db, { type: 'sign_in.federated', outcome: 'failure', subjectId: userId, details: { provider, reason } });
+    return { ok: false, reason: description };
+  }
+
+  /** Links an identity to an existing user with its audit event; false when a unique constraint refused it. */
+  function linkIdentity(identity: NewFederatedIdentity, how: 'account_page' | 'verified_email'): Promise<boolean> {
+    return db.transaction(async (tx) => {
+      if (!(await insertFederatedIdentity(tx, identity))) return false;
+      await recordAudit(tx, { type: 'federation.linked', subjectId: identity.userId, details: { provider: identity.provider, how } });
+      return true;
+    });
   }
 
   /** The one local account owning a verified `email`, if any. */
@@ -122,7 +142,7 @@ export function createAccountLinking(deps: { db: Database; users: UserService; l
           : { ok: false, reason: `This ${source.name} account is already linked to another user.` };
       }
       const identity = { provider: source.name, issuer: source.issuer, subject, email: stringClaim(claims, 'email') ?? null, claims: keptClaims(claims), userId };
-      if (await insertFederatedIdentity(db, identity)) {
+      if (await linkIdentity(identity, 'account_page')) {
         logger.info({ event: 'federation.linked', provider: source.name, userId, how: 'signed_in' }, 'federated identity linked by its signed-in owner');
         return { ok: true, already: false };
       }
@@ -135,26 +155,25 @@ export function createAccountLinking(deps: { db: Database; users: UserService; l
 
     async signIn(source, claims, extras = {}) {
       const subject = stringClaim(claims, 'sub');
-      if (!subject || subject.length > 255) return { ok: false, reason: 'The upstream token has no usable subject.' };
+      if (!subject || subject.length > 255) return refused(source.name, 'no_subject', null, 'The upstream token has no usable subject.');
       const known = await touchFederatedIdentity(db, source.issuer, subject);
-      if (known) return actingOutcome(known.user_id, 'known');
+      if (known) return actingOutcome(source.name, known.user_id, 'known');
 
       const identity = { provider: source.name, issuer: source.issuer, subject, email: stringClaim(claims, 'email') ?? null, claims: keptClaims(claims) };
       const verifiedEmail = source.policy.verifiedEmail(claims);
       const owner = verifiedEmail && isEmailShaped(verifiedEmail) ? await ownerOf(verifiedEmail) : undefined;
       if (owner) {
         // Checked before linking: a refused sign-in must leave no link behind.
-        if (!(await users.findActingUser(owner.id))) return { ok: false, reason: DISABLED };
-        const linked = await insertFederatedIdentity(db, { ...identity, userId: owner.id });
-        if (linked) {
+        if (!(await users.findActingUser(owner.id))) return refused(source.name, 'account_refused', owner.id, DISABLED);
+        if (await linkIdentity({ ...identity, userId: owner.id }, 'verified_email')) {
           logger.info({ event: 'federation.linked', provider: source.name, userId: owner.id }, 'federated identity linked by verified e-mail');
-          return actingOutcome(owner.id, 'linked');
+          return actingOutcome(source.name, owner.id, 'linked');
         }
         // Lost a race: the same identity was linked meanwhile (use it), or another identity of this
         // provider took the account (refuse: one identity per provider and account).
         const raced = await touchFederatedIdentity(db, source.issuer, subject);
-        if (raced) return actingOutcome(raced.user_id, 'known');
-        return { ok: false, reason: `The account with this e-mail is already linked to another ${source.name} identity.` };
+        if (raced) return actingOutcome(source.name, raced.user_id, 'known');
+        return refused(source.name, 'identity_conflict', owner.id, `The account with this e-mail is already linked to another ${source.name} identity.`);
       }
 
       // The user and their identity are created in one transaction: no user without the identity it was
@@ -162,15 +181,16 @@ export function createAccountLinking(deps: { db: Database; users: UserService; l
       try {
         const user = await createUser(source, claims, extras, verifiedEmail, async (tx, created) => {
           if (!(await insertFederatedIdentity(tx, { ...identity, userId: created.id }))) throw new IdentityRaceLost();
+          await recordAudit(tx, { type: 'federation.linked', subjectId: created.id, details: { provider: source.name, how: 'new_user' } });
         });
         logger.info({ event: 'federation.user_created', provider: source.name, userId: user.id }, 'user created from a federated identity');
-        return await actingOutcome(user.id, 'created');
+        return await actingOutcome(source.name, user.id, 'created');
       } catch (error) {
         if (!(error instanceof IdentityRaceLost)) throw error;
       }
       // Sign in as the winner's user.
       const raced = await touchFederatedIdentity(db, source.issuer, subject);
-      return raced ? actingOutcome(raced.user_id, 'known') : { ok: false, reason: 'The sign-in could not be completed. Try again.' };
+      return raced ? actingOutcome(source.name, raced.user_id, 'known') : refused(source.name, 'identity_race', null, 'The sign-in could not be completed. Try again.');
     },
   };
 }

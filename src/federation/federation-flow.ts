@@ -1,4 +1,5 @@
 import type { Context, Next } from 'koa';
+import type { AuditService } from '../audit/audit-service.js';
 import { InteractionError, NotFoundError } from '../errors/app-error.js';
 import type { WithInput } from '../http/validate.js';
 import type { WithInteraction } from '../interaction/load-interaction.js';
@@ -26,6 +27,8 @@ export interface FederationFlowDeps {
   logger: Logger;
   /** LATCHKEY_ISSUER: the public origin the upstream redirects back to (never the request's own URL). */
   issuer: string;
+  /** Records the sign-ins that fail before an account is looked at (the linking policy records its own). */
+  audit?: Pick<AuditService, 'record'>;
 }
 
 type Named = Context & { params: Record<string, string> };
@@ -62,8 +65,10 @@ export function createFederationFlow(deps: FederationFlowDeps): FederationFlow {
   const { holder, registry, states, linking, logger } = deps;
   const callbackUrl = (name: string) => upstreamCallbackUrl(deps.issuer, name);
 
-  async function end(ctx: Context, provider: string, failure: Omit<UpstreamFailure, 'detail'> & { detail?: string }): Promise<void> {
+  async function end(ctx: Context, provider: string, failure: Omit<UpstreamFailure, 'detail'> & { detail?: string }, options: { audited?: boolean } = {}): Promise<void> {
     logger.warn({ event: 'federation.failed', provider, error: failure.error, detail: failure.detail }, 'federated sign-in failed');
+    // The OAuth error code only: the detail may quote the upstream, which is for the log, not the audit trail.
+    if (!options.audited) await deps.audit?.record({ type: 'sign_in.federated', outcome: 'failure', details: { provider, reason: failure.error } });
     const returnTo = await holder.provider.interactionResult(ctx.req, ctx.res, { error: failure.error, error_description: failure.error_description }, { mergeWithLastSubmission: false });
     ctx.status = 303;
     ctx.redirect(returnTo);
@@ -162,7 +167,7 @@ export function createFederationFlow(deps: FederationFlowDeps): FederationFlow {
       if (!redeemed.ok) return end(ctx, upstream.name, redeemed.failure);
       const { claims, issuer, appleUser } = redeemed;
       const outcome = await linking.signIn({ name: upstream.name, issuer, policy: upstream.policy }, claims, appleUser !== undefined ? { appleUser } : {});
-      if (!outcome.ok) return end(ctx, upstream.name, { error: 'access_denied', error_description: outcome.reason, detail: 'linking refused' });
+      if (!outcome.ok) return end(ctx, upstream.name, { error: 'access_denied', error_description: outcome.reason, detail: 'linking refused' }, { audited: true });
       await deps.groupMapping.applyOnSignIn(outcome.userId, upstream.name, claims);
       logger.info({ event: 'federation.succeeded', provider: upstream.name, userId: outcome.userId, how: outcome.how }, 'federated sign-in succeeded');
       // `fed`: federated authentication (RFC 8176 §2); the upstream's own factors are not vouched for here.

@@ -1,4 +1,5 @@
-import type { Database } from '../db/database.js';
+import { recordAudit } from '../audit/record-audit.js';
+import type { Database, Queryable } from '../db/database.js';
 import type { GroupService } from '../directory/group-service.js';
 import { ConflictError, InvalidRequestError, NotFoundError } from '../errors/app-error.js';
 import type { Logger } from '../lib/logger.js';
@@ -47,6 +48,11 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 // eslint-disable-next-line no-control-regex -- refusing control characters is the point
 const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
 
+/** A rule's audit event: which rule (its provider, claim, value and group are configuration, not secrets). */
+function recordRuleChange(tx: Queryable, action: 'added' | 'removed', rule: repo.GroupRuleRow): Promise<void> {
+  return recordAudit(tx, { type: 'provider.rule_changed', details: { action, provider: rule.provider, claim: rule.claim, value: rule.value, group: rule.group_name } });
+}
+
 function present(row: repo.GroupRuleRow): PresentedGroupRule {
   return { id: row.id, provider: row.provider, claim: row.claim, value: row.value, group: row.group_name, created_at: row.created_at.toISOString() };
 }
@@ -76,6 +82,14 @@ export function createGroupMapping(deps: { db: Database; groups: Pick<GroupServi
     return group.id;
   }
 
+  function removeById(id: string): Promise<repo.GroupRuleRow | undefined> {
+    return db.transaction(async (tx) => {
+      const row = await repo.deleteGroupRuleById(tx, id);
+      if (row) await recordRuleChange(tx, 'removed', row);
+      return row;
+    });
+  }
+
   return {
     async addRule(input) {
       validate(input);
@@ -83,7 +97,12 @@ export function createGroupMapping(deps: { db: Database; groups: Pick<GroupServi
       if (!(await deps.registry.buttons()).some((button) => button.name === input.provider)) {
         throw new NotFoundError(`no provider "${input.provider}"; add it with \`latchkey provider add\` or configure it in the environment`);
       }
-      const added = await repo.insertGroupRule(db, { provider: input.provider, claim: input.claim, value: input.value, groupId: await groupIdOf(input.group) });
+      const groupId = await groupIdOf(input.group);
+      const added = await db.transaction(async (tx) => {
+        const row = await repo.insertGroupRule(tx, { provider: input.provider, claim: input.claim, value: input.value, groupId });
+        if (row) await recordRuleChange(tx, 'added', row);
+        return row;
+      });
       if (!added) throw new ConflictError(`the rule ${input.provider} ${input.claim}=${input.value} → ${input.group} exists already`);
       return present(added);
     },
@@ -91,7 +110,7 @@ export function createGroupMapping(deps: { db: Database; groups: Pick<GroupServi
     listRules: async (provider) => (await repo.listGroupRules(db, provider)).map(present),
 
     async removeRule(id) {
-      const removed = UUID.test(id) ? await repo.deleteGroupRuleById(db, id) : undefined;
+      const removed = UUID.test(id) ? await removeById(id) : undefined;
       if (!removed) throw new NotFoundError(`no group rule "${id}"`);
       return present(removed);
     },
@@ -99,7 +118,7 @@ export function createGroupMapping(deps: { db: Database; groups: Pick<GroupServi
     async removeMatchingRule(input) {
       validate(input);
       const rule = (await repo.listGroupRules(db, input.provider)).find((r) => r.claim === input.claim && r.value === input.value && r.group_name === input.group);
-      const removed = rule ? await repo.deleteGroupRuleById(db, rule.id) : undefined;
+      const removed = rule ? await removeById(rule.id) : undefined;
       if (!removed) throw new NotFoundError(`no rule ${input.provider} ${input.claim}=${input.value} → ${input.group}`);
       return present(removed);
     },
@@ -112,7 +131,9 @@ export function createGroupMapping(deps: { db: Database; groups: Pick<GroupServi
         const undecided = rules.filter((rule) => claimDeferred(claims, rule.claim)).map((rule) => rule.group_id);
         const granted = await repo.insertRuleGrantedMemberships(tx, userId, provider, matched);
         const withdrawn = await repo.deleteRuleGrantedMembershipsExcept(tx, userId, provider, [...matched, ...undecided]);
-        return { granted, withdrawn };
+        for (const group of granted) await recordAudit(tx, { type: 'group.member_added', subjectId: userId, details: { group, provider, by_rule: true } });
+        for (const group of withdrawn) await recordAudit(tx, { type: 'group.member_removed', subjectId: userId, details: { group, provider, by_rule: true } });
+        return { granted: granted.length, withdrawn: withdrawn.length };
       });
       if (result.granted || result.withdrawn) deps.logger?.info({ event: 'federation.groups_mapped', provider, userId, ...result }, 'group memberships mapped from upstream claims');
       return result;

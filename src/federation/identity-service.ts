@@ -1,3 +1,4 @@
+import { recordAudit } from '../audit/record-audit.js';
 import type { Database } from '../db/database.js';
 import type { UserService } from '../directory/user-service.js';
 import { ConflictError, NotFoundError } from '../errors/app-error.js';
@@ -47,7 +48,9 @@ export function createIdentityService(deps: { db: Database; users: UserService }
       const user = await users.resolve(userReference);
       const deleted = await db.transaction(async (tx) => {
         await repo.lockFederatedIdentitiesByUserId(tx, user.id);
-        return repo.deleteFederatedIdentityUnlessLast(tx, user.id, provider, user.password_hash !== null);
+        const removed = await repo.deleteFederatedIdentityUnlessLast(tx, user.id, provider, user.password_hash !== null);
+        if (removed) await recordAudit(tx, { type: 'federation.unlinked', subjectId: user.id, details: { provider } });
+        return removed;
       });
       if (deleted) return present(deleted);
       const linked = (await repo.listFederatedIdentitiesByUserId(db, user.id)).some((identity) => identity.provider === provider);

@@ -1,4 +1,5 @@
 import * as client from 'openid-client';
+import { recordAudit } from '../audit/record-audit.js';
 import type { Database } from '../db/database.js';
 import { ConflictError, InvalidRequestError, NotFoundError } from '../errors/app-error.js';
 import type { Clock } from '../lib/clock.js';
@@ -215,15 +216,19 @@ export function createProviderRegistry(deps: ProviderRegistryDeps): ProviderRegi
       if (configured.has(input.name)) problems.push({ path: 'name', message: `is taken by the ${input.name} provider configured in the environment` });
       if (problems.length) throw new InvalidRequestError('invalid provider', problems);
       checkIssuer(input.issuer);
-      const row = await repo.insertUpstreamProvider(db, {
-        name: input.name,
-        display_name: displayName,
-        issuer: input.issuer,
-        client_id: input.clientId,
-        client_secret_sealed: input.clientSecret ? box.seal(input.clientSecret, secretPurpose(input.name)) : null,
-        scopes: scope,
-        claim_mapping: {},
-        trusts_email_verification: input.trustEmail ?? false,
+      const row = await db.transaction(async (tx) => {
+        const inserted = await repo.insertUpstreamProvider(tx, {
+          name: input.name,
+          display_name: displayName,
+          issuer: input.issuer,
+          client_id: input.clientId,
+          client_secret_sealed: input.clientSecret ? box.seal(input.clientSecret, secretPurpose(input.name)) : null,
+          scopes: scope,
+          claim_mapping: {},
+          trusts_email_verification: input.trustEmail ?? false,
+        });
+        if (inserted) await recordAudit(tx, { type: 'provider.added', details: { provider: inserted.name, issuer: inserted.issuer, trusts_email: inserted.trusts_email_verification } });
+        return inserted;
       });
       if (!row) throw new ConflictError(`a provider named "${input.name}" exists already (create never overwrites; remove it first)`);
       return summary(row);
@@ -232,7 +237,11 @@ export function createProviderRegistry(deps: ProviderRegistryDeps): ProviderRegi
     list: async () => (await repo.listUpstreamProviders(db)).map(summary),
 
     async remove(name) {
-      const row = await repo.deleteUpstreamProviderByName(db, name);
+      const row = await db.transaction(async (tx) => {
+        const deleted = await repo.deleteUpstreamProviderByName(tx, name);
+        if (deleted) await recordAudit(tx, { type: 'provider.removed', details: { provider: deleted.name } });
+        return deleted;
+      });
       if (!row) throw new NotFoundError(`no provider "${name}"`);
       cache.delete(name);
       return { removed: summary(row), identitiesKept: await countFederatedIdentitiesByProvider(db, name) };

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { recordAudit } from '../audit/record-audit.js';
 import type { Database } from '../db/database.js';
 import { InvalidRequestError, NotFoundError } from '../errors/app-error.js';
 import { sha256Hex } from '../lib/hashing.js';
@@ -116,7 +117,11 @@ export function createClientService(deps: { db: Database }): ClientService {
         ...logoutSettingsMetadata(input),
       };
       if (isPublic && redirectUris.some((u) => !u.startsWith('https:'))) metadata.application_type = 'native';
-      const row = await clients.insertClient(db, { clientId, name, secretHash: secret ? sha256Hex(secret) : null, metadata });
+      const row = await db.transaction(async (tx) => {
+        const inserted = await clients.insertClient(tx, { clientId, name, secretHash: secret ? sha256Hex(secret) : null, metadata });
+        await recordAudit(tx, { type: 'client.created', clientId, details: { public: isPublic, grant_types: grantTypes } });
+        return inserted;
+      });
       return { ...present(row), ...(secret ? { client_secret: secret } : {}) };
     },
     async list() {
@@ -156,6 +161,7 @@ export function createClientService(deps: { db: Database }): ClientService {
         if (existing?.metadata.latchkey_internal !== true) return;
         await clients.deleteClientById(tx, clientId);
         await deleteOidcModelsByClientId(tx, clientId);
+        await recordAudit(tx, { type: 'client.deleted', clientId, details: { internal: true } });
       });
     },
     async delete(clientId) {
@@ -165,6 +171,7 @@ export function createClientService(deps: { db: Database }): ClientService {
       await db.transaction(async (tx) => {
         if (!(await clients.deleteClientById(tx, clientId))) throw new NotFoundError(`no client "${clientId}"`);
         await deleteOidcModelsByClientId(tx, clientId);
+        await recordAudit(tx, { type: 'client.deleted', clientId });
       });
     },
   };

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { recordAudit } from '../audit/record-audit.js';
 import type { Database } from '../db/database.js';
 import { InvalidRequestError, NotFoundError } from '../errors/app-error.js';
 import { sha256Hex } from '../lib/hashing.js';
@@ -74,6 +75,7 @@ export function createClientSettings(deps: { db: Database }): ClientSettings {
         // As at creation: a public client redirecting anywhere but https is a native app (RFC 8252).
         if (isPublic && redirectUris.some((u) => !u.startsWith('https:'))) metadata.application_type = 'native';
         await settings.updateClientSettingsById(tx, clientId, name, metadata);
+        await recordAudit(tx, { type: 'client.updated', clientId, details: { fields: Object.keys(changes).filter((key) => changes[key as keyof ClientChanges] !== undefined) } });
       });
     },
 
@@ -88,6 +90,7 @@ export function createClientSettings(deps: { db: Database }): ClientSettings {
         const secret = randomBytes(32).toString('base64url');
         const rotated = await settings.rotateClientSecretById(tx, clientId, sha256Hex(secret), graceSeconds);
         if (!rotated) throw new NotFoundError(`no client "${clientId}"`);
+        await recordAudit(tx, { type: 'client.secret_rotated', clientId, details: { grace_seconds: graceSeconds } });
         return { client_id: clientId, client_secret: secret, previous_secret_expires_at: rotated.previous_secret_expires_at?.toISOString() ?? null };
       });
     },

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
+import { recordAudit } from '../audit/record-audit.js';
 import type { Database } from '../db/database.js';
 import type { SecretBox } from '../lib/secret-box.js';
 import * as keys from './repositories/signing-key.repository.js';
@@ -62,6 +63,8 @@ export function createSigningKeyService(deps: { db: Database; box: SecretBox; pu
         await keys.lockSigningKeys(tx);
         const count = await keys.retireActiveSigningKeys(tx, deps.publishRetiredForSeconds);
         await keys.insertSigningKey(tx, key);
+        // The key id is public (it is in the JWKS); the key itself never leaves its sealed column.
+        await recordAudit(tx, { type: 'key.rotated', details: { kid: key.kid, retired: count } });
         return count;
       });
       return { kid: key.kid, retired };

@@ -50,25 +50,29 @@ export async function deleteGroupRuleById(db: Queryable, id: string): Promise<Gr
 
 /**
  * Adds the user to each group as granted by `provider`'s rules. A membership that exists already (granted
- * by hand, or by another provider's rules) is left as it is.
+ * by hand, or by another provider's rules) is left as it is. Returns the names of the groups joined.
  */
-export async function insertRuleGrantedMemberships(db: Queryable, userId: string, provider: string, groupIds: readonly string[]): Promise<number> {
-  if (groupIds.length === 0) return 0;
-  const { rowCount } = await db.query(
-    `INSERT INTO group_members (group_id, user_id, granted_by_provider)
-     SELECT g, $1, $2 FROM unnest($3::uuid[]) AS g
-     ON CONFLICT (group_id, user_id) DO NOTHING`,
+export async function insertRuleGrantedMemberships(db: Queryable, userId: string, provider: string, groupIds: readonly string[]): Promise<string[]> {
+  if (groupIds.length === 0) return [];
+  const { rows } = await db.query<{ name: string }>(
+    `WITH inserted AS (
+       INSERT INTO group_members (group_id, user_id, granted_by_provider)
+       SELECT g, $1, $2 FROM unnest($3::uuid[]) AS g
+       ON CONFLICT (group_id, user_id) DO NOTHING
+       RETURNING group_id)
+     SELECT g.name FROM inserted i JOIN groups g ON g.id = i.group_id ORDER BY g.name`,
     [userId, provider, groupIds],
   );
-  return rowCount;
+  return rows.map((row) => row.name);
 }
 
-/** Withdraws the memberships `provider`'s rules granted the user, except in `keepGroupIds`. */
-export async function deleteRuleGrantedMembershipsExcept(db: Queryable, userId: string, provider: string, keepGroupIds: readonly string[]): Promise<number> {
-  const { rowCount } = await db.query(
-    `DELETE FROM group_members
-      WHERE user_id = $1 AND granted_by_provider = $2 AND NOT (group_id = ANY($3::uuid[]))`,
+/** Withdraws the memberships `provider`'s rules granted the user, except in `keepGroupIds`; returns the groups' names. */
+export async function deleteRuleGrantedMembershipsExcept(db: Queryable, userId: string, provider: string, keepGroupIds: readonly string[]): Promise<string[]> {
+  const { rows } = await db.query<{ name: string }>(
+    `DELETE FROM group_members m USING groups g
+      WHERE g.id = m.group_id AND m.user_id = $1 AND m.granted_by_provider = $2 AND NOT (m.group_id = ANY($3::uuid[]))
+      RETURNING g.name`,
     [userId, provider, keepGroupIds],
   );
-  return rowCount;
+  return rows.map((row) => row.name).sort();
 }
