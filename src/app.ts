@@ -48,6 +48,7 @@ import { createProviderHolder, type ProviderHolder } from './oidc/provider-holde
 import { describeDatabase } from './landing/describe-database.js';
 import { landingRoutes } from './landing/landing-routes.js';
 import { createPlayground } from './playground/create-playground.js';
+import { adminApi } from './admin/api/admin-api.js';
 
 export interface LatchkeyApp {
   app: Koa;
@@ -191,6 +192,7 @@ export async function createApp(deps: { config: Config; db: Database; secrets: r
   });
   if (playground) app.use(playground.routes());
   app.use(router.routes());
+  app.use(adminApi({ services, verifier, issuer: config.issuer, productName: config.productName }).routes());
   app.use(credentialsRoutes({ verifier, credentials: services.credentials, audience: config.issuer }).routes());
   app.use(awsStsRoutes({ verifier, credentials: services.credentials, audience: config.issuer, issuer: config.issuer }).routes());
   // POST / with X-Amz-Target: the Cognito JSON API, over the same services and codes as the hosted pages.

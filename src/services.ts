@@ -33,6 +33,7 @@ import { createMailer } from './mail/create-mailer.js';
 import type { Mailer } from './mail/mailer.js';
 import { createAuditService, type AuditService } from './audit/audit-service.js';
 import { createAdminMembers, type AdminMembers } from './directory/admin-members.js';
+import { createUserSearch, type UserSearch } from './directory/user-search.js';
 
 /** The domain services, shared by the HTTP app and the CLI. */
 export interface Services {
@@ -70,6 +71,8 @@ export interface Services {
   audit: AuditService;
   /** The admin group: users who may use the admin API and console. */
   admins: AdminMembers;
+  /** Searching users for administrators, in stable pages. */
+  userSearch: UserSearch;
 }
 
 /**
@@ -143,6 +146,7 @@ export function createServices(deps: { config: Config; db: Database; secrets: re
     keys,
     audit: createAuditService({ db }),
     admins: createAdminMembers({ db, users }),
+    userSearch: createUserSearch({ db }),
   };
 }
 

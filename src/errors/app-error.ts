@@ -174,3 +174,12 @@ export class InternalError extends AppError {
     super(500, 'server_error', 'An unexpected error occurred. Please try again.', { cause });
   }
 }
+
+/** 405: the path exists, the method does not; `allow` lists the methods it has (RFC 9110 §15.5.6). */
+export class MethodNotAllowedError extends AppError {
+  readonly allow: readonly string[];
+  constructor(allow: readonly string[]) {
+    super(405, 'method_not_allowed', `this path accepts ${allow.join(', ')}`);
+    this.allow = allow;
+  }
+}

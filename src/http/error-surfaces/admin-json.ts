@@ -1,4 +1,4 @@
-import { InvalidRequestError } from '../../errors/app-error.js';
+import { InsufficientScopeError, InvalidRequestError, InvalidTokenError } from '../../errors/app-error.js';
 import type { ErrorSerializer } from './surface.js';
 
 /**
@@ -7,6 +7,9 @@ import type { ErrorSerializer } from './surface.js';
  */
 export const adminJson: ErrorSerializer = (ctx, error, requestId) => {
   ctx.status = error.status;
+  // RFC 6750 §3: bearer-token failures name themselves in WWW-Authenticate too.
+  if (error instanceof InvalidTokenError) ctx.set('WWW-Authenticate', `Bearer error="invalid_token"`);
+  else if (error instanceof InsufficientScopeError) ctx.set('WWW-Authenticate', `Bearer error="insufficient_scope", scope="${error.scope}"`);
   ctx.body = {
     error: {
       code: error.code,
