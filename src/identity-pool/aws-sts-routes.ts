@@ -6,6 +6,7 @@ import { errorSurface } from '../http/error-surfaces/surface.js';
 import { readForm } from '../http/read-form.js';
 import { validate, type InputSource, type WithInput } from '../http/validate.js';
 import type { AccessTokenVerifier, VerifiedAccessToken } from '../oidc/access-token-verifier.js';
+import { actAsBearer } from './bearer-actor.js';
 import type { CredentialService } from './credential-service.js';
 import { assumeRoleWithWebIdentitySchema, roleFromArn, type AssumeRoleWithWebIdentityRequest } from './credentials.schema.js';
 
@@ -46,6 +47,7 @@ export function awsStsRoutes(deps: { verifier: AccessTokenVerifier; credentials:
   async function assumeRoleWithWebIdentity(ctx: StsContext) {
     const input = ctx.input;
     const token = await deps.verifier.verify(input.WebIdentityToken, { audience: deps.audience });
+    actAsBearer(token);
     const issued = await deps.credentials.issue({ token, role: roleFromArn(input.RoleArn), durationSeconds: input.DurationSeconds, channel: 'aws-sts' });
     const session = input.RoleSessionName ?? issued.userId;
     ctx.type = 'text/xml';

@@ -1,3 +1,4 @@
+import { recordAudit } from '../audit/record-audit.js';
 import type { Database } from '../db/database.js';
 import { userMayAct } from '../directory/account-state.js';
 import { verifiedClaims } from '../directory/verified-claims.js';
@@ -98,7 +99,14 @@ export function createCredentialService(deps: { db: Database; counters: RateCoun
       }
       // If recording fails the request fails: credentials nobody was given are harmless, credentials
       // handed out without an audit row are not.
-      await insertIssuance(db, { user_id: user.id, client_id: token.clientId, role_name: role.name, access_key_id: credentials.accessKeyId, channel, revoke_type: revokeType, expires_at: credentials.expiration });
+      await db.transaction(async (tx) => {
+        await insertIssuance(tx, { user_id: user.id, client_id: token.clientId, role_name: role.name, access_key_id: credentials.accessKeyId, channel, revoke_type: revokeType, expires_at: credentials.expiration });
+        // The access key id is the public half (it names the credentials in the object store's logs).
+        await recordAudit(tx, {
+          type: 'credentials.issued', subjectId: user.id, clientId: token.clientId,
+          details: { role: role.name, channel, duration_seconds: duration, access_key_id: credentials.accessKeyId, resolved_by: resolution.reason },
+        });
+      });
       deps.onIssued?.(role.name);
       logger.info({ event: 'credentials.issued', userId: user.id, clientId: token.clientId, role: role.name, accessKeyId: credentials.accessKeyId, reason: resolution.reason, channel }, 'storage credentials issued');
       return { ...credentials, role: role.name, userId: user.id };

@@ -4,6 +4,7 @@ import { InvalidTokenError } from '../errors/app-error.js';
 import { errorSurface } from '../http/error-surfaces/surface.js';
 import { jsonOrFormBody, validate, type WithInput } from '../http/validate.js';
 import type { AccessTokenVerifier, VerifiedAccessToken } from '../oidc/access-token-verifier.js';
+import { actAsBearer } from './bearer-actor.js';
 import type { CredentialService } from './credential-service.js';
 import { credentialsRequestSchema, type CredentialsRequest } from './credentials.schema.js';
 
@@ -27,6 +28,7 @@ export function credentialsRoutes(deps: { verifier: AccessTokenVerifier; credent
     if (!match) throw new InvalidTokenError('send the access token as Authorization: Bearer <token>');
     // Only tokens addressed to Latchkey itself: a token minted for another API must not open storage.
     ctx.token = await deps.verifier.verify(match[1]!, { audience: deps.audience });
+    actAsBearer(ctx.token);
     await next();
   }
 

@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { recordAudit } from '../audit/record-audit.js';
 import type { Database, Queryable } from '../db/database.js';
 import { AppError } from '../errors/app-error.js';
 import type { Logger } from '../lib/logger.js';
@@ -93,13 +94,23 @@ export function createRevocationService(deps: { db: Database; sts: StsBackend | 
       logger.warn({ event: 'credentials.revocation_failed', jobId: job.id, userId: job.user_id, attempts: job.attempts, closed: Boolean(failed?.done_at), err: error }, 'storage credentials not revoked yet; will retry');
       return false;
     }
-    await jobs.markRevocationJobDone(db, job.id);
+    await db.transaction(async (tx) => {
+      await jobs.markRevocationJobDone(tx, job.id);
+      await recordAudit(tx, { type: 'credentials.revoked', subjectId: job.user_id, details: { state: 'done', job: job.id, scope: job.scope, reason: job.reason, tags, attempts: job.attempts } });
+    });
     logger.info({ event: 'credentials.revoked', jobId: job.id, userId: job.user_id, scope: job.scope, tags, reason: job.reason, attempts: job.attempts }, 'storage credentials revoked');
     return true;
   }
 
+  /** Records a job (when there is something to revoke) with its audit event, in the caller's transaction. */
+  async function recordJob(tx: Queryable, job: { userId: string; scope: jobs.RevocationScope; revokeType: string; reason: RevocationReason }): Promise<PendingRevocation> {
+    const recorded = await jobs.insertRevocationJobIfIssued(tx, { ...job, claimForSeconds: sts ? LEASE_SECONDS : 0 });
+    if (recorded) await recordAudit(tx, { type: 'credentials.revoked', subjectId: job.userId, details: { state: 'requested', job: recorded.id, scope: job.scope, reason: job.reason } });
+    return recorded;
+  }
+
   const enqueue = (tx: Queryable, userId: string, reason: RevocationReason): Promise<PendingRevocation> =>
-    jobs.insertRevocationJobIfIssued(tx, { userId, scope: 'user', revokeType: userRevokeType(userId), reason, claimForSeconds: sts ? LEASE_SECONDS : 0 });
+    recordJob(tx, { userId, scope: 'user', revokeType: userRevokeType(userId), reason });
 
   async function settle(job: PendingRevocation, reason: RevocationReason): Promise<RevocationOutcome> {
     if (!job) return { outcome: 'nothing_to_revoke' };
@@ -123,10 +134,10 @@ export function createRevocationService(deps: { db: Database; sts: StsBackend | 
     enqueue,
     settle: settleObserved,
     async request(userId, reason) {
-      return settleObserved(await enqueue(db, userId, reason), reason);
+      return settleObserved(await db.transaction((tx) => enqueue(tx, userId, reason)), reason);
     },
     async requestForGrant(userId, grantId, reason) {
-      const job = await jobs.insertRevocationJobIfIssued(db, { userId, scope: 'grant', revokeType: grantRevokeType(userId, grantId), reason, claimForSeconds: sts ? LEASE_SECONDS : 0 });
+      const job = await db.transaction((tx) => recordJob(tx, { userId, scope: 'grant', revokeType: grantRevokeType(userId, grantId), reason }));
       return settleObserved(job, reason);
     },
     async runDue() {

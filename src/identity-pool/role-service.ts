@@ -1,4 +1,6 @@
-import type { Database } from '../db/database.js';
+import { recordAudit } from '../audit/record-audit.js';
+import type { AuditEventInput } from '../audit/audit-event.js';
+import type { Database, Queryable } from '../db/database.js';
 import { ConflictError, InvalidRequestError, NotFoundError } from '../errors/app-error.js';
 import { MIN_DURATION_SECONDS } from './credential-service.js';
 import { validatePolicyTemplate } from './policy-template.js';
@@ -62,6 +64,13 @@ function describeUsage(usage: roles.RoleUsageRow): string[] {
 /** Identity-pool administration: roles, the default role, the ambiguity choice and ordered rules. */
 export function createRoleService(deps: { db: Database; maxDurationCeiling: number }): RoleService {
   const { db } = deps;
+  /** Runs a change with its audit event, recorded once the change did not throw. */
+  const audited = <T>(event: AuditEventInput | ((result: T) => AuditEventInput), change: (tx: Queryable) => Promise<T>): Promise<T> =>
+    db.transaction(async (tx) => {
+      const result = await change(tx);
+      await recordAudit(tx, typeof event === 'function' ? event(result) : event);
+      return result;
+    });
   function checkedMaxDuration(max: number): number {
     if (!Number.isInteger(max) || max < MIN_DURATION_SECONDS || max > deps.maxDurationCeiling) {
       throw new InvalidRequestError('invalid role', [{ path: 'max_duration_seconds', message: `must be an integer from ${MIN_DURATION_SECONDS} to ${deps.maxDurationCeiling}` }]);
@@ -73,15 +82,23 @@ export function createRoleService(deps: { db: Database; maxDurationCeiling: numb
       if (!ROLE_NAME.test(input.name)) throw new InvalidRequestError('invalid role', [{ path: 'name', message: 'letters, digits and . _ - (1-64), starting with a letter or digit' }]);
       const max = checkedMaxDuration(input.maxDurationSeconds ?? 3600);
       const policyTemplate = validatePolicyTemplate(input.policy);
-      const row = await roles.insertRole(db, { name: input.name, description: input.description ?? '', policyTemplate, maxDurationSeconds: max });
+      const row = await db.transaction(async (tx) => {
+        const inserted = await roles.insertRole(tx, { name: input.name, description: input.description ?? '', policyTemplate, maxDurationSeconds: max });
+        if (inserted) await recordAudit(tx, { type: 'role.created', details: { role: inserted.name, max_duration_seconds: inserted.max_duration_seconds } });
+        return inserted;
+      });
       if (!row) throw new ConflictError(`role "${input.name}" already exists; use role update to change it`);
       return { ...present(row), created: true };
     },
     async updateRole(name, changes) {
       const max = changes.maxDurationSeconds === undefined ? null : checkedMaxDuration(changes.maxDurationSeconds);
       const policyTemplate = changes.policy === undefined ? null : validatePolicyTemplate(changes.policy);
-      const row = await roles.updateRoleByName(db, name, { description: changes.description ?? null, policyTemplate, maxDurationSeconds: max });
-      if (!row) throw new NotFoundError(`no role "${name}"`);
+      const fields = Object.keys(changes).filter((key) => changes[key as keyof typeof changes] !== undefined);
+      const row = await audited({ type: 'role.updated', details: { role: name, fields } }, async (tx) => {
+        const updated = await roles.updateRoleByName(tx, name, { description: changes.description ?? null, policyTemplate, maxDurationSeconds: max });
+        if (!updated) throw new NotFoundError(`no role "${name}"`);
+        return updated;
+      });
       return present(row);
     },
     async listRoles() {
@@ -97,7 +114,9 @@ export function createRoleService(deps: { db: Database; maxDurationCeiling: numb
         // gaps so positions stay 1..n: remove them one by one from the last.
         for (const position of [...usage.rule_positions].reverse()) await pool.deleteRuleAt(tx, position);
         await roles.deleteRoleByName(tx, name);
-        return { groups: usage.groups, rule_positions: usage.rule_positions, default_role: usage.default_role };
+        const detached = { groups: usage.groups, rule_positions: usage.rule_positions, default_role: usage.default_role };
+        await recordAudit(tx, { type: 'role.deleted', details: { role: name, groups: usage.groups, rules_removed: usage.rule_positions.length, default_role: usage.default_role } });
+        return detached;
       });
     },
     async poolSettings() {
@@ -106,7 +125,7 @@ export function createRoleService(deps: { db: Database; maxDurationCeiling: numb
     },
     async setDefaultRole(name) {
       try {
-        return await pool.updatePoolSettings(db, { defaultRole: name });
+        return await audited({ type: 'pool.settings_changed', details: { setting: 'default_role', role: name } }, (tx) => pool.updatePoolSettings(tx, { defaultRole: name }));
       } catch (error) {
         if (isForeignKeyViolation(error)) throw new NotFoundError(`no role "${name}"`);
         throw error;
@@ -114,7 +133,7 @@ export function createRoleService(deps: { db: Database; maxDurationCeiling: numb
     },
     async setAmbiguousRoleResolution(mode) {
       if (mode !== 'deny' && mode !== 'default_role') throw new InvalidRequestError('ambiguous role resolution must be "deny" or "default_role"');
-      return pool.updatePoolSettings(db, { ambiguousRoleResolution: mode });
+      return audited({ type: 'pool.settings_changed', details: { setting: 'ambiguous_role_resolution', mode } }, (tx) => pool.updatePoolSettings(tx, { ambiguousRoleResolution: mode }));
     },
     async addRule(input) {
       const problems: { path: string; message: string }[] = [];
@@ -133,12 +152,14 @@ export function createRoleService(deps: { db: Database; maxDurationCeiling: numb
           if (isForeignKeyViolation(error)) throw new NotFoundError(`no role "${input.role}"`);
           throw error;
         }
+        await recordAudit(tx, { type: 'role.rules_changed', details: { action: 'added', position, claim: input.claim, match: input.match, value: input.value, role: input.role } });
         return pool.listRules(tx);
       });
     },
     async removeRule(position) {
       return db.transaction(async (tx) => {
         if (!(await pool.deleteRuleAt(tx, position))) throw new NotFoundError(`no rule at position ${position}`);
+        await recordAudit(tx, { type: 'role.rules_changed', details: { action: 'removed', position } });
         return pool.listRules(tx);
       });
     },
