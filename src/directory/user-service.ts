@@ -10,7 +10,7 @@ import type { PasswordHasher } from './password-hasher.js';
 import { assertPasswordAllowed, createPasswordPolicy, type PasswordPolicy } from './password-policy.js';
 import type { PasswordPolicySource } from './password-policy-source.js';
 import { createPasswordSignIn, type AuthenticationResult, type SignInAccount } from './password-sign-in.js';
-import { listAttributeDefinitions } from './repositories/attribute.repository.js';
+import { listAttributeDefinitions, lockAttributeDefinitions } from './repositories/attribute.repository.js';
 import { findGroupByName, insertGroupMember } from './repositories/group.repository.js';
 import * as users from './repositories/user.repository.js';
 import type { UserRow } from './repositories/user.repository.js';
@@ -154,12 +154,14 @@ export function createUserService(deps: { db: Database; hasher: PasswordHasher; 
       if (problems.length) throw new InvalidRequestError('invalid user', problems);
       if (input.password !== undefined) assertPasswordAllowed(await currentPolicy(), input.password, { email, username });
 
-      const definitions = await listAttributeDefinitions(db);
-      const customAttributes = validateCustomAttributes(definitions, input.customAttributes ?? {}, { creating: true });
+      // Checked now for a prompt answer, and again once the password is hashed, with the declarations locked
+      // until the commit: a schema change in between (a new `required`, a new type) must not be slipped past.
+      validateCustomAttributes(await listAttributeDefinitions(db), input.customAttributes ?? {}, { creating: true });
       const profile = validateProfile(input.profile ?? {});
       const passwordHash = input.password !== undefined ? await hasher.hash(input.password) : null;
 
       return db.transaction(async (tx) => {
+        const customAttributes = validateCustomAttributes(await lockAttributeDefinitions(tx), input.customAttributes ?? {}, { creating: true });
         let user: UserRow;
         try {
           user = await users.insertUser(tx, {

@@ -3,7 +3,7 @@ import type { Database } from '../db/database.js';
 import { ConflictError, InvalidRequestError, NotFoundError, type FieldProblem } from '../errors/app-error.js';
 import { PROFILE_CLAIMS, validateCustomAttributes, validateProfile } from './attributes.js';
 import { isEmailShaped, normalizeIdentifier, usernameProblem } from './normalize.js';
-import { listAttributeDefinitions } from './repositories/attribute.repository.js';
+import { listAttributeDefinitions, lockAttributeDefinitions, type AttributeDefinitionRow } from './repositories/attribute.repository.js';
 import { findUserById, updateUserById, type UserPatch, type UserRow } from './repositories/user.repository.js';
 
 /** What an update may change. Absent fields stay as they are. */
@@ -45,18 +45,10 @@ export async function updateUser(db: Database, user: UserRow, changes: UserChang
     .map(([key]) => key);
   const profileSet = validateProfile(Object.fromEntries(Object.entries(profileInput).filter(([key]) => !profileRemove.includes(key))));
 
-  const definitions = await listAttributeDefinitions(db);
-  const customAttributes = validateCustomAttributes(definitions, changes.customAttributes ?? {}, { creating: false });
-  const setOnce: string[] = [];
-  for (const definition of definitions) {
-    if (definition.mutable || !(definition.name in customAttributes)) continue;
-    if (!(definition.name in user.custom_attributes)) setOnce.push(definition.name);
-    else if (user.custom_attributes[definition.name] === customAttributes[definition.name]) delete customAttributes[definition.name];
-    else problems.push(immutable(definition.name));
-  }
-  if (problems.length) throw immutableError(problems);
+  const customInput = changes.customAttributes ?? {};
+  const { customAttributes, setOnce } = customAttributeChanges(await listAttributeDefinitions(db), user, customInput);
 
-  const patch: UserPatch = {
+  let patch: UserPatch = {
     username: username !== undefined ? { value: username, normalized: normalizeIdentifier(username) } : null,
     email: email !== undefined ? { value: email, normalized: normalizeIdentifier(email) } : null,
     emailVerified: changes.emailVerified ?? null,
@@ -73,6 +65,9 @@ export async function updateUser(db: Database, user: UserRow, changes: UserChang
   let updated: UserRow | undefined;
   try {
     updated = await db.transaction(async (tx) => {
+      // Checked again with the declarations locked until the commit: a schema change (a rename, a new type)
+      // waits for this write or this write for it, so a value is never stored against a stale declaration.
+      if (Object.keys(customInput).length) patch = { ...patch, ...customAttributeChanges(await lockAttributeDefinitions(tx), user, customInput) };
       const row = await updateUserById(tx, user.id, patch);
       if (row) await recordAudit(tx, { type: 'user.updated', subjectId: user.id, details: { fields: changedFields(patch) } });
       return row;
@@ -85,7 +80,25 @@ export async function updateUser(db: Database, user: UserRow, changes: UserChang
   // The guard refused or the user is gone: say which.
   const current = await findUserById(db, user.id);
   if (!current) throw new NotFoundError('the user no longer exists');
-  throw immutableError(setOnce.filter((name) => name in current.custom_attributes).map(immutable));
+  throw immutableError(patch.setOnce.filter((name) => name in current.custom_attributes).map(immutable));
+}
+
+/**
+ * The custom attributes to write, typed and checked against `definitions`, and the immutable ones set for the
+ * first time (guarded in SQL); an immutable one that already has another value is a 400.
+ */
+function customAttributeChanges(definitions: readonly AttributeDefinitionRow[], user: UserRow, input: Record<string, unknown>): Pick<UserPatch, 'customAttributes' | 'setOnce'> {
+  const customAttributes = validateCustomAttributes(definitions, input, { creating: false });
+  const setOnce: string[] = [];
+  const problems: FieldProblem[] = [];
+  for (const definition of definitions) {
+    if (definition.mutable || !(definition.name in customAttributes)) continue;
+    if (!(definition.name in user.custom_attributes)) setOnce.push(definition.name);
+    else if (user.custom_attributes[definition.name] === customAttributes[definition.name]) delete customAttributes[definition.name];
+    else problems.push(immutable(definition.name));
+  }
+  if (problems.length) throw immutableError(problems);
+  return { customAttributes, setOnce };
 }
 
 /** The names of the attributes a change touches (never their values: the event says what, not to what). */

@@ -38,3 +38,19 @@ export async function findPasswordPolicyOptions(db: Queryable): Promise<Record<s
 export async function updatePasswordPolicyOptions(db: Queryable, options: Record<string, unknown>): Promise<void> {
   await db.query('UPDATE user_pool_settings SET password_policy = $1::jsonb, updated_at = now()', [JSON.stringify(options)]);
 }
+
+/** A renamed custom attribute stays a sign-up requirement under its new claim name (`custom:NAME`). */
+export async function renameSignupRequirement(db: Queryable, from: string, to: string): Promise<void> {
+  await db.query(
+    'UPDATE user_pool_settings SET signup_required = array_replace(signup_required, $1, $2), updated_at = now() WHERE $1 = ANY(signup_required)',
+    [from, to],
+  );
+}
+
+/** A removed custom attribute stops being a sign-up requirement (the form would ask for an undeclared one). */
+export async function removeSignupRequirement(db: Queryable, name: string): Promise<void> {
+  await db.query(
+    'UPDATE user_pool_settings SET signup_required = array_remove(signup_required, $1), updated_at = now() WHERE $1 = ANY(signup_required)',
+    [name],
+  );
+}
