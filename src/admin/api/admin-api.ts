@@ -6,6 +6,7 @@ import { adminBearer } from './admin-auth.js';
 import type { AdminRoute } from './admin-route.js';
 import { adminRouter } from './admin-router.js';
 import { auditRoutes } from './audit/audit.routes.js';
+import { groupRoutes } from './groups/groups.routes.js';
 import { keyRoutes } from './keys/keys.routes.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { userRoutes } from './users/users.routes.js';
@@ -14,6 +15,7 @@ import { userRoutes } from './users/users.routes.js';
 export function adminRouteTable(services: Services): AdminRoute[] {
   return [
     ...userRoutes(services),
+    ...groupRoutes(services),
     ...keyRoutes(services),
     ...auditRoutes(services),
   ];

@@ -59,3 +59,56 @@ export async function findGroupNamesByUserId(db: Queryable, userId: string): Pro
   );
   return rows.map((r) => r.name);
 }
+
+export async function findGroupWithMemberCountByName(db: Queryable, name: string): Promise<(GroupRow & { members: number }) | undefined> {
+  const { rows } = await db.query<GroupRow & { members: number }>(
+    `SELECT ${GROUP_COLUMNS.split(', ').map((c) => `g.${c}`).join(', ')}, (SELECT count(*)::int FROM group_members m WHERE m.group_id = g.id) AS members
+     FROM groups g WHERE g.name = $1`,
+    [name],
+  );
+  return rows[0];
+}
+
+/** Changes the fields given (null: unchanged; `role: null` in `roleName` with `setRole` clears the role). */
+export async function updateGroupByName(db: Queryable, name: string, changes: { description: string | null; precedence: number | null; setRole: boolean; roleName: string | null }): Promise<GroupRow | undefined> {
+  const { rows } = await db.query<GroupRow>(
+    `UPDATE groups SET
+       description = COALESCE($2, description),
+       precedence = COALESCE($3, precedence),
+       role_name = CASE WHEN $4::boolean THEN $5 ELSE role_name END
+     WHERE name = $1 RETURNING ${GROUP_COLUMNS}`,
+    [name, changes.description, changes.precedence, changes.setRole, changes.roleName],
+  );
+  return rows[0];
+}
+
+/** Deletes a group; its memberships and federation group rules go with it (ON DELETE CASCADE). */
+export async function deleteGroupByName(db: Queryable, name: string): Promise<(GroupRow & { members: number }) | undefined> {
+  const { rows } = await db.query<GroupRow & { members: number }>(
+    `DELETE FROM groups g WHERE g.name = $1
+     RETURNING ${GROUP_COLUMNS.split(', ').map((c) => `g.${c}`).join(', ')}, (SELECT count(*)::int FROM group_members m WHERE m.group_id = g.id) AS members`,
+    [name],
+  );
+  return rows[0];
+}
+
+export interface GroupMemberRow {
+  user_id: string;
+  username: string | null;
+  email: string | null;
+  /** The provider whose group rule granted the membership; null: granted by hand. */
+  granted_by_provider: string | null;
+  created_at: Date;
+}
+
+/** One page of a group's members in user-id order, after `afterUserId` (a keyset: stable under inserts). */
+export async function listGroupMembers(db: Queryable, groupId: string, page: { afterUserId: string | null; limit: number }): Promise<GroupMemberRow[]> {
+  const { rows } = await db.query<GroupMemberRow>(
+    `SELECT m.user_id, u.username, u.email, m.granted_by_provider, m.created_at
+       FROM group_members m JOIN users u ON u.id = m.user_id
+      WHERE m.group_id = $1 AND ($2::uuid IS NULL OR m.user_id > $2::uuid)
+      ORDER BY m.user_id LIMIT $3`,
+    [groupId, page.afterUserId, page.limit],
+  );
+  return rows;
+}
