@@ -1,4 +1,5 @@
 import type { Context, Next } from 'koa';
+import { setAuditActor } from '../audit/audit-context.js';
 import type { UserService } from '../directory/user-service.js';
 import type { Clock } from '../lib/clock.js';
 import type { ProviderHolder } from '../oidc/provider-holder.js';
@@ -39,6 +40,8 @@ export function loadAccountSession(deps: { holder: ProviderHolder; users: UserSe
     const session = await deps.holder.provider.Session.get(ctx);
     const user = session.accountId ? await deps.users.findActingUser(session.accountId) : undefined;
     if (!user) return toSignIn(ctx, safeReturnPath(ctx.path), false);
+    // The user changes their own account: every change the page makes is theirs.
+    setAuditActor({ kind: 'user', id: user.id });
     ctx.account = { user, loginTs: session.loginTs ?? 0, sessionUid: session.uid };
     await next();
   };

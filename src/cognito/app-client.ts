@@ -1,3 +1,4 @@
+import { currentAuditContext, setAuditActor } from '../audit/audit-context.js';
 import { ForbiddenError, NotFoundError } from '../errors/app-error.js';
 import type { ClientService } from '../oidc/client-service.js';
 
@@ -17,5 +18,7 @@ export async function requirePublicClient(clients: ClientService, clientId: stri
   if (client.token_endpoint_auth_method !== 'none') {
     throw new ForbiddenError('secret_hash_unsupported', 'This app client has a secret, and Latchkey cannot check a SecretHash (it keeps only a hash of client secrets). Use a public app client for this operation.');
   }
+  // What the operation records (a sign-up, a verified address, a reset) happens through this app.
+  setAuditActor(currentAuditContext().actor, client.client_id);
   return { clientId: client.client_id, signup: client.signup };
 }

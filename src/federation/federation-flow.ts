@@ -28,7 +28,7 @@ export interface FederationFlowDeps {
   /** LATCHKEY_ISSUER: the public origin the upstream redirects back to (never the request's own URL). */
   issuer: string;
   /** Records the sign-ins that fail before an account is looked at (the linking policy records its own). */
-  audit?: Pick<AuditService, 'record'>;
+  audit: Pick<AuditService, 'record'>;
 }
 
 type Named = Context & { params: Record<string, string> };
@@ -68,7 +68,7 @@ export function createFederationFlow(deps: FederationFlowDeps): FederationFlow {
   async function end(ctx: Context, provider: string, failure: Omit<UpstreamFailure, 'detail'> & { detail?: string }, options: { audited?: boolean } = {}): Promise<void> {
     logger.warn({ event: 'federation.failed', provider, error: failure.error, detail: failure.detail }, 'federated sign-in failed');
     // The OAuth error code only: the detail may quote the upstream, which is for the log, not the audit trail.
-    if (!options.audited) await deps.audit?.record({ type: 'sign_in.federated', outcome: 'failure', details: { provider, reason: failure.error } });
+    if (!options.audited) await deps.audit.record({ type: 'sign_in.federated', outcome: 'failure', details: { provider, reason: failure.error } });
     const returnTo = await holder.provider.interactionResult(ctx.req, ctx.res, { error: failure.error, error_description: failure.error_description }, { mergeWithLastSubmission: false });
     ctx.status = 303;
     ctx.redirect(returnTo);

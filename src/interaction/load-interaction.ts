@@ -1,5 +1,6 @@
 import type { Context, Next } from 'koa';
 import type Provider from 'oidc-provider';
+import { currentAuditContext, setAuditActor } from '../audit/audit-context.js';
 import { InteractionError } from '../errors/app-error.js';
 import type { ProviderHolder } from '../oidc/provider-holder.js';
 
@@ -31,6 +32,8 @@ export function loadInteraction(holder: ProviderHolder) {
       throw new InteractionError('interaction_mismatch', 'This sign-in page belongs to another session. Start signing in again from the application.');
     }
     const clientId = String(details.params.client_id);
+    // What this sign-in records (a refused password, a sign-up, a verified address) happens through this app.
+    setAuditActor(currentAuditContext().actor, clientId);
     const client = await holder.provider.Client.find(clientId);
     ctx.interaction = { uid: details.uid, details, clientName: client?.clientName ?? clientId };
     await next();

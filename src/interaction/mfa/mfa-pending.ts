@@ -1,4 +1,5 @@
 import type { Context } from 'koa';
+import { setAuditActor } from '../../audit/audit-context.js';
 import type { Clock } from '../../lib/clock.js';
 import { pageCookie } from '../../http/page-cookie.js';
 
@@ -34,7 +35,10 @@ export function clearMfaPending(ctx: Context, uid: string, secure: boolean): voi
   ctx.cookies.set(COOKIE, null, options(uid, secure, 0));
 }
 
-/** The pending step of this interaction at `stage`, or undefined (none, another interaction's, expired). */
+/**
+ * The pending step of this interaction at `stage`, or undefined (none, another interaction's, expired). The
+ * user it names proved their password, so they are the actor of what the step records.
+ */
 export function mfaPending(ctx: Context, uid: string, stage: MfaPending['stage'], clock: Clock): MfaPending | undefined {
   const raw = ctx.cookies.get(COOKIE, { signed: true });
   if (!raw) return undefined;
@@ -43,6 +47,7 @@ export function mfaPending(ctx: Context, uid: string, stage: MfaPending['stage']
     if (parsed.uid !== uid || parsed.stage !== stage || typeof parsed.userId !== 'string') return undefined;
     if (typeof parsed.exp !== 'number' || parsed.exp < clock.now().getTime() / 1000) return undefined;
     if (!Array.isArray(parsed.amr) || !parsed.amr.every((value) => typeof value === 'string')) return undefined;
+    setAuditActor({ kind: 'user', id: parsed.userId });
     return { stage, userId: parsed.userId, amr: parsed.amr };
   } catch {
     return undefined;
