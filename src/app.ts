@@ -49,6 +49,8 @@ import { describeDatabase } from './landing/describe-database.js';
 import { landingRoutes } from './landing/landing-routes.js';
 import { createPlayground } from './playground/create-playground.js';
 import { adminApi } from './admin/api/admin-api.js';
+import { consoleRoutes } from './admin/console/console-routes.js';
+import { CONSOLE_CLIENT_ID, consoleCallbackUrl } from './admin/console/console-client.js';
 
 export interface LatchkeyApp {
   app: Koa;
@@ -69,6 +71,7 @@ export async function createApp(deps: { config: Config; db: Database; secrets: r
   await services.keys.ensure();
   // The account page signs users in as Latchkey's own client; its redirect URI follows LATCHKEY_ISSUER.
   await services.clients.ensureInternal({ clientId: ACCOUNT_CLIENT_ID, name: `${config.productName} account`, redirectUris: [accountCallbackUrl(config.issuer)] });
+  await services.clients.ensureInternal({ clientId: CONSOLE_CLIENT_ID, name: `${config.productName} admin console`, redirectUris: [consoleCallbackUrl(config.issuer)] });
   const csrf = createCsrf(secrets);
 
   const views = createViews({ dir: defaultViewsDir(), productName: config.productName, themeCssFile: config.themeCss });
@@ -177,6 +180,7 @@ export async function createApp(deps: { config: Config; db: Database; secrets: r
     attributes: services.attributes, sessions: services.sessions, clients: services.clients, userPool: services.userPool, revocations: services.revocations, groupMapping: services.groupMapping, throttle, mailer: services.mailer,
     emailChange: services.emailChange, codes: selfService.codes,
   }).routes());
+  app.use(consoleRoutes({ services, holder, views, csrf, clock: deps.clock ?? systemClock, issuer: config.issuer }).routes());
   app.use(selfServiceRoutes({ holder, csrf, pages: selfService.pages }).routes());
   app.use(mfaInteractionRoutes({ holder, csrf, pages: mfaPages }).routes());
   app.use(interactionRoutes({

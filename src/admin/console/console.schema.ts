@@ -1,0 +1,90 @@
+import { z } from 'zod';
+import { AUDIT_EVENT_TYPES } from '../../audit/audit-event.js';
+import { csrfFormSchema } from '../../interaction/csrf.schema.js';
+
+/** A field a form may send empty (an unselected filter): empty means absent. */
+const optionalText = (max: number) => z.string().max(max).optional().transform((value) => (value === undefined || value.trim() === '' ? undefined : value.trim()));
+/** A checkbox: present (any value) means on. */
+const checkbox = z.string().max(8).optional().transform((value) => value !== undefined);
+
+const userId = z.uuid({ error: 'is not a user id' });
+const groupName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/, 'is not a group name');
+const providerName = z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'is not a provider name');
+const clientId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'is not a client id');
+const roleName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'is not a role name');
+
+/** A page or form about one user: `/admin/users/:id...`. */
+export const userParamsSchema = z.object({ id: userId });
+export type UserParams = z.infer<typeof userParamsSchema>;
+export const userFormSchema = csrfFormSchema.extend({ id: userId });
+export type UserForm = z.infer<typeof userFormSchema>;
+
+/** The users page's search: a prefix of the username or address, a state, and the keyset position. */
+export const userSearchSchema = z.object({
+  q: optionalText(254),
+  state: z.enum(['', 'confirmed', 'unconfirmed', 'reset_required', 'disabled']).optional().transform((value) => value || undefined),
+  after: optionalText(200),
+});
+export type UserSearchInput = z.infer<typeof userSearchSchema>;
+
+export const userGroupFormSchema = userFormSchema.extend({ group: groupName });
+export type UserGroupForm = z.infer<typeof userGroupFormSchema>;
+export const userUnlinkFormSchema = userFormSchema.extend({ provider: providerName });
+export type UserUnlinkForm = z.infer<typeof userUnlinkFormSchema>;
+export const userAppFormSchema = userFormSchema.extend({ grant: z.string().min(1).max(128) });
+export type UserAppForm = z.infer<typeof userAppFormSchema>;
+
+/** The audit log's filters: a user (id, username or address), a type or a prefix (`password.`), a time range. */
+export const auditSearchSchema = z.object({
+  user: optionalText(254),
+  type: optionalText(64).refine((value) => value === undefined || (AUDIT_EVENT_TYPES as readonly string[]).includes(value) || /^[a-z_]+\.$/.test(value), 'is not an event type'),
+  since: optionalText(32),
+  until: optionalText(32),
+  before: z.string().regex(/^[1-9][0-9]{0,15}$/).optional().transform((value) => (value === undefined ? undefined : Number(value))),
+});
+export type AuditSearchInput = z.infer<typeof auditSearchSchema>;
+
+export const groupCreateFormSchema = csrfFormSchema.extend({
+  name: z.string().max(128).default(''),
+  description: z.string().max(1024).default(''),
+  precedence: z.string().regex(/^\d{0,10}$/, 'must be a whole number').default(''),
+  role: optionalText(64),
+});
+export type GroupCreateForm = z.infer<typeof groupCreateFormSchema>;
+
+export const clientParamsSchema = z.object({ id: clientId });
+export type ClientParams = z.infer<typeof clientParamsSchema>;
+export const clientFormSchema = csrfFormSchema.extend({ id: clientId });
+export type ClientForm = z.infer<typeof clientFormSchema>;
+export const clientCreateFormSchema = csrfFormSchema.extend({
+  name: z.string().max(256).default(''),
+  redirect_uris: z.string().max(8192).default(''),
+  public: checkbox,
+  first_party: checkbox,
+});
+export type ClientCreateForm = z.infer<typeof clientCreateFormSchema>;
+
+export const roleParamsSchema = z.object({ name: roleName });
+export type RoleParams = z.infer<typeof roleParamsSchema>;
+export const roleFormSchema = csrfFormSchema.extend({ name: roleName });
+export type RoleForm = z.infer<typeof roleFormSchema>;
+export const roleCreateFormSchema = csrfFormSchema.extend({
+  name: z.string().max(64).default(''),
+  description: z.string().max(1024).default(''),
+  policy: z.string().max(8192).default(''),
+  max_duration: z.string().regex(/^\d{0,6}$/, 'must be a number of seconds').default(''),
+});
+export type RoleCreateForm = z.infer<typeof roleCreateFormSchema>;
+
+export const providerParamsSchema = z.object({ name: providerName });
+export type ProviderParams = z.infer<typeof providerParamsSchema>;
+export const providerFormSchema = csrfFormSchema.extend({ name: providerName });
+export type ProviderForm = z.infer<typeof providerFormSchema>;
+
+export const attributeFormSchema = csrfFormSchema.extend({
+  name: z.string().max(64).default(''),
+  type: z.enum(['string', 'number', 'boolean']).default('string'),
+  required: checkbox,
+  mutable: checkbox,
+});
+export type AttributeForm = z.infer<typeof attributeFormSchema>;

@@ -1,0 +1,180 @@
+import { parse } from 'node-html-parser';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { currentBackend } from '../support/backend.js';
+import { PASSWORD } from '../support/fixtures.js';
+import { useTestServer } from '../support/harness.js';
+import { UserAgent, type PageResponse } from '../support/user-agent.js';
+
+/**
+ * Who may reach the admin console at /admin, route by route: an anonymous visitor is sent through the
+ * sign-in (and brought back), a signed-in user outside the admin group gets a 403 page, a read-only member
+ * sees every page but every change is refused with a 403 and changes nothing, and every change needs the
+ * console's CSRF token. Membership is read at each request, so a revocation takes effect at once.
+ */
+describe(`admin console access (${currentBackend()})`, () => {
+  const ctx = useTestServer();
+  const url = (path: string) => `${ctx.server.issuer}${path}`;
+  let targetId: string;
+  let clientId: string;
+  let gets: string[];
+  let posts: { path: string; fields: Record<string, string> }[];
+
+  beforeAll(async () => {
+    const { services } = ctx.server.latchkey;
+    for (const username of ['root', 'auditor', 'outsider', 'later']) {
+      await services.users.create({ username, email: `${username}@example.com`, emailVerified: true, password: PASSWORD });
+    }
+    await services.admins.grant('root', 'admin');
+    await services.admins.grant('auditor', 'read');
+    await services.admins.grant('later', 'admin');
+    targetId = (await services.users.create({ username: 'target', email: 'target@example.com', emailVerified: true, password: PASSWORD })).id;
+    await services.roles.createRole({ name: 'reader', policy: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['s3:GetObject'], Resource: ['arn:aws:s3:::docs/*'] }] }) });
+    await services.groups.create({ name: 'staff' });
+    await services.providers.add({ name: 'corp', issuer: 'https://login.example.com', clientId: 'corp-client', clientSecret: 'corp-secret' });
+    clientId = (await services.clients.create({ name: 'Console Test App', redirectUris: ['https://app.example.com/callback'] })).client_id;
+    gets = [
+      '/admin', '/admin/users', `/admin/users/${targetId}`, `/admin/users/${targetId}/delete`, '/admin/audit',
+      '/admin/groups', '/admin/clients', `/admin/clients/${clientId}`, `/admin/clients/${clientId}/delete`,
+      '/admin/roles', '/admin/roles/reader', '/admin/roles/reader/delete',
+      '/admin/providers', '/admin/providers/corp', '/admin/providers/corp/remove', '/admin/attributes',
+    ];
+    posts = [
+      ...['disable', 'enable', 'require-reset', 'reset-mfa', 'sign-out', 'delete'].map((action) => ({ path: `/admin/users/${targetId}/${action}`, fields: {} })),
+      { path: `/admin/users/${targetId}/groups/add`, fields: { group: 'staff' } },
+      { path: `/admin/users/${targetId}/groups/remove`, fields: { group: 'staff' } },
+      { path: `/admin/users/${targetId}/identities/unlink`, fields: { provider: 'corp' } },
+      { path: `/admin/users/${targetId}/apps/sign-out`, fields: { grant: 'some-grant' } },
+      { path: '/admin/groups', fields: { name: 'made-by-console' } },
+      { path: '/admin/clients', fields: { name: 'Made by console', redirect_uris: 'https://x.example.com/cb' } },
+      { path: `/admin/clients/${clientId}/delete`, fields: {} },
+      { path: '/admin/roles', fields: { name: 'made-by-console', policy: '{}' } },
+      { path: '/admin/roles/reader/delete', fields: {} },
+      { path: '/admin/providers/corp/remove', fields: {} },
+      { path: '/admin/attributes', fields: { name: 'made_by_console', type: 'string' } },
+    ];
+  });
+
+  /** Opens `path` signed out, signs in on the hosted login page and follows the way back. */
+  async function signIn(agent: UserAgent, username: string, path = '/admin'): Promise<PageResponse> {
+    const login = await agent.navigate(url(path));
+    expect(login.url).toMatch(/\/interaction\//);
+    return agent.follow(await agent.submit(login, 'form#login-form', { username, password: PASSWORD }));
+  }
+  const csrfOf = (page: PageResponse) => parse(page.html).querySelector('input[name="csrf"]')?.getAttribute('value') ?? '';
+  const post = (agent: UserAgent, path: string, fields: Record<string, string>) => agent.request(url(path), { method: 'POST', body: new URLSearchParams(fields) });
+
+  /** Nothing any refused POST of the matrix could have changed has changed. */
+  async function expectNothingChanged(): Promise<void> {
+    const { services } = ctx.server.latchkey;
+    const target = await services.users.findById(targetId);
+    expect(target).toMatchObject({ enabled: true, status: 'confirmed' });
+    expect(await services.groups.namesOf(targetId)).toEqual([]);
+    expect((await services.groups.list()).map((g) => g.name)).toEqual(['staff']);
+    expect(await services.clients.find(clientId)).toBeDefined();
+    expect((await services.clients.list()).some((c) => c.name === 'Made by console')).toBe(false);
+    expect((await services.roles.listRoles()).map((r) => r.name)).toEqual(['reader']);
+    expect((await services.providers.list()).map((p) => p.name)).toEqual(['corp']);
+    expect(await services.attributes.list()).toEqual([]);
+  }
+
+  it('sends an anonymous visitor of every console route to the sign-in, changing nothing', async () => {
+    const agent = new UserAgent();
+    for (const path of gets) {
+      const response = await agent.request(url(path));
+      expect(response.status, path).toBe(303);
+      expect(response.location, path).toBe(url(`/admin/sign-in?return=${encodeURIComponent(path)}`));
+    }
+    for (const { path, fields } of posts) {
+      const response = await post(agent, path, fields);
+      expect(response.status, path).toBe(303);
+      expect(response.location, path).toBe(url('/admin/sign-in?return=%2Fadmin'));
+    }
+    await expectNothingChanged();
+  });
+
+  it('brings a member back to the page they opened after the sign-in, with no-store, DENY and a script-free CSP', async () => {
+    const agent = new UserAgent();
+    const page = await signIn(agent, 'root', '/admin/users');
+    expect(page.url).toBe(url('/admin/users'));
+    expect(page.status).toBe(200);
+    expect(page.headers.get('cache-control')).toBe('no-store');
+    expect(page.headers.get('x-frame-options')).toBe('DENY');
+    const csp = page.headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).toContain("form-action 'self'");
+    expect(csp).not.toContain('script-src');
+    expect(parse(page.html).querySelector('#user-results')?.text).toContain('target');
+  });
+
+  it('never returns to a page outside the console after the sign-in (no open redirect)', async () => {
+    const agent = new UserAgent();
+    const start = await agent.request(url(`/admin/sign-in?return=${encodeURIComponent('//evil.example/admin')}`));
+    expect(start.status).toBe(303);
+    const login = await agent.follow(start);
+    const back = await agent.follow(await agent.submit(login, 'form#login-form', { username: 'root', password: PASSWORD }));
+    expect(back.url).toBe(url('/admin'));
+  });
+
+  it('refuses a signed-in user outside the admin group on every route with a 403 page, changing nothing', async () => {
+    const agent = new UserAgent();
+    const first = await signIn(agent, 'outsider');
+    expect(first.status).toBe(403);
+    expect(parse(first.html).querySelector('[role="alert"]')?.text).toContain('not in the admin group');
+    for (const path of gets) expect((await agent.request(url(path))).status, path).toBe(403);
+    for (const { path, fields } of posts) expect((await post(agent, path, { ...fields, csrf: 'x' })).status, path).toBe(403);
+    await expectNothingChanged();
+  });
+
+  it('shows a read-only member every page without change buttons, and refuses every change with a 403 even with a valid token', async () => {
+    const agent = new UserAgent();
+    await signIn(agent, 'auditor');
+    for (const path of gets) {
+      const page = await agent.request(url(path));
+      expect(page.status, path).toBe(200);
+      expect(parse(page.html).querySelectorAll('form[method="post"]'), path).toHaveLength(0);
+    }
+    // A token is never shown to a read-only member; the one of a full member's session is no use either.
+    const rootAgent = new UserAgent();
+    const csrf = csrfOf(await signIn(rootAgent, 'root', `/admin/users/${targetId}`));
+    for (const { path, fields } of posts) {
+      const refused = await post(agent, path, { ...fields, csrf });
+      expect(refused.status, path).toBe(403);
+      expect(parse(refused.html).querySelector('[role="alert"]')?.text, path).toContain('read-only');
+    }
+    await expectNothingChanged();
+  });
+
+  it('refuses a change without the CSRF token, or with another session\'s, and makes it with its own, recording it as the admin', async () => {
+    const agent = new UserAgent();
+    const page = await signIn(agent, 'root', `/admin/users/${targetId}`);
+    expect((await post(agent, `/admin/users/${targetId}/disable`, {})).status).toBe(403);
+    const other = new UserAgent();
+    const otherCsrf = csrfOf(await signIn(other, 'later', `/admin/users/${targetId}`));
+    expect((await post(agent, `/admin/users/${targetId}/disable`, { csrf: otherCsrf })).status).toBe(403);
+    await expectNothingChanged();
+
+    const done = await post(agent, `/admin/users/${targetId}/disable`, { csrf: csrfOf(page) });
+    expect(done.status).toBe(303);
+    expect(done.location).toBe(url(`/admin/users/${targetId}?notice=disabled`));
+    const { services } = ctx.server.latchkey;
+    expect((await services.users.findById(targetId))?.enabled).toBe(false);
+    const root = await services.users.resolve('root');
+    const { events } = await services.audit.query({ subjectId: targetId, type: 'user.disabled', limit: 5 });
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ actor: { kind: 'admin', id: root.id }, clientId: 'latchkey-admin', outcome: 'success' });
+    const enabled = await post(agent, `/admin/users/${targetId}/enable`, { csrf: csrfOf(page) });
+    expect(enabled.status).toBe(303);
+    expect((await services.users.findById(targetId))?.enabled).toBe(true);
+  });
+
+  it('closes the console to a member at their next request once they are revoked', async () => {
+    const agent = new UserAgent();
+    const page = await signIn(agent, 'later');
+    expect(page.status).toBe(200);
+    await ctx.server.latchkey.services.admins.revoke('later');
+    expect((await agent.request(url('/admin'))).status).toBe(403);
+    expect((await post(agent, `/admin/users/${targetId}/disable`, { csrf: csrfOf(page) })).status).toBe(403);
+    await expectNothingChanged();
+  });
+});
