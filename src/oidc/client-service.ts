@@ -4,6 +4,7 @@ import type { Database } from '../db/database.js';
 import { InvalidRequestError, NotFoundError } from '../errors/app-error.js';
 import { sha256Hex } from '../lib/hashing.js';
 import { clientFieldProblems } from './client-validation.js';
+import { createClientSettings, type ClientChanges, type RotatedSecret } from './client-settings.js';
 import { logoutSettingsMetadata, logoutSettingsProblems, presentLogoutSettings, type LogoutSettingsInput, type LogoutSettingsView } from './client-logout-settings.js';
 import * as clients from './repositories/client.repository.js';
 import { deleteOidcModelsByClientId } from './repositories/oidc-model.repository.js';
@@ -47,6 +48,10 @@ export interface ClientService {
   /** One client as `list` presents it (never its secret); undefined when there is no such client. */
   find(clientId: string): Promise<Omit<CreatedClient, 'client_secret'> | undefined>;
   delete(clientId: string): Promise<void>;
+  /** Changes a client's settings (`client update`) and returns it as `find` does; NotFoundError when unknown. */
+  update(clientId: string, changes: ClientChanges): Promise<Omit<CreatedClient, 'client_secret'>>;
+  /** A new secret for a confidential client; the previous one keeps working for `graceSeconds` (`client rotate-secret`). */
+  rotateSecret(clientId: string, graceSeconds: number): Promise<RotatedSecret>;
   /** Whether the app lets its users sign themselves up (`client create --no-signup` says no); false for an unknown client. */
   signupAllowedFor(clientId: string): Promise<boolean>;
   /** The upstream providers a client's sign-in offers: null for all (also for an unknown client, which has no sign-in). */
@@ -71,6 +76,7 @@ function upstreamProviders(metadata: Record<string, unknown>): string[] | null {
 /** Creates and lists OAuth clients. A confidential client's secret is shown once and stored hashed. */
 export function createClientService(deps: { db: Database }): ClientService {
   const { db } = deps;
+  const settings = createClientSettings({ db });
   function present(row: clients.ClientRow): Omit<CreatedClient, 'client_secret'> {
     const m = row.metadata;
     return {
@@ -131,6 +137,13 @@ export function createClientService(deps: { db: Database }): ClientService {
       const row = await clients.findClientById(db, clientId);
       return row && present(row);
     },
+    async update(clientId, changes) {
+      await settings.update(clientId, changes);
+      const row = await clients.findClientById(db, clientId);
+      if (!row) throw new NotFoundError(`no client "${clientId}"`);
+      return present(row);
+    },
+    rotateSecret: (clientId, graceSeconds) => settings.rotateSecret(clientId, graceSeconds),
     async signupAllowedFor(clientId) {
       const row = await clients.findClientById(db, clientId);
       return row !== undefined && row.metadata.latchkey_signup !== false;

@@ -15,6 +15,8 @@ export interface ClientChanges {
   redirectUris?: readonly string[];
   postLogoutRedirectUris?: readonly string[];
   scope?: string;
+  /** Replaces the grant types (a public client still cannot use client_credentials). */
+  grantTypes?: readonly string[];
   firstParty?: boolean;
   /** null: every configured provider; []: none. */
   upstreamProviders?: readonly string[] | null;
@@ -50,7 +52,7 @@ export function createClientSettings(deps: { db: Database }): ClientSettings {
         const m = row.metadata;
         if (m.latchkey_internal === true) throw new InvalidRequestError(`"${clientId}" is Latchkey's own client and cannot be changed`);
         const isPublic = m.token_endpoint_auth_method === 'none';
-        const grantTypes = strings(m.grant_types);
+        const grantTypes = changes.grantTypes ? [...new Set(changes.grantTypes)] : strings(m.grant_types);
         const usesRedirects = grantTypes.includes('authorization_code');
         const name = (changes.name ?? row.name).trim();
         const redirectUris = [...(changes.redirectUris ?? strings(m.redirect_uris))];
@@ -60,9 +62,14 @@ export function createClientSettings(deps: { db: Database }): ClientSettings {
         const upstreams = changes.upstreamProviders === undefined ? stored : changes.upstreamProviders === null ? undefined : [...new Set(changes.upstreamProviders)];
         const problems = clientFieldProblems({ name, isPublic, grantTypes, redirectUris, postLogoutRedirectUris, scopes, upstreams });
         if (!usesRedirects && changes.redirectUris?.length) problems.push({ path: 'redirect_uris', message: 'this client does not use authorization_code, so it has no redirect URIs' });
+        if (grantTypes.length === 0) problems.push({ path: 'grant_types', message: 'at least one grant type is required' });
         if (problems.length) throw new InvalidRequestError('invalid client', problems);
 
-        const metadata: Record<string, unknown> = { ...m, redirect_uris: usesRedirects ? redirectUris : [], post_logout_redirect_uris: postLogoutRedirectUris, scope: scopes.join(' ') };
+        const metadata: Record<string, unknown> = {
+          ...m, redirect_uris: usesRedirects ? redirectUris : [], post_logout_redirect_uris: postLogoutRedirectUris, scope: scopes.join(' '),
+          // As at creation: the response types follow the grant types (a client without authorization_code has none).
+          grant_types: grantTypes, response_types: usesRedirects ? ['code'] : [],
+        };
         const firstParty = changes.firstParty ?? m.latchkey_first_party === true;
         const signup = changes.signup ?? m.latchkey_signup !== false;
         delete metadata.latchkey_first_party;

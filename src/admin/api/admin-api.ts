@@ -6,6 +6,7 @@ import { adminBearer } from './admin-auth.js';
 import type { AdminRoute } from './admin-route.js';
 import { adminRouter } from './admin-router.js';
 import { auditRoutes } from './audit/audit.routes.js';
+import { clientRoutes } from './clients/clients.routes.js';
 import { groupRoutes } from './groups/groups.routes.js';
 import { keyRoutes } from './keys/keys.routes.js';
 import { buildOpenApiDocument } from './openapi.js';
@@ -16,6 +17,7 @@ export function adminRouteTable(services: Services): AdminRoute[] {
   return [
     ...userRoutes(services),
     ...groupRoutes(services),
+    ...clientRoutes(services),
     ...keyRoutes(services),
     ...auditRoutes(services),
   ];
