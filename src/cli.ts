@@ -11,6 +11,7 @@ import { registerMailCommands } from './cli/mail-commands.js';
 import { registerUserPasswordCommands } from './cli/user-password-commands.js';
 import { registerClientCommands } from './cli/client-commands.js';
 import { registerAdminCommands } from './cli/admin-commands.js';
+import { registerDirectoryAdminCommands } from './cli/directory-admin-commands.js';
 import { packageVersion } from './lib/package-version.js';
 
 /** Exit codes: 0 ok, 1 the operation failed, 2 usage or configuration error, 3 storage revocation queued (README). */
@@ -30,6 +31,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   registerPasskeyCommands(program, env);
   registerMailCommands(program, env);
   registerAdminCommands(program, env);
+  registerDirectoryAdminCommands(program, env);
   try {
     await program.parseAsync([...argv]);
     return 0;
