@@ -6,6 +6,7 @@ import { adminBearer } from './admin-auth.js';
 import type { AdminRoute } from './admin-route.js';
 import { adminRouter } from './admin-router.js';
 import { auditRoutes } from './audit/audit.routes.js';
+import { adminMemberRoutes } from './admins/admins.routes.js';
 import { clientRoutes } from './clients/clients.routes.js';
 import { groupRoutes } from './groups/groups.routes.js';
 import { keyRoutes } from './keys/keys.routes.js';
@@ -18,6 +19,7 @@ export function adminRouteTable(services: Services): AdminRoute[] {
     ...userRoutes(services),
     ...groupRoutes(services),
     ...clientRoutes(services),
+    ...adminMemberRoutes(services),
     ...keyRoutes(services),
     ...auditRoutes(services),
   ];

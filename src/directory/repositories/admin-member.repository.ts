@@ -10,16 +10,22 @@ export interface AdminMemberRow {
   email: string | null;
 }
 
-/** Grants (or changes) a user's admin access; returns the previous access, null when there was none. */
+/**
+ * Grants (or changes) a user's admin access; returns the previous access, null when there was none. One
+ * statement with the guard in its WHERE: a row that already has this access is left alone and returns
+ * nothing. (A `FOR UPDATE` CTE read from RETURNING would see the row this statement just changed, skip it
+ * and report no previous access every time.) Access has two values, so a changed row's previous one is the other.
+ */
 export async function upsertAdminMember(db: Queryable, userId: string, access: AdminAccess): Promise<{ previous: AdminAccess | null }> {
-  const { rows } = await db.query<{ previous: AdminAccess | null }>(
-    `WITH before AS (SELECT access FROM admin_members WHERE user_id = $1 FOR UPDATE)
-     INSERT INTO admin_members (user_id, access) VALUES ($1, $2)
-     ON CONFLICT (user_id) DO UPDATE SET access = EXCLUDED.access
-     RETURNING (SELECT access FROM before) AS previous`,
+  const { rows } = await db.query<{ inserted: boolean }>(
+    `INSERT INTO admin_members (user_id, access) VALUES ($1, $2)
+     ON CONFLICT (user_id) DO UPDATE SET access = EXCLUDED.access WHERE admin_members.access <> EXCLUDED.access
+     RETURNING (xmax = 0) AS inserted`,
     [userId, access],
   );
-  return { previous: rows[0]?.previous ?? null };
+  const row = rows[0];
+  if (!row) return { previous: access };
+  return { previous: row.inserted ? null : access === 'admin' ? 'read' : 'admin' };
 }
 
 export async function deleteAdminMemberByUserId(db: Queryable, userId: string): Promise<boolean> {
