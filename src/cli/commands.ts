@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { presentUser } from '../directory/user.presenter.js';
 import { InvalidRequestError } from '../errors/app-error.js';
+import { registerAttributeCommands } from './attribute-commands.js';
 import { withCliContext } from './cli-context.js';
 import { EXIT_REVOCATION_QUEUED, reportRevocation } from './revocation-output.js';
 import { createOutput, table } from './output.js';
@@ -153,30 +154,7 @@ export function registerCommands(program: Command, env: NodeJS.ProcessEnv): void
       });
     });
 
-  const attribute = program.command('attribute').description('declare custom user attributes (custom:NAME claims)');
-  attribute.command('declare <name>')
-    .description('declare a custom attribute, or update its constraints (its type is fixed once declared)')
-    .requiredOption('--type <type>', 'string | number | boolean')
-    .option('--required', 'every new user must have it', false)
-    .option('--immutable', 'users cannot change it themselves', false)
-    .option('--min-length <n>', 'strings: minimum length', Number)
-    .option('--max-length <n>', 'strings: maximum length', Number)
-    .option('--min <n>', 'numbers: minimum', Number)
-    .option('--max <n>', 'numbers: maximum', Number)
-    .action(async (name: string, o: { type: string; required: boolean; immutable: boolean; minLength?: number; maxLength?: number; min?: number; max?: number }) => {
-      await withCliContext(env, async ({ services }) => {
-        const declared = await services.attributes.declare({ name, type: o.type, required: o.required, mutable: !o.immutable, minLength: o.minLength ?? null, maxLength: o.maxLength ?? null, min: o.min ?? null, max: o.max ?? null });
-        out(program).result(declared, () => `declared custom:${declared.name} (${declared.type}${declared.required ? ', required' : ''})`);
-      });
-    });
-  attribute.command('list')
-    .description('list declared custom attributes')
-    .action(async () => {
-      await withCliContext(env, async ({ services }) => {
-        const rows = await services.attributes.list();
-        out(program).result(rows, () => table(['NAME', 'TYPE', 'REQUIRED', 'MUTABLE'], rows.map((r) => [`custom:${r.name}`, r.type, String(r.required), String(r.mutable)])));
-      });
-    });
+  registerAttributeCommands(program, env);
 
   const group = program.command('group').description('manage groups');
   group.command('create <name>')

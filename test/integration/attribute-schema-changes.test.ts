@@ -4,6 +4,8 @@ import { currentBackend } from '../support/backend.js';
 import { PASSWORD, REDIRECT_URI } from '../support/fixtures.js';
 import { openLoginPage, signInToCallback } from '../support/flows.js';
 import { discover, useTestServer } from '../support/harness.js';
+import { runCli } from '../support/processes.js';
+import { TEST_SECRET } from '../support/test-server.js';
 import { UserAgent } from '../support/user-agent.js';
 
 /**
@@ -241,5 +243,55 @@ describe(`attribute schema changes (${currentBackend()})`, () => {
       const { rows } = await ctx.server.db.query<{ kind: string }>("SELECT DISTINCT jsonb_typeof(custom_attributes -> 'score') AS kind FROM users WHERE custom_attributes ? 'score'");
       expect(rows).toEqual([{ kind: type }]);
     }
+  });
+
+  describe('latchkey attribute (the built CLI, beside the running server)', () => {
+    const cli = (args: readonly string[]) => runCli(args, { ...ctx.database.env, LATCHKEY_SECRET: TEST_SECRET, LOG_LEVEL: 'warn' });
+
+    it('renames with --dry-run first, changes and clears constraints, refuses what does not fit with exit 1, and removes only with --force', async () => {
+      await services().attributes.add({ name: 'team', type: 'string' });
+      const tess = await services().users.create({ username: 'tess', password: PASSWORD, customAttributes: { team: 'blue' } });
+
+      const dryRun = await cli(['--json', 'attribute', 'rename', 'team', 'squad', '--dry-run']);
+      expect(dryRun.code, dryRun.stderr).toBe(0);
+      expect(JSON.parse(dryRun.stdout)).toMatchObject({ dry_run: true, values: 1, values_converted: 1, attribute: { name: 'squad', claim: 'custom:squad' } });
+      expect(await values('team')).toEqual({ tess: 'blue' });
+
+      const last = await services().audit.latestId();
+      const renamed = await cli(['attribute', 'rename', 'custom:team', 'squad']);
+      expect(renamed.code, renamed.stderr).toBe(0);
+      expect(renamed.stdout.trim()).toBe('renamed custom:team to custom:squad; moved 1 value');
+      expect(await values('squad')).toEqual({ tess: 'blue' });
+      // The event names the command line as the actor.
+      expect(await attributeEventsAfter(last)).toMatchObject([{ type: 'attribute.changed', actor: { kind: 'cli' }, details: { renamed_to: 'custom:squad' } }]);
+
+      const refused = await cli(['attribute', 'change', 'squad', '--type', 'number']);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr.trim()).toBe(`latchkey: cannot change custom:squad: 1 value does not convert to a number (user ${tess.id}); nothing was changed`);
+      const refusedJson = await cli(['--json', 'attribute', 'change', 'squad', '--type', 'number', '--dry-run']);
+      expect(refusedJson.code).toBe(1);
+      expect(JSON.parse(refusedJson.stdout)).toMatchObject({ error: 'conflict', error_description: expect.stringContaining('1 value does not convert') as unknown });
+
+      const capped = await cli(['attribute', 'change', 'squad', '--max-length', '10', '--required', '--immutable']);
+      expect(capped.code, capped.stderr).toBe(0);
+      expect(capped.stdout.trim()).toMatch(/^changed custom:squad: required: false → true, mutable: true → false, max_length: none → 10$/);
+      const cleared = await cli(['--json', 'attribute', 'change', 'squad', '--clear-max-length', '--optional']);
+      expect(cleared.code, cleared.stderr).toBe(0);
+      expect(JSON.parse(cleared.stdout)).toMatchObject({ dry_run: false, changes: ['required: true → false', 'max_length: 10 → none'], attribute: { max_length: null, required: false, mutable: false } });
+
+      // Usage errors exit 2; a change with nothing in it, or an unknown attribute, exits 1.
+      expect((await cli(['attribute', 'change', 'squad', '--max-length', '3', '--clear-max-length'])).code).toBe(2);
+      const empty = await cli(['attribute', 'change', 'squad']);
+      expect([empty.code, empty.stderr.trim()]).toEqual([1, 'latchkey: nothing to change: give a type or a constraint']);
+
+      const unforced = await cli(['attribute', 'remove', 'squad']);
+      expect(unforced.code).toBe(1);
+      expect(unforced.stderr).toContain('custom:squad still holds 1 value');
+      expect(await values('squad')).toEqual({ tess: 'blue' });
+      const forced = await cli(['--json', 'attribute', 'remove', 'squad', '--force']);
+      expect(forced.code, forced.stderr).toBe(0);
+      expect(JSON.parse(forced.stdout)).toEqual({ removed: 'custom:squad', values_deleted: 1 });
+      expect(await values('squad')).toEqual({});
+    }, 240_000); // a dozen CLI processes, each starting Node and opening the database
   });
 });
