@@ -11,6 +11,7 @@ import { registerMailCommands } from './cli/mail-commands.js';
 import { registerUserPasswordCommands } from './cli/user-password-commands.js';
 import { registerClientCommands } from './cli/client-commands.js';
 import { registerAdminCommands } from './cli/admin-commands.js';
+import { registerAuditCommands } from './cli/audit-commands.js';
 import { registerDirectoryAdminCommands } from './cli/directory-admin-commands.js';
 import { packageVersion } from './lib/package-version.js';
 
@@ -31,6 +32,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   registerPasskeyCommands(program, env);
   registerMailCommands(program, env);
   registerAdminCommands(program, env);
+  registerAuditCommands(program, env);
   registerDirectoryAdminCommands(program, env);
   try {
     await program.parseAsync([...argv]);
