@@ -32,6 +32,8 @@ export interface RoleService {
   /** Changes a role's policy, maximum duration or description (only those given); 404 for an unknown role. */
   updateRole(name: string, changes: { policy?: string; maxDurationSeconds?: number; description?: string }): Promise<PresentedRole>;
   listRoles(): Promise<PresentedRole[]>;
+  /** One role; NotFoundError when there is none. */
+  getRole(name: string): Promise<PresentedRole>;
   /**
    * Deletes a role. While groups, pool rules or the pool's default role use it, refuses with a 409 naming
    * them, unless `force`: then groups lose the role, its rules are removed (later rules move up) and the
@@ -43,6 +45,28 @@ export interface RoleService {
   setAmbiguousRoleResolution(mode: string): Promise<pool.PoolSettingsRow>;
   addRule(input: { claim: string; match: string; value: string; role: string; position?: number }): Promise<pool.RuleRow[]>;
   removeRule(position: number): Promise<pool.RuleRow[]>;
+  /**
+   * Replaces the ordered rules, the default role and the ambiguity choice together, in one transaction: a
+   * token is never resolved against half of a new mapping. Every problem is named by its rule's index.
+   */
+  replaceMapping(input: { rules: readonly RuleInput[]; defaultRole: string | null; ambiguousRoleResolution: string }): Promise<pool.PoolSettingsRow & { rules: pool.RuleRow[] }>;
+}
+
+/** One role-mapping rule as an administrator gives it. */
+export interface RuleInput {
+  claim: string;
+  match: string;
+  value: string;
+  role: string;
+}
+
+/** Problems with one rule, by field (`prefix` names its place in a list). */
+function ruleProblems(rule: RuleInput, prefix = ''): { path: string; message: string }[] {
+  const problems: { path: string; message: string }[] = [];
+  if (!(MATCH_TYPES as readonly string[]).includes(rule.match)) problems.push({ path: `${prefix}match`, message: `must be one of ${MATCH_TYPES.join(', ')}` });
+  if (!/^[\w:.-]{1,128}$/.test(rule.claim)) problems.push({ path: `${prefix}claim`, message: 'must be a claim name' });
+  if (rule.value.length > 512) problems.push({ path: `${prefix}value`, message: 'at most 512 characters' });
+  return problems;
 }
 
 function present(row: roles.RoleRow): PresentedRole {
@@ -104,6 +128,11 @@ export function createRoleService(deps: { db: Database; maxDurationCeiling: numb
     async listRoles() {
       return (await roles.listRoles(db)).map(present);
     },
+    async getRole(name) {
+      const row = await roles.findRoleByName(db, name);
+      if (!row) throw new NotFoundError(`no role "${name}"`);
+      return present(row);
+    },
     async deleteRole(name, options = {}) {
       return db.transaction(async (tx) => {
         if (!(await roles.findRoleByName(tx, name))) throw new NotFoundError(`no role "${name}"`);
@@ -136,10 +165,7 @@ export function createRoleService(deps: { db: Database; maxDurationCeiling: numb
       return audited({ type: 'pool.settings_changed', details: { setting: 'ambiguous_role_resolution', mode } }, (tx) => pool.updatePoolSettings(tx, { ambiguousRoleResolution: mode }));
     },
     async addRule(input) {
-      const problems: { path: string; message: string }[] = [];
-      if (!(MATCH_TYPES as readonly string[]).includes(input.match)) problems.push({ path: 'match', message: `must be one of ${MATCH_TYPES.join(', ')}` });
-      if (!/^[\w:.-]{1,128}$/.test(input.claim)) problems.push({ path: 'claim', message: 'must be a claim name' });
-      if (input.value.length > 512) problems.push({ path: 'value', message: 'at most 512 characters' });
+      const problems = ruleProblems(input);
       if (problems.length) throw new InvalidRequestError('invalid rule', problems);
       return db.transaction(async (tx) => {
         const count = await pool.countRules(tx);
@@ -155,6 +181,31 @@ export function createRoleService(deps: { db: Database; maxDurationCeiling: numb
         await recordAudit(tx, { type: 'role.rules_changed', details: { action: 'added', position, claim: input.claim, match: input.match, value: input.value, role: input.role } });
         return pool.listRules(tx);
       });
+    },
+    async replaceMapping(input) {
+      const problems = input.rules.flatMap((rule, i) => ruleProblems(rule, `rules.${i}.`));
+      if (input.rules.length > MAX_RULES) problems.push({ path: 'rules', message: `at most ${MAX_RULES} rules` });
+      if (input.ambiguousRoleResolution !== 'deny' && input.ambiguousRoleResolution !== 'default_role') problems.push({ path: 'ambiguous_role_resolution', message: 'must be "deny" or "default_role"' });
+      if (problems.length) throw new InvalidRequestError('invalid role mapping', problems);
+      const mode = input.ambiguousRoleResolution as pool.PoolSettingsRow['ambiguous_role_resolution'];
+      try {
+        return await db.transaction(async (tx) => {
+          await pool.deleteAllRules(tx);
+          for (const [i, rule] of input.rules.entries()) {
+            await pool.insertRuleAt(tx, { claim: rule.claim, match_type: rule.match as pool.RuleRow['match_type'], value: rule.value, role_name: rule.role }, i + 1);
+          }
+          const settings = await pool.updatePoolSettings(tx, { defaultRole: input.defaultRole, ambiguousRoleResolution: mode });
+          await recordAudit(tx, { type: 'role.rules_changed', details: { action: 'replaced', rules: input.rules.length, default_role: input.defaultRole, ambiguous_role_resolution: mode } });
+          return { ...settings, rules: await pool.listRules(tx) };
+        });
+      } catch (error) {
+        if (isForeignKeyViolation(error)) {
+          const named = [...new Set([...input.rules.map((r) => r.role), ...(input.defaultRole ? [input.defaultRole] : [])])];
+          const known = new Set((await roles.listRoles(db)).map((r) => r.name));
+          throw new NotFoundError(`no role ${named.filter((n) => !known.has(n)).map((n) => `"${n}"`).join(', ')}`);
+        }
+        throw error;
+      }
     },
     async removeRule(position) {
       return db.transaction(async (tx) => {

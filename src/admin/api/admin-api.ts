@@ -10,16 +10,21 @@ import { adminMemberRoutes } from './admins/admins.routes.js';
 import { clientRoutes } from './clients/clients.routes.js';
 import { groupRoutes } from './groups/groups.routes.js';
 import { keyRoutes } from './keys/keys.routes.js';
+import { roleRoutes } from './roles/roles.routes.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { userRoutes } from './users/users.routes.js';
+import { transferRoutes } from './transfer/transfer.routes.js';
 
 /** Every admin operation, in the order the OpenAPI document lists them. */
 export function adminRouteTable(services: Services): AdminRoute[] {
   return [
+    // Before /users/:user, which would otherwise take `import` and `export` for user names.
+    ...transferRoutes(services),
     ...userRoutes(services),
     ...groupRoutes(services),
     ...clientRoutes(services),
     ...adminMemberRoutes(services),
+    ...roleRoutes(services),
     ...keyRoutes(services),
     ...auditRoutes(services),
   ];

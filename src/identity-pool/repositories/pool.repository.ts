@@ -62,3 +62,8 @@ export async function deleteRuleAt(db: Queryable, position: number): Promise<boo
   await db.query('UPDATE role_mapping_rules SET position = -position WHERE position < 0');
   return true;
 }
+
+/** Removes every rule (the first step of replacing the ordered list, in the caller's transaction). */
+export async function deleteAllRules(db: Queryable): Promise<void> {
+  await db.query('DELETE FROM role_mapping_rules');
+}
