@@ -55,13 +55,14 @@ export class AdminApiClient {
     if (body !== undefined || options.raw !== undefined) headers['content-type'] = options.contentType ?? 'application/json';
     const response = await fetch(`${this.server.issuer}/admin/v1${path}`, { method: method.toUpperCase(), headers, ...(options.raw !== undefined ? { body: options.raw } : body !== undefined ? { body: JSON.stringify(body) } : {}) });
     const text = await response.text();
-    const parsed: unknown = text ? JSON.parse(text) : undefined;
-    await this.check(method.toLowerCase(), path, response.status, parsed);
+    const mediaType = (response.headers.get('content-type') ?? '').split(';')[0]!;
+    const parsed: unknown = mediaType === 'application/json' && text ? JSON.parse(text) : text || undefined;
+    await this.check(method.toLowerCase(), path, response.status, parsed, mediaType);
     return { status: response.status, body: parsed, headers: response.headers };
   }
 
   /** Finds the documented operation for a concrete path and validates the answer against it. */
-  private async check(method: string, concretePath: string, status: number, body: unknown): Promise<void> {
+  private async check(method: string, concretePath: string, status: number, body: unknown, mediaType: string): Promise<void> {
     const document = await this.openApi();
     const pathOnly = `/admin/v1${concretePath.split('?')[0]}`;
     const template = Object.keys(document.paths).find((candidate) => new RegExp(`^${candidate.replace(/\{[^}]+\}/g, '[^/]+')}$`).test(pathOnly));
@@ -73,7 +74,13 @@ export class AdminApiClient {
     }
     const responses = document.paths[template]![method].responses;
     expect(Object.keys(responses), `${method.toUpperCase()} ${template} answered ${status}, which it does not document`).toContain(String(status));
-    const schema = responses[String(status)]!.content?.['application/json'].schema;
+    const content = responses[String(status)]!.content as Record<string, { schema: object }> | undefined;
+    if (content && !content['application/json']) {
+      // A download: the media type must be one the operation documents.
+      expect(Object.keys(content), `${method.toUpperCase()} ${template} ${status}`).toContain(mediaType);
+      return;
+    }
+    const schema = content?.['application/json']?.schema;
     if (!schema) {
       expect(body, `${method.toUpperCase()} ${template} ${status} documents no body`).toBeUndefined();
       return;

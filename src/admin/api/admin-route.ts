@@ -1,4 +1,6 @@
+import type { Readable } from 'node:stream';
 import type { z } from 'zod';
+import type { AuditDetail } from '../../audit/audit-event.js';
 import type { AdminAccess } from '../../directory/admin-members.js';
 
 /** Who is calling the admin API, as the bearer step proved it. */
@@ -21,6 +23,17 @@ export interface AdminRequest<P, Q, B> {
   query: Q;
   body: B;
   caller: AdminCaller;
+  /** A streamed body (routes with `upload`): read as it arrives, never buffered whole. */
+  upload: { stream: Readable; mediaType: string } | undefined;
+  /** Facts the handler adds to the audit event of a read (`include_hashes` on an export). */
+  auditDetails: Record<string, AuditDetail>;
+}
+
+/** What a `download` route returns: a media type and a stream, sent as it is produced. */
+export interface Download {
+  mediaType: string;
+  stream: Readable;
+  filename: string;
 }
 
 /**
@@ -42,9 +55,13 @@ export interface AdminRoute<P extends AnyObject | undefined = AnyObject | undefi
   /** The success status and body schema (null: no body, 204). */
   status: number;
   response: R;
+  /** The body is a stream of one of these media types, at most `maxBytes` (an import file), instead of JSON. */
+  upload?: { mediaTypes: readonly string[]; maxBytes: number; description: string };
+  /** The answer is a stream of one of these media types (the handler returns a Download), instead of JSON. */
+  download?: { mediaTypes: readonly string[]; description: string };
   /** Error codes this operation may answer besides the common ones (documented in OpenAPI). */
   errors?: readonly number[];
-  handle(request: AdminRequest<P extends AnyObject ? z.output<P> : undefined, Q extends AnyObject ? z.output<Q> : undefined, B extends z.ZodType ? z.output<B> : undefined>): Promise<R extends z.ZodType ? z.input<R> : void>;
+  handle(request: AdminRequest<P extends AnyObject ? z.output<P> : undefined, Q extends AnyObject ? z.output<Q> : undefined, B extends z.ZodType ? z.output<B> : undefined>): Promise<R extends z.ZodType ? z.input<R> : void | Download>;
 }
 
 /** Declares a route with its types inferred from its schemas. */

@@ -1,15 +1,17 @@
+import { Transform, type Readable } from 'node:stream';
 import Router from '@koa/router';
 import type { Context, Next } from 'koa';
 import type { z } from 'zod';
 import type { AuditService } from '../../audit/audit-service.js';
-import { AppError, InvalidRequestError, MethodNotAllowedError, NotFoundError, UnsupportedMediaTypeError } from '../../errors/app-error.js';
+import type { AuditDetail } from '../../audit/audit-event.js';
+import { AppError, InvalidRequestError, MethodNotAllowedError, NotFoundError, PayloadTooLargeError, UnsupportedMediaTypeError } from '../../errors/app-error.js';
 import { errorSurface } from '../../http/error-surfaces/surface.js';
 import { assertWellFormedJson, decodeUtf8, part } from '../../http/malformed-input.js';
 import { readRawBody } from '../../http/raw-body.js';
 import { parseFormText } from '../../http/read-form.js';
 import { fieldProblems } from '../../http/validate.js';
 import { requireAccess, type WithAdminCaller } from './admin-auth.js';
-import type { AdminRoute } from './admin-route.js';
+import type { AdminRoute, Download } from './admin-route.js';
 
 export const ADMIN_API_PREFIX = '/admin/v1';
 const BODY_LIMIT = 256 * 1024;
@@ -36,6 +38,29 @@ async function readJsonBody(ctx: Context): Promise<unknown> {
   assertWellFormedJson(parsed);
   return parsed;
 }
+
+/** The request body as a stream that fails with 413 past `maxBytes`, however the client framed it. */
+function limitedStream(source: Readable, maxBytes: number): Readable {
+  let seen = 0;
+  const limiter = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      seen += chunk.length;
+      done(seen > maxBytes ? new PayloadTooLargeError(maxBytes) : null, chunk);
+    },
+  });
+  source.on('error', (error) => limiter.destroy(error));
+  return source.pipe(limiter);
+}
+
+function streamedUpload(ctx: Context, upload: NonNullable<AdminRoute['upload']>): { stream: Readable; mediaType: string } {
+  const mediaType = ctx.is(...upload.mediaTypes);
+  if (!mediaType) throw new UnsupportedMediaTypeError(upload.mediaTypes.join(' or '));
+  const declared = Number(ctx.get('content-length') || '0');
+  if (declared > upload.maxBytes) throw new PayloadTooLargeError(upload.maxBytes);
+  return { stream: limitedStream(ctx.req, upload.maxBytes), mediaType };
+}
+
+const isDownload = (value: unknown): value is Download => typeof value === 'object' && value !== null && 'stream' in value && 'mediaType' in value;
 
 /**
  * Builds the admin API from its route table. Each route's chain: admin error surface → no-store → bearer →
@@ -66,10 +91,17 @@ export function adminRouter(deps: { routes: readonly AdminRoute[]; bearer: (ctx:
       const params = route.params ? parsePart(route.params, ctx.params, 'path') : undefined;
       const query = route.query ? parsePart(route.query, parseFormText(ctx.querystring), 'query') : undefined;
       const body = route.body ? parsePart(route.body, await readJsonBody(ctx), 'body') : undefined;
-      const result = await route.handle({ params, query, body, caller: ctx.caller } as never);
+      const upload = route.upload ? streamedUpload(ctx, route.upload) : undefined;
+      const auditDetails: Record<string, AuditDetail> = {};
+      const result = await route.handle({ params, query, body, caller: ctx.caller, upload, auditDetails } as never);
       ctx.status = route.status;
       if (route.response) ctx.body = route.response.parse(result);
-      if (route.access === 'read') await deps.audit.record({ type: 'admin.read', details: { operation: route.operationId } });
+      else if (route.download && isDownload(result)) {
+        ctx.type = result.mediaType;
+        ctx.set('Content-Disposition', `attachment; filename="${result.filename.replace(/[^\w.-]/g, '_')}"`);
+        ctx.body = result.stream;
+      }
+      if (route.access === 'read') await deps.audit.record({ type: 'admin.read', details: { operation: route.operationId, ...auditDetails } });
     };
     router[route.method](route.path, errorSurface('admin'), noStore, auditRefusalsFirst(deps.bearer, auditRefusals), requireAccess(route.access), handler);
   }

@@ -47,7 +47,7 @@ export function openApiPath(path: string): string {
 export function buildOpenApiDocument(routes: readonly AdminRoute[], options: { issuer: string; version: string; productName: string }): JsonSchema {
   const paths: Record<string, Record<string, JsonSchema>> = {};
   for (const route of routes) {
-    const errors = [...new Set([401, 403, ...(route.params || route.query || route.body ? [400] : []), ...(route.body ? [413, 415] : []), ...(route.errors ?? [])])].sort();
+    const errors = [...new Set([401, 403, ...(route.params || route.query || route.body ? [400] : []), ...(route.body || route.upload ? [413, 415] : []), ...(route.errors ?? [])])].sort();
     const operation: JsonSchema = {
       operationId: route.operationId,
       summary: route.summary,
@@ -55,10 +55,13 @@ export function buildOpenApiDocument(routes: readonly AdminRoute[], options: { i
       security: [{ bearer: [] }, { oauth2: [route.access === 'write' ? ADMIN_SCOPE : ADMIN_READ_SCOPE] }],
       parameters: [...parameters(route.params, 'path'), ...parameters(route.query, 'query')],
       ...(route.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(route.body, 'input') } } } } : {}),
+      ...(route.upload ? { requestBody: { required: true, description: route.upload.description, content: Object.fromEntries(route.upload.mediaTypes.map((type) => [type, { schema: { type: 'string' } }])) } } : {}),
       responses: {
         [String(route.status)]: route.response
           ? { description: 'success', content: { 'application/json': { schema: jsonSchema(route.response, 'output') } } }
-          : { description: 'success, no body' },
+          : route.download
+            ? { description: route.download.description, content: Object.fromEntries(route.download.mediaTypes.map((type) => [type, { schema: { type: 'string' } }])) }
+            : { description: 'success, no body' },
         ...Object.fromEntries(errors.map((status) => [String(status), { description: ERROR_TEXT[status] ?? 'error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } }])),
       },
     };
