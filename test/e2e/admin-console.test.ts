@@ -119,6 +119,8 @@ describe(`admin console in Chromium (${currentBackend()})`, () => {
   it('passes axe and fits a phone on the configuration pages, a refused form and a created client', { timeout: 300_000 }, async () => {
     const page = await signedIn('root');
     await visit(page, '/admin/groups', 'groups');
+    await visit(page, '/admin/groups/staff', 'group');
+    await visit(page, '/admin/groups/staff/delete', 'group-delete-confirm');
     await visit(page, '/admin/clients', 'clients');
     await visit(page, `/admin/clients/${clientId}`, 'client');
     await visit(page, '/admin/roles', 'roles');

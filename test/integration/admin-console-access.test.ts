@@ -34,7 +34,7 @@ describe(`admin console access (${currentBackend()})`, () => {
     clientId = (await services.clients.create({ name: 'Console Test App', redirectUris: ['https://app.example.com/callback'] })).client_id;
     gets = [
       '/admin', '/admin/users', `/admin/users/${targetId}`, `/admin/users/${targetId}/delete`, '/admin/audit',
-      '/admin/groups', '/admin/clients', `/admin/clients/${clientId}`, `/admin/clients/${clientId}/delete`,
+      '/admin/groups', '/admin/groups/staff', '/admin/groups/staff/delete', '/admin/clients', `/admin/clients/${clientId}`, `/admin/clients/${clientId}/delete`,
       '/admin/roles', '/admin/roles/reader', '/admin/roles/reader/delete',
       '/admin/providers', '/admin/providers/corp', '/admin/providers/corp/remove', '/admin/attributes',
     ];
@@ -45,6 +45,9 @@ describe(`admin console access (${currentBackend()})`, () => {
       { path: `/admin/users/${targetId}/identities/unlink`, fields: { provider: 'corp' } },
       { path: `/admin/users/${targetId}/apps/sign-out`, fields: { grant: 'some-grant' } },
       { path: '/admin/groups', fields: { name: 'made-by-console' } },
+      { path: '/admin/groups/staff/edit', fields: { description: 'changed', precedence: '7' } },
+      { path: '/admin/groups/staff/delete', fields: {} },
+      { path: `/admin/clients/${clientId}/rotate-secret`, fields: { grace: '0' } },
       { path: '/admin/clients', fields: { name: 'Made by console', redirect_uris: 'https://x.example.com/cb' } },
       { path: `/admin/clients/${clientId}/delete`, fields: {} },
       { path: '/admin/roles', fields: { name: 'made-by-console', policy: '{}' } },
@@ -69,7 +72,8 @@ describe(`admin console access (${currentBackend()})`, () => {
     const target = await services.users.findById(targetId);
     expect(target).toMatchObject({ enabled: true, status: 'confirmed' });
     expect(await services.groups.namesOf(targetId)).toEqual([]);
-    expect((await services.groups.list()).map((g) => g.name)).toEqual(['staff']);
+    expect((await services.groups.list()).map((g) => [g.name, g.description, g.precedence])).toEqual([['staff', '', 0]]);
+    expect((await services.audit.query({ type: 'client.secret_rotated', limit: 50 })).events.filter((e) => e.clientId === clientId)).toEqual([]);
     expect(await services.clients.find(clientId)).toBeDefined();
     expect((await services.clients.list()).some((c) => c.name === 'Made by console')).toBe(false);
     expect((await services.roles.listRoles()).map((r) => r.name)).toEqual(['reader']);
@@ -166,6 +170,39 @@ describe(`admin console access (${currentBackend()})`, () => {
     const enabled = await post(agent, `/admin/users/${targetId}/enable`, { csrf: csrfOf(page) });
     expect(enabled.status).toBe(303);
     expect((await services.users.findById(targetId))?.enabled).toBe(true);
+  });
+
+  it('shows a rotated client secret once, on the answer to the form, and never on the client\'s page', async () => {
+    const rotating = (await ctx.server.latchkey.services.clients.create({ name: 'Rotating App', redirectUris: ['https://rotating.example.com/cb'] })).client_id;
+    const agent = new UserAgent();
+    const page = await signIn(agent, 'root', `/admin/clients/${rotating}`);
+    const answer = await agent.submit(page, 'form#client-rotate', { grace: '3600' });
+    expect(answer.status).toBe(200);
+    expect(answer.headers.get('cache-control')).toBe('no-store');
+    const secret = parse(answer.html).querySelector('#client-secret')?.text ?? '';
+    expect(secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(parse(answer.html).querySelector('#client-previous-secret')?.text).toContain('keeps working until');
+    expect((await agent.request(url(`/admin/clients/${rotating}`))).html).not.toContain(secret);
+    const { events } = await ctx.server.latchkey.services.audit.query({ type: 'client.secret_rotated', limit: 5 });
+    expect(events.map((e) => [e.clientId, e.actor.kind])).toEqual([[rotating, 'admin']]);
+  });
+
+  it('edits a group and deletes it after the confirmation step, each change audited', async () => {
+    const { services } = ctx.server.latchkey;
+    await services.groups.create({ name: 'temp.team' });
+    const agent = new UserAgent();
+    const page = await signIn(agent, 'root', '/admin/groups/temp.team');
+    expect(page.status).toBe(200);
+    const saved = await agent.submit(page, 'form#group-edit', { description: 'Temporary', precedence: '5', role: 'reader' });
+    expect(saved.location).toBe(url('/admin/groups/temp.team?notice=group_updated'));
+    expect(await services.groups.get('temp.team')).toMatchObject({ description: 'Temporary', precedence: 5, role_name: 'reader' });
+    const refused = await agent.submit(page, 'form#group-edit', { precedence: 'many' });
+    expect(refused.status).toBe(400);
+    const confirm = await agent.navigate(url('/admin/groups/temp.team/delete'));
+    const deleted = await agent.submit(confirm, 'form#confirm-form');
+    expect(deleted.location).toBe(url('/admin/groups?notice=group_deleted'));
+    expect((await services.groups.list()).map((g) => g.name)).toEqual(['staff']);
+    expect((await services.audit.query({ type: 'group.', limit: 10 })).events.map((e) => e.type)).toEqual(['group.deleted', 'group.updated', 'group.created', 'group.created']);
   });
 
   it('closes the console to a member at their next request once they are revoked', async () => {

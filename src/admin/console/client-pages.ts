@@ -4,7 +4,8 @@ import type { WithInput } from '../../http/validate.js';
 import type { ClientService } from '../../oidc/client-service.js';
 import type { WithMember } from './console-member.js';
 import type { ConsoleView } from './console-view.js';
-import type { ClientCreateForm, ClientForm, ClientParams } from './console.schema.js';
+import { consoleTime } from './console-presenters.js';
+import type { ClientCreateForm, ClientForm, ClientParams, ClientRotateForm } from './console.schema.js';
 import { formProblems, type FormProblems } from './form-problems.js';
 
 type Client = NonNullable<Awaited<ReturnType<ClientService['find']>>>;
@@ -15,6 +16,7 @@ function presentClient(client: Client) {
     id: client.client_id,
     name: client.name,
     kind: client.token_endpoint_auth_method === 'none' ? 'public (PKCE)' : 'confidential',
+    confidential: client.token_endpoint_auth_method !== 'none',
     rows: [
       ['Client id', client.client_id],
       ['Name', client.name],
@@ -30,7 +32,7 @@ function presentClient(client: Client) {
   };
 }
 
-/** The clients section: list, create (the secret shown once, on the answer to the form), detail, delete. */
+/** The clients section: list, create and rotate (a secret shown once, on the answer to the form), detail, delete. */
 export function createClientPages(deps: { clients: ClientService; view: ConsoleView }) {
   const { clients, view } = deps;
 
@@ -97,6 +99,24 @@ export function createClientPages(deps: { clients: ClientService; view: ConsoleV
           button: 'Delete client',
           cancel: `/admin/clients/${client.id}`,
         },
+      });
+    },
+
+    /**
+     * POST /admin/clients/:id/rotate-secret: a new secret, shown on this answer only (as at creation); the
+     * previous one keeps working for the chosen grace period so the app's instances can move to the new one.
+     */
+    rotateSecret: async (ctx: Context & WithMember & WithInput<ClientRotateForm>): Promise<void> => {
+      const client = presentClient(await requireClient(ctx.input.id));
+      const rotated = await clients.rotateSecret(ctx.input.id, Number(ctx.input.grace));
+      view.render(ctx, 'client-created.njk', {
+        title: `New secret for ${client.name}`,
+        section: '/admin/clients',
+        breadcrumb: { href: `/admin/clients/${client.id}`, label: client.name },
+        client,
+        secret: rotated.client_secret,
+        previousUntil: rotated.previous_secret_expires_at ? consoleTime(rotated.previous_secret_expires_at) : null,
+        rotated: true,
       });
     },
 

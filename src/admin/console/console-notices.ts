@@ -11,6 +11,8 @@ export const CONSOLE_NOTICES: Readonly<Record<string, string>> = {
   unlinked: 'The sign-in provider is no longer linked to the user.',
   app_signed_out: 'The user is signed out of that app.',
   group_created: 'The group is created.',
+  group_updated: 'The group is saved.',
+  group_deleted: 'The group is deleted.',
   client_deleted: 'The client is deleted; its tokens no longer work.',
   role_created: 'The role is created.',
   role_deleted: 'The role is deleted.',

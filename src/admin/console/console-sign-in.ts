@@ -10,9 +10,9 @@ const STATE_TTL_MS = 10 * 60 * 1000;
 
 /**
  * Paths the sign-in may return to: console pages only, never the admin API nor another site (no open
- * redirect). Letters, digits, `_` and `-` in segments cover every console path (user and client ids included).
+ * redirect). Segments of letters, digits and `_.-` (never starting with a dot) cover every console path: user and client ids, group names.
  */
-const RETURN_PATH = /^\/admin(\/(?!v1(\/|$))[A-Za-z0-9_-]{1,64}){0,4}$/;
+const RETURN_PATH = /^\/admin(\/(?!v1(\/|$))[A-Za-z0-9_-][A-Za-z0-9_.-]{0,127}){0,4}$/;
 
 /** The console path to come back to after the sign-in, or the dashboard. */
 export function safeConsolePath(value: unknown): string {

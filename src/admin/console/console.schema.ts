@@ -52,10 +52,24 @@ export const groupCreateFormSchema = csrfFormSchema.extend({
 });
 export type GroupCreateForm = z.infer<typeof groupCreateFormSchema>;
 
+export const groupParamsSchema = z.object({ name: groupName, after: userId.optional() });
+export type GroupParams = z.infer<typeof groupParamsSchema>;
+export const groupFormSchema = csrfFormSchema.extend({ name: groupName });
+export type GroupForm = z.infer<typeof groupFormSchema>;
+export const groupEditFormSchema = groupFormSchema.extend({
+  description: z.string().max(1024).default(''),
+  precedence: z.string().regex(/^\d{1,10}$/, 'must be a whole number'),
+  role: optionalText(64),
+});
+export type GroupEditForm = z.infer<typeof groupEditFormSchema>;
+
 export const clientParamsSchema = z.object({ id: clientId });
 export type ClientParams = z.infer<typeof clientParamsSchema>;
 export const clientFormSchema = csrfFormSchema.extend({ id: clientId });
 export type ClientForm = z.infer<typeof clientFormSchema>;
+/** Rotating a secret: how long the previous one keeps working (none, an hour, a day, a week). */
+export const clientRotateFormSchema = clientFormSchema.extend({ grace: z.enum(['0', '3600', '86400', '604800']).default('86400') });
+export type ClientRotateForm = z.infer<typeof clientRotateFormSchema>;
 export const clientCreateFormSchema = csrfFormSchema.extend({
   name: z.string().max(256).default(''),
   redirect_uris: z.string().max(8192).default(''),

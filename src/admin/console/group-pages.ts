@@ -7,10 +7,7 @@ import type { ConsoleView } from './console-view.js';
 import type { GroupCreateForm } from './console.schema.js';
 import { formProblems, type FormProblems } from './form-problems.js';
 
-/**
- * The groups page: every group with its precedence, role and member count, and the form that creates one.
- * Editing, deleting and listing a group's members need group operations the directory does not offer yet.
- */
+/** The groups page: every group with its precedence, role and member count, and the form that creates one. */
 export function createGroupPages(deps: { services: Pick<Services, 'groups' | 'roles'>; view: ConsoleView }) {
   const { services, view } = deps;
 

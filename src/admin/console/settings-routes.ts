@@ -3,13 +3,15 @@ import { formBody, validate } from '../../http/validate.js';
 import type { Services } from '../../services.js';
 import { createAttributePages } from './attribute-pages.js';
 import { createClientPages } from './client-pages.js';
-import { formWithParams, pathParams } from './console-input.js';
+import { formWithParams, pathParams, queryWithParams } from './console-input.js';
 import { requireWriteAccess, type loadConsoleMember } from './console-member.js';
 import type { ConsoleView } from './console-view.js';
 import {
-  attributeFormSchema, clientCreateFormSchema, clientFormSchema, clientParamsSchema, groupCreateFormSchema,
+  attributeFormSchema, clientCreateFormSchema, clientFormSchema, clientParamsSchema, clientRotateFormSchema, groupCreateFormSchema,
+  groupEditFormSchema, groupFormSchema, groupParamsSchema,
   providerFormSchema, providerParamsSchema, roleCreateFormSchema, roleFormSchema, roleParamsSchema,
 } from './console.schema.js';
+import { createGroupDetailPages } from './group-detail-pages.js';
 import { createGroupPages } from './group-pages.js';
 import { createProviderPages } from './provider-pages.js';
 import { createRolePages } from './role-pages.js';
@@ -23,6 +25,7 @@ export function settingsRoutes(router: Router, deps: { services: Services; view:
   const { edge, checkCsrf: csrf } = view;
   const write = requireWriteAccess;
   const groups = createGroupPages({ services, view });
+  const group = createGroupDetailPages({ services, view });
   const clients = createClientPages({ clients: services.clients, view });
   const roles = createRolePages({ roles: services.roles, view });
   const providers = createProviderPages({ providers: services.providers, view });
@@ -30,11 +33,16 @@ export function settingsRoutes(router: Router, deps: { services: Services; view:
 
   router.get('/admin/groups', edge, member, groups.list);
   router.post('/admin/groups', edge, member, write, validate(groupCreateFormSchema, formBody()), csrf, groups.create);
+  router.get('/admin/groups/:name', edge, member, validate(groupParamsSchema, queryWithParams), group.show);
+  router.post('/admin/groups/:name/edit', edge, member, write, validate(groupEditFormSchema, formWithParams), csrf, group.edit);
+  router.get('/admin/groups/:name/delete', edge, member, validate(groupParamsSchema, pathParams), group.confirmDelete);
+  router.post('/admin/groups/:name/delete', edge, member, write, validate(groupFormSchema, formWithParams), csrf, group.delete);
 
   router.get('/admin/clients', edge, member, clients.list);
   router.post('/admin/clients', edge, member, write, validate(clientCreateFormSchema, formBody()), csrf, clients.create);
   router.get('/admin/clients/:id', edge, member, validate(clientParamsSchema, pathParams), clients.show);
   router.get('/admin/clients/:id/delete', edge, member, validate(clientParamsSchema, pathParams), clients.confirmDelete);
+  router.post('/admin/clients/:id/rotate-secret', edge, member, write, validate(clientRotateFormSchema, formWithParams), csrf, clients.rotateSecret);
   router.post('/admin/clients/:id/delete', edge, member, write, validate(clientFormSchema, formWithParams), csrf, clients.delete);
 
   router.get('/admin/roles', edge, member, roles.list);
