@@ -31,8 +31,13 @@ export interface GroupMapping {
   addRule(input: GroupRuleInput): Promise<PresentedGroupRule>;
   /** Every rule, or one provider's. */
   listRules(provider?: string): Promise<PresentedGroupRule[]>;
-  /** Removes a rule by id (NotFoundError when there is none). Memberships it granted go at the next sign-in. */
-  removeRule(id: string): Promise<PresentedGroupRule>;
+  /** One provider's rules; NotFoundError when there is no such provider (stored or configured in the environment). */
+  rulesOf(provider: string): Promise<PresentedGroupRule[]>;
+  /**
+   * Removes a rule by id (NotFoundError when there is none, or when `provider` is given and the rule is
+   * another provider's). Memberships it granted go at the next sign-in.
+   */
+  removeRule(id: string, options?: { provider?: string }): Promise<PresentedGroupRule>;
   /** Removes the rule with exactly these provider, claim, value and group. */
   removeMatchingRule(input: GroupRuleInput): Promise<PresentedGroupRule>;
   /**
@@ -82,21 +87,27 @@ export function createGroupMapping(deps: { db: Database; groups: Pick<GroupServi
     return group.id;
   }
 
-  function removeById(id: string): Promise<repo.GroupRuleRow | undefined> {
+  function removeById(id: string, provider?: string): Promise<repo.GroupRuleRow | undefined> {
     return db.transaction(async (tx) => {
       const row = await repo.deleteGroupRuleById(tx, id);
+      // Another provider's rule named under this one's path: throwing rolls the deletion back.
+      if (row && provider !== undefined && row.provider !== provider) throw new NotFoundError(`no group rule "${id}" for provider "${provider}"`);
       if (row) await recordRuleChange(tx, 'removed', row);
       return row;
     });
   }
 
+  async function requireProvider(name: string): Promise<void> {
+    // Environment-configured providers (google, microsoft, apple) count: they have buttons but no row.
+    if (!(await deps.registry.buttons()).some((button) => button.name === name)) {
+      throw new NotFoundError(`no provider "${name}"; add it with \`latchkey provider add\` or configure it in the environment`);
+    }
+  }
+
   return {
     async addRule(input) {
       validate(input);
-      // Environment-configured providers (google, microsoft, apple) count: they have buttons but no row.
-      if (!(await deps.registry.buttons()).some((button) => button.name === input.provider)) {
-        throw new NotFoundError(`no provider "${input.provider}"; add it with \`latchkey provider add\` or configure it in the environment`);
-      }
+      await requireProvider(input.provider);
       const groupId = await groupIdOf(input.group);
       const added = await db.transaction(async (tx) => {
         const row = await repo.insertGroupRule(tx, { provider: input.provider, claim: input.claim, value: input.value, groupId });
@@ -109,8 +120,13 @@ export function createGroupMapping(deps: { db: Database; groups: Pick<GroupServi
 
     listRules: async (provider) => (await repo.listGroupRules(db, provider)).map(present),
 
-    async removeRule(id) {
-      const removed = UUID.test(id) ? await removeById(id) : undefined;
+    async rulesOf(provider) {
+      await requireProvider(provider);
+      return (await repo.listGroupRules(db, provider)).map(present);
+    },
+
+    async removeRule(id, options = {}) {
+      const removed = UUID.test(id) ? await removeById(id, options.provider) : undefined;
       if (!removed) throw new NotFoundError(`no group rule "${id}"`);
       return present(removed);
     },

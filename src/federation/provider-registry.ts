@@ -56,6 +56,8 @@ export interface ProviderRegistry {
   /** Adds a generic provider; a provider of that name is never overwritten (ConflictError). */
   add(input: NewProviderInput): Promise<ProviderSummary>;
   list(): Promise<ProviderSummary[]>;
+  /** One stored provider (never its secret); NotFoundError when there is none. */
+  get(name: string): Promise<ProviderSummary>;
   /** Removes a provider; its identities (and their users) stay. */
   remove(name: string): Promise<{ removed: ProviderSummary; identitiesKept: number }>;
   /** The buttons of the sign-in page, in name order. */
@@ -235,6 +237,12 @@ export function createProviderRegistry(deps: ProviderRegistryDeps): ProviderRegi
     },
 
     list: async () => (await repo.listUpstreamProviders(db)).map(summary),
+
+    async get(name) {
+      const row = NAME_PATTERN.test(name) ? await repo.findUpstreamProviderByName(db, name) : undefined;
+      if (!row) throw new NotFoundError(`no provider "${name}"`);
+      return summary(row);
+    },
 
     async remove(name) {
       const row = await db.transaction(async (tx) => {

@@ -10,6 +10,7 @@ import { adminMemberRoutes } from './admins/admins.routes.js';
 import { clientRoutes } from './clients/clients.routes.js';
 import { groupRoutes } from './groups/groups.routes.js';
 import { keyRoutes } from './keys/keys.routes.js';
+import { providerRoutes } from './providers/providers.routes.js';
 import { roleRoutes } from './roles/roles.routes.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { userRoutes } from './users/users.routes.js';
@@ -25,6 +26,7 @@ export function adminRouteTable(services: Services): AdminRoute[] {
     ...clientRoutes(services),
     ...adminMemberRoutes(services),
     ...roleRoutes(services),
+    ...providerRoutes(services),
     ...keyRoutes(services),
     ...auditRoutes(services),
   ];
