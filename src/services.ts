@@ -6,7 +6,8 @@ import { createPasswordHasher, type PasswordHasher } from './directory/password-
 import { createPasswordPolicySource, type PasswordPolicySource } from './directory/password-policy-source.js';
 import { createUserPoolSettings, type UserPoolSettings } from './directory/user-pool-settings.js';
 import { createEmailChange, type EmailChange } from './directory/email-change.js';
-import { createUserService, type UserService } from './directory/user-service.js';
+import { createUserService, type UserLifecycleHooks, type UserService } from './directory/user-service.js';
+import { createUserTransfer, type UserTransfer } from './directory/transfer/user-transfer.js';
 import { createMfaService, type MfaService } from './directory/mfa/mfa-service.js';
 import { createPasskeyService, type PasskeyService } from './directory/passkeys/passkey-service.js';
 import { relyingPartyFrom } from './directory/passkeys/relying-party.js';
@@ -71,6 +72,8 @@ export interface Services {
   audit: AuditService;
   /** The admin group: users who may use the admin API and console. */
   admins: AdminMembers;
+  /** Bulk import and export of users with password hashes, groups and identities (CLI, admin API). */
+  transfer: UserTransfer;
   /** Searching users for administrators, in stable pages. */
   userSearch: UserSearch;
 }
@@ -99,29 +102,28 @@ export function createServices(deps: { config: Config; db: Database; secrets: re
     publishRetiredForSeconds: longestSignedTokenLifetime(lifetimes) + config.keyRefreshSeconds + 60,
   });
   const backchannel = createBackchannelLogout({ issuer: config.issuer, keys, atRest: createModelAtRest(deps.secrets), logger });
-  const users = createUserService({
-    db,
-    hasher,
-    passwordPolicy,
-    hooks: {
-      // A disabled, deleted or globally signed-out user loses sessions, grants (and so every token) and
-      // storage credentials now, not at expiry. Sessions end and the revocation is recorded as a job in the
-      // transaction that locks the user out; after the commit it is tried at once when this process has the
-      // object store, and otherwise left for a server to finish. It is never skipped.
-      // Apps registered for back-channel logout are told once the change committed: the sessions are read
-      // before they go, and a slow or failing app delays the sign-out by the delivery timeout at most.
-      lockUser: async (tx, userId, reason) => {
-        const notices = await backchannel.collect(tx, userId);
-        const removed = await sessions.endAllForAccount(userId, tx);
-        const pending = await revocations.enqueue(tx, userId, reason);
-        return async () => {
-          logger.info({ event: 'user.sessions_ended', userId, removed, reason }, 'sessions and grants ended');
-          await Promise.all([revocations.settle(pending, reason), backchannel.deliver(userId, notices)]);
-        };
-      },
+  const hooks: UserLifecycleHooks = {
+    // A disabled, deleted or globally signed-out user loses sessions, grants (and so every token) and
+    // storage credentials now, not at expiry. Sessions end and the revocation is recorded as a job in the
+    // transaction that locks the user out; after the commit it is tried at once when this process has the
+    // object store, and otherwise left for a server to finish. It is never skipped.
+    // Apps registered for back-channel logout are told once the change committed: the sessions are read
+    // before they go, and a slow or failing app delays the sign-out by the delivery timeout at most.
+    lockUser: async (tx, userId, reason) => {
+      const notices = await backchannel.collect(tx, userId);
+      const removed = await sessions.endAllForAccount(userId, tx);
+      const pending = await revocations.enqueue(tx, userId, reason);
+      return async () => {
+        logger.info({ event: 'user.sessions_ended', userId, removed, reason }, 'sessions and grants ended');
+        await Promise.all([revocations.settle(pending, reason), backchannel.deliver(userId, notices)]);
+      };
     },
-  });
-  const providers = createProviderRegistry({ db, box: createSecretBox(deps.secrets), production: config.production, configured: configuredUpstreams(config.federation, { clock: systemClock }), ...(deps.upstreamTransport ? { transport: deps.upstreamTransport } : {}) });
+  };
+  const users = createUserService({ db, hasher, passwordPolicy, hooks });
+  const configured = configuredUpstreams(config.federation, { clock: systemClock });
+  const providers = createProviderRegistry({ db, box: createSecretBox(deps.secrets), production: config.production, configured, ...(deps.upstreamTransport ? { transport: deps.upstreamTransport } : {}) });
+  // Identities are keyed on issuer and subject: an imported `provider:subject` takes the named provider's issuer.
+  const upstreamIssuer = async (name: string) => configured.find((upstream) => upstream.name === name)?.issuer ?? (await providers.list()).find((provider) => provider.name === name)?.issuer ?? null;
   const groups = createGroupService({ db, users });
   return {
     hasher,
@@ -146,6 +148,7 @@ export function createServices(deps: { config: Config; db: Database; secrets: re
     keys,
     audit: createAuditService({ db }),
     admins: createAdminMembers({ db, users }),
+    transfer: createUserTransfer({ db, upstreamIssuer, lockUser: hooks.lockUser }),
     userSearch: createUserSearch({ db }),
   };
 }

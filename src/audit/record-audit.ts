@@ -1,7 +1,7 @@
 import type { Queryable } from '../db/database.js';
 import { currentAuditContext } from './audit-context.js';
 import type { AuditDetail, AuditEventInput } from './audit-event.js';
-import { insertAuditEvent } from './repositories/audit.repository.js';
+import { insertAuditEvent, insertAuditEvents, type AuditInsert } from './repositories/audit.repository.js';
 
 const MAX_DETAILS = 20;
 const MAX_TEXT = 200;
@@ -21,14 +21,10 @@ function boundedDetails(details: Readonly<Record<string, AuditDetail>> | undefin
   return out;
 }
 
-/**
- * Records one audit event on `tx`: called inside the transaction of the change it records, so the event
- * commits with the change or not at all. Actor, client and address come from the audit context the edge set
- * for the request (or the CLI for its command); `event.clientId` overrides the context's client.
- */
-export async function recordAudit(tx: Queryable, event: AuditEventInput): Promise<void> {
+/** The row for `event` under the current audit context. */
+function auditRow(event: AuditEventInput): AuditInsert {
   const context = currentAuditContext();
-  await insertAuditEvent(tx, {
+  return {
     type: event.type,
     outcome: event.outcome ?? 'success',
     actorType: context.actor.kind,
@@ -37,5 +33,22 @@ export async function recordAudit(tx: Queryable, event: AuditEventInput): Promis
     clientId: event.clientId !== undefined ? event.clientId && clean(event.clientId) : context.clientId && clean(context.clientId),
     address: context.address && clean(context.address).slice(0, 64),
     details: boundedDetails(event.details),
-  });
+  };
+}
+
+/**
+ * Records one audit event on `tx`: called inside the transaction of the change it records, so the event
+ * commits with the change or not at all. Actor, client and address come from the audit context the edge set
+ * for the request (or the CLI for its command); `event.clientId` overrides the context's client.
+ */
+export async function recordAudit(tx: Queryable, event: AuditEventInput): Promise<void> {
+  await insertAuditEvent(tx, auditRow(event));
+}
+
+/**
+ * Records many events on `tx` in one statement, as {@link recordAudit} records one: for bulk changes (a user
+ * import writes hundreds of users in one transaction, one event each).
+ */
+export async function recordAudits(tx: Queryable, events: readonly AuditEventInput[]): Promise<void> {
+  if (events.length > 0) await insertAuditEvents(tx, events.map(auditRow));
 }

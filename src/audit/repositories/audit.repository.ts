@@ -33,6 +33,17 @@ export async function insertAuditEvent(db: Queryable, event: AuditInsert): Promi
   );
 }
 
+/** Many events in one statement (ids and times in array order). */
+export async function insertAuditEvents(db: Queryable, events: readonly AuditInsert[]): Promise<void> {
+  const column = <T>(pick: (event: AuditInsert) => T) => events.map(pick);
+  await db.query(
+    `INSERT INTO audit_events (type, outcome, actor_type, actor_id, subject_id, client_id, address, details)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::uuid[], $6::text[], $7::text[], $8::jsonb[])`,
+    [column((e) => e.type), column((e) => e.outcome), column((e) => e.actorType), column((e) => e.actorId), column((e) => e.subjectId),
+      column((e) => e.clientId), column((e) => e.address), column((e) => JSON.stringify(e.details))],
+  );
+}
+
 export interface AuditFilter {
   subjectId?: string | undefined;
   /** Exact type, or a prefix ending in `.` (`password.`). */
