@@ -9,13 +9,14 @@ import { registerMfaCommands } from './cli/mfa-commands.js';
 import { registerPasskeyCommands } from './cli/passkey-commands.js';
 import { registerMailCommands } from './cli/mail-commands.js';
 import { registerUserPasswordCommands } from './cli/user-password-commands.js';
+import { registerUserTransferCommands } from './cli/user-transfer-commands.js';
 import { registerClientCommands } from './cli/client-commands.js';
 import { registerAdminCommands } from './cli/admin-commands.js';
 import { registerAuditCommands } from './cli/audit-commands.js';
 import { registerDirectoryAdminCommands } from './cli/directory-admin-commands.js';
 import { packageVersion } from './lib/package-version.js';
 
-/** Exit codes: 0 ok, 1 the operation failed, 2 usage or configuration error, 3 storage revocation queued (README). */
+/** Exit codes: 0 ok, 1 the operation failed, 2 usage or configuration error, 3 storage revocation queued, 4 import rows rejected (README). */
 export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const program = new Command('latchkey')
     .description('Latchkey: a self-hosted OpenID Connect identity broker.\nEnvironment: DATABASE_URL (unset: embedded database in LATCHKEY_DATA_DIR), LATCHKEY_SECRET, LATCHKEY_ISSUER, PORT.')
@@ -27,6 +28,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   registerIdentityPoolCommands(program, env);
   registerFederationCommands(program, env);
   registerUserPasswordCommands(program, env);
+  registerUserTransferCommands(program, env);
   registerClientCommands(program, env);
   registerMfaCommands(program, env);
   registerPasskeyCommands(program, env);
