@@ -95,11 +95,26 @@ export function registerCommands(program: Command, env: NodeJS.ProcessEnv): void
       });
     });
   user.command('list')
-    .description('list users')
-    .option('--limit <n>', 'how many', (v) => Number.parseInt(v, 10), 100)
-    .action(async (o: { limit: number }) => {
+    .description('list users, oldest first, optionally searched; --after continues where a page ended')
+    .option('--search <prefix>', 'start of a username or e-mail address')
+    .option('--email <email>', 'exact e-mail address')
+    .option('--username <username>', 'exact username')
+    .option('--attribute <name=value>', 'a custom attribute (custom:NAME) or profile claim equal to value')
+    .option('--status <status>', 'confirmed | unconfirmed | reset_required')
+    .option('--disabled', 'only disabled users')
+    .option('--limit <n>', 'how many (1-1000)', (v) => Number.parseInt(v, 10), 100)
+    .option('--after <user-id>', 'continue after this user (the last id of the previous page)')
+    .action(async (o: { search?: string; email?: string; username?: string; attribute?: string; status?: string; disabled?: boolean; limit: number; after?: string }) => {
+      if (o.status !== undefined && !['confirmed', 'unconfirmed', 'reset_required'].includes(o.status)) throw new InvalidRequestError('--status must be confirmed, unconfirmed or reset_required');
+      const attribute = o.attribute === undefined ? undefined : Object.entries(parseAttributes([o.attribute])).map(([name, value]) => ({ name, value }))[0];
       await withCliContext(env, async ({ services }) => {
-        const rows = await services.users.list(Math.min(Math.max(o.limit || 100, 1), 1000), null);
+        const after = o.after === undefined ? undefined : await services.users.findById(o.after);
+        if (o.after !== undefined && !after) throw new InvalidRequestError(`--after: no user "${o.after}"`);
+        const rows = await services.userSearch.search({
+          q: o.search, email: o.email, username: o.username, attribute, status: o.status as 'confirmed' | undefined,
+          enabled: o.disabled ? false : undefined, after: after && { createdAt: after.created_at, id: after.id },
+          limit: Math.min(Math.max(o.limit || 100, 1), 1000),
+        });
         out(program).result(rows.map((u) => presentUser(u)), () => table(
           ['ID', 'USERNAME', 'EMAIL', 'VERIFIED', 'STATUS', 'ENABLED'],
           rows.map((u) => [u.id, u.username ?? '', u.email ?? '', String(u.email_verified), u.status, String(u.enabled)]),

@@ -57,7 +57,6 @@ export interface UserService {
   findActingUser(id: string): Promise<(UserRow & { groups: string[] }) | undefined>;
   /** Finds by UUID, username or e-mail, for the CLI and admin API. */
   resolve(reference: string): Promise<UserRow>;
-  list(limit: number, after: { createdAt: Date; id: string } | null): Promise<UserRow[]>;
   /** Changes attributes (see user-update.ts: immutable attributes, re-normalised identifiers, 409 on a clash). */
   update(reference: string, changes: UserChanges, options: UpdateOptions): Promise<UserRow>;
   setEnabled(reference: string, enabled: boolean): Promise<UserRow>;
@@ -202,7 +201,6 @@ export function createUserService(deps: { db: Database; hasher: PasswordHasher; 
       return userMayAct(user) ? user : undefined;
     },
     resolve,
-    list: (limit, after) => users.listUsers(db, limit, after),
 
     async update(reference, changes, options) {
       return updateUser(db, await resolve(reference), changes, options);

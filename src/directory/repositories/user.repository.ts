@@ -62,16 +62,6 @@ export async function findUserByLogin(db: Queryable, normalized: string): Promis
   return rows[0];
 }
 
-export async function listUsers(db: Queryable, limit: number, after: { createdAt: Date; id: string } | null): Promise<UserRow[]> {
-  const { rows } = await db.query<UserRow>(
-    `SELECT ${USER_COLUMNS} FROM users
-     WHERE ($2::timestamptz IS NULL OR (created_at, id) > ($2::timestamptz, $3::uuid))
-     ORDER BY created_at, id LIMIT $1`,
-    [limit, after?.createdAt ?? null, after?.id ?? null],
-  );
-  return rows;
-}
-
 export async function updateUserEnabledById(db: Queryable, id: string, enabled: boolean): Promise<UserRow | undefined> {
   const { rows } = await db.query<UserRow>(
     `UPDATE users SET enabled = $2, updated_at = now() WHERE id = $1 RETURNING ${USER_COLUMNS}`,
