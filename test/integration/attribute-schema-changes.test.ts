@@ -272,12 +272,12 @@ describe(`attribute schema changes (${currentBackend()})`, () => {
       expect(refusedJson.code).toBe(1);
       expect(JSON.parse(refusedJson.stdout)).toMatchObject({ error: 'conflict', error_description: expect.stringContaining('1 value does not convert') as unknown });
 
-      const capped = await cli(['attribute', 'change', 'squad', '--max-length', '10', '--required', '--immutable']);
+      const capped = await cli(['attribute', 'change', 'squad', '--max-length', '10', '--immutable']);
       expect(capped.code, capped.stderr).toBe(0);
-      expect(capped.stdout.trim()).toMatch(/^changed custom:squad: required: false → true, mutable: true → false, max_length: none → 10$/);
-      const cleared = await cli(['--json', 'attribute', 'change', 'squad', '--clear-max-length', '--optional']);
+      expect(capped.stdout.trim()).toBe('changed custom:squad: mutable: true → false, max_length: none → 10');
+      const cleared = await cli(['--json', 'attribute', 'change', 'squad', '--clear-max-length', '--mutable']);
       expect(cleared.code, cleared.stderr).toBe(0);
-      expect(JSON.parse(cleared.stdout)).toMatchObject({ dry_run: false, changes: ['required: true → false', 'max_length: 10 → none'], attribute: { max_length: null, required: false, mutable: false } });
+      expect(JSON.parse(cleared.stdout)).toMatchObject({ dry_run: false, changes: ['mutable: false → true', 'max_length: 10 → none'], attribute: { max_length: null, mutable: true } });
 
       // Usage errors exit 2; a change with nothing in it, or an unknown attribute, exits 1.
       expect((await cli(['attribute', 'change', 'squad', '--max-length', '3', '--clear-max-length'])).code).toBe(2);
