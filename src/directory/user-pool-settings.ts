@@ -23,6 +23,11 @@ export interface UserPoolSettings {
   setSelfDelete(allowed: boolean): Promise<boolean>;
   /** The stored password policy options (only those that differ from the defaults). */
   passwordPolicyOptions(): Promise<Record<string, unknown>>;
+  /**
+   * The policy the stored options build, read now (not through the policy source's short cache, so an
+   * administrator sees a change at once); the defaults when the stored set does not build, as the source does.
+   */
+  passwordPolicy(): Promise<PasswordPolicy>;
   /** Validates and stores the options (absent ones take the defaults); InvalidRequestError names every problem. */
   setPasswordPolicy(options: Partial<PasswordPolicyOptions>): Promise<PasswordPolicy>;
 }
@@ -52,6 +57,14 @@ export function createUserPoolSettings(deps: { db: Database }): UserPoolSettings
     selfDeleteAllowed: async () => (await repo.findUserPoolSettings(deps.db)).self_delete_enabled,
     setSelfDelete: async (allowed) => (await audited('self_delete', { enabled: allowed }, (tx) => repo.updateUserPoolSelfDelete(tx, allowed))).self_delete_enabled,
     passwordPolicyOptions: () => repo.findPasswordPolicyOptions(deps.db),
+    async passwordPolicy() {
+      const options = await repo.findPasswordPolicyOptions(deps.db);
+      try {
+        return createPasswordPolicy(options);
+      } catch {
+        return createPasswordPolicy();
+      }
+    },
     async setPasswordPolicy(options) {
       const policy = createPasswordPolicy(options);
       await audited('password_policy', { options: Object.keys(options) }, (tx) => repo.updatePasswordPolicyOptions(tx, { ...options }));

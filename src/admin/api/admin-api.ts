@@ -12,6 +12,7 @@ import { groupRoutes } from './groups/groups.routes.js';
 import { keyRoutes } from './keys/keys.routes.js';
 import { providerRoutes } from './providers/providers.routes.js';
 import { roleRoutes } from './roles/roles.routes.js';
+import { settingsRoutes } from './settings/settings.routes.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { userRoutes } from './users/users.routes.js';
 import { transferRoutes } from './transfer/transfer.routes.js';
@@ -27,6 +28,7 @@ export function adminRouteTable(services: Services): AdminRoute[] {
     ...adminMemberRoutes(services),
     ...roleRoutes(services),
     ...providerRoutes(services),
+    ...settingsRoutes(services),
     ...keyRoutes(services),
     ...auditRoutes(services),
   ];
