@@ -1,3 +1,4 @@
+import { recordAudit } from '../audit/record-audit.js';
 import type { Database, Queryable } from '../db/database.js';
 import { deleteGrantOfAccount, deleteOidcModelsByAccountId, listLiveGrantsByAccountId } from './repositories/oidc-model.repository.js';
 
@@ -19,7 +20,10 @@ export interface SessionService {
   endAllForAccount(accountId: string, tx?: Queryable): Promise<number>;
   /** The apps the account is signed in to (live grants), most recently used first. */
   listApps(accountId: string): Promise<SignedInApp[]>;
-  /** Signs the account out of one app: its grant and every token under it. False when the grant is not the account's. */
+  /**
+   * Signs the account out of one app: its grant and every token under it, audited (`grant.revoked`, with the
+   * app) in the same transaction. False when the grant is not the account's.
+   */
   endApp(accountId: string, grantId: string): Promise<boolean>;
 }
 
@@ -29,6 +33,11 @@ export function createSessionService(deps: { db: Database }): SessionService {
     listApps: async (accountId) => (await listLiveGrantsByAccountId(deps.db, accountId)).map((row) => ({
       grantId: row.grant_id, clientId: row.client_id, grantedAt: row.granted_at, lastUsedAt: row.last_used_at,
     })),
-    endApp: (accountId, grantId) => deleteGrantOfAccount(deps.db, grantId, accountId),
+    endApp: (accountId, grantId) => deps.db.transaction(async (tx) => {
+      const app = (await listLiveGrantsByAccountId(tx, accountId)).find((row) => row.grant_id === grantId);
+      if (!(await deleteGrantOfAccount(tx, grantId, accountId))) return false;
+      await recordAudit(tx, { type: 'grant.revoked', subjectId: accountId, clientId: app?.client_id ?? null });
+      return true;
+    }),
   };
 }

@@ -148,6 +148,23 @@ describe(`audit log (${currentBackend()})`, () => {
     ]);
   });
 
+  it('on the account page the signed-in user is the actor: signing out of one app records grant.revoked with that app, a password change password.changed', async () => {
+    const fay = await services.users.create({ username: 'fay', email: 'fay@example.com', password: PASSWORD, emailVerified: true });
+    const browser = new UserAgent();
+    const { page: login } = await openLoginPage(browser, app);
+    await signInToCallback(browser, login, 'fay', PASSWORD);
+    const before = await services.audit.latestId();
+    const page = await browser.navigate(`${ctx.server.issuer}/account`);
+    const signedOut = await browser.follow(await browser.submit(page, '#account-apps li form'));
+    expect(signedOut.url).toBe(`${ctx.server.issuer}/account?notice=app_signed_out`);
+    expect((await browser.submit(signedOut, 'form#password-form', { current_password: PASSWORD, new_password: 'a fresh and long passphrase' })).status).toBe(200);
+    const asFay = { actor: { kind: 'user', id: fay.id }, subjectId: fay.id, address: '127.0.0.1', outcome: 'success' };
+    expect(await eventsAfter(before)).toEqual([
+      expect.objectContaining({ type: 'grant.revoked', clientId: appId, ...asFay }),
+      expect.objectContaining({ type: 'password.changed', clientId: null, ...asFay }),
+    ]);
+  });
+
   it('latchkey audit --user U --since 1h --json prints the user\'s events as JSON lines, newest first; by username, e-mail or a deleted user\'s id; as a table; a bad --since is refused', async () => {
     const erin = await services.users.create({ username: 'erin', email: 'erin@example.com', password: PASSWORD });
     await services.groups.addUser('staff', 'erin');
