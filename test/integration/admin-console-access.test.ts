@@ -205,6 +205,39 @@ describe(`admin console access (${currentBackend()})`, () => {
     expect((await services.audit.query({ type: 'group.', limit: 10 })).events.map((e) => e.type)).toEqual(['group.deleted', 'group.updated', 'group.created', 'group.created']);
   });
 
+  it('charts the last day\'s sign-ins by hour and outcome, the same numbers in the table and the summary', async () => {
+    const { services } = ctx.server.latchkey;
+    await services.audit.record({ type: 'sign_in.password', outcome: 'failure', details: { reason: 'wrong_password' } });
+    const agent = new UserAgent();
+    const page = await signIn(agent, 'root');
+    const html = parse(page.html);
+    const since = new Date(Date.now() - 24 * 3_600_000);
+    const stored = await services.audit.signInsByHour(since);
+    const total = (outcome: string) => stored.filter((row) => row.outcome === outcome).reduce((sum, row) => sum + row.count, 0);
+    expect(total('failure')).toBeGreaterThan(0);
+    expect(html.querySelector('#dash-activity-summary')?.text).toBe(`${total('success')} successful, ${total('failure')} failed.`);
+    const rows = html.querySelectorAll('#dash-activity-table tbody tr').map((row) => row.querySelectorAll('th, td').map((cell) => cell.text));
+    expect(rows).toHaveLength(24);
+    const current = `${new Date().toISOString().slice(11, 13)}:00 UTC`;
+    expect(rows[23]![0]).toBe(current);
+    expect(rows.reduce((sum, row) => sum + Number(row[2]), 0)).toBe(total('failure'));
+    expect(html.querySelectorAll('svg.lk-chart rect.lk-chart-failure').length).toBeGreaterThan(0);
+    expect(html.querySelector('svg.lk-chart')?.getAttribute('aria-labelledby')).toBe('chart-title chart-desc');
+  });
+
+  it('declares an attribute from the console and refuses a name declared already, keeping it as it was', async () => {
+    const { services } = ctx.server.latchkey;
+    const agent = new UserAgent();
+    const page = await signIn(agent, 'root', '/admin/attributes');
+    const added = await agent.submit(page, 'form#attribute-add', { name: 'nickname', type: 'string' });
+    expect(added.location).toBe(url('/admin/attributes?notice=attribute_added'));
+    const again = await agent.submit(page, 'form#attribute-add', { name: 'nickname', type: 'number', required: 'on' });
+    expect(again.status).toBe(409);
+    expect(parse(again.html).querySelector('[role="alert"]')?.text).toContain('already declared');
+    expect((await services.attributes.list()).map((a) => [a.name, a.type])).toEqual([['nickname', 'string']]);
+    await services.attributes.remove('nickname');
+  });
+
   it('closes the console to a member at their next request once they are revoked', async () => {
     const agent = new UserAgent();
     const page = await signIn(agent, 'later');

@@ -27,14 +27,11 @@ export function createAttributePages(deps: { attributes: AttributeService; view:
 
   return {
     list: (ctx: Context & WithMember) => render(ctx),
-    /** POST /admin/attributes: a new name only; the directory checks it and records `attribute.added`. */
+    /** POST /admin/attributes: a new name only; the directory checks it, refuses one declared already, and records `attribute.added`. */
     add: async (ctx: Context & WithMember & WithInput<AttributeForm>): Promise<void> => {
-      // `declare` would change an existing declaration's constraints: adding never touches one.
-      if ((await attributes.list()).some((a) => a.name === ctx.input.name)) {
-        return render(ctx, { error: 'An attribute of this name is declared already; nothing was changed.', fieldErrors: { name: 'is declared already' }, status: 409 }, ctx.input);
-      }
       try {
-        await attributes.declare({ name: ctx.input.name, type: ctx.input.type, required: ctx.input.required, mutable: ctx.input.mutable });
+        // `add`, not `declare`: a name declared already is refused (409), never redeclared with other constraints.
+        await attributes.add({ name: ctx.input.name, type: ctx.input.type, required: ctx.input.required, mutable: ctx.input.mutable });
       } catch (error) {
         const problems = formProblems(error);
         if (!problems) throw error;
