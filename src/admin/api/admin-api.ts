@@ -7,6 +7,7 @@ import type { AdminRoute } from './admin-route.js';
 import { adminRouter } from './admin-router.js';
 import { auditRoutes } from './audit/audit.routes.js';
 import { adminMemberRoutes } from './admins/admins.routes.js';
+import { attributeRoutes } from './attributes/attributes.routes.js';
 import { clientRoutes } from './clients/clients.routes.js';
 import { groupRoutes } from './groups/groups.routes.js';
 import { keyRoutes } from './keys/keys.routes.js';
@@ -29,6 +30,7 @@ export function adminRouteTable(services: Services): AdminRoute[] {
     ...roleRoutes(services),
     ...providerRoutes(services),
     ...settingsRoutes(services),
+    ...attributeRoutes(services),
     ...keyRoutes(services),
     ...auditRoutes(services),
   ];
