@@ -3,7 +3,7 @@ import type { Queryable } from '../../db/database.js';
 import type { RowContext } from './apply-record.js';
 import { changedFields, newColumns, pickTarget, planGroups, planIdentities, updatedColumns } from './plan-user.js';
 import * as repo from './repositories/user-transfer.repository.js';
-import { ensureGroupIds } from './row-links.js';
+import { ensureGroupIds } from './ensure-group-ids.js';
 import { RowRejection, type TransferIdentity } from './transfer-user.js';
 import type { ValidRecord } from './validate-record.js';
 

@@ -4,7 +4,7 @@ import type { AttributeDefinitionRow } from '../repositories/attribute.repositor
 import type { LockReason } from '../user-service.js';
 import { changedFields, newColumns, pickTarget, planGroups, planIdentities, updatedColumns } from './plan-user.js';
 import * as repo from './repositories/user-transfer.repository.js';
-import { ensureGroupIds, type RowGroups } from './row-links.js';
+import { ensureGroupIds, type RowGroups } from './ensure-group-ids.js';
 import type { ValidRecord } from './validate-record.js';
 
 /** Ends a user's sessions, grants and storage credentials in the row's transaction (the directory's lock-out hook). */

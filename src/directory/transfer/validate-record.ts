@@ -109,9 +109,10 @@ export async function validateRecord(
   if (record.identities) {
     identities = [];
     for (const identity of record.identities) {
-      const issuer = identity.issuer ?? (await context.issuerOf(identity.provider));
-      if (!(await context.issuerOf(identity.provider))) throw new RowRejection(`unknown upstream provider "${identity.provider.slice(0, 64)}"`);
-      if (!issuer || !isIssuerUrl(issuer)) throw new RowRejection(`the issuer of the ${identity.provider} identity is not an http(s) URL`);
+      const providerIssuer = await context.issuerOf(identity.provider);
+      if (!providerIssuer) throw new RowRejection(`unknown upstream provider "${identity.provider.slice(0, 64)}"`);
+      const issuer = identity.issuer ?? providerIssuer;
+      if (!isIssuerUrl(issuer)) throw new RowRejection(`the issuer of the ${identity.provider} identity is not an http(s) URL`);
       if (identity.subject.length < 1 || identity.subject.length > 255) throw new RowRejection(`the ${identity.provider} subject must be 1-255 characters`);
       if (identities.some((other) => other.provider === identity.provider)) throw new RowRejection(`more than one identity at ${identity.provider}`);
       identities.push({ provider: identity.provider, issuer, subject: identity.subject });
