@@ -2,15 +2,18 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
+import * as oidc from 'openid-client';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Services } from '../../src/services.js';
 import { createTestDatabase, currentBackend } from '../support/backend.js';
-import { argon2Parameters } from '../support/fixtures.js';
-import { useTestServer } from '../support/harness.js';
+import { argon2Parameters, REDIRECT_URI } from '../support/fixtures.js';
+import { openLoginPage, signInToCallback } from '../support/flows.js';
+import { discover, useTestServer } from '../support/harness.js';
 import { runCli } from '../support/processes.js';
 import { snapshot } from '../support/snapshot.js';
 import { startTestServer, TEST_SECRET } from '../support/test-server.js';
 import { GENERATED_KINDS, generatedCsv, hashesByKind, kindOf, passwordOf, usernameOf, type GeneratedKind } from '../support/user-import-files.js';
+import { UserAgent } from '../support/user-agent.js';
 
 const USERS = 10_000;
 
@@ -176,6 +179,47 @@ describe(`user import and export (${currentBackend()})`, () => {
     expect(await services.users.resolve('dry-new-2')).toMatchObject({ enabled: false, status: 'confirmed', email: null });
     const events = await ctx.server.db.query<{ details: Record<string, unknown> }>(`SELECT details FROM audit_events WHERE type = 'user.imported' AND subject_id = $1`, [(await services.users.resolve(usernameOf(1))).id]);
     expect(events.rows.map((row) => row.details)).toEqual([{ action: 'created' }, { action: 'updated', fields: ['profile', 'custom_attributes'] }]);
+  });
+
+  it('signs an imported user in on the hosted login page, and an import that disables them ends their sessions and tokens', async () => {
+    const { services } = ctx.server.latchkey;
+    const client = await services.clients.create({ name: 'Imported users app', redirectUris: [REDIRECT_URI] });
+    const config = await discover(ctx.server, client);
+    const agent = new UserAgent();
+    const { page, verifier } = await openLoginPage(agent, config, { scope: 'openid' });
+    const tokens = await oidc.authorizationCodeGrant(config, new URL(await signInToCallback(agent, page, usernameOf(4), passwordOf(kindOf(4)))), { pkceCodeVerifier: verifier });
+    const user = await services.users.resolve(usernameOf(4));
+    expect(tokens.claims()!.sub).toBe(user.id);
+    expect(argon2Parameters(user.password_hash!).type).toBe('argon2id');
+    const stored = async () => (await ctx.server.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM oidc_model WHERE payload->>'accountId' = $1`, [user.id])).rows[0]!.n;
+    expect(await stored()).toBeGreaterThan(0);
+
+    const report = await services.transfer.importUsers({ input: Readable.from([JSON.stringify({ username: usernameOf(4), enabled: false })]), format: 'json' });
+    expect(report).toMatchObject({ updated: 1, rejectedCount: 0 });
+    expect(await stored()).toBe(0);
+    await expect(oidc.fetchUserInfo(config, tokens.access_token, user.id)).rejects.toThrow();
+  });
+
+  it('undoes everything a row wrote when the database refuses it, whether it came through the batch or row by row', async () => {
+    const { services } = ctx.server.latchkey;
+    const before = await services.users.resolve(usernameOf(3));
+    const nul = 'subject\u0000with a NUL';
+    const lines = [
+      { username: 'nul-neighbour', password_hash: hashes.get('bcrypt') },
+      // New: its bulk insert fails, so the batch runs again row by row.
+      { username: 'nul-new', password_hash: hashes.get('bcrypt'), groups: ['nul-group-new'], identities: [{ provider: 'corp', subject: nul }] },
+      // Existing: the profile and the membership are written before the identity is refused.
+      { username: usernameOf(3), profile: { nickname: 'Three' }, groups: ['imported', 'kind-pbkdf2-passlib', 'nul-group-old'], identities: [{ provider: 'corp', subject: nul }] },
+    ].map((line) => JSON.stringify(line)).join('\n');
+    const report = await services.transfer.importUsers({ input: Readable.from([lines]), format: 'json' });
+    const refused = 'a value is malformed or out of range for the database';
+    expect(report).toMatchObject({ created: 1, updated: 0, unchanged: 0, rejected: [{ line: 2, identifier: 'nul-new', reason: refused }, { line: 3, identifier: usernameOf(3), reason: refused }], groupsCreated: [] });
+    expect((await services.users.resolve('nul-neighbour')).username).toBe('nul-neighbour');
+    await expect(services.users.resolve('nul-new')).rejects.toMatchObject({ code: 'not_found' });
+    expect(await services.users.resolve(usernameOf(3))).toEqual(before);
+    expect(await services.groups.namesOf(before.id)).toEqual(['imported', 'kind-pbkdf2-passlib']);
+    expect((await services.groups.list()).map((group) => group.name)).not.toContain('nul-group-old');
+    expect((await services.groups.list()).map((group) => group.name)).not.toContain('nul-group-new');
   });
 
   it('creates each user once when two imports of one file run at the same time', async () => {
