@@ -12,12 +12,12 @@ import { registerUserPasswordCommands } from './cli/user-password-commands.js';
 import { registerUserTransferCommands } from './cli/user-transfer-commands.js';
 import { registerClientCommands } from './cli/client-commands.js';
 import { registerAdminCommands } from './cli/admin-commands.js';
-import { registerAuditCommands } from './cli/audit-commands.js';
 import { registerDirectoryAdminCommands } from './cli/directory-admin-commands.js';
+import { registerAuditCommands } from './cli/audit-commands.js';
 import { packageVersion } from './lib/package-version.js';
 
-/** Exit codes: 0 ok, 1 the operation failed, 2 usage or configuration error, 3 storage revocation queued, 4 import rows rejected (README). */
-export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+/** The `latchkey` command tree, every subcommand registered (nothing runs until it is parsed). */
+export function buildProgram(env: NodeJS.ProcessEnv): Command {
   const program = new Command('latchkey')
     .description('Latchkey: a self-hosted OpenID Connect identity broker.\nEnvironment: DATABASE_URL (unset: embedded database in LATCHKEY_DATA_DIR), LATCHKEY_SECRET, LATCHKEY_ISSUER, PORT.')
     .version(packageVersion(), '-V, --version', 'print the version of Latchkey')
@@ -34,8 +34,14 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
   registerPasskeyCommands(program, env);
   registerMailCommands(program, env);
   registerAdminCommands(program, env);
-  registerAuditCommands(program, env);
   registerDirectoryAdminCommands(program, env);
+  registerAuditCommands(program, env);
+  return program;
+}
+
+/** Exit codes: 0 ok, 1 the operation failed, 2 usage or configuration error, 3 storage revocation queued, 4 import rows rejected (README). */
+export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const program = buildProgram(env);
   try {
     await program.parseAsync([...argv]);
     return 0;

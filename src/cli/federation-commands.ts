@@ -35,6 +35,17 @@ export function registerFederationCommands(program: Command, env: NodeJS.Process
           rows.map((r) => [r.name, r.display_name, r.issuer, r.client_id, r.has_client_secret ? 'set' : 'none', r.scopes, r.trusts_email_verification ? 'yes' : 'no'])));
       });
     });
+  provider.command('show <name>')
+    .description('show an upstream provider (its secret is never shown)')
+    .action(async (name: string) => {
+      await withCliContext(env, async ({ services }) => {
+        const r = await services.providers.get(name);
+        out(program).result({ ...r, created_at: r.created_at.toISOString() }, () => [
+          `name: ${r.name}`, `display name: ${r.display_name}`, `issuer: ${r.issuer}`, `client id: ${r.client_id}`,
+          `client secret: ${r.has_client_secret ? 'set' : 'none'}`, `scopes: ${r.scopes}`, `trusts e-mail verification: ${r.trusts_email_verification ? 'yes' : 'no'}`,
+        ].join('\n'));
+      });
+    });
   provider.command('remove <name>')
     .description('remove an upstream provider (its linked identities and their users are kept)')
     .action(async (name: string) => {

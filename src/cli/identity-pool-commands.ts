@@ -59,6 +59,14 @@ export function registerIdentityPoolCommands(program: Command, env: NodeJS.Proce
         out(program).result(rows, () => table(['NAME', 'MAX DURATION', 'DESCRIPTION'], rows.map((r) => [r.name, `${r.max_duration_seconds} s`, r.description])));
       });
     });
+  role.command('show <name>')
+    .description('show a role: its policy, maximum duration and description')
+    .action(async (name: string) => {
+      await withCliContext(env, async ({ services }) => {
+        const found = await services.roles.getRole(name);
+        out(program).result(found, () => [`name: ${found.name}`, `description: ${found.description}`, `max duration: ${found.max_duration_seconds} s`, 'policy:', JSON.stringify(found.policy, null, 2)].join('\n'));
+      });
+    });
   role.command('delete <name>')
     .description('delete a role; refuses while groups, pool rules or the default role use it (--force detaches them)')
     .option('--force', 'take the role off its groups, remove its rules and clear it as the default role, then delete it')
