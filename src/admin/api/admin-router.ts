@@ -6,10 +6,10 @@ import type { AuditService } from '../../audit/audit-service.js';
 import type { AuditDetail } from '../../audit/audit-event.js';
 import { AppError, InvalidRequestError, MethodNotAllowedError, NotFoundError, PayloadTooLargeError, UnsupportedMediaTypeError } from '../../errors/app-error.js';
 import { errorSurface } from '../../http/error-surfaces/surface.js';
-import { assertWellFormedJson, decodeUtf8, part } from '../../http/malformed-input.js';
+import { decodeUtf8, part } from '../../http/malformed-input.js';
 import { readRawBody } from '../../http/raw-body.js';
 import { parseFormText } from '../../http/read-form.js';
-import { fieldProblems } from '../../http/validate.js';
+import { fieldProblems, parseJsonText } from '../../http/validate.js';
 import { requireAccess, type WithAdminCaller } from './admin-auth.js';
 import type { AdminRoute, Download } from './admin-route.js';
 
@@ -29,14 +29,7 @@ async function readJsonBody(ctx: Context): Promise<unknown> {
   const raw = decodeUtf8(await readRawBody(ctx.req, BODY_LIMIT), part('body', 'the body'));
   if (raw.trim() === '') return {};
   if (!ctx.is('application/json')) throw new UnsupportedMediaTypeError('application/json');
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw);
-  } catch {
-    throw new InvalidRequestError('the body is not valid JSON', [{ path: 'body', message: 'not JSON' }]);
-  }
-  assertWellFormedJson(parsed);
-  return parsed;
+  return parseJsonText(raw);
 }
 
 /** The request body as a stream that fails with 413 past `maxBytes`, however the client framed it. */
