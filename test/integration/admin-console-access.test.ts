@@ -52,6 +52,11 @@ describe(`admin console access (${currentBackend()})`, () => {
       { path: `/admin/clients/${clientId}/delete`, fields: {} },
       { path: '/admin/roles', fields: { name: 'made-by-console', policy: '{}' } },
       { path: '/admin/roles/reader/delete', fields: {} },
+      { path: '/admin/roles/reader/edit', fields: { description: 'changed', policy: '{}', max_duration: '900' } },
+      { path: '/admin/roles/rules', fields: { claim: 'groups', match: 'equals', value: 'staff', role: 'reader' } },
+      { path: '/admin/roles/rules/1/remove', fields: { claim: 'groups', match: 'equals', value: 'staff', role: 'reader' } },
+      { path: '/admin/roles/default', fields: { default_role: 'reader' } },
+      { path: '/admin/roles/ambiguity', fields: { mode: 'default_role' } },
       { path: '/admin/providers/corp/remove', fields: {} },
       { path: '/admin/attributes', fields: { name: 'made_by_console', type: 'string' } },
     ];
@@ -76,7 +81,8 @@ describe(`admin console access (${currentBackend()})`, () => {
     expect((await services.audit.query({ type: 'client.secret_rotated', limit: 50 })).events.filter((e) => e.clientId === clientId)).toEqual([]);
     expect(await services.clients.find(clientId)).toBeDefined();
     expect((await services.clients.list()).some((c) => c.name === 'Made by console')).toBe(false);
-    expect((await services.roles.listRoles()).map((r) => r.name)).toEqual(['reader']);
+    expect((await services.roles.listRoles()).map((r) => [r.name, r.description])).toEqual([['reader', '']]);
+    expect(await services.roles.poolSettings()).toEqual({ default_role: null, ambiguous_role_resolution: 'deny', rules: [] });
     expect((await services.providers.list()).map((p) => p.name)).toEqual(['corp']);
     expect(await services.attributes.list()).toEqual([]);
   }

@@ -18,4 +18,9 @@ export const CONSOLE_NOTICES: Readonly<Record<string, string>> = {
   role_deleted: 'The role is deleted.',
   provider_removed: 'The provider is removed; the identities linked through it were kept.',
   attribute_added: 'The attribute is declared.',
+  role_updated: 'The role is saved; credentials issued from now on follow it.',
+  rule_added: 'The rule is added at the end of the list.',
+  rule_removed: 'The rule is removed; later rules moved up.',
+  default_role_set: 'The default role is saved.',
+  ambiguity_set: 'The choice for several roles is saved.',
 };

@@ -102,3 +102,38 @@ export const attributeFormSchema = csrfFormSchema.extend({
   mutable: checkbox,
 });
 export type AttributeForm = z.infer<typeof attributeFormSchema>;
+
+/** A role's settings form: every field sent, the service checks the policy and the duration. */
+export const roleEditFormSchema = roleFormSchema.extend({
+  description: z.string().max(1024).default(''),
+  policy: z.string().max(8192).default(''),
+  max_duration: z.string().regex(/^\d{1,6}$/, 'must be a number of seconds'),
+});
+export type RoleEditForm = z.infer<typeof roleEditFormSchema>;
+
+/** A pool rule as the rules form sends it (the service checks the claim and the value). */
+export const ruleAddFormSchema = csrfFormSchema.extend({
+  claim: z.string().max(128).default(''),
+  match: z.enum(['equals', 'contains', 'startsWith', 'notEqual'], { error: 'choose a match type' }),
+  value: z.string().max(512, 'at most 512 characters').default(''),
+  role: roleName,
+});
+export type RuleAddForm = z.infer<typeof ruleAddFormSchema>;
+
+/** A rule by its position; the confirmation carries the rule it showed, so a shifted list removes nothing else. */
+export const ruleParamsSchema = z.object({ position: z.string().regex(/^[1-9][0-9]?$/, 'is not a rule position').transform(Number) });
+export type RuleParams = z.infer<typeof ruleParamsSchema>;
+export const ruleRemoveFormSchema = csrfFormSchema.extend({
+  position: ruleParamsSchema.shape.position,
+  claim: z.string().max(128).default(''),
+  match: z.string().max(16).default(''),
+  value: z.string().max(512).default(''),
+  role: z.string().max(64).default(''),
+});
+export type RuleRemoveForm = z.infer<typeof ruleRemoveFormSchema>;
+
+/** The pool's default role (empty: none). */
+export const defaultRoleFormSchema = csrfFormSchema.extend({ default_role: optionalText(64) });
+export type DefaultRoleForm = z.infer<typeof defaultRoleFormSchema>;
+export const ambiguityFormSchema = csrfFormSchema.extend({ mode: z.enum(['deny', 'default_role'], { error: 'choose deny or default_role' }) });
+export type AmbiguityForm = z.infer<typeof ambiguityFormSchema>;

@@ -5,13 +5,27 @@ import type { RoleService } from '../../identity-pool/role-service.js';
 import type { WithMember } from './console-member.js';
 import { consoleTime } from './console-presenters.js';
 import type { ConsoleView } from './console-view.js';
-import type { RoleCreateForm, RoleForm, RoleParams } from './console.schema.js';
+import type { RoleCreateForm, RoleEditForm, RoleForm, RoleParams } from './console.schema.js';
 import { formProblems, type FormProblems } from './form-problems.js';
+import { renderRolesPage } from './roles-page.js';
 
 /**
- * The identity pool's roles and rules: the roles with their policies, the pool's rules in order, creating a
- * role, and deleting one that nothing uses (the service refuses while groups, rules or the default role name
- * it, and the confirmation page says which). Rules are changed with the CLI.
+ * The policy checker names problems inside the document (`Version`, `Statement[0].Effect`): on the form they
+ * all belong to the policy field, each with its place.
+ */
+function onPolicyField(problems: FormProblems): FormProblems {
+  const own = new Set(['name', 'description', 'max_duration_seconds', 'policy']);
+  const inside = Object.entries(problems.fieldErrors).filter(([path]) => !own.has(path));
+  if (!inside.length) return problems;
+  const fieldErrors = Object.fromEntries(Object.entries(problems.fieldErrors).filter(([path]) => own.has(path)));
+  fieldErrors.policy = [fieldErrors.policy, ...inside.map(([path, message]) => `${path} ${message}`)].filter(Boolean).join('; ');
+  return { ...problems, fieldErrors };
+}
+
+/**
+ * The identity pool's roles: the list with the pool's rules (their forms are in `rule-pages.ts`), creating a
+ * role, a role's page with its settings form, and deleting one that nothing uses (the service refuses while
+ * groups, rules or the default role name it, and the confirmation page says which).
  */
 export function createRolePages(deps: { roles: RoleService; view: ConsoleView }) {
   const { roles, view } = deps;
@@ -23,15 +37,17 @@ export function createRolePages(deps: { roles: RoleService; view: ConsoleView })
   }
 
   async function renderList(ctx: Context & WithMember, problems?: FormProblems, values: Partial<RoleCreateForm> = {}): Promise<void> {
-    const [list, pool] = await Promise.all([roles.listRoles(), roles.poolSettings()]);
-    view.render(ctx, 'roles.njk', {
-      title: 'Roles and rules',
+    await renderRolesPage(ctx, roles, view, { problems, values: { name: values.name ?? '', description: values.description ?? '', policy: values.policy ?? '', max_duration: values.max_duration ?? '' } });
+  }
+
+  async function renderRole(ctx: Context & WithMember, name: string, problems?: FormProblems, values?: RoleEditForm): Promise<void> {
+    const role = await requireRole(name);
+    view.render(ctx, 'role.njk', {
+      title: `Role ${role.name}`,
       section: '/admin/roles',
-      roles: list.map((role) => ({ name: role.name, description: role.description, maxDuration: role.max_duration_seconds })),
-      defaultRole: pool.default_role ?? '',
-      ambiguous: pool.ambiguous_role_resolution,
-      rules: pool.rules.map((rule) => ({ position: rule.position, claim: rule.claim, match: rule.match_type, value: rule.value, role: rule.role_name })),
-      values: { name: values.name ?? '', description: values.description ?? '', policy: values.policy ?? '', max_duration: values.max_duration ?? '' },
+      breadcrumb: { href: '/admin/roles', label: 'Roles and rules' },
+      role: { name: role.name, rows: [['Name', role.name], ['Description', role.description], ['Longest session', `${role.max_duration_seconds} seconds`], ['Created', consoleTime(role.created_at)]], policy: JSON.stringify(role.policy, null, 2) },
+      values: values ?? { description: role.description, policy: JSON.stringify(role.policy, null, 2), max_duration: String(role.max_duration_seconds) },
       error: problems?.error,
       fieldErrors: problems?.fieldErrors ?? {},
     }, problems?.status ?? 200);
@@ -57,14 +73,24 @@ export function createRolePages(deps: { roles: RoleService; view: ConsoleView })
     list: (ctx: Context & WithMember) => renderList(ctx),
 
     /** GET /admin/roles/:name */
-    show: async (ctx: Context & WithMember & WithInput<RoleParams>): Promise<void> => {
-      const role = await requireRole(ctx.input.name);
-      view.render(ctx, 'role.njk', {
-        title: `Role ${role.name}`,
-        section: '/admin/roles',
-        breadcrumb: { href: '/admin/roles', label: 'Roles and rules' },
-        role: { name: role.name, rows: [['Name', role.name], ['Description', role.description], ['Longest session', `${role.max_duration_seconds} seconds`], ['Created', consoleTime(role.created_at)]], policy: JSON.stringify(role.policy, null, 2) },
-      });
+    show: (ctx: Context & WithMember & WithInput<RoleParams>) => renderRole(ctx, ctx.input.name),
+
+    /**
+     * POST /admin/roles/:name/edit: description, policy and longest session in one `updateRole` (records
+     * `role.updated`); a policy or duration the service refuses comes back on the form, the role unchanged.
+     */
+    edit: async (ctx: Context & WithMember & WithInput<RoleEditForm>): Promise<void> => {
+      const { name, description, policy, max_duration: maxDuration } = ctx.input;
+      await requireRole(name);
+      try {
+        await roles.updateRole(name, { description, policy, maxDurationSeconds: Number(maxDuration) });
+      } catch (error) {
+        const problems = formProblems(error);
+        if (!problems || error instanceof NotFoundError) throw error;
+        return renderRole(ctx, name, onPolicyField(problems), ctx.input);
+      }
+      ctx.status = 303;
+      ctx.redirect(`/admin/roles/${name}?notice=role_updated`);
     },
 
     /** POST /admin/roles: the service checks the name and the policy document. */
@@ -75,7 +101,7 @@ export function createRolePages(deps: { roles: RoleService; view: ConsoleView })
       } catch (error) {
         const problems = formProblems(error);
         if (!problems) throw error;
-        return renderList(ctx, problems, ctx.input);
+        return renderList(ctx, onPolicyField(problems), ctx.input);
       }
       ctx.status = 303;
       ctx.redirect('/admin/roles?notice=role_created');

@@ -9,12 +9,14 @@ import type { ConsoleView } from './console-view.js';
 import {
   attributeFormSchema, clientCreateFormSchema, clientFormSchema, clientParamsSchema, clientRotateFormSchema, groupCreateFormSchema,
   groupEditFormSchema, groupFormSchema, groupParamsSchema,
-  providerFormSchema, providerParamsSchema, roleCreateFormSchema, roleFormSchema, roleParamsSchema,
+  providerFormSchema, providerParamsSchema, roleCreateFormSchema, roleEditFormSchema, roleFormSchema, roleParamsSchema,
+  ambiguityFormSchema, defaultRoleFormSchema, ruleAddFormSchema, ruleParamsSchema, ruleRemoveFormSchema,
 } from './console.schema.js';
 import { createGroupDetailPages } from './group-detail-pages.js';
 import { createGroupPages } from './group-pages.js';
 import { createProviderPages } from './provider-pages.js';
 import { createRolePages } from './role-pages.js';
+import { createRulePages } from './rule-pages.js';
 
 /**
  * The console's configuration sections (groups, clients, roles and rules, upstream providers, the attribute
@@ -28,6 +30,7 @@ export function settingsRoutes(router: Router, deps: { services: Services; view:
   const group = createGroupDetailPages({ services, view });
   const clients = createClientPages({ clients: services.clients, view });
   const roles = createRolePages({ roles: services.roles, view });
+  const rules = createRulePages({ roles: services.roles, view });
   const providers = createProviderPages({ providers: services.providers, view });
   const attributes = createAttributePages({ attributes: services.attributes, view });
 
@@ -49,7 +52,13 @@ export function settingsRoutes(router: Router, deps: { services: Services; view:
   router.post('/admin/roles', edge, member, write, validate(roleCreateFormSchema, formBody()), csrf, roles.create);
   router.get('/admin/roles/:name', edge, member, validate(roleParamsSchema, pathParams), roles.show);
   router.get('/admin/roles/:name/delete', edge, member, validate(roleParamsSchema, pathParams), roles.confirmDelete);
+  router.post('/admin/roles/:name/edit', edge, member, write, validate(roleEditFormSchema, formWithParams), csrf, roles.edit);
   router.post('/admin/roles/:name/delete', edge, member, write, validate(roleFormSchema, formWithParams), csrf, roles.delete);
+  router.post('/admin/roles/rules', edge, member, write, validate(ruleAddFormSchema, formBody()), csrf, rules.add);
+  router.get('/admin/roles/rules/:position/remove', edge, member, validate(ruleParamsSchema, pathParams), rules.confirmRemove);
+  router.post('/admin/roles/rules/:position/remove', edge, member, write, validate(ruleRemoveFormSchema, formWithParams), csrf, rules.remove);
+  router.post('/admin/roles/default', edge, member, write, validate(defaultRoleFormSchema, formBody()), csrf, rules.setDefault);
+  router.post('/admin/roles/ambiguity', edge, member, write, validate(ambiguityFormSchema, formBody()), csrf, rules.setAmbiguity);
 
   router.get('/admin/providers', edge, member, providers.list);
   router.get('/admin/providers/:name', edge, member, validate(providerParamsSchema, pathParams), providers.show);
