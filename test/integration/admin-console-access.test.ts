@@ -59,6 +59,9 @@ describe(`admin console access (${currentBackend()})`, () => {
       { path: '/admin/roles/ambiguity', fields: { mode: 'default_role' } },
       { path: '/admin/providers/corp/remove', fields: {} },
       { path: '/admin/attributes', fields: { name: 'made_by_console', type: 'string' } },
+      { path: '/admin/attributes/made_by_console/change', fields: { type: 'number' } },
+      { path: '/admin/attributes/made_by_console/rename', fields: { to: 'renamed' } },
+      { path: '/admin/attributes/made_by_console/remove', fields: { force: 'on' } },
     ];
   });
 

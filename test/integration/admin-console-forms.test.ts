@@ -120,6 +120,84 @@ describe(`admin console forms (${currentBackend()})`, () => {
     });
   });
 
+  describe('attribute schema', () => {
+    const valueOf = async (user: string, name: string) => (await services().users.resolve(user)).custom_attributes[name];
+    /** The whole change form as a browser sends it: unchecked boxes are absent. */
+    const changeForm = (fields: Record<string, string>) => ({ csrf, type: 'string', mutable: 'on', ...fields });
+
+    beforeAll(async () => {
+      await services().attributes.add({ name: 'seats', type: 'string' });
+      await services().users.create({ email: 'bo@example.com', username: 'bo', emailVerified: true, customAttributes: { seats: '12' } });
+      await services().users.create({ email: 'cy@example.com', username: 'cy', emailVerified: true, customAttributes: { seats: 'many' } });
+    });
+
+    it('refuses a type change while a value would not convert, with the service\'s sentence, changing nothing', async () => {
+      const page = await get('/admin/attributes/seats');
+      expect(html(page).querySelector('#attribute-held')?.text).toContain('2 users hold a value');
+      const refused = await post(admin, '/admin/attributes/seats/change', changeForm({ type: 'number' }));
+      expect(refused.status).toBe(409);
+      expect(alert(refused)).toMatch(/custom:seats/);
+      expect(html(refused).querySelector('#attribute-change-type option[selected]')?.text).toBe('number');
+      expect((await services().attributes.list()).find((a) => a.name === 'seats')).toMatchObject({ type: 'string' });
+      expect(await valueOf('cy', 'seats')).toBe('many');
+      expect((await services().audit.query({ type: 'attribute.changed', limit: 5 })).events).toEqual([]);
+    });
+
+    it('previews a type change with how many values would convert, changing nothing, then applies it', async () => {
+      await services().users.update('cy', { customAttributes: { seats: '3' } }, { actor: 'admin' });
+      const preview = await post(admin, '/admin/attributes/seats/change', changeForm({ type: 'number', min_value: '1', preview: 'on' }));
+      expect(preview.status).toBe(200);
+      expect(html(preview).querySelector('#attribute-preview-summary')?.text).toBe('2 users hold a value; 2 would be converted. Nothing is changed until you apply it.');
+      expect(html(preview).querySelector('#attribute-preview')?.text).toContain('type: string → number');
+      expect(await valueOf('bo', 'seats')).toBe('12');
+      const applied = await post(admin, '/admin/attributes/seats/change', changeForm({ type: 'number', min_value: '1' }));
+      expect(applied.location).toBe(url('/admin/attributes/seats?notice=attribute_changed'));
+      expect((await services().attributes.list()).find((a) => a.name === 'seats')).toMatchObject({ type: 'number', min_value: 1, mutable: true });
+      expect(await valueOf('bo', 'seats')).toBe(12);
+      // Required while users hold no value: refused, as the service refuses it.
+      expect((await post(admin, '/admin/attributes/seats/change', changeForm({ type: 'number', min_value: '1', required: 'on' }))).status).toBe(409);
+      // An unticked box and an emptied bound are changes too: immutable, no lower bound.
+      await post(admin, '/admin/attributes/seats/change', { csrf, type: 'number' });
+      expect((await services().attributes.list()).find((a) => a.name === 'seats')).toMatchObject({ required: false, mutable: false, min_value: null });
+      const badBound = await post(admin, '/admin/attributes/seats/change', changeForm({ type: 'number', min_value: '9', max_value: '2' }));
+      expect(badBound.status).toBe(400);
+      expect(fieldError(badBound, 'attribute-change-min-value')).toBe('must not exceed max_value');
+    });
+
+    it('renames an attribute, moving every value, and refuses a declared name on the rename field', async () => {
+      await services().attributes.add({ name: 'tier', type: 'string' });
+      const page = await get('/admin/attributes/seats');
+      const taken = await admin.submit(page, 'form#attribute-rename', { to: 'tier' });
+      expect(taken.status).toBe(409);
+      expect(fieldError(taken, 'attribute-rename-to')).toContain('already declared');
+      const renamed = await admin.submit(page, 'form#attribute-rename', { to: 'places' });
+      expect(renamed.location).toBe(url('/admin/attributes/places?notice=attribute_renamed'));
+      expect(await valueOf('bo', 'places')).toBe(12);
+      expect((await services().attributes.list()).map((a) => a.name).sort()).toEqual(['places', 'tier']);
+    });
+
+    it('removes an attribute without values at once, and one holding values only with the second confirmation ticked', async () => {
+      const emptyConfirm = await get('/admin/attributes/tier/remove');
+      expect(html(emptyConfirm).querySelector('#confirm-check')).toBeNull();
+      expect((await admin.submit(emptyConfirm, 'form#confirm-form')).location).toBe(url('/admin/attributes?notice=attribute_removed'));
+
+      const confirm = await get('/admin/attributes/places/remove');
+      expect(html(confirm).querySelector('#confirm-form')?.parentNode?.text).toContain('2 users hold a value: removing the attribute deletes 2 values.');
+      expect(html(confirm).querySelector('#confirm-check')?.getAttribute('name')).toBe('force');
+      const unticked = await post(admin, '/admin/attributes/places/remove', { csrf });
+      expect(unticked.status).toBe(409);
+      expect(alert(unticked)).toContain('still holds values');
+      expect(await valueOf('bo', 'places')).toBe(12);
+      const forced = await post(admin, '/admin/attributes/places/remove', { csrf, force: 'on' });
+      expect(forced.location).toBe(url('/admin/attributes?notice=attribute_removed'));
+      expect(await services().attributes.list()).toEqual([]);
+      expect(await valueOf('bo', 'places')).toBeUndefined();
+      expect((await services().audit.query({ type: 'attribute.removed', limit: 5 })).events.map((e) => e.details)).toEqual([
+        { name: 'custom:places', values_deleted: 2 }, { name: 'custom:tier', values_deleted: 0 },
+      ]);
+    });
+  });
+
   describe('access to the new forms', () => {
     const changes = (): { path: string; fields: Record<string, string> }[] => [
       { path: '/admin/roles/reader/edit', fields: { description: 'x', policy: POLICY, max_duration: '900' } },
@@ -127,18 +205,25 @@ describe(`admin console forms (${currentBackend()})`, () => {
       { path: '/admin/roles/rules/1/remove', fields: { claim: 'groups', match: 'equals', value: 'kept', role: 'reader' } },
       { path: '/admin/roles/default', fields: { default_role: 'writer' } },
       { path: '/admin/roles/ambiguity', fields: { mode: 'default_role' } },
+      { path: '/admin/attributes/dept/change', fields: { type: 'number', preview: 'on' } },
+      { path: '/admin/attributes/dept/change', fields: { type: 'string', required: 'on' } },
+      { path: '/admin/attributes/dept/rename', fields: { to: 'division' } },
+      { path: '/admin/attributes/dept/remove', fields: { force: 'on' } },
     ];
-    const state = async () => [await services().roles.listRoles(), await services().roles.poolSettings(), await services().attributes.list()];
+    const state = async () => [await services().roles.listRoles(), await services().roles.poolSettings(), await services().attributes.list(), (await services().users.resolve('bo')).custom_attributes];
 
     beforeAll(async () => {
       await services().roles.addRule({ claim: 'groups', match: 'equals', value: 'kept', role: 'reader' });
+      await services().attributes.add({ name: 'dept', type: 'string' });
+      await services().users.update('bo', { customAttributes: { dept: 'docs' } }, { actor: 'admin' });
     });
     afterAll(async () => {
       await services().roles.replaceMapping({ rules: [], defaultRole: null, ambiguousRoleResolution: 'deny' });
+      await services().attributes.remove('dept', { force: true });
     });
 
     it('shows a read-only member the new pages without forms, and refuses their changes with a 403, even with a valid token', async () => {
-      for (const path of ['/admin/roles', '/admin/roles/reader', '/admin/roles/rules/1/remove']) {
+      for (const path of ['/admin/roles', '/admin/roles/reader', '/admin/roles/rules/1/remove', '/admin/attributes', '/admin/attributes/dept', '/admin/attributes/dept/remove']) {
         const page = await auditor.request(url(path));
         expect(page.status, path).toBe(200);
         expect(html(page).querySelectorAll('form[method="post"]'), path).toHaveLength(0);

@@ -23,4 +23,8 @@ export const CONSOLE_NOTICES: Readonly<Record<string, string>> = {
   rule_removed: 'The rule is removed; later rules moved up.',
   default_role_set: 'The default role is saved.',
   ambiguity_set: 'The choice for several roles is saved.',
+  attribute_changed: 'The attribute is changed; its values were converted.',
+  attribute_unchanged: 'The attribute already was so; nothing changed.',
+  attribute_renamed: 'The attribute is renamed; every value moved with it.',
+  attribute_removed: 'The attribute is removed.',
 };

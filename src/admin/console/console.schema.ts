@@ -137,3 +137,31 @@ export const defaultRoleFormSchema = csrfFormSchema.extend({ default_role: optio
 export type DefaultRoleForm = z.infer<typeof defaultRoleFormSchema>;
 export const ambiguityFormSchema = csrfFormSchema.extend({ mode: z.enum(['deny', 'default_role'], { error: 'choose deny or default_role' }) });
 export type AmbiguityForm = z.infer<typeof ambiguityFormSchema>;
+
+const attributeNameParam = z.string().regex(/^[a-z][a-z0-9_]{0,31}$/, 'is not an attribute name');
+/** A bound the form may leave empty (no constraint); else a number the service then checks. */
+const bound = (integer: boolean) => z.string().max(24).optional().transform((value) => (value === undefined || value.trim() === '' ? null : value.trim()))
+  .refine((value) => value === null || (integer ? /^\d{1,9}$/ : /^-?\d{1,15}(\.\d{1,6})?$/).test(value), integer ? 'must be a whole number' : 'must be a number')
+  .transform((value) => (value === null ? null : Number(value)));
+
+export const attributeParamsSchema = z.object({ name: attributeNameParam });
+export type AttributeParams = z.infer<typeof attributeParamsSchema>;
+export const attributeNameFormSchema = csrfFormSchema.extend({ name: attributeNameParam });
+export type AttributeNameForm = z.infer<typeof attributeNameFormSchema>;
+/** The whole declaration as the change form sends it; `preview` asks for a dry run. */
+export const attributeChangeFormSchema = attributeNameFormSchema.extend({
+  type: z.enum(['string', 'number', 'boolean']),
+  required: checkbox,
+  mutable: checkbox,
+  min_length: bound(true),
+  max_length: bound(true),
+  min_value: bound(false),
+  max_value: bound(false),
+  preview: checkbox,
+});
+export type AttributeChangeForm = z.infer<typeof attributeChangeFormSchema>;
+export const attributeRenameFormSchema = attributeNameFormSchema.extend({ to: z.string().max(64).default('') });
+export type AttributeRenameForm = z.infer<typeof attributeRenameFormSchema>;
+/** Removal: `force` is the second confirmation, a box ticked to delete the values it still holds. */
+export const attributeRemoveFormSchema = attributeNameFormSchema.extend({ force: checkbox });
+export type AttributeRemoveForm = z.infer<typeof attributeRemoveFormSchema>;

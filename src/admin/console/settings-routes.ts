@@ -1,13 +1,14 @@
 import type Router from '@koa/router';
 import { formBody, validate } from '../../http/validate.js';
 import type { Services } from '../../services.js';
+import { createAttributeDetailPages } from './attribute-detail-pages.js';
 import { createAttributePages } from './attribute-pages.js';
 import { createClientPages } from './client-pages.js';
 import { formWithParams, pathParams, queryWithParams } from './console-input.js';
 import { requireWriteAccess, type loadConsoleMember } from './console-member.js';
 import type { ConsoleView } from './console-view.js';
 import {
-  attributeFormSchema, clientCreateFormSchema, clientFormSchema, clientParamsSchema, clientRotateFormSchema, groupCreateFormSchema,
+  attributeChangeFormSchema, attributeFormSchema, attributeParamsSchema, attributeRemoveFormSchema, attributeRenameFormSchema, clientCreateFormSchema, clientFormSchema, clientParamsSchema, clientRotateFormSchema, groupCreateFormSchema,
   groupEditFormSchema, groupFormSchema, groupParamsSchema,
   providerFormSchema, providerParamsSchema, roleCreateFormSchema, roleEditFormSchema, roleFormSchema, roleParamsSchema,
   ambiguityFormSchema, defaultRoleFormSchema, ruleAddFormSchema, ruleParamsSchema, ruleRemoveFormSchema,
@@ -33,6 +34,7 @@ export function settingsRoutes(router: Router, deps: { services: Services; view:
   const rules = createRulePages({ roles: services.roles, view });
   const providers = createProviderPages({ providers: services.providers, view });
   const attributes = createAttributePages({ attributes: services.attributes, view });
+  const attribute = createAttributeDetailPages({ attributes: services.attributes, view });
 
   router.get('/admin/groups', edge, member, groups.list);
   router.post('/admin/groups', edge, member, write, validate(groupCreateFormSchema, formBody()), csrf, groups.create);
@@ -67,4 +69,9 @@ export function settingsRoutes(router: Router, deps: { services: Services; view:
 
   router.get('/admin/attributes', edge, member, attributes.list);
   router.post('/admin/attributes', edge, member, write, validate(attributeFormSchema, formBody()), csrf, attributes.add);
+  router.get('/admin/attributes/:name', edge, member, validate(attributeParamsSchema, pathParams), attribute.show);
+  router.post('/admin/attributes/:name/change', edge, member, write, validate(attributeChangeFormSchema, formWithParams), csrf, attribute.change);
+  router.post('/admin/attributes/:name/rename', edge, member, write, validate(attributeRenameFormSchema, formWithParams), csrf, attribute.rename);
+  router.get('/admin/attributes/:name/remove', edge, member, validate(attributeParamsSchema, pathParams), attribute.confirmRemove);
+  router.post('/admin/attributes/:name/remove', edge, member, write, validate(attributeRemoveFormSchema, formWithParams), csrf, attribute.remove);
 }
