@@ -198,6 +198,26 @@ describe(`admin console forms (${currentBackend()})`, () => {
     });
   });
 
+  describe('audit log', () => {
+    it('filters the audit log by outcome, and keeps the filter on the next page\'s link', async () => {
+      for (let i = 0; i < 51; i += 1) await services().audit.record({ type: 'sign_in.password', outcome: 'failure', details: { reason: 'wrong_password' } });
+      const outcomes = (page: PageResponse) => html(page).querySelectorAll('#audit-events tbody tr td:nth-child(3)').map((cell) => cell.text);
+      const failures = await get('/admin/audit?outcome=failure');
+      expect(failures.status).toBe(200);
+      expect(outcomes(failures)).toEqual(Array(50).fill('failure'));
+      expect(html(failures).querySelector('#audit-outcome option[selected]')?.getAttribute('value')).toBe('failure');
+      const next = html(failures).querySelector('#audit-next')?.getAttribute('href') ?? '';
+      expect(new URL(next, url('/')).searchParams.get('outcome')).toBe('failure');
+      expect(outcomes(await get(next))).toContain('failure');
+      const successes = outcomes(await get('/admin/audit?outcome=success'));
+      expect(successes.length).toBeGreaterThan(0);
+      expect(new Set(successes)).toEqual(new Set(['success']));
+      await services().audit.record({ type: 'sign_in.password', outcome: 'success', details: {} });
+      expect(new Set(outcomes(await get('/admin/audit?outcome=')))).toEqual(new Set(['success', 'failure']));
+      expect((await get('/admin/audit?outcome=maybe')).status).toBe(400);
+    });
+  });
+
   describe('access to the new forms', () => {
     const changes = (): { path: string; fields: Record<string, string> }[] => [
       { path: '/admin/roles/reader/edit', fields: { description: 'x', policy: POLICY, max_duration: '900' } },

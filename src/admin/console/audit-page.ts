@@ -22,12 +22,12 @@ function utcTime(value: string | undefined): Date | undefined | null {
 
 /**
  * GET /admin/audit: the log newest first, filtered by user (id, username or e-mail), type (exact or a
- * `prefix.`), and a UTC time range, 50 events a page with a stable cursor (new events never shift a page).
+ * `prefix.`), outcome (success or failure) and a UTC time range, 50 events a page with a stable cursor (new events never shift a page).
  */
 export function auditPage(deps: { services: Pick<Services, 'audit' | 'users'>; view: ConsoleView }) {
   const { services, view } = deps;
   return async function showAuditLog(ctx: Context & WithMember & WithInput<AuditSearchInput>): Promise<void> {
-    const { user, type, since, until, before } = ctx.input;
+    const { user, type, outcome, since, until, before } = ctx.input;
     const fieldErrors: Record<string, string> = {};
     const sinceDate = utcTime(since);
     const untilDate = utcTime(until);
@@ -47,14 +47,14 @@ export function auditPage(deps: { services: Pick<Services, 'audit' | 'users'>; v
     }
     const failed = Object.keys(fieldErrors).length > 0;
     const page = failed ? { events: [], nextCursor: null } : await services.audit.query({
-      subjectId, type, since: sinceDate ?? undefined, until: untilDate ?? undefined, beforeId: before, limit: PAGE_SIZE,
+      subjectId, type, outcome, since: sinceDate ?? undefined, until: untilDate ?? undefined, beforeId: before, limit: PAGE_SIZE,
     });
-    const filters = { ...(user ? { user } : {}), ...(type ? { type } : {}), ...(since ? { since } : {}), ...(until ? { until } : {}) };
+    const filters = { ...(user ? { user } : {}), ...(type ? { type } : {}), ...(outcome ? { outcome } : {}), ...(since ? { since } : {}), ...(until ? { until } : {}) };
     view.render(ctx, 'audit.njk', {
       title: 'Audit log',
       section: '/admin/audit',
       ...(failed ? { error: 'Some filters are not valid; no events are shown.' } : {}),
-      filters: { user: user ?? '', type: type ?? '', since: since ?? '', until: until ?? '' },
+      filters: { user: user ?? '', type: type ?? '', outcome: outcome ?? '', since: since ?? '', until: until ?? '' },
       fieldErrors,
       types: AUDIT_EVENT_TYPES,
       continued: before !== undefined,

@@ -40,6 +40,7 @@ export const auditSearchSchema = z.object({
   type: optionalText(64).refine((value) => value === undefined || (AUDIT_EVENT_TYPES as readonly string[]).includes(value) || /^[a-z_]+\.$/.test(value), 'is not an event type'),
   since: optionalText(32),
   until: optionalText(32),
+  outcome: z.enum(['', 'success', 'failure']).optional().transform((value) => value || undefined),
   before: z.string().regex(/^[1-9][0-9]{0,15}$/).optional().transform((value) => (value === undefined ? undefined : Number(value))),
 });
 export type AuditSearchInput = z.infer<typeof auditSearchSchema>;
