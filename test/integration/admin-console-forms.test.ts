@@ -218,6 +218,27 @@ describe(`admin console forms (${currentBackend()})`, () => {
     });
   });
 
+  describe('self-lockout guard', () => {
+    it('refuses to let an administrator disable or delete their own account, saying who can, and changes nothing', async () => {
+      const root = await services().users.resolve('root');
+      const own = await get(`/admin/users/${root.id}`);
+      expect(own.status).toBe(200);
+      expect(html(own).querySelector('#user-delete')).toBeNull();
+      expect(html(own).querySelectorAll('#user-actions button').map((b) => b.text)).not.toContain('Disable');
+      expect(html(own).querySelector('#user-own')?.text).toContain('ask another administrator');
+      for (const [path, method] of [[`/admin/users/${root.id}/disable`, 'POST'], [`/admin/users/${root.id}/delete`, 'POST'], [`/admin/users/${root.id}/delete`, 'GET']] as const) {
+        const refused = method === 'POST' ? await post(admin, path, { csrf }) : await get(path);
+        expect(refused.status, path).toBe(403);
+        expect(alert(refused), path).toMatch(/your own account.*another administrator.*latchkey command/);
+      }
+      expect(await services().users.findById(root.id)).toMatchObject({ enabled: true });
+      expect((await services().audit.query({ subjectId: root.id, type: 'user.', limit: 10 })).events.map((e) => e.type)).not.toContain('user.disabled');
+      // Another administrator's account is still theirs to disable.
+      const other = await services().users.resolve('auditor');
+      expect(html(await get(`/admin/users/${other.id}`)).querySelectorAll('#user-actions button').map((b) => b.text)).toContain('Disable');
+    });
+  });
+
   describe('access to the new forms', () => {
     const changes = (): { path: string; fields: Record<string, string> }[] => [
       { path: '/admin/roles/reader/edit', fields: { description: 'x', policy: POLICY, max_duration: '900' } },

@@ -30,6 +30,22 @@ export class NotAnAdministratorError extends ForbiddenError {
 }
 
 /**
+ * Raised when a member would disable or delete their own account from the console: one click would lock out
+ * the person making it (possibly the last full administrator). Another administrator, or the CLI on the
+ * server, can still do it deliberately.
+ */
+export class SelfLockoutError extends ForbiddenError {
+  constructor(action: 'disable' | 'delete') {
+    super('self_lockout', `You cannot ${action} your own account from the console. Ask another administrator, or use the latchkey command on the server.`);
+  }
+}
+
+/** Refuses a lockout of the signed-in member's own account (see {@link SelfLockoutError}). */
+export function refuseOwnAccount(member: ConsoleMember, userId: string, action: 'disable' | 'delete'): void {
+  if (member.userId === userId) throw new SelfLockoutError(action);
+}
+
+/**
  * The step in front of every console route: the provider's own session (its `_session` cookie) names a user
  * who may act, and that user is in the admin group, read now (a revoked member is refused on their next
  * request, whatever session they hold). Without a session the browser is sent to sign in and brought back;

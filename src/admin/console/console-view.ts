@@ -5,7 +5,7 @@ import type { WithInput } from '../../http/validate.js';
 import type { Csrf } from '../../interaction/csrf.js';
 import type { CsrfForm } from '../../interaction/csrf.schema.js';
 import type { Views } from '../../interaction/views.js';
-import { NotAnAdministratorError, type WithMember } from './console-member.js';
+import { NotAnAdministratorError, SelfLockoutError, type WithMember } from './console-member.js';
 import { CONSOLE_NOTICES } from './console-notices.js';
 
 /**
@@ -75,14 +75,14 @@ export function createConsoleView(deps: { views: Views; csrf: Csrf }) {
   };
 
   /**
-   * The console's refusals (not a member, read-only, a form without its token) as a page with status 403
+   * The console's refusals (not a member, read-only, a form without its token, a lockout of oneself) as a page with status 403
    * and a way out; other errors go on to the hosted pages' error surface.
    */
   async function refusals(ctx: Context, next: Next): Promise<void> {
     try {
       await next();
     } catch (error) {
-      if (!(error instanceof NotAnAdministratorError || error instanceof CsrfError)) throw error;
+      if (!(error instanceof NotAnAdministratorError || error instanceof CsrfError || error instanceof SelfLockoutError)) throw error;
       views.render(ctx, 'admin/forbidden.njk', { title: 'Access refused', error: error.message }, 403);
     }
   }

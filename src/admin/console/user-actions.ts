@@ -2,7 +2,7 @@ import type { Context } from 'koa';
 import { ConflictError, NotFoundError } from '../../errors/app-error.js';
 import type { WithInput } from '../../http/validate.js';
 import type { Services } from '../../services.js';
-import type { WithMember } from './console-member.js';
+import { refuseOwnAccount, type WithMember } from './console-member.js';
 import type { UserAppForm, UserForm, UserGroupForm, UserUnlinkForm } from './console.schema.js';
 
 type Ctx<T> = Context & WithMember & WithInput<T>;
@@ -23,6 +23,7 @@ export function createUserActions(deps: { services: Pick<Services, 'users' | 'gr
 
   return {
     disable: async (ctx: Ctx<UserForm>) => {
+      refuseOwnAccount(ctx.member, ctx.input.id, 'disable');
       await services.users.setEnabled(ctx.input.id, false);
       backTo(ctx, ctx.input.id, 'disabled');
     },
@@ -44,6 +45,7 @@ export function createUserActions(deps: { services: Pick<Services, 'users' | 'gr
     },
     /** POST /admin/users/:id/delete, from the confirmation page. */
     delete: async (ctx: Ctx<UserForm>) => {
+      refuseOwnAccount(ctx.member, ctx.input.id, 'delete');
       await deps.requireUser(ctx.input.id);
       await services.users.delete(ctx.input.id);
       ctx.status = 303;

@@ -2,7 +2,7 @@ import type { Context } from 'koa';
 import { NotFoundError } from '../../errors/app-error.js';
 import type { WithInput } from '../../http/validate.js';
 import type { Services } from '../../services.js';
-import type { WithMember } from './console-member.js';
+import { refuseOwnAccount, type WithMember } from './console-member.js';
 import { presentUserDetail, presentUserSummary, consoleTime } from './console-presenters.js';
 import type { ConsoleView } from './console-view.js';
 import type { UserParams, UserSearchInput } from './console.schema.js';
@@ -72,6 +72,8 @@ export function createUserPages(deps: UserPagesDeps) {
         section: '/admin/users',
         breadcrumb: { href: '/admin/users', label: 'Users' },
         user: detail,
+        // Their own account: no disable or delete button (refused anyway), a word on where to do it.
+        own: user.id === ctx.member.userId,
         groups,
         addableGroups: allGroups.map((group) => group.name).filter((name) => !groups.includes(name)),
         identities: identities.map((identity) => ({ provider: identity.provider, displayName: providerNames.get(identity.provider) ?? identity.provider, email: identity.email ?? '', since: consoleTime(identity.created_at), lastSignIn: consoleTime(identity.last_sign_in_at) })),
@@ -82,6 +84,7 @@ export function createUserPages(deps: UserPagesDeps) {
 
     /** GET /admin/users/:id/delete: the confirmation step. */
     confirmDelete: async (ctx: Context & WithMember & WithInput<UserParams>): Promise<void> => {
+      refuseOwnAccount(ctx.member, ctx.input.id, 'delete');
       const user = presentUserDetail(await requireUser(ctx.input.id));
       view.render(ctx, 'confirm.njk', {
         title: `Delete ${user.label}`,
