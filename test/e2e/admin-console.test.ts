@@ -38,6 +38,8 @@ describe(`admin console in Chromium (${currentBackend()})`, () => {
     await services.groups.addUser('staff', 'victim');
     await services.providers.add({ name: 'corp', issuer: 'https://login.example.com', clientId: 'corp-client', clientSecret: 'corp-secret', displayName: 'Corp SSO' });
     await services.attributes.declare({ name: 'department', type: 'string' });
+    await services.users.update('victim', { customAttributes: { department: 'docs' } }, { actor: 'admin' });
+    await services.roles.addRule({ claim: 'groups', match: 'contains', value: 'staff', role: 'reader' });
     clientId = (await services.clients.create({ name: 'Console App', redirectUris: ['https://app.example.com/callback'] })).client_id;
     browser = await launchChromium();
   });
@@ -129,6 +131,16 @@ describe(`admin console in Chromium (${currentBackend()})`, () => {
     await visit(page, '/admin/providers/corp', 'provider');
     await visit(page, '/admin/providers/corp/remove', 'provider-remove-confirm');
     await visit(page, '/admin/attributes', 'attributes');
+    await visit(page, '/admin/roles/rules/1/remove', 'rule-remove-confirm');
+    await visit(page, '/admin/attributes/department', 'attribute');
+    await visit(page, '/admin/attributes/department/remove', 'attribute-remove-confirm');
+    // The preview of a change: what would change and how many values would convert, nothing changed yet.
+    await page.goto(url('/admin/attributes/department'));
+    await page.fill('#attribute-change-max-length', '40');
+    await page.click('form#attribute-change button[name=preview]');
+    await page.waitForSelector('#attribute-preview-summary');
+    expect(await page.locator('#attribute-preview-summary').innerText()).toBe('1 user holds a value; every one fits. Nothing is changed until you apply it.');
+    await auditPage(page, shots, 'attribute-preview');
 
     // A refused form comes back with its problems; a created client shows its secret once.
     await page.goto(url('/admin/groups'));

@@ -66,7 +66,7 @@ export function createAttributeDetailPages(deps: { attributes: AttributeService;
       preview: preview && {
         changes: preview.changes,
         summary: preview.changes.length === 0 ? 'Nothing would change.'
-          : `${plural(preview.values, 'user holds', 'users hold')} a value; ${preview.converted} would be converted. Nothing is changed until you apply it.`,
+          : `${plural(preview.values, 'user holds', 'users hold')} a value; ${preview.attribute.type !== preview.previous.type ? `${preview.converted} would be converted` : 'every one fits'}. Nothing is changed until you apply it.`,
       },
       error: problems?.error,
       fieldErrors: problems?.fieldErrors ?? {},
