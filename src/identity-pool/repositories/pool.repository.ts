@@ -40,9 +40,7 @@ export async function listRules(db: Queryable): Promise<RuleRow[]> {
  * The 25-rule cap is enforced by the CHECK on position: shifting rule 25 to 26 fails.
  */
 export async function insertRuleAt(db: Queryable, rule: Omit<RuleRow, 'position'>, position: number): Promise<void> {
-  // Two steps through negative positions avoid transient unique violations while shifting.
-  await db.query('UPDATE role_mapping_rules SET position = -(position + 1) WHERE position >= $1', [position]);
-  await db.query('UPDATE role_mapping_rules SET position = -position WHERE position < 0');
+  await shiftRulesFrom(db, position, 1);
   await db.query(
     'INSERT INTO role_mapping_rules (position, claim, match_type, value, role_name) VALUES ($1, $2, $3, $4, $5)',
     [position, rule.claim, rule.match_type, rule.value, rule.role_name],
@@ -58,9 +56,27 @@ export async function countRules(db: Queryable): Promise<number> {
 export async function deleteRuleAt(db: Queryable, position: number): Promise<boolean> {
   const { rowCount } = await db.query('DELETE FROM role_mapping_rules WHERE position = $1', [position]);
   if (rowCount === 0) return false;
-  await db.query('UPDATE role_mapping_rules SET position = -(position - 1) WHERE position > $1', [position]);
-  await db.query('UPDATE role_mapping_rules SET position = -position WHERE position < 0');
+  await shiftRulesFrom(db, position + 1, -1);
   return true;
+}
+
+/**
+ * Moves the rules at `from` and after by `by` places. An UPDATE would collide with the primary key row by
+ * row, and parking rows at negative positions breaks the CHECK on position (1-25), so the rules (25 at most)
+ * are taken out and put back at their new places, in the caller's transaction. A rule pushed past 25 fails
+ * the CHECK: the cap.
+ */
+async function shiftRulesFrom(db: Queryable, from: number, by: 1 | -1): Promise<void> {
+  const { rows } = await db.query<RuleRow & { created_at: Date }>(
+    'DELETE FROM role_mapping_rules WHERE position >= $1 RETURNING position, claim, match_type, value, role_name, created_at',
+    [from],
+  );
+  if (rows.length === 0) return;
+  await db.query(
+    `INSERT INTO role_mapping_rules (position, claim, match_type, value, role_name, created_at)
+     SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[])`,
+    [rows.map((r) => r.position + by), rows.map((r) => r.claim), rows.map((r) => r.match_type), rows.map((r) => r.value), rows.map((r) => r.role_name), rows.map((r) => r.created_at)],
+  );
 }
 
 /** Removes every rule (the first step of replacing the ordered list, in the caller's transaction). */
