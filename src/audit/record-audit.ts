@@ -1,7 +1,7 @@
 import type { Queryable } from '../db/database.js';
 import { currentAuditContext } from './audit-context.js';
 import type { AuditDetail, AuditEventInput } from './audit-event.js';
-import { insertAuditEvent, insertAuditEvents, type AuditInsert } from './repositories/audit.repository.js';
+import { insertAuditEvent, insertAuditEventWith, insertAuditEvents, type AuditInsert, type StatementChange } from './repositories/audit.repository.js';
 
 const MAX_DETAILS = 20;
 const MAX_TEXT = 200;
@@ -43,6 +43,14 @@ function auditRow(event: AuditEventInput): AuditInsert {
  */
 export async function recordAudit(tx: Queryable, event: AuditEventInput): Promise<void> {
   await insertAuditEvent(tx, auditRow(event));
+}
+
+/**
+ * Makes one change and records its event in a single statement (see `insertAuditEventWith`): for hot paths
+ * where a transaction's extra round trips show (issuing storage credentials).
+ */
+export async function recordAuditWith(db: Queryable, change: StatementChange, event: AuditEventInput): Promise<void> {
+  await insertAuditEventWith(db, change, auditRow(event));
 }
 
 /**

@@ -1,4 +1,4 @@
-import { recordAudit } from '../audit/record-audit.js';
+import { recordAuditWith } from '../audit/record-audit.js';
 import type { Database } from '../db/database.js';
 import { userMayAct } from '../directory/account-state.js';
 import { verifiedClaims } from '../directory/verified-claims.js';
@@ -8,7 +8,7 @@ import type { Logger } from '../lib/logger.js';
 import type { VerifiedAccessToken } from '../oidc/access-token-verifier.js';
 import type { StsBackend } from './minio-sts-client.js';
 import { PolicyRenderError, renderPolicy } from './policy-template.js';
-import { findIssuanceByAccessKey, insertIssuance, type IssuanceRow } from './repositories/issuance.repository.js';
+import { findIssuanceByAccessKey, issuanceInsert, type IssuanceRow } from './repositories/issuance.repository.js';
 import { findIssuanceContext } from './repositories/role.repository.js';
 import { resolveRole } from './role-resolution.js';
 import { grantRevokeType, userRevokeType } from './revoke-types.js';
@@ -99,13 +99,11 @@ export function createCredentialService(deps: { db: Database; counters: RateCoun
       }
       // If recording fails the request fails: credentials nobody was given are harmless, credentials
       // handed out without an audit row are not.
-      await db.transaction(async (tx) => {
-        await insertIssuance(tx, { user_id: user.id, client_id: token.clientId, role_name: role.name, access_key_id: credentials.accessKeyId, channel, revoke_type: revokeType, expires_at: credentials.expiration });
-        // The access key id is the public half (it names the credentials in the object store's logs).
-        await recordAudit(tx, {
-          type: 'credentials.issued', subjectId: user.id, clientId: token.clientId,
-          details: { role: role.name, channel, duration_seconds: duration, access_key_id: credentials.accessKeyId, resolved_by: resolution.reason },
-        });
+      // The issuance row and its event go in one statement: atomic, and one round trip on this hot path.
+      // The access key id is the public half (it names the credentials in the object store's logs).
+      await recordAuditWith(db, issuanceInsert({ user_id: user.id, client_id: token.clientId, role_name: role.name, access_key_id: credentials.accessKeyId, channel, revoke_type: revokeType, expires_at: credentials.expiration }), {
+        type: 'credentials.issued', subjectId: user.id, clientId: token.clientId,
+        details: { role: role.name, channel, duration_seconds: duration, access_key_id: credentials.accessKeyId, resolved_by: resolution.reason },
       });
       deps.onIssued?.(role.name);
       logger.info({ event: 'credentials.issued', userId: user.id, clientId: token.clientId, role: role.name, accessKeyId: credentials.accessKeyId, reason: resolution.reason, channel }, 'storage credentials issued');

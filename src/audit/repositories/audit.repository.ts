@@ -33,6 +33,26 @@ export async function insertAuditEvent(db: Queryable, event: AuditInsert): Promi
   );
 }
 
+/** A change as one data-modifying statement (`INSERT …`, `UPDATE …`) and its parameters, from its repository. */
+export interface StatementChange {
+  sql: string;
+  params: readonly unknown[];
+}
+
+/**
+ * Runs `change` and inserts its event in ONE statement (the change as a data-modifying WITH, which Postgres
+ * always runs to completion): atomic like a transaction, in one round trip instead of four, for hot paths.
+ */
+export async function insertAuditEventWith(db: Queryable, change: StatementChange, event: AuditInsert): Promise<void> {
+  const n = change.params.length;
+  await db.query(
+    `WITH change AS (${change.sql})
+     INSERT INTO audit_events (type, outcome, actor_type, actor_id, subject_id, client_id, address, details)
+     VALUES ($${n + 1}, $${n + 2}, $${n + 3}, $${n + 4}, $${n + 5}, $${n + 6}, $${n + 7}, $${n + 8}::jsonb)`,
+    [...change.params, event.type, event.outcome, event.actorType, event.actorId, event.subjectId, event.clientId, event.address, JSON.stringify(event.details)],
+  );
+}
+
 /** Many events in one statement (ids and times in array order). */
 export async function insertAuditEvents(db: Queryable, events: readonly AuditInsert[]): Promise<void> {
   const column = <T>(pick: (event: AuditInsert) => T) => events.map(pick);

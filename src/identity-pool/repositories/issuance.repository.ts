@@ -14,11 +14,12 @@ export interface IssuanceRow {
 
 const COLUMNS = 'user_id, client_id, role_name, access_key_id, channel, revoke_type, issued_at, expires_at';
 
-export async function insertIssuance(db: Queryable, issuance: Omit<IssuanceRow, 'issued_at'>): Promise<void> {
-  await db.query(
-    'INSERT INTO credential_issuances (user_id, client_id, role_name, access_key_id, channel, revoke_type, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)',
-    [issuance.user_id, issuance.client_id, issuance.role_name, issuance.access_key_id, issuance.channel, issuance.revoke_type, issuance.expires_at],
-  );
+/** The issuance's INSERT as a statement, for recording it together with its audit event in one statement. */
+export function issuanceInsert(issuance: Omit<IssuanceRow, 'issued_at'>): { sql: string; params: unknown[] } {
+  return {
+    sql: 'INSERT INTO credential_issuances (user_id, client_id, role_name, access_key_id, channel, revoke_type, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)',
+    params: [issuance.user_id, issuance.client_id, issuance.role_name, issuance.access_key_id, issuance.channel, issuance.revoke_type, issuance.expires_at],
+  };
 }
 
 export async function findIssuanceByAccessKey(db: Queryable, accessKeyId: string): Promise<IssuanceRow | undefined> {
