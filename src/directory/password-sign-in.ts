@@ -1,10 +1,10 @@
 import { setAuditActor } from '../audit/audit-context.js';
-import { recordAudit } from '../audit/record-audit.js';
+import { recordAudit, recordAuditWith } from '../audit/record-audit.js';
 import type { Database } from '../db/database.js';
 import { accountRefusal, type AccountRefusal } from './account-state.js';
 import { normalizeIdentifier } from './normalize.js';
 import type { PasswordHasher } from './password-hasher.js';
-import { findUserByLogin, updateLastLoginById, updatePasswordHashIfUnchanged, type UserRow } from './repositories/user.repository.js';
+import { findUserByLogin, lastLoginUpdate, updateLastLoginById, updatePasswordHashIfUnchanged, type UserRow } from './repositories/user.repository.js';
 
 /** An authentication method reference (RFC 8176 §2): `pwd` for a password; MFA and federation add theirs. */
 export type AuthenticationMethod = 'pwd' | 'otp' | 'sms' | 'mfa' | 'hwk' | 'swk' | 'fed';
@@ -67,13 +67,18 @@ export function createPasswordSignIn(deps: { db: Database; hasher: PasswordHashe
       if (refusal) return refused(refusal);
       const oldHash = user.password_hash;
       const newHash = needsRehash ? await hasher.hash(password) : null;
-      await db.transaction(async (tx) => {
-        if (newHash) await updatePasswordHashIfUnchanged(tx, user.id, oldHash, newHash);
-        await updateLastLoginById(tx, user.id);
-        // The password proved who is acting: for this event and for whatever the request records next.
-        setAuditActor({ kind: 'user', id: user.id });
-        await recordAudit(tx, { type: 'sign_in.password', subjectId: user.id });
-      });
+      // The password proved who is acting: for this event and for whatever the request records next.
+      setAuditActor({ kind: 'user', id: user.id });
+      if (newHash) {
+        await db.transaction(async (tx) => {
+          await updatePasswordHashIfUnchanged(tx, user.id, oldHash, newHash);
+          await updateLastLoginById(tx, user.id);
+          await recordAudit(tx, { type: 'sign_in.password', subjectId: user.id });
+        });
+      } else {
+        // The common case: the sign-in time and its event in one statement, one round trip.
+        await recordAuditWith(db, lastLoginUpdate(user.id), { type: 'sign_in.password', subjectId: user.id });
+      }
       return { ok: true, user, amr: ['pwd'] };
     },
   };

@@ -137,7 +137,13 @@ export async function updatePasswordHashIfUnchanged(db: Queryable, id: string, o
 }
 
 export async function updateLastLoginById(db: Queryable, id: string): Promise<void> {
-  await db.query('UPDATE users SET last_login_at = now() WHERE id = $1', [id]);
+  const change = lastLoginUpdate(id);
+  await db.query(change.sql, change.params);
+}
+
+/** The last-sign-in update as a statement, to be recorded with its audit event in one statement. */
+export function lastLoginUpdate(id: string): { sql: string; params: unknown[] } {
+  return { sql: 'UPDATE users SET last_login_at = now() WHERE id = $1', params: [id] };
 }
 
 export async function deleteUserById(db: Queryable, id: string): Promise<boolean> {
