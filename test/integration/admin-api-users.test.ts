@@ -52,6 +52,8 @@ describe(`admin API: users (${currentBackend()})`, () => {
     expect((await api.call('POST', '/users', undefined, { raw: JSON.stringify({ email: 'x@example.com', username: 'a'.repeat(300_000) }) })).status).toBe(413);
     expect((await api.call('GET', '/users?limit=0')).status).toBe(400);
     expect((await api.call('GET', '/users?cursor=bm90LWEtY3Vyc29y')).status).toBe(400);
+    // Well-formed JSON in the cursor, but not a position this list issued: a 400, never a database error.
+    expect((await api.call('GET', `/users?cursor=${Buffer.from(JSON.stringify(['yesterday', 'not-a-uuid'])).toString('base64url')}`)).status).toBe(400);
     expect((await ctx.server.latchkey.services.userSearch.counts()).total).toBe(before);
   });
 

@@ -96,7 +96,7 @@ export function adminRouter(deps: { routes: readonly AdminRoute[]; bearer: (ctx:
       }
       if (route.access === 'read') await deps.audit.record({ type: 'admin.read', details: { operation: route.operationId, ...auditDetails } });
     };
-    router[route.method](route.path, errorSurface('admin'), noStore, auditRefusalsFirst(deps.bearer, auditRefusals), requireAccess(route.access), handler);
+    router[route.method](route.path, errorSurface('admin'), noStore, auditRefusals, deps.bearer, requireAccess(route.access), handler);
   }
 
   router.all(FALLBACK, '{/*rest}', errorSurface('admin'), (ctx) => {
@@ -109,9 +109,4 @@ export function adminRouter(deps: { routes: readonly AdminRoute[]; bearer: (ctx:
     throw new NotFoundError(`no admin operation at ${ctx.method} ${ctx.path}`);
   });
   return router;
-}
-
-/** The refusal audit wraps the bearer step, so refused tokens are recorded too. */
-function auditRefusalsFirst(bearer: (ctx: Context, next: Next) => Promise<void>, auditRefusals: (ctx: Context, next: Next) => Promise<void>) {
-  return (ctx: Context, next: Next) => auditRefusals(ctx, () => bearer(ctx, next));
 }

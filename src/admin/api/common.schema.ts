@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { InvalidRequestError } from '../../errors/app-error.js';
+import { isUuid } from '../../lib/uuid.js';
 
 /** The admin API's one error envelope (see `http/error-surfaces/admin-json.ts`). */
 export const errorSchema = z.object({
@@ -20,14 +21,25 @@ export function encodeCursor(position: readonly (string | number)[]): string {
   return Buffer.from(JSON.stringify(position)).toString('base64url');
 }
 
-export function decodeCursor(cursor: string, shape: readonly ('string' | 'number')[]): (string | number)[] {
+/** What one position of a cursor must be: `time` an ISO instant, `uuid` an id (both go into typed comparisons). */
+export type CursorPart = 'string' | 'number' | 'uuid' | 'time';
+
+const fits: Record<CursorPart, (value: unknown) => boolean> = {
+  string: (v) => typeof v === 'string',
+  number: (v) => typeof v === 'number' && Number.isSafeInteger(v),
+  uuid: (v) => typeof v === 'string' && isUuid(v),
+  time: (v) => typeof v === 'string' && !Number.isNaN(Date.parse(v)),
+};
+
+/** The positions a cursor holds, each checked against `shape`; a cursor this API did not issue is a 400. */
+export function decodeCursor(cursor: string, shape: readonly CursorPart[]): (string | number)[] {
   let value: unknown;
   try {
     value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
     value = null;
   }
-  if (!Array.isArray(value) || value.length !== shape.length || value.some((v, i) => typeof v !== shape[i])) {
+  if (!Array.isArray(value) || value.length !== shape.length || value.some((v, i) => !fits[shape[i]!](v))) {
     throw new InvalidRequestError('cursor: not a cursor this list issued', [{ path: 'cursor', message: 'not a cursor this list issued' }]);
   }
   return value as (string | number)[];

@@ -16,7 +16,7 @@ export function userRoutes(s: Deps): AdminRoute[] {
       method: 'get', path: '/users', operationId: 'listUsers', tag: 'users', access: 'read', summary: 'List and search users (keyset pages, oldest first)',
       query: userListQuery, status: 200, response: userListSchema,
       async handle({ query }) {
-        const [createdAt, id] = query.cursor ? decodeCursor(query.cursor, ['string', 'string']) as [string, string] : [];
+        const [createdAt, id] = query.cursor ? decodeCursor(query.cursor, ['time', 'uuid']) as [string, string] : [];
         const eq = query.attribute?.indexOf('=') ?? -1;
         const rows = await s.userSearch.search({
           q: query.q, email: query.email, username: query.username,
