@@ -1,6 +1,7 @@
 import Router from '@koa/router';
 import type { Context, Next } from 'koa';
 import { InvalidTokenError } from '../errors/app-error.js';
+import { bearerToken } from '../http/bearer-token.js';
 import { errorSurface } from '../http/error-surfaces/surface.js';
 import { jsonOrFormBody, validate, type WithInput } from '../http/validate.js';
 import type { AccessTokenVerifier, VerifiedAccessToken } from '../oidc/access-token-verifier.js';
@@ -24,10 +25,10 @@ export function credentialsRoutes(deps: { verifier: AccessTokenVerifier; credent
   const router = new Router();
 
   async function bearer(ctx: Context & Partial<WithToken>, next: Next) {
-    const match = /^Bearer ([^\s]+)$/.exec(ctx.get('authorization'));
-    if (!match) throw new InvalidTokenError('send the access token as Authorization: Bearer <token>');
+    const token = bearerToken(ctx);
+    if (!token) throw new InvalidTokenError('send the access token as Authorization: Bearer <token>');
     // Only tokens addressed to Latchkey itself: a token minted for another API must not open storage.
-    ctx.token = await deps.verifier.verify(match[1]!, { audience: deps.audience });
+    ctx.token = await deps.verifier.verify(token, { audience: deps.audience });
     actAsBearer(ctx.token);
     await next();
   }

@@ -3,6 +3,7 @@ import { setAuditActor } from '../../audit/audit-context.js';
 import type { AdminMembers } from '../../directory/admin-members.js';
 import { ForbiddenError, InsufficientScopeError, InvalidTokenError } from '../../errors/app-error.js';
 import type { AccessTokenVerifier } from '../../oidc/access-token-verifier.js';
+import { bearerToken } from '../../http/bearer-token.js';
 import type { AdminCaller } from './admin-route.js';
 
 export const ADMIN_SCOPE = 'admin';
@@ -22,9 +23,9 @@ export interface WithAdminCaller {
  */
 export function adminBearer(deps: { verifier: AccessTokenVerifier; admins: AdminMembers; audience: string }) {
   return async function authenticateAdmin(ctx: Context & Partial<WithAdminCaller>, next: Next): Promise<void> {
-    const match = /^Bearer ([^\s]+)$/.exec(ctx.get('authorization'));
-    if (!match) throw new InvalidTokenError('send an access token as Authorization: Bearer <token>');
-    const token = await deps.verifier.verify(match[1]!, { audience: deps.audience });
+    const bearer = bearerToken(ctx);
+    if (!bearer) throw new InvalidTokenError('send an access token as Authorization: Bearer <token>');
+    const token = await deps.verifier.verify(bearer, { audience: deps.audience });
     const scoped = token.scopes.has(ADMIN_SCOPE) ? 'admin' : token.scopes.has(ADMIN_READ_SCOPE) ? 'read' : null;
     if (!scoped) throw new InsufficientScopeError(ADMIN_READ_SCOPE, 'the access token carries neither the "admin" nor the "admin:read" scope');
     if (token.accountId === null) {

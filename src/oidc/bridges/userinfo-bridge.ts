@@ -1,4 +1,5 @@
 import type { Context, Next } from 'koa';
+import { bearerToken } from '../../http/bearer-token.js';
 import type Provider from 'oidc-provider';
 import { allowClientOrigin } from './client-cors.js';
 import { InsufficientScopeError, InvalidTokenError } from '../../errors/app-error.js';
@@ -15,13 +16,13 @@ import type { FindActingUser } from '../find-account.js';
  */
 export function userinfoBridge(deps: { findActingUser: FindActingUser; verifier: AccessTokenVerifier; audience: string; provider: () => Provider }) {
   return async function userinfo(ctx: Context, next: Next): Promise<void> {
-    const match = /^Bearer ([^\s]+)$/.exec(ctx.get('authorization'));
-    if (!match || !looksLikeJwt(match[1]!)) return void (await next());
+    const bearer = bearerToken(ctx);
+    if (!bearer || !looksLikeJwt(bearer)) return void (await next());
     ctx.set('Cache-Control', 'no-store');
     // RFC 6750 §3: errors travel in WWW-Authenticate as well as the body (the OAuth surface does both).
     ctx.state.errorSurface = 'oauth';
     // Only tokens addressed to Latchkey itself: an API that receives a user's token must not read their profile.
-    const token = await deps.verifier.verify(match[1]!, { audience: deps.audience });
+    const token = await deps.verifier.verify(bearer, { audience: deps.audience });
     if (!token.accountId) throw new InvalidTokenError('client credentials tokens have no userinfo');
     if (!token.scopes.has('openid')) throw new InsufficientScopeError('openid');
     const user = await deps.findActingUser(token.accountId);
