@@ -28,7 +28,7 @@ import { createMfaPages } from './interaction/mfa/mfa-pages.js';
 import { mfaInteractionRoutes } from './interaction/mfa/mfa-routes.js';
 import { createSelfService } from './interaction/self-service/create-self-service.js';
 import { offerSelfService, selfServiceRoutes } from './interaction/self-service/self-service-routes.js';
-import { createLoginThrottle } from './interaction/login-throttle.js';
+import { createLoginThrottle, DEFAULT_LOGIN_LIMITS } from './interaction/login-throttle.js';
 import { createProviderPages } from './interaction/provider-pages.js';
 import { createViews, defaultViewsDir } from './interaction/views.js';
 import type { Clock } from './lib/clock.js';
@@ -66,7 +66,7 @@ export interface LatchkeyApp {
  */
 export async function createApp(deps: { config: Config; db: Database; secrets: readonly string[]; logger: Logger; migrations: readonly Migration[]; sts?: StsBackend | null; clock?: Clock; upstreamTransport?: UpstreamTransport }): Promise<LatchkeyApp> {
   const { config, db, logger, secrets } = deps;
-  const metrics = createMetrics();
+  const metrics = createMetrics({ pool: () => db.poolStats?.() ?? null });
   const services = createServices({ ...deps, metrics });
   await services.keys.ensure();
   // The account page signs users in as Latchkey's own client; its redirect URI follows LATCHKEY_ISSUER.
@@ -95,6 +95,8 @@ export async function createApp(deps: { config: Config; db: Database; secrets: r
         findActingUser,
       });
       provider.use(cachePublicMetadata);
+      // After the grant handler answered: the grant type is one the provider has registered (a bounded label).
+      provider.on('grant.success', (ctx) => metrics.tokensIssued(String(ctx.oidc.params?.grant_type)));
       // RP-initiated logout revokes the storage credentials minted through the grants it ends (the app's grant,
       // or with "sign out of all" every grant of the session but those that outlive a logout); the user's other
       // grants keep theirs. The provider emits one event per grant it revokes. Durable path: a job, tried at
@@ -162,14 +164,14 @@ export async function createApp(deps: { config: Config; db: Database; secrets: r
   const linking = createAccountLinking({ db, users: services.users, logger });
   app.use(createFederationRoutes({
     holder, registry: services.providers, states: federationStates, linking, groupMapping: services.groupMapping, clients: services.clients, logger, issuer: config.issuer,
-    audit: services.audit,
+    audit: services.audit, metrics,
   }).routes());
-  const throttle = createLoginThrottle(services.counters);
+  const throttle = createLoginThrottle(services.counters, DEFAULT_LOGIN_LIMITS, undefined, (scope) => metrics.lockout(scope));
   // The second factor after a proven password (TOTP, recovery codes, forced enrolment): pages and the hook.
   const mfaPages = createMfaPages({ mfa: services.mfa, users: services.users, throttle, holder, views, csrf, clock: deps.clock ?? systemClock, logger, metrics, secureCookies: config.issuer.startsWith('https:'), passkeys: services.passkeys });
   const selfService = createSelfService({
     db, secrets, users: services.users, emailChange: services.emailChange, settings: services.userPool, signupAllowedFor: (clientId) => services.clients.signupAllowedFor(clientId),
-    policy: services.passwordPolicy, mailer: services.mailer, counters: services.counters, throttle, holder, views, csrf, logger, issuer: config.issuer,
+    policy: services.passwordPolicy, mailer: services.mailer, counters: services.counters, throttle, holder, views, csrf, logger, metrics, issuer: config.issuer,
     secondFactor: mfaPages.secondFactor,
   });
   app.use(accountRoutes({

@@ -6,6 +6,7 @@ import { UnknownOperationError } from '../errors/unknown-operation-error.js';
 import { errorSurface } from '../http/error-surfaces/surface.js';
 import { assertWellFormedJson, decodeUtf8, part } from '../http/malformed-input.js';
 import { readRawBody } from '../http/raw-body.js';
+import { labelOperation } from '../http/route-label.js';
 import { clientAddress } from '../interaction/client-address.js';
 import { cognitoCors } from './cognito-cors.js';
 import type { CognitoDeps, CognitoOperation } from './cognito-operation.js';
@@ -63,6 +64,7 @@ export function cognitoRoutes(deps: CognitoDeps): Router {
     const target = ctx.get('X-Amz-Target');
     const operation = byTarget.get(target);
     if (!operation) throw new UnknownOperationError(target || undefined);
+    labelOperation(ctx, target.slice(USER_POOL_SERVICE.length + 1));
     const body = await readJsonObject(ctx);
     const address = clientAddress(ctx);
     if (!address) throw new InvalidRequestError('Your network address could not be determined. Try again.');

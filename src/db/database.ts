@@ -10,9 +10,18 @@ export interface QueryResult<Row> {
   rowCount: number;
 }
 
+/** Connections of a pool: open ones, idle ones among them, and queries waiting for one. */
+export interface PoolStats {
+  total: number;
+  idle: number;
+  waiting: number;
+}
+
 /** The one database interface the rest of Latchkey sees, whichever Postgres is behind it. */
 export interface Database extends Queryable {
   readonly kind: 'postgres' | 'embedded';
+  /** The pool's connection counts (for `latchkey_db_pool_connections`); absent where there is no pool. */
+  poolStats?(): PoolStats;
   /**
    * Runs `work` in one transaction on one checked-out client (never `pool.query('BEGIN')`, which would run
    * on a random connection). Commits on success, rolls back on any error and rethrows it.
@@ -49,6 +58,7 @@ export function createPoolDatabase(
   let closed = false;
   return {
     kind,
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     async query<Row extends object>(text: string, params: readonly unknown[] = []) {
       const result = await pool.query<Row>(text, params as unknown[]);
       return { rows: result.rows, rowCount: result.rowCount ?? 0 };

@@ -1,6 +1,7 @@
 import type { Context, Next } from 'koa';
 import type { AuditService } from '../audit/audit-service.js';
 import { InteractionError, NotFoundError } from '../errors/app-error.js';
+import type { Metrics } from '../http/metrics.js';
 import type { WithInput } from '../http/validate.js';
 import type { WithInteraction } from '../interaction/load-interaction.js';
 import type { WithUpstreamButtons } from '../interaction/prompts/login.js';
@@ -29,6 +30,7 @@ export interface FederationFlowDeps {
   issuer: string;
   /** Records the sign-ins that fail before an account is looked at (the linking policy records its own). */
   audit: Pick<AuditService, 'record'>;
+  metrics: Pick<Metrics, 'signIn'>;
 }
 
 type Named = Context & { params: Record<string, string> };
@@ -67,6 +69,7 @@ export function createFederationFlow(deps: FederationFlowDeps): FederationFlow {
 
   async function end(ctx: Context, provider: string, failure: Omit<UpstreamFailure, 'detail'> & { detail?: string }, options: { audited?: boolean } = {}): Promise<void> {
     logger.warn({ event: 'federation.failed', provider, error: failure.error, detail: failure.detail }, 'federated sign-in failed');
+    deps.metrics.signIn('federated', failure.error === 'temporarily_unavailable' ? 'unavailable' : 'refused');
     // The OAuth error code only: the detail may quote the upstream, which is for the log, not the audit trail.
     if (!options.audited) await deps.audit.record({ type: 'sign_in.federated', outcome: 'failure', details: { provider, reason: failure.error } });
     const returnTo = await holder.provider.interactionResult(ctx.req, ctx.res, { error: failure.error, error_description: failure.error_description }, { mergeWithLastSubmission: false });
@@ -170,6 +173,7 @@ export function createFederationFlow(deps: FederationFlowDeps): FederationFlow {
       if (!outcome.ok) return end(ctx, upstream.name, { error: 'access_denied', error_description: outcome.reason, detail: 'linking refused' }, { audited: true });
       await deps.groupMapping.applyOnSignIn(outcome.userId, upstream.name, claims);
       logger.info({ event: 'federation.succeeded', provider: upstream.name, userId: outcome.userId, how: outcome.how }, 'federated sign-in succeeded');
+      deps.metrics.signIn('federated', 'success');
       // `fed`: federated authentication (RFC 8176 §2); the upstream's own factors are not vouched for here.
       const returnTo = await holder.provider.interactionResult(ctx.req, ctx.res, {
         login: { accountId: outcome.userId, amr: ['fed'], remember: true },

@@ -24,7 +24,7 @@ import { passkeyAssertionFormSchema } from './passkey/passkey.schema.js';
 
 export interface InteractionDeps {
   throttle: LoginThrottle;
-  metrics: Pick<Metrics, 'login'>;
+  metrics: Pick<Metrics, 'signIn'>;
   holder: ProviderHolder;
   users: UserService;
   views: Views;

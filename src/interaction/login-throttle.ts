@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { isIPv6 } from 'node:net';
 import { TooManyAttemptsError } from '../errors/app-error.js';
 import type { Context } from 'koa';
+import type { LockoutScope } from '../http/metrics.js';
 import type { RateCounters } from '../http/rate-counters.js';
 
 /**
@@ -63,7 +64,11 @@ export function progressiveDelayMs(accountAddressCount: number): number {
 
 const sleepFor = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-export function createLoginThrottle(counters: RateCounters, limits: LoginThrottleLimits = DEFAULT_LOGIN_LIMITS, sleep: (ms: number) => Promise<void> = sleepFor): LoginThrottle {
+/**
+ * `onLockout` is told once per lockout: by the attempt that first goes over a limit in its window (the count
+ * is taken in the same statement that adds the attempt, so exactly one attempt sees `limit + 1`).
+ */
+export function createLoginThrottle(counters: RateCounters, limits: LoginThrottleLimits = DEFAULT_LOGIN_LIMITS, sleep: (ms: number) => Promise<void> = sleepFor, onLockout: (scope: LockoutScope) => void = () => {}): LoginThrottle {
   const keys = (subject: AttemptSubject, address: string) => {
     const bucket = addressBucket(address);
     // Prefixed, so an identifier can never be taken for a user id or the other way round.
@@ -78,10 +83,15 @@ export function createLoginThrottle(counters: RateCounters, limits: LoginThrottl
     async attempt(subject, address) {
       const k = keys(subject, address);
       const counts = await counters.hit([k.accountAddress, k.account, k.address], limits.windowSeconds);
-      for (const [key, limit] of [[k.accountAddress, limits.perAccountAddress], [k.account, limits.perAccount], [k.address, limits.perAddress]] as const) {
+      const checks = [['account_address', k.accountAddress, limits.perAccountAddress], ['account', k.account, limits.perAccount], ['address', k.address, limits.perAddress]] as const;
+      let refusal: TooManyAttemptsError | undefined;
+      for (const [scope, key, limit] of checks) {
         const counted = counts.get(key);
-        if (counted && counted.count > limit) throw new TooManyAttemptsError(counted.resetsInSeconds);
+        if (!counted || counted.count <= limit) continue;
+        if (counted.count === limit + 1) onLockout(scope);
+        refusal ??= new TooManyAttemptsError(counted.resetsInSeconds);
       }
+      if (refusal) throw refusal;
       const delay = progressiveDelayMs(counts.get(k.accountAddress)?.count ?? 0);
       if (delay > 0) await sleep(delay);
     },

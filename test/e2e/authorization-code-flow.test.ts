@@ -194,7 +194,7 @@ describe(`authorization code flow (${currentBackend()})`, () => {
     });
 
     it('count the one password sign-in and the token requests', () => {
-      expect(metrics).toContain('latchkey_logins_total{outcome="success"} 1');
+      expect(metrics).toContain('latchkey_sign_ins_total{method="password",result="success"} 1');
       expect(metrics).toMatch(/latchkey_http_requests_total\{method="POST",route="\/token",status="200"\} [1-9]/);
       expect(metrics).toMatch(/latchkey_http_requests_total\{method="POST",route="\/interaction\/:uid\/login",status="303"\} 1/);
     });

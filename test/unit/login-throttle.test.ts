@@ -42,3 +42,19 @@ describe('progressive delay of the sign-in throttle', () => {
     expect(slept).toHaveLength(5);
   });
 });
+
+describe('lockouts of the sign-in throttle', () => {
+  it('reports a lockout once, by the attempt that first goes over a limit, naming the limit; further refusals report none', async () => {
+    const lockouts: string[] = [];
+    const throttle = createLoginThrottle(memoryCounters(), { windowSeconds: 900, perAccountAddress: 3, perAccount: 5, perAddress: 100 }, () => Promise.resolve(), (scope) => lockouts.push(scope));
+    const subject = { userId: '6c6f2a4e-0000-4000-8000-000000000002' };
+    for (let i = 0; i < 3; i += 1) await throttle.attempt(subject, '192.0.2.8');
+    expect(lockouts).toEqual([]);
+    await expect(throttle.attempt(subject, '192.0.2.8')).rejects.toBeInstanceOf(TooManyAttemptsError);
+    await expect(throttle.attempt(subject, '192.0.2.8')).rejects.toBeInstanceOf(TooManyAttemptsError);
+    expect(lockouts).toEqual(['account_address']);
+    // The sixth attempt on the account, from another address: the account-wide limit locks out now.
+    await expect(throttle.attempt(subject, '198.51.100.10')).rejects.toBeInstanceOf(TooManyAttemptsError);
+    expect(lockouts).toEqual(['account_address', 'account']);
+  });
+});

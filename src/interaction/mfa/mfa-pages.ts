@@ -44,7 +44,7 @@ export interface MfaPagesDeps {
   csrf: Csrf;
   clock: Clock;
   logger: Logger;
-  metrics: Pick<Metrics, 'login'>;
+  metrics: Pick<Metrics, 'signIn'>;
   secureCookies: boolean;
   /** Passkeys: a user who has one is asked for it (or a code) after the password. None: codes only. */
   passkeys?: PasskeyService;
@@ -96,7 +96,7 @@ export function createMfaPages(deps: MfaPagesDeps) {
     const throttled = await admitAttempt(deps.throttle, ctx, { userId }, address);
     if (!throttled) return address;
     logger.warn({ event: 'mfa.throttled', userId }, 'second-factor attempts throttled');
-    deps.metrics.login('throttled');
+    deps.metrics.signIn('mfa', 'throttled');
     await render(429, throttled);
     return undefined;
   }
@@ -105,7 +105,7 @@ export function createMfaPages(deps: MfaPagesDeps) {
   async function finish(ctx: Page, userId: string, amr: readonly string[]): Promise<void> {
     clearMfaPending(ctx, ctx.interaction.uid, deps.secureCookies);
     if (!(await deps.users.findActingUser(userId))) return backToSignIn(ctx);
-    deps.metrics.login('success');
+    deps.metrics.signIn('mfa', 'success');
     const returnTo = await deps.holder.provider.interactionResult(ctx.req, ctx.res, {
       login: { accountId: userId, amr: [...amr], remember: true },
     }, { mergeWithLastSubmission: false });
@@ -156,6 +156,7 @@ export function createMfaPages(deps: MfaPagesDeps) {
       const result = await mfa.verifySecondFactor(pending.userId, code);
       if (!result.ok) {
         logger.info({ event: 'mfa.failed', userId: pending.userId, reason: result.reason }, 'second factor refused');
+        deps.metrics.signIn('mfa', 'invalid_credentials');
         return renderChallenge(ctx, pending.userId, 400, WRONG_CODE);
       }
       await deps.throttle.succeeded({ userId: pending.userId }, address);
@@ -181,6 +182,7 @@ export function createMfaPages(deps: MfaPagesDeps) {
       const result = await deps.passkeys.authenticate(signInBinding(ctx.interaction.uid), ctx.input.credential, pending.userId);
       if (!result.ok) {
         logger.info({ event: 'mfa.failed', userId: pending.userId, reason: `passkey_${result.reason}`, detail: result.detail }, 'second factor refused');
+        deps.metrics.signIn('mfa', 'invalid_credentials');
         return renderChallenge(ctx, pending.userId, 400, WRONG_PASSKEY);
       }
       await deps.throttle.succeeded({ userId: pending.userId }, address);
@@ -210,7 +212,10 @@ export function createMfaPages(deps: MfaPagesDeps) {
         if (!(error instanceof ConflictError)) throw error;
         outcome = { ok: false };
       }
-      if (!outcome.ok) return renderEnrol(ctx, user, 400, WRONG_ENROL_CODE);
+      if (!outcome.ok) {
+        deps.metrics.signIn('mfa', 'invalid_credentials');
+        return renderEnrol(ctx, user, 400, WRONG_ENROL_CODE);
+      }
       await deps.throttle.succeeded({ userId: user.id }, address);
       const amr = [...pending.amr, ...AMR_AFTER.totp];
       setMfaPending(ctx, ctx.interaction.uid, { stage: 'enrolled', userId: user.id, amr }, deps);

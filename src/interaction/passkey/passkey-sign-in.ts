@@ -36,7 +36,7 @@ export const signInBinding = (uid: string) => `interaction:${uid}`;
  * (as a password attempt is) → the assertion is verified (challenge once, origin and RP ID from the issuer,
  * user verification required, the counter must grow) → the account's state → the sign-in finishes.
  */
-export function createPasskeySignIn(deps: { passkeys: PasskeyService; users: UserService; throttle: LoginThrottle; holder: ProviderHolder; logger: Logger; metrics: Pick<Metrics, 'login'>; showSignIn: ShowSignIn }) {
+export function createPasskeySignIn(deps: { passkeys: PasskeyService; users: UserService; throttle: LoginThrottle; holder: ProviderHolder; logger: Logger; metrics: Pick<Metrics, 'signIn'>; showSignIn: ShowSignIn }) {
   const { passkeys, logger } = deps;
   return {
     /** POST /interaction/:uid/passkey/options */
@@ -58,13 +58,13 @@ export function createPasskeySignIn(deps: { passkeys: PasskeyService; users: Use
       const throttled = await admitAttempt(deps.throttle, ctx, subject, address);
       if (throttled) {
         logger.warn({ event: 'passkey.throttled' }, 'passkey sign-in attempts throttled');
-        deps.metrics.login('throttled');
+        deps.metrics.signIn('passkey', 'throttled');
         return deps.showSignIn(ctx, 429, throttled);
       }
       const result = await passkeys.authenticate(signInBinding(ctx.interaction.uid), response);
       if (!result.ok) {
         logger.info({ event: 'passkey.failed', reason: result.reason, detail: result.detail, userId: owner }, 'passkey sign-in refused');
-        deps.metrics.login('invalid_credentials');
+        deps.metrics.signIn('passkey', 'invalid_credentials');
         return deps.showSignIn(ctx, 401, NOT_VERIFIED);
       }
       const { proof } = result;
@@ -73,12 +73,12 @@ export function createPasskeySignIn(deps: { passkeys: PasskeyService; users: Use
       // The passkey proved who this is, so the account's state may be told, as after a proven password.
       if (refusal) {
         logger.info({ event: 'passkey.refused', reason: refusal, userId: proof.userId }, 'passkey sign-in refused: account state');
-        deps.metrics.login(refusal);
+        deps.metrics.signIn('passkey', refusal);
         return deps.showSignIn(ctx, 403, REFUSALS[refusal]);
       }
       await deps.throttle.succeeded(subject, address);
       logger.info({ event: 'passkey.signed_in', userId: proof.userId }, 'signed in with a passkey');
-      deps.metrics.login('success');
+      deps.metrics.signIn('passkey', 'success');
       // User verification was required: the key (had) and the PIN or biometric (known or been) are two factors.
       const returnTo = await deps.holder.provider.interactionResult(ctx.req, ctx.res, {
         login: { accountId: proof.userId, amr: [...passkeyAmr(proof), 'mfa'], remember: true },

@@ -40,7 +40,7 @@ export interface LoginPromptDeps {
   holder: ProviderHolder;
   users: UserService;
   throttle: LoginThrottle;
-  metrics: Pick<Metrics, 'login'>;
+  metrics: Pick<Metrics, 'signIn'>;
   views: Views;
   csrf: Csrf;
   logger: Logger;
@@ -108,7 +108,7 @@ export function createLoginPrompt(deps: LoginPromptDeps): LoginPrompt {
   /** A refusal after the password was checked: 401 with the form as the challenge (RFC 9110 §15.5.2). */
   function refuse(ctx: Context & WithInteraction, reason: 'invalid_credentials' | AccountRefusal, username: string) {
     deps.logger.info({ event: 'login.failed', reason }, 'login failed');
-    deps.metrics.login(reason);
+    deps.metrics.signIn('password', reason);
     ctx.set('WWW-Authenticate', 'Form realm="Latchkey"');
     // Wrong credentials mark both fields: which of the two was wrong is not told (nor known, for an unknown name).
     render(ctx, 401, { error: SIGN_IN_REFUSALS[reason], username, ...(reason === 'invalid_credentials' ? { invalid: BOTH_FIELDS } : {}) });
@@ -144,7 +144,7 @@ export function createLoginPrompt(deps: LoginPromptDeps): LoginPrompt {
       const throttled = await admitAttempt(deps.throttle, ctx, subject, address);
       if (throttled) {
         deps.logger.warn({ event: 'login.throttled' }, 'sign-in attempts throttled');
-        deps.metrics.login('throttled');
+        deps.metrics.signIn('password', 'throttled');
         return render(ctx, 429, { error: throttled, username });
       }
 
@@ -152,13 +152,17 @@ export function createLoginPrompt(deps: LoginPromptDeps): LoginPrompt {
       // An account waiting for its e-mail proof, whose password was just proven: verification finishes
       // this same sign-in (the state is told only after the password, like every account state).
       if (!result.ok && result.reason === 'unconfirmed' && account.user?.email && deps.continueToVerification) {
+        deps.metrics.signIn('password', 'unconfirmed');
         return deps.continueToVerification(ctx, account.user);
       }
       if (!result.ok) return refuse(ctx, result.reason, username);
       deps.logger.info({ event: 'login.succeeded', userId: result.user.id }, 'login succeeded');
       await deps.throttle.succeeded(subject, address);
-      if (deps.secondFactor && await deps.secondFactor(ctx, result.user, result.amr)) return;
-      deps.metrics.login('success');
+      if (deps.secondFactor && await deps.secondFactor(ctx, result.user, result.amr)) {
+        deps.metrics.signIn('password', 'mfa_required');
+        return;
+      }
+      deps.metrics.signIn('password', 'success');
       // The factors this sign-in used become the session's `amr` (and the ID token's); MFA adds its own.
       const returnTo = await deps.holder.provider.interactionResult(ctx.req, ctx.res, {
         login: { accountId: result.user.id, amr: [...result.amr], remember: true },

@@ -5,6 +5,7 @@ import type { UserRow } from '../../directory/repositories/user.repository.js';
 import type { UserPoolSettings } from '../../directory/user-pool-settings.js';
 import type { EmailChange } from '../../directory/email-change.js';
 import type { UserService } from '../../directory/user-service.js';
+import type { Metrics } from '../../http/metrics.js';
 import type { RateCounters } from '../../http/rate-counters.js';
 import type { Logger } from '../../lib/logger.js';
 import type { Mailer } from '../../mail/mailer.js';
@@ -38,6 +39,8 @@ export interface SelfServiceDeps {
   views: Views;
   csrf: Csrf;
   logger: Logger;
+  /** A sign-in that verification finishes is counted as a password sign-in. */
+  metrics: Pick<Metrics, 'signIn'>;
   issuer: string;
   /** The MFA step after a proven password: verification that finishes a sign-in goes through it too. */
   secondFactor?: LoginPromptDeps['secondFactor'];

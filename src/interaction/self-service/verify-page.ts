@@ -1,5 +1,6 @@
 import type { Context } from 'koa';
 import type { UserService } from '../../directory/user-service.js';
+import type { Metrics } from '../../http/metrics.js';
 import type { WithInput } from '../../http/validate.js';
 import type { Logger } from '../../lib/logger.js';
 import type { ProviderHolder } from '../../oidc/provider-holder.js';
@@ -22,7 +23,7 @@ type SecondFactorStep = NonNullable<LoginPromptDeps['secondFactor']>;
  * account proved its password. The right code verifies the address, confirms the account and finishes the
  * app's authorization request: the user lands back in the app, signed in with the password they just used.
  */
-export function createVerifyPage(deps: { views: Views; csrf: Csrf; users: UserService; codes: AccountCodes; throttle: LoginThrottle; holder: ProviderHolder; logger: Logger; secureCookies: boolean; secondFactor?: SecondFactorStep }) {
+export function createVerifyPage(deps: { views: Views; csrf: Csrf; users: UserService; codes: AccountCodes; throttle: LoginThrottle; holder: ProviderHolder; logger: Logger; metrics: Pick<Metrics, 'signIn'>; secureCookies: boolean; secondFactor?: SecondFactorStep }) {
   const { views, csrf, codes, logger } = deps;
 
   function render(ctx: Context & WithInteraction, status: number, extra: { error?: string; notice?: string } = {}) {
@@ -58,8 +59,12 @@ export function createVerifyPage(deps: { views: Views; csrf: Csrf; users: UserSe
       clearPendingStep(ctx, ctx.interaction.uid, deps.secureCookies);
       logger.info({ event: 'signup.verified', userId: outcome.user.id }, 'e-mail verified; account confirmed');
       // A pool or group that requires MFA asks for it (or its enrolment) here too, as after any password.
-      if (deps.secondFactor && await deps.secondFactor(ctx, outcome.user, ['pwd'])) return;
+      if (deps.secondFactor && await deps.secondFactor(ctx, outcome.user, ['pwd'])) {
+        deps.metrics.signIn('password', 'mfa_required');
+        return;
+      }
       // The password was proven in this sign-in (at sign-up, or on the sign-in form before verification).
+      deps.metrics.signIn('password', 'success');
       const returnTo = await deps.holder.provider.interactionResult(ctx.req, ctx.res, {
         login: { accountId: outcome.user.id, amr: ['pwd'], remember: true },
       }, { mergeWithLastSubmission: false });
