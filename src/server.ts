@@ -11,10 +11,6 @@ import type { Clock } from './lib/clock.js';
 import type { UpstreamTransport } from './federation/provider-registry.js';
 import type { Logger } from './lib/logger.js';
 import { startMetricsListener } from './http/metrics-listener.js';
-import { deleteSpentOneTimeCodes } from './directory/repositories/one-time-code.repository.js';
-import { sweepExpiredFederationStates } from './federation/federation-states.js';
-import { scheduleMaintenance, sweepExpired } from './oidc/expiry-cleanup.js';
-import { scheduleRevocationWorker } from './identity-pool/revocation-worker.js';
 import { convertLegacyOidcModels } from './oidc/legacy-model-conversion.js';
 import { createModelAtRest } from './oidc/model-at-rest.js';
 import { announceMailDelivery } from './mail/create-mailer.js';
@@ -80,20 +76,9 @@ export async function startServer(config: Config, logger: Logger, options: { db?
       throw (error as { code?: string }).code === 'EADDRINUSE' ? portInUse('LATCHKEY_METRICS_PORT', config.metricsHost, config.metricsPort!, error) : error;
     });
     latchkey.holder.startPolling(config.keyRefreshSeconds);
-    const stopSweep = scheduleMaintenance(logger, {
-      oidc: () => sweepExpired(db),
-      oidcLegacyIds: rekey,
-      // Rate-limit windows last at most 15 minutes; a day-old counter is dead weight.
-      rateLimits: () => latchkey.services.counters.sweep(86_400),
-      // Used and expired one-time codes are kept a day (support questions), then removed.
-      oneTimeCodes: () => deleteSpentOneTimeCodes(db, 86_400),
-      // Federations abandoned at the upstream: their states are useless once expired (10 minutes).
-      federationStates: () => sweepExpiredFederationStates(db),
-      // Audit events past LATCHKEY_AUDIT_RETENTION_DAYS.
-      auditRetention: () => latchkey.services.audit.purgeExpired(config.auditRetentionDays),
-    });
-    // Pending revocations of storage credentials (queued by a CLI without the object store, or during an outage).
-    const stopRevocations = scheduleRevocationWorker({ revocations: latchkey.services.revocations, logger });
+    // Periodic work (expiry cleanup, revocations, audit retention): every replica ticks, one runs each round.
+    const { jobs } = latchkey.services;
+    jobs.start();
     logger.info({ issuer: config.issuer, port, database: db.kind }, 'latchkey listening');
     logger.info(startUpHint(config).fields, 'next: open the landing page, create a user, try the playground');
     announceMailDelivery(config, logger);
@@ -106,8 +91,7 @@ export async function startServer(config: Config, logger: Logger, options: { db?
       metricsPort: metricsListener?.port ?? null,
       close(graceMs = 10_000) {
         closing ??= (async () => {
-          stopSweep();
-          const revocationsStopped = stopRevocations();
+          const jobsStopped = jobs.stop();
           latchkey.holder.stop();
           server.closeIdleConnections();
           const drained = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -115,7 +99,7 @@ export async function startServer(config: Config, logger: Logger, options: { db?
           await Promise.race([drained, timeout]);
           server.closeAllConnections();
           await metricsListener?.close();
-          await revocationsStopped;
+          await jobsStopped;
           if (!options.db) await db.close();
         })();
         return closing;

@@ -35,6 +35,8 @@ import type { Mailer } from './mail/mailer.js';
 import { createAuditService, type AuditService } from './audit/audit-service.js';
 import { createAdminMembers, type AdminMembers } from './directory/admin-members.js';
 import { createUserSearch, type UserSearch } from './directory/user-search.js';
+import { createLatchkeyJobs } from './jobs/latchkey-jobs.js';
+import type { JobRunner } from './jobs/job-runner.js';
 
 /** The domain services, shared by the HTTP app and the CLI. */
 export interface Services {
@@ -76,6 +78,8 @@ export interface Services {
   transfer: UserTransfer;
   /** Searching users for administrators, in stable pages. */
   userSearch: UserSearch;
+  /** Periodic jobs, one replica at a time: `serve` starts them; `status()` gives each job's lag from any replica. */
+  jobs: JobRunner;
 }
 
 /**
@@ -125,6 +129,11 @@ export function createServices(deps: { config: Config; db: Database; secrets: re
   // Identities are keyed on issuer and subject: an imported `provider:subject` takes the named provider's issuer.
   const upstreamIssuer = async (name: string) => configured.find((upstream) => upstream.name === name)?.issuer ?? (await providers.list()).find((provider) => provider.name === name)?.issuer ?? null;
   const groups = createGroupService({ db, users });
+  const audit = createAuditService({ db });
+  const jobs = createLatchkeyJobs({
+    db, logger, clock: deps.clock ?? systemClock, atRest: createModelAtRest(deps.secrets), counters, audit,
+    auditRetentionDays: config.auditRetentionDays, revocations: sts ? revocations : null,
+  });
   return {
     hasher,
     users,
@@ -146,10 +155,11 @@ export function createServices(deps: { config: Config; db: Database; secrets: re
     groups,
     clients: createClientService({ db }),
     keys,
-    audit: createAuditService({ db }),
+    audit,
     admins: createAdminMembers({ db, users }),
     transfer: createUserTransfer({ db, upstreamIssuer, lockUser: hooks.lockUser }),
     userSearch: createUserSearch({ db }),
+    jobs,
   };
 }
 
