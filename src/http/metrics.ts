@@ -34,9 +34,11 @@ export interface JobStatus {
 export interface MetricsSources {
   /** The database pool's connection counts, read at each scrape. */
   pool?: () => PoolStats | null;
-  /** The periodic jobs' status, read at each scrape. None: the job series stay empty. */
-  jobs?: () => Promise<readonly JobStatus[]>;
+  /** The periodic jobs' status, read at each scrape (or set later with `observeJobs`). None: no job series. */
+  jobs?: JobStatusSource;
 }
+
+export type JobStatusSource = () => Promise<readonly JobStatus[]>;
 
 export interface Metrics {
   readonly registry: Registry;
@@ -46,6 +48,8 @@ export interface Metrics {
   tokensIssued(grantType: string): void;
   lockout(scope: LockoutScope): void;
   credentialsIssued(role: string): void;
+  /** Feeds the job series from the job runner, which starts after the app is built. */
+  observeJobs(source: JobStatusSource): void;
 }
 
 const SIGN_IN_METHODS: readonly SignInMethod[] = ['password', 'passkey', 'federated', 'mfa'];
@@ -83,11 +87,12 @@ export function createMetrics(sources: MetricsSources = {}): Metrics {
     },
   });
   // Both job gauges are collected at once (prom-client gathers metrics in parallel): they share one read.
+  let jobSource = sources.jobs;
   let reading: Promise<readonly JobStatus[] | null> | null = null;
   const readJobs = (): Promise<readonly JobStatus[] | null> => {
-    if (!sources.jobs) return Promise.resolve(null);
+    if (!jobSource) return Promise.resolve(null);
     // A failed read leaves the series missing rather than failing the scrape: absent() alerts on them.
-    reading ??= sources.jobs().catch(() => null).finally(() => { reading = null; });
+    reading ??= jobSource().catch(() => null).finally(() => { reading = null; });
     return reading;
   };
   const jobGauge = (name: string, help: string, value: (job: JobStatus) => number | null) => new Gauge({
@@ -123,5 +128,6 @@ export function createMetrics(sources: MetricsSources = {}): Metrics {
     tokensIssued: (grantType) => tokens.inc({ grant_type: grantType }),
     lockout: (scope) => lockouts.inc({ scope }),
     credentialsIssued: (role) => credentials.inc({ role }),
+    observeJobs: (source) => { jobSource = source; },
   };
 }
