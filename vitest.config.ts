@@ -14,6 +14,8 @@ export default defineConfig({
       { test: { name: 'unit', include: ['test/unit/**/*.test.ts'], testTimeout: 20_000 } },
       // Fault tests cut a TCP path to the database, which only the real Postgres has.
       { test: { name: 'postgres', include: [...integration, 'test/faults/**/*.test.ts'], env: { LATCHKEY_TEST_BACKEND: 'postgres' }, testTimeout: 60_000, hookTimeout: 120_000 } },
+      // The whole docker compose stack, once: images built, containers started, a browser through the demo.
+      { test: { name: 'compose', include: ['test/compose/**/*.test.ts'], testTimeout: 300_000, hookTimeout: 1_600_000 } },
       { test: { name: 'embedded', include: integration, exclude: [...configDefaults.exclude, cliFuzz], env: { LATCHKEY_TEST_BACKEND: 'embedded' }, testTimeout: 60_000, hookTimeout: 120_000 } },
     ],
   },

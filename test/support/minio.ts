@@ -66,7 +66,7 @@ export interface MinioHarness {
   stop(): Promise<void>;
 }
 
-function toolsBin(): string {
+export function toolsBin(): string {
   return join(process.env.LATCHKEY_TOOLS_DIR ?? join(homedir(), '.cache', 'latchkey-tools'), 'bin');
 }
 
