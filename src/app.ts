@@ -12,7 +12,7 @@ import { canonicalOrigin } from './http/canonical-origin.js';
 import { errorHandler } from './http/error-handler.js';
 import { createMetrics, type Metrics } from './http/metrics.js';
 import { guardProviderInput } from './http/provider-input-guard.js';
-import { cachePublicMetadata } from './http/public-caching.js';
+import { cachePublicMetadata, jwksMaxAgeSeconds } from './http/public-caching.js';
 import { createServices, type Services } from './services.js';
 import type { StsBackend } from './identity-pool/minio-sts-client.js';
 import { healthRoutes } from './http/health.js';
@@ -83,6 +83,7 @@ export async function createApp(deps: { config: Config; db: Database; secrets: r
     const user = await services.users.findActingUser(id);
     return user && { ...user, identities: await services.identities.providerNamesOf(user.id) };
   };
+  const metadataCaching = cachePublicMetadata({ jwksMaxAgeSeconds: jwksMaxAgeSeconds(config.signing.publishAheadSeconds, config.keyRefreshSeconds) });
   const holder = await createProviderHolder({
     keys: services.keys,
     customClaims: async () => (await services.attributes.list()).map((a) => `custom:${a.name}`),
@@ -91,10 +92,10 @@ export async function createApp(deps: { config: Config; db: Database; secrets: r
       const provider = createProvider({
         // The provider sees only the issuer's host and protocol (canonicalOrigin rewrites them first), so it
         // always reads X-Forwarded-*: its URLs and its cookies' Secure flag then follow LATCHKEY_ISSUER.
-        issuer: config.issuer, db, secrets, privateJwks: keySet.privateJwks, audiences, lifetimes, trustProxy: true, pages, logger, customClaims,
+        issuer: config.issuer, db, secrets, privateJwks: keySet.privateJwks, signingAlgs: config.signing.algorithms, audiences, lifetimes, trustProxy: true, pages, logger, customClaims,
         findActingUser,
       });
-      provider.use(cachePublicMetadata);
+      provider.use(metadataCaching);
       // After the grant handler answered: the grant type is one the provider has registered (a bounded label).
       provider.on('grant.success', (ctx) => metrics.tokensIssued(String(ctx.oidc.params?.grant_type)));
       // RP-initiated logout revokes the storage credentials minted through the grants it ends (the app's grant,

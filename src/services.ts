@@ -101,9 +101,13 @@ export function createServices(deps: { config: Config; db: Database; secrets: re
   const keys = createSigningKeyService({
     db,
     box: createSecretBox(deps.secrets),
+    clock: deps.clock ?? systemClock,
+    algorithms: config.signing.algorithms,
     // A retired key stays published while tokens it signed can live, plus the time other replicas may
     // take to notice the rotation and stop signing with it, plus a minute of clock tolerance.
     publishRetiredForSeconds: longestSignedTokenLifetime(lifetimes) + config.keyRefreshSeconds + 60,
+    publishAheadSeconds: config.signing.publishAheadSeconds,
+    rotationDays: config.signing.rotationDays,
   });
   const backchannel = createBackchannelLogout({ issuer: config.issuer, keys, atRest: createModelAtRest(deps.secrets), logger });
   const hooks: UserLifecycleHooks = {
@@ -133,6 +137,7 @@ export function createServices(deps: { config: Config; db: Database; secrets: re
   const jobs = createLatchkeyJobs({
     db, logger, clock: deps.clock ?? systemClock, atRest: createModelAtRest(deps.secrets), counters, audit,
     auditRetentionDays: config.auditRetentionDays, revocations: sts ? revocations : null,
+    keyRotation: config.signing.rotationDays > 0 ? keys : null,
   });
   return {
     hasher,

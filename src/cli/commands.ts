@@ -267,11 +267,21 @@ export function registerCommands(program: Command, env: NodeJS.ProcessEnv): void
 
   const keys = program.command('keys').description('manage token signing keys');
   keys.command('rotate')
-    .description('create a new signing key; the old one stays published until its tokens expire')
-    .action(async () => {
+    .description('new signing keys that sign at once (each algorithm); the old ones stay published until their tokens expire')
+    .option('--staged', 'publish the new keys now and sign with them after LATCHKEY_KEY_PUBLISH_AHEAD_SECONDS, as the schedule does')
+    .action(async (options: { staged?: boolean }) => {
       await withCliContext(env, async ({ services }) => {
+        if (options.staged) {
+          const staged = await services.keys.stage();
+          const rows = staged.map((k) => ({ alg: k.alg, kid: k.kid, activates_at: k.activatesAt.toISOString(), replaces: k.replaces }));
+          out(program).result(rows, () => (rows.length
+            ? rows.map((r) => `new ${r.alg} key ${r.kid} published; it signs from ${r.activates_at}, when ${r.replaces ?? 'nothing'} retires`).join('\n')
+            : 'every signing key already has a successor waiting'));
+          return;
+        }
         const rotated = await services.keys.rotate();
-        out(program).result(rotated, () => `new signing key ${rotated.kid}; ${rotated.retired} key(s) retired (still published until their tokens expire)`);
+        out(program).result({ kid: rotated.kid, retired: rotated.retired, keys: rotated.keys.map((k) => ({ alg: k.alg, kid: k.kid, replaces: k.replaces })) },
+          () => `${rotated.keys.map((k) => `new ${k.alg} signing key ${k.kid}`).join('; ')}; ${rotated.retired} key(s) retired (still published until their tokens expire)`);
       });
     });
   keys.command('list')
@@ -280,8 +290,8 @@ export function registerCommands(program: Command, env: NodeJS.ProcessEnv): void
       await withCliContext(env, async ({ services }) => {
         await services.keys.ensure();
         const set = await services.keys.load();
-        const rows = set.publicJwks.map((k, i) => ({ kid: k.kid, alg: k.alg, signing: i === 0 }));
-        out(program).result(rows, () => table(['KID', 'ALG', 'SIGNING'], rows.map((r) => [String(r.kid), String(r.alg), r.signing ? 'yes' : 'no (retired)'])));
+        const rows = set.keys.map((k) => ({ kid: k.kid, alg: k.alg, state: k.state, signing: k.state === 'signing', activates_at: k.activatesAt.toISOString(), retires_at: k.retiresAt?.toISOString() ?? null, unpublish_at: k.unpublishAt?.toISOString() ?? null }));
+        out(program).result(rows, () => table(['KID', 'ALG', 'STATE', 'SIGNS FROM', 'RETIRES', 'UNPUBLISHED'], rows.map((r) => [r.kid, r.alg, r.state, r.activates_at, r.retires_at ?? '-', r.unpublish_at ?? '-'])));
       });
     });
 }

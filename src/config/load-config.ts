@@ -2,6 +2,7 @@ import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { packageRoot } from '../lib/package-root.js';
 import { loadFederationConfig, type FederationConfig, type ReadTextFile } from './federation-config.js';
+import { loadSigningConfig, type SigningConfig } from './signing-config.js';
 
 /**
  * Latchkey's configuration, read once from the environment at start-up.
@@ -47,6 +48,8 @@ export interface Config {
   readonly proxyHops: number;
   /** `LATCHKEY_KEY_REFRESH_SECONDS`: how often a replica checks for rotated signing keys (default 30). */
   readonly keyRefreshSeconds: number;
+  /** Token signing algorithms and key rotation (`LATCHKEY_SIGNING_ALGS`, `LATCHKEY_KEY_*`; see signing-config.ts). */
+  readonly signing: SigningConfig;
   /**
    * The identity pool's object store (MinIO). Null when `S3_ENDPOINT` is unset: the credentials endpoints
    * then answer 503 with a clear message.
@@ -248,6 +251,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, op
   if (e.LATCHKEY_METRICS_HOST !== undefined && e.LATCHKEY_METRICS_PORT === undefined) {
     problems.push('LATCHKEY_METRICS_HOST: only applies with LATCHKEY_METRICS_PORT');
   }
+  const signing = loadSigningConfig(cleaned, problems, e.LATCHKEY_KEY_REFRESH_SECONDS);
   problems.push(...federationProblems);
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -271,6 +275,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, op
     trustProxy: e.LATCHKEY_TRUST_PROXY,
     proxyHops: e.LATCHKEY_PROXY_HOPS,
     keyRefreshSeconds: e.LATCHKEY_KEY_REFRESH_SECONDS,
+    signing,
     s3: e.S3_ENDPOINT && e.S3_STS_ACCESS_KEY && e.S3_STS_SECRET_KEY
       ? { endpoint: e.S3_ENDPOINT.replace(/\/+$/, ''), region: e.S3_REGION, accessKey: e.S3_STS_ACCESS_KEY, secretKey: e.S3_STS_SECRET_KEY }
       : null,

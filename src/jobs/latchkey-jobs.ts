@@ -9,18 +9,22 @@ import type { Logger } from '../lib/logger.js';
 import { sweepExpired } from '../oidc/expiry-cleanup.js';
 import { convertLegacyOidcModels } from '../oidc/legacy-model-conversion.js';
 import type { ModelAtRest } from '../oidc/model-at-rest.js';
+import type { SigningKeyService } from '../oidc/signing-keys.js';
 import { createJobRunner, type Job, type JobRunner } from './job-runner.js';
 
 /** Short: a revocation waiting here is a credential that still works. The due-job query is one index probe. */
 export const REVOCATION_INTERVAL_SECONDS = 10;
 /** Housekeeping: nothing it removes is live, so ten minutes only bounds how much piles up. */
 const CLEANUP_INTERVAL_SECONDS = 600;
+/** Rotation is due once in months and staged a day ahead: an hour late is nothing. */
+const KEY_ROTATION_INTERVAL_SECONDS = 3600;
 
 /** The names jobs are known by (in `job_runs`, logs and metrics). */
 export const JOB_NAMES = {
   expiryCleanup: 'expiry-cleanup',
   revocations: 'revocations',
   auditRetention: 'audit-retention',
+  keyRotation: 'key-rotation',
 } as const;
 
 export class SweepsFailedError extends Error {
@@ -57,6 +61,8 @@ export function createLatchkeyJobs(deps: {
   auditRetentionDays: number;
   /** Null when this process has no object store: revocations are then left to replicas that do. */
   revocations: RevocationService | null;
+  /** Null when scheduled rotation is off (`LATCHKEY_KEY_ROTATION_DAYS=0`). */
+  keyRotation: SigningKeyService | null;
 }): JobRunner {
   const { db, logger } = deps;
   const jobs: Job[] = [
@@ -81,7 +87,11 @@ export function createLatchkeyJobs(deps: {
       run: () => deps.audit.purgeExpired(deps.auditRetentionDays),
     },
   ];
-  const { revocations } = deps;
+  const { revocations, keyRotation } = deps;
+  if (keyRotation) {
+    // Stages a successor for each signing key that is due (published now, signing after the publish-ahead window).
+    jobs.push({ name: JOB_NAMES.keyRotation, intervalSeconds: KEY_ROTATION_INTERVAL_SECONDS, run: () => keyRotation.rotateIfDue() });
+  }
   if (revocations) {
     // Pending revocations of storage credentials (queued by a CLI without the object store, or during an outage).
     jobs.push({ name: JOB_NAMES.revocations, intervalSeconds: REVOCATION_INTERVAL_SECONDS, runAtStart: true, run: () => revocations.runDue() });

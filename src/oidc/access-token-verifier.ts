@@ -4,7 +4,7 @@ import { userMayAct } from '../directory/account-state.js';
 import { ExpiredTokenError, InvalidTokenError } from '../errors/app-error.js';
 import { findAccessTokenLiveness } from './repositories/oidc-model.repository.js';
 import type { ProviderHolder } from './provider-holder.js';
-import { SIGNING_ALG } from './signing-keys.js';
+import { SIGNING_ALGORITHMS } from '../config/signing-config.js';
 import { isUuid } from '../lib/uuid.js';
 import { systemClock, type Clock } from '../lib/clock.js';
 
@@ -56,7 +56,9 @@ export function createAccessTokenVerifier(deps: { db: Database; holder: Provider
       const { payload } = await jwtVerify(token, jwks(), {
         issuer: deps.issuer,
         typ: 'at+jwt',
-        algorithms: [SIGNING_ALG],
+        // Any algorithm Latchkey signs with: a token signed before LATCHKEY_SIGNING_ALGS changed still verifies
+        // with its published key, and the key's type must match the algorithm anyway.
+        algorithms: [...SIGNING_ALGORITHMS],
         clockTolerance: 2,
         currentDate: clock.now(),
         requiredClaims: ['exp', 'iat', 'jti', 'sub', 'client_id'],

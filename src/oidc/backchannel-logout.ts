@@ -5,7 +5,7 @@ import type { Logger } from '../lib/logger.js';
 import { createOutboundFetch, type OutboundFetch } from '../lib/outbound-http.js';
 import type { ModelAtRest } from './model-at-rest.js';
 import { findBackchannelClients, listGrantClientIdsByAccountId, listSessionPayloadsByAccountId } from './repositories/logout-target.repository.js';
-import { SIGNING_ALG, type SigningKeyService } from './signing-keys.js';
+import type { SigningKeyService } from './signing-keys.js';
 
 /**
  * How long one app may take to answer a logout token. oidc-provider gives its own deliveries (RP-initiated
@@ -73,11 +73,12 @@ export function createBackchannelLogout(deps: { issuer: string; keys: SigningKey
   const send = createBackchannelFetch(deps.fetch ? { fetch: deps.fetch } : {});
 
   async function sign(accountId: string, notice: LogoutNotice): Promise<string> {
+    // The default algorithm's signing key comes first in the set.
     const [jwk] = (await deps.keys.load()).privateJwks;
-    if (!jwk) throw new Error('no signing key');
-    const key = await importJWK(jwk, SIGNING_ALG);
+    if (!jwk?.alg) throw new Error('no signing key');
+    const key = await importJWK(jwk, jwk.alg);
     return new SignJWT({ events: { [BACKCHANNEL_LOGOUT_EVENT]: {} }, ...(notice.sid ? { sid: notice.sid } : {}) })
-      .setProtectedHeader({ alg: SIGNING_ALG, typ: 'logout+jwt', ...(jwk.kid ? { kid: jwk.kid } : {}) })
+      .setProtectedHeader({ alg: jwk.alg, typ: 'logout+jwt', ...(jwk.kid ? { kid: jwk.kid } : {}) })
       .setIssuer(deps.issuer)
       .setAudience(notice.clientId)
       .setSubject(accountId)

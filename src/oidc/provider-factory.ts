@@ -9,7 +9,7 @@ import { loadExistingGrant } from './implied-consent.js';
 import { createPostgresAdapterClass } from './postgres-adapter.js';
 import { createModelAtRest } from './model-at-rest.js';
 import { createClientRepository } from './repositories/client.repository.js';
-import { SIGNING_ALG } from './signing-keys.js';
+import type { SigningAlgorithm } from '../config/signing-config.js';
 import { originAllowedForRedirectUris } from './client-origins.js';
 import { createBackchannelFetch } from './backchannel-logout.js';
 
@@ -45,6 +45,8 @@ export interface ProviderOptions {
   db: Database;
   secrets: readonly string[];
   privateJwks: readonly JWK[];
+  /** LATCHKEY_SIGNING_ALGS: the algorithms apps may ask for; the first is the default (access tokens too). */
+  signingAlgs: readonly SigningAlgorithm[];
   /** Resource indicators apps may ask for; the first is the default audience. */
   audiences: readonly string[];
   lifetimes: TokenLifetimes;
@@ -66,6 +68,9 @@ export function createProvider(options: ProviderOptions): Provider {
   const { db, lifetimes, audiences, pages } = options;
   const [defaultAudience] = audiences;
   if (!defaultAudience) throw new Error('at least one audience is required');
+  const signingAlgs = [...options.signingAlgs];
+  const [defaultAlg] = signingAlgs;
+  if (!defaultAlg) throw new Error('at least one signing algorithm is required');
   const allowedAudiences = new Set(audiences);
   const clients = createClientRepository(db);
   const findAccount = createFindAccount(options.findActingUser);
@@ -98,10 +103,12 @@ export function createProvider(options: ProviderOptions): Provider {
     // client_secret_jwt would need the plaintext as an HMAC key.
     clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'none'],
     enabledJWA: {
-      idTokenSigningAlgValues: [SIGNING_ALG],
-      userinfoSigningAlgValues: [SIGNING_ALG],
-      introspectionSigningAlgValues: [SIGNING_ALG],
-      authorizationSigningAlgValues: [SIGNING_ALG],
+      // Every listed algorithm has a signing key (signing-keys.ts); keys of an algorithm no longer listed stay
+      // published, so tokens they signed verify, but sign nothing.
+      idTokenSigningAlgValues: signingAlgs,
+      userinfoSigningAlgValues: signingAlgs,
+      introspectionSigningAlgValues: signingAlgs,
+      authorizationSigningAlgValues: signingAlgs,
       requestObjectSigningAlgValues: ['RS256', 'PS256', 'ES256', 'EdDSA'],
       clientAuthSigningAlgValues: ['RS256', 'PS256', 'ES256', 'EdDSA'],
     },
@@ -109,7 +116,7 @@ export function createProvider(options: ProviderOptions): Provider {
       grant_types: ['authorization_code', 'refresh_token'],
       response_types: ['code'],
       token_endpoint_auth_method: 'client_secret_basic',
-      id_token_signed_response_alg: SIGNING_ALG,
+      id_token_signed_response_alg: defaultAlg,
     },
     // OAuth 2.1 and the Security BCP (RFC 9700 §2.1.1): PKCE for every client, not only public ones.
     pkce: { required: () => true },
@@ -149,7 +156,7 @@ export function createProvider(options: ProviderOptions): Provider {
             audience: resourceIndicator,
             accessTokenFormat: 'jwt',
             accessTokenTTL: lifetimes.accessToken,
-            jwt: { sign: { alg: SIGNING_ALG } },
+            jwt: { sign: { alg: defaultAlg } },
           };
         },
       },

@@ -142,7 +142,7 @@ describe(`job runner (${currentBackend()})`, () => {
 
   it('runs the expiry sweeps as one job, recorded for the status every replica reports', async () => {
     const { db, latchkey } = ctx.server;
-    expect(latchkey.services.jobs.jobs.map((job) => job.name).sort()).toEqual(['audit-retention', 'expiry-cleanup']);
+    expect(latchkey.services.jobs.jobs.map((job) => job.name).sort()).toEqual(['audit-retention', 'expiry-cleanup', 'key-rotation']);
     await db.query(`INSERT INTO oidc_model (model, id, payload, expires_at) VALUES ('Session', 'expired-for-job', '{}', now() - interval '1 minute')`);
     expect(await latchkey.services.jobs.runNow('expiry-cleanup')).toMatchObject({ ran: true, ok: true });
     const { rows } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM oidc_model WHERE id = 'expired-for-job'`);

@@ -3,11 +3,11 @@ import type { Services } from '../../../services.js';
 import { adminRoute, type AdminRoute } from '../admin-route.js';
 
 const keyListSchema = z.object({
-  keys: z.array(z.object({ kid: z.string(), alg: z.string(), current: z.boolean().describe('signs new tokens; the others stay published until tokens they signed expire') })),
+  keys: z.array(z.object({ kid: z.string(), alg: z.string(), current: z.boolean().describe('signs new tokens (one key per algorithm); the others are published ahead of signing, or stay published until tokens they signed expire') })),
 });
-const rotatedSchema = z.object({ kid: z.string().describe('the new signing key'), retired: z.number().int().describe('keys retired by this rotation') });
+const rotatedSchema = z.object({ kid: z.string().describe('the new signing key of the default algorithm (each algorithm gets one)'), retired: z.number().int().describe('keys retired by this rotation') });
 
-/** Signing keys: list what the JWKS publishes, rotate (the new key signs at once; the old stays published). */
+/** Signing keys: list what the JWKS publishes, rotate (the new keys sign at once; the old stay published). */
 export function keyRoutes(s: Pick<Services, 'keys'>): AdminRoute[] {
   return [
     adminRoute({
@@ -15,7 +15,7 @@ export function keyRoutes(s: Pick<Services, 'keys'>): AdminRoute[] {
       status: 200, response: keyListSchema,
       async handle() {
         const set = await s.keys.load();
-        return { keys: set.publicJwks.map((jwk, index) => ({ kid: String(jwk.kid), alg: String(jwk.alg ?? 'RS256'), current: index === 0 })) };
+        return { keys: set.keys.map((key) => ({ kid: key.kid, alg: key.alg, current: key.state === 'signing' })) };
       },
     }),
     adminRoute({
