@@ -1,9 +1,12 @@
 import { ConfigError, loadConfig } from './config/load-config.js';
 import { createLogger } from './lib/logger.js';
-import { startServer } from './server.js';
-import { startUpHint } from './landing/start-up-hint.js';
+import { startTracingIfRequested } from './tracing/tracing.js';
 
-/** Entry point of `npm start` and `latchkey serve`: load config, start, drain on SIGTERM/SIGINT. */
+/**
+ * Entry point of `npm start` and `latchkey serve`: load config, start tracing when an OTLP endpoint is set,
+ * start, drain on SIGTERM/SIGINT. The server's modules are imported only after tracing started, so its
+ * instrumentation sees `http`, `koa` and `pg` load.
+ */
 export async function runServer(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   let config;
   try {
@@ -17,12 +20,16 @@ export async function runServer(env: NodeJS.ProcessEnv = process.env): Promise<v
     throw error;
   }
   const logger = createLogger(config.logLevel);
+  const tracing = await startTracingIfRequested(env);
+  if (tracing) logger.info({ event: 'tracing.started' }, 'OpenTelemetry traces are exported over OTLP');
+  const [{ startServer }, { startUpHint }] = await Promise.all([import('./server.js'), import('./landing/start-up-hint.js')]);
   const running = await startServer(config, logger);
   process.stdout.write(`Latchkey is running: ${config.issuer} (discovery: ${config.issuer}/.well-known/openid-configuration)\n`);
   process.stdout.write(`${startUpHint(config).lines.join('\n')}\n`);
   const shutdown = (signal: string) => {
     logger.info({ signal }, 'shutting down');
-    running.close().then(() => process.exit(0), (error: unknown) => {
+    // The last spans are flushed after the requests they describe have drained.
+    running.close().then(() => tracing?.shutdown()).then(() => process.exit(0), (error: unknown) => {
       logger.error({ err: error }, 'shutdown failed');
       process.exit(1);
     });
