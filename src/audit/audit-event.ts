@@ -25,6 +25,8 @@ export const AUDIT_EVENT_TYPES = [
   'credentials.issued', 'credentials.revoked',
   // App sessions ended by the user (the account page) or an administrator
   'grant.revoked',
+  // A declarative configuration file applied (its changes are recorded as the events above, in its transaction)
+  'config.applied',
 ] as const;
 
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];

@@ -5,7 +5,8 @@ import * as groups from './repositories/group.repository.js';
 import type { GroupMemberRow, GroupRow } from './repositories/group.repository.js';
 import type { UserService } from './user-service.js';
 
-const GROUP_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+/** A group's name: letters, digits and . _ - (1-128), starting with a letter or digit. */
+export const GROUP_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 
 function precedenceProblem(precedence: number): { path: string; message: string } | undefined {
   return Number.isInteger(precedence) && precedence >= 0 && precedence <= 2_147_483_647 ? undefined : { path: 'precedence', message: 'must be a non-negative integer' };

@@ -3,12 +3,14 @@ import { recordAudit } from '../audit/record-audit.js';
 import type { Database } from '../db/database.js';
 import { ConflictError, InvalidRequestError, NotFoundError } from '../errors/app-error.js';
 import type { Clock } from '../lib/clock.js';
+import { constantTimeEqual } from '../lib/hashing.js';
 import { createOutboundFetch, type OutboundFetch, type OutboundHttpOptions } from '../lib/outbound-http.js';
 import type { SecretBox } from '../lib/secret-box.js';
 import * as repo from './repositories/upstream-provider.repository.js';
 import { countFederatedIdentitiesByProvider } from './repositories/federated-identity.repository.js';
 import type { ConfiguredUpstream } from './providers/configured-providers.js';
 import { genericOidcPolicy, type UpstreamPolicy } from './upstream-policy.js';
+import { checkedIssuer, DEFAULT_PROVIDER_SCOPE, isLoopbackHost, PROVIDER_NAME, providerSettingProblems } from './provider-fields.js';
 
 /** The transport and DNS under the outbound helper's checks (tests route real authority URLs to fakes). */
 export type UpstreamTransport = Pick<OutboundHttpOptions, 'fetch' | 'resolve'>;
@@ -19,6 +21,16 @@ export interface NewProviderInput {
   issuer: string;
   clientId: string;
   clientSecret?: string | undefined;
+  scope?: string | undefined;
+  displayName?: string | undefined;
+  trustEmail?: boolean | undefined;
+}
+
+/** What `update` may change; an omitted field stays as it is, `clientSecret: null` removes the secret. */
+export interface ProviderChanges {
+  issuer?: string | undefined;
+  clientId?: string | undefined;
+  clientSecret?: string | null | undefined;
   scope?: string | undefined;
   displayName?: string | undefined;
   trustEmail?: boolean | undefined;
@@ -58,6 +70,10 @@ export interface ProviderRegistry {
   list(): Promise<ProviderSummary[]>;
   /** One stored provider (never its secret); NotFoundError when there is none. */
   get(name: string): Promise<ProviderSummary>;
+  /** Changes a stored provider's settings (validated as `add` validates them); NotFoundError when there is none. */
+  update(name: string, changes: ProviderChanges): Promise<ProviderSummary>;
+  /** Whether `secret` is the stored provider's client secret (false when it has none, or there is no such provider). */
+  clientSecretMatches(name: string, secret: string): Promise<boolean>;
   /** Removes a provider; its identities (and their users) stay. */
   remove(name: string): Promise<{ removed: ProviderSummary; identitiesKept: number }>;
   /** The buttons of the sign-in page, in name order. */
@@ -86,17 +102,9 @@ export interface ProviderRegistryDeps {
   transport?: UpstreamTransport;
 }
 
-const NAME_PATTERN = /^[a-z][a-z0-9-]{0,31}$/;
-const SCOPE_PATTERN = /^[\x21\x23-\x5b\x5d-\x7e]+( [\x21\x23-\x5b\x5d-\x7e]+)*$/; // RFC 6749 §3.3 scope-token
-const DEFAULT_SCOPE = 'openid email profile';
-
 /** The secret box purpose of a provider's client secret: a sealed secret opens only for its own provider. */
 function secretPurpose(name: string): string {
   return `federation client secret:${name}`;
-}
-
-function isLoopbackHost(hostname: string): boolean {
-  return hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname);
 }
 
 function summary(row: repo.UpstreamProviderRow): ProviderSummary {
@@ -127,22 +135,7 @@ export function createProviderRegistry(deps: ProviderRegistryDeps): ProviderRegi
   const now = () => (deps.clock ? deps.clock.now() : new Date()).getTime();
   const cache = new Map<string, { upstream: ResolvedUpstream; until: number; version: string }>();
 
-  function checkIssuer(value: string): URL {
-    let url: URL;
-    try {
-      url = new URL(value);
-    } catch {
-      throw new InvalidRequestError('invalid provider', [{ path: 'issuer', message: 'is not a URL' }]);
-    }
-    const loopbackAllowed = !production && isLoopbackHost(url.hostname);
-    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopbackAllowed)) {
-      throw new InvalidRequestError('invalid provider', [{ path: 'issuer', message: 'must be an https URL' }]);
-    }
-    if (url.search || url.hash || url.username || url.password) {
-      throw new InvalidRequestError('invalid provider', [{ path: 'issuer', message: 'may not have a query, fragment or credentials' }]);
-    }
-    return url;
-  }
+  const checkIssuer = (value: string): URL => checkedIssuer(value, production);
 
   function outboundFor(issuer: URL): OutboundFetch {
     const loopbackTest = !production && isLoopbackHost(issuer.hostname);
@@ -208,13 +201,10 @@ export function createProviderRegistry(deps: ProviderRegistryDeps): ProviderRegi
 
   return {
     async add(input) {
-      const problems: { path: string; message: string }[] = [];
-      if (!NAME_PATTERN.test(input.name)) problems.push({ path: 'name', message: 'must be 1-32 characters: a lower-case letter, then lower-case letters, digits or -' });
-      if (!input.clientId || input.clientId.length > 512) problems.push({ path: 'client_id', message: 'is required (at most 512 characters)' });
-      const scope = (input.scope ?? DEFAULT_SCOPE).trim();
-      if (!SCOPE_PATTERN.test(scope) || !scope.split(' ').includes('openid') || scope.length > 1024) problems.push({ path: 'scope', message: 'must be space-separated scopes including openid' });
+      const scope = (input.scope ?? DEFAULT_PROVIDER_SCOPE).trim();
       const displayName = (input.displayName ?? input.name).trim();
-      if (!displayName || displayName.length > 100) problems.push({ path: 'display_name', message: 'must be 1-100 characters' });
+      const problems = providerSettingProblems({ clientId: input.clientId, scope, displayName });
+      if (!PROVIDER_NAME.test(input.name)) problems.unshift({ path: 'name', message: 'must be 1-32 characters: a lower-case letter, then lower-case letters, digits or -' });
       if (configured.has(input.name)) problems.push({ path: 'name', message: `is taken by the ${input.name} provider configured in the environment` });
       if (problems.length) throw new InvalidRequestError('invalid provider', problems);
       checkIssuer(input.issuer);
@@ -238,8 +228,42 @@ export function createProviderRegistry(deps: ProviderRegistryDeps): ProviderRegi
 
     list: async () => (await repo.listUpstreamProviders(db)).map(summary),
 
+    async update(name, changes) {
+      const current = PROVIDER_NAME.test(name) ? await repo.findUpstreamProviderByName(db, name) : undefined;
+      if (!current) throw new NotFoundError(`no provider "${name}"`);
+      const next = {
+        issuer: changes.issuer ?? current.issuer, client_id: changes.clientId ?? current.client_id,
+        scopes: (changes.scope ?? current.scopes).trim(), display_name: (changes.displayName ?? current.display_name).trim(),
+        trusts_email_verification: changes.trustEmail ?? current.trusts_email_verification,
+      };
+      const problems = providerSettingProblems({ clientId: next.client_id, scope: next.scopes, displayName: next.display_name });
+      if (problems.length) throw new InvalidRequestError('invalid provider', problems);
+      checkIssuer(next.issuer);
+      const sealed = changes.clientSecret === undefined ? current.client_secret_sealed : changes.clientSecret ? box.seal(changes.clientSecret, secretPurpose(name)) : null;
+      const fields = Object.keys(changes).filter((key) => changes[key as keyof ProviderChanges] !== undefined);
+      const row = await db.transaction(async (tx) => {
+        const updated = await repo.updateUpstreamProviderByName(tx, name, { ...next, client_secret_sealed: sealed });
+        if (updated) await recordAudit(tx, { type: 'provider.updated', details: { provider: name, fields } });
+        return updated;
+      });
+      if (!row) throw new NotFoundError(`no provider "${name}"`);
+      // The new updated_at also tells other replicas' caches that the discovered configuration is stale.
+      cache.delete(name);
+      return summary(row);
+    },
+
+    async clientSecretMatches(name, secret) {
+      const row = PROVIDER_NAME.test(name) ? await repo.findUpstreamProviderByName(db, name) : undefined;
+      if (!row?.client_secret_sealed) return false;
+      try {
+        return constantTimeEqual(box.open(row.client_secret_sealed, secretPurpose(name)), secret);
+      } catch {
+        return false; // sealed under a secret no longer in LATCHKEY_SECRET: it is not the given one
+      }
+    },
+
     async get(name) {
-      const row = NAME_PATTERN.test(name) ? await repo.findUpstreamProviderByName(db, name) : undefined;
+      const row = PROVIDER_NAME.test(name) ? await repo.findUpstreamProviderByName(db, name) : undefined;
       if (!row) throw new NotFoundError(`no provider "${name}"`);
       return summary(row);
     },
@@ -269,7 +293,7 @@ export function createProviderRegistry(deps: ProviderRegistryDeps): ProviderRegi
         cache.set(name, { upstream, until: now() + ttl, version: 'environment' });
         return upstream;
       }
-      const row = NAME_PATTERN.test(name) ? await repo.findUpstreamProviderByName(db, name) : undefined;
+      const row = PROVIDER_NAME.test(name) ? await repo.findUpstreamProviderByName(db, name) : undefined;
       if (!row) throw new NotFoundError(`no provider "${name}"`);
       const cached = cache.get(name);
       // A provider removed and added again under the same name (another replica may have done it) must not

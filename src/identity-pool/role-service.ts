@@ -7,7 +7,8 @@ import { validatePolicyTemplate } from './policy-template.js';
 import * as pool from './repositories/pool.repository.js';
 import * as roles from './repositories/role.repository.js';
 
-const ROLE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+/** A role's name: letters, digits and . _ - (1-64), starting with a letter or digit. */
+export const ROLE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 export const MAX_RULES = 25;
 export const MATCH_TYPES = ['equals', 'contains', 'startsWith', 'notEqual'] as const;
 

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { recordAudit } from '../audit/record-audit.js';
 import type { Database } from '../db/database.js';
-import { InvalidRequestError, NotFoundError } from '../errors/app-error.js';
-import { sha256Hex } from '../lib/hashing.js';
-import { clientFieldProblems } from './client-validation.js';
-import { createClientSettings, type ClientChanges, type RotatedSecret } from './client-settings.js';
+import { ConflictError, InvalidRequestError, NotFoundError } from '../errors/app-error.js';
+import { constantTimeEqual, sha256Hex } from '../lib/hashing.js';
+import { clientFieldProblems, clientIdProblem } from './client-validation.js';
+import { createClientSettings, suppliedSecretProblem, type ClientChanges, type RotatedSecret } from './client-settings.js';
 import { logoutSettingsMetadata, logoutSettingsProblems, presentLogoutSettings, type LogoutSettingsInput, type LogoutSettingsView } from './client-logout-settings.js';
 import * as clients from './repositories/client.repository.js';
 import { deleteOidcModelsByClientId } from './repositories/oidc-model.repository.js';
@@ -24,6 +24,10 @@ export interface CreateClientInput extends LogoutSettingsInput {
   upstreamProviders?: readonly string[];
   /** Whether the app's users may sign themselves up (when the pool allows it). Default true. */
   signup?: boolean;
+  /** The client id, when the operator chooses it (declarative configuration); else a random one. */
+  clientId?: string;
+  /** A confidential client's secret, when the operator supplies it; else a random one, returned once. */
+  secret?: string;
 }
 
 export interface CreatedClient extends LogoutSettingsView {
@@ -45,13 +49,17 @@ export interface CreatedClient extends LogoutSettingsView {
 export interface ClientService {
   create(input: CreateClientInput): Promise<CreatedClient>;
   list(): Promise<Omit<CreatedClient, 'client_secret'>[]>;
+  /** The clients administrators registered, as `list` presents them: Latchkey's own (account page, console, playground) left out. */
+  listRegistered(): Promise<Omit<CreatedClient, 'client_secret'>[]>;
+  /** Whether `secret` is the confidential client's current secret (compared with its stored digest); false for a public or unknown client. */
+  secretMatches(clientId: string, secret: string): Promise<boolean>;
   /** One client as `list` presents it (never its secret); undefined when there is no such client. */
   find(clientId: string): Promise<Omit<CreatedClient, 'client_secret'> | undefined>;
   delete(clientId: string): Promise<void>;
   /** Changes a client's settings (`client update`) and returns it as `find` does; NotFoundError when unknown. */
   update(clientId: string, changes: ClientChanges): Promise<Omit<CreatedClient, 'client_secret'>>;
-  /** A new secret for a confidential client; the previous one keeps working for `graceSeconds` (`client rotate-secret`). */
-  rotateSecret(clientId: string, graceSeconds: number): Promise<RotatedSecret>;
+  /** A new secret (random, or `secret`) for a confidential client; the previous one keeps working for `graceSeconds` (`client rotate-secret`). */
+  rotateSecret(clientId: string, graceSeconds: number, secret?: string): Promise<RotatedSecret>;
   /** Whether the app lets its users sign themselves up (`client create --no-signup` says no); false for an unknown client. */
   signupAllowedFor(clientId: string): Promise<boolean>;
   /** The upstream providers a client's sign-in offers: null for all (also for an unknown client, which has no sign-in). */
@@ -104,10 +112,14 @@ export function createClientService(deps: { db: Database }): ClientService {
       const upstreams = input.upstreamProviders === undefined ? undefined : [...new Set(input.upstreamProviders)];
       const problems = clientFieldProblems({ name, isPublic, grantTypes, redirectUris, postLogoutRedirectUris: input.postLogoutRedirectUris ?? [], scopes, upstreams });
       problems.push(...logoutSettingsProblems(input));
+      const idProblem = input.clientId === undefined ? undefined : clientIdProblem(input.clientId);
+      if (idProblem) problems.push({ path: 'client_id', message: idProblem });
+      const secretProblem = input.secret === undefined ? undefined : isPublic ? 'a public client has no secret' : suppliedSecretProblem(input.secret);
+      if (secretProblem) problems.push({ path: 'client_secret', message: secretProblem });
       if (problems.length) throw new InvalidRequestError('invalid client', problems);
 
-      const clientId = randomBytes(16).toString('base64url');
-      const secret = isPublic ? undefined : randomBytes(32).toString('base64url');
+      const clientId = input.clientId ?? randomBytes(16).toString('base64url');
+      const secret = isPublic ? undefined : input.secret ?? randomBytes(32).toString('base64url');
       const metadata: Record<string, unknown> = {
         redirect_uris: usesRedirects ? redirectUris : [],
         post_logout_redirect_uris: [...(input.postLogoutRedirectUris ?? [])],
@@ -127,11 +139,22 @@ export function createClientService(deps: { db: Database }): ClientService {
         const inserted = await clients.insertClient(tx, { clientId, name, secretHash: secret ? sha256Hex(secret) : null, metadata });
         await recordAudit(tx, { type: 'client.created', clientId, details: { public: isPublic, grant_types: grantTypes } });
         return inserted;
+      }).catch((error: unknown) => {
+        // Only a chosen id can collide (a random one has 128 bits).
+        if ((error as { code?: string }).code === '23505') throw new ConflictError(`a client "${clientId}" exists already`);
+        throw error;
       });
       return { ...present(row), ...(secret ? { client_secret: secret } : {}) };
     },
     async list() {
       return (await clients.listClients(db)).map(present);
+    },
+    async listRegistered() {
+      return (await clients.listClients(db)).filter((row) => row.metadata.latchkey_internal !== true).map(present);
+    },
+    async secretMatches(clientId, secret) {
+      const row = await clients.findClientById(db, clientId);
+      return row?.client_secret_hash != null && constantTimeEqual(row.client_secret_hash, sha256Hex(secret));
     },
     async find(clientId) {
       const row = await clients.findClientById(db, clientId);
@@ -143,7 +166,7 @@ export function createClientService(deps: { db: Database }): ClientService {
       if (!row) throw new NotFoundError(`no client "${clientId}"`);
       return present(row);
     },
-    rotateSecret: (clientId, graceSeconds) => settings.rotateSecret(clientId, graceSeconds),
+    rotateSecret: (clientId, graceSeconds, secret) => settings.rotateSecret(clientId, graceSeconds, secret),
     async signupAllowedFor(clientId) {
       const row = await clients.findClientById(db, clientId);
       return row !== undefined && row.metadata.latchkey_signup !== false;

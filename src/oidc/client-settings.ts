@@ -4,10 +4,19 @@ import type { Database } from '../db/database.js';
 import { InvalidRequestError, NotFoundError } from '../errors/app-error.js';
 import { sha256Hex } from '../lib/hashing.js';
 import { clientFieldProblems } from './client-validation.js';
+import { logoutSettingsMetadata, logoutSettingsProblems } from './client-logout-settings.js';
 import * as settings from './repositories/client-settings.repository.js';
 
 /** The longest grace period of a rotated secret: 30 days. */
 export const MAX_SECRET_GRACE_SECONDS = 30 * 86_400;
+
+/** The shortest secret an operator may supply (Latchkey's own are 43 characters of base64url, 256 bits). */
+export const MIN_SUPPLIED_SECRET_LENGTH = 32;
+
+/** The problem with a secret an operator supplies, or undefined when it may be used. */
+export function suppliedSecretProblem(secret: string): string | undefined {
+  return secret.length >= MIN_SUPPLIED_SECRET_LENGTH && secret.length <= 512 ? undefined : `must be ${MIN_SUPPLIED_SECRET_LENGTH} to 512 characters`;
+}
 
 /** What `client update` may change; an omitted field stays as it is, a list given replaces the stored one. */
 export interface ClientChanges {
@@ -21,6 +30,11 @@ export interface ClientChanges {
   /** null: every configured provider; []: none. */
   upstreamProviders?: readonly string[] | null;
   signup?: boolean;
+  /** A back-channel logout URI; null: the app is no longer told of sign-outs. */
+  backchannelLogoutUri?: string | null;
+  /** Whether its logout tokens must name the session (only with a back-channel URI). */
+  backchannelLogoutSessionRequired?: boolean;
+  skipLogoutConfirmation?: boolean;
 }
 
 export interface RotatedSecret {
@@ -33,8 +47,11 @@ export interface RotatedSecret {
 export interface ClientSettings {
   /** Changes an application's settings, checked by the rules `create` applies; never its secret nor its type. */
   update(clientId: string, changes: ClientChanges): Promise<void>;
-  /** A new secret for a confidential client; the old one keeps working for `graceSeconds` (0: not at all). */
-  rotateSecret(clientId: string, graceSeconds: number): Promise<RotatedSecret>;
+  /**
+   * A new secret for a confidential client; the old one keeps working for `graceSeconds` (0: not at all).
+   * `secret` is the new value when the operator supplies it (declarative configuration); else a random one.
+   */
+  rotateSecret(clientId: string, graceSeconds: number, secret?: string): Promise<RotatedSecret>;
 }
 
 function strings(value: unknown): string[] {
@@ -60,7 +77,14 @@ export function createClientSettings(deps: { db: Database }): ClientSettings {
         const scopes = (changes.scope ?? (typeof m.scope === 'string' ? m.scope : '')).split(/\s+/).filter(Boolean);
         const stored = Array.isArray(m.latchkey_upstream_providers) ? strings(m.latchkey_upstream_providers) : undefined;
         const upstreams = changes.upstreamProviders === undefined ? stored : changes.upstreamProviders === null ? undefined : [...new Set(changes.upstreamProviders)];
+        const storedBackchannel = typeof m.backchannel_logout_uri === 'string' ? m.backchannel_logout_uri : undefined;
+        const logout = {
+          backchannelLogoutUri: changes.backchannelLogoutUri === undefined ? storedBackchannel : changes.backchannelLogoutUri ?? undefined,
+          backchannelLogoutSessionRequired: changes.backchannelLogoutSessionRequired ?? (changes.backchannelLogoutUri === null ? false : m.backchannel_logout_session_required === true),
+          skipLogoutConfirmation: changes.skipLogoutConfirmation ?? m.latchkey_skip_logout_confirmation === true,
+        };
         const problems = clientFieldProblems({ name, isPublic, grantTypes, redirectUris, postLogoutRedirectUris, scopes, upstreams });
+        problems.push(...logoutSettingsProblems(logout));
         if (!usesRedirects && changes.redirectUris?.length) problems.push({ path: 'redirect_uris', message: 'this client does not use authorization_code, so it has no redirect URIs' });
         if (grantTypes.length === 0) problems.push({ path: 'grant_types', message: 'at least one grant type is required' });
         if (problems.length) throw new InvalidRequestError('invalid client', problems);
@@ -76,6 +100,10 @@ export function createClientSettings(deps: { db: Database }): ClientSettings {
         delete metadata.latchkey_signup;
         delete metadata.latchkey_upstream_providers;
         delete metadata.application_type;
+        delete metadata.backchannel_logout_uri;
+        delete metadata.backchannel_logout_session_required;
+        delete metadata.latchkey_skip_logout_confirmation;
+        Object.assign(metadata, logoutSettingsMetadata(logout));
         if (firstParty) metadata.latchkey_first_party = true;
         if (!signup) metadata.latchkey_signup = false;
         if (upstreams) metadata.latchkey_upstream_providers = upstreams;
@@ -86,7 +114,7 @@ export function createClientSettings(deps: { db: Database }): ClientSettings {
       });
     },
 
-    async rotateSecret(clientId, graceSeconds) {
+    async rotateSecret(clientId, graceSeconds, given) {
       if (!Number.isInteger(graceSeconds) || graceSeconds < 0 || graceSeconds > MAX_SECRET_GRACE_SECONDS) {
         throw new InvalidRequestError('invalid grace period', [{ path: 'grace', message: `must be a whole number of seconds from 0 to ${MAX_SECRET_GRACE_SECONDS}` }]);
       }
@@ -94,7 +122,9 @@ export function createClientSettings(deps: { db: Database }): ClientSettings {
         const row = await settings.findClientSettingsForUpdate(tx, clientId);
         if (!row) throw new NotFoundError(`no client "${clientId}"`);
         if (!row.has_secret) throw new InvalidRequestError(`"${clientId}" is a public client: it has no secret to rotate`);
-        const secret = randomBytes(32).toString('base64url');
+        const problem = given === undefined ? undefined : suppliedSecretProblem(given);
+        if (problem) throw new InvalidRequestError('invalid client secret', [{ path: 'client_secret', message: problem }]);
+        const secret = given ?? randomBytes(32).toString('base64url');
         const rotated = await settings.rotateClientSecretById(tx, clientId, sha256Hex(secret), graceSeconds);
         if (!rotated) throw new NotFoundError(`no client "${clientId}"`);
         await recordAudit(tx, { type: 'client.secret_rotated', clientId, details: { grace_seconds: graceSeconds } });

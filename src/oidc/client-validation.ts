@@ -5,6 +5,19 @@ export const SUPPORTED_GRANT_TYPES = ['authorization_code', 'refresh_token', 'cl
 const UPSTREAM_NAME = /^[a-z][a-z0-9-]{0,31}$/;
 const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]{1,128}$/;
 
+/**
+ * A client id an operator chooses (declarative configuration; generated ones are base64url): URL- and
+ * header-safe characters. The `latchkey-` prefix is Latchkey's own (the account page, console, playground).
+ */
+const CLIENT_ID = /^[A-Za-z0-9][A-Za-z0-9._~-]{0,127}$/;
+
+/** Why `clientId` cannot name a client an operator registers; undefined when it can. */
+export function clientIdProblem(clientId: string): string | undefined {
+  if (!CLIENT_ID.test(clientId)) return 'letters, digits and . _ ~ - (1-128), starting with a letter or digit';
+  if (clientId.startsWith('latchkey-')) return 'the latchkey- prefix is reserved for Latchkey\'s own clients';
+  return undefined;
+}
+
 /** A client's settings as `client create` and `client update` receive them, before they are stored. */
 export interface ClientFields {
   name: string;

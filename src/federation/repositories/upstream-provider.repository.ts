@@ -40,6 +40,20 @@ export async function listUpstreamProviders(db: Queryable): Promise<UpstreamProv
   return rows;
 }
 
+/** Replaces a provider's settings and sealed secret (its name and claim mapping stay); undefined when there is none. */
+export async function updateUpstreamProviderByName(
+  db: Queryable, name: string,
+  p: Pick<UpstreamProviderRow, 'display_name' | 'issuer' | 'client_id' | 'client_secret_sealed' | 'scopes' | 'trusts_email_verification'>,
+): Promise<UpstreamProviderRow | undefined> {
+  const { rows } = await db.query<UpstreamProviderRow>(
+    `UPDATE upstream_providers SET display_name = $2, issuer = $3, client_id = $4, client_secret_sealed = $5, scopes = $6,
+       trusts_email_verification = $7, updated_at = now()
+     WHERE name = $1 RETURNING ${COLUMNS}`,
+    [name, p.display_name, p.issuer, p.client_id, p.client_secret_sealed, p.scopes, p.trusts_email_verification],
+  );
+  return rows[0];
+}
+
 /** Deletes a provider; its identities stay (and so do their users). Returns the deleted row. */
 export async function deleteUpstreamProviderByName(db: Queryable, name: string): Promise<UpstreamProviderRow | undefined> {
   const { rows } = await db.query<UpstreamProviderRow>(`DELETE FROM upstream_providers WHERE name = $1 RETURNING ${COLUMNS}`, [name]);
