@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { packageRoot } from '../lib/package-root.js';
 import { loadFederationConfig, type FederationConfig, type ReadTextFile } from './federation-config.js';
 import { loadSigningConfig, type SigningConfig } from './signing-config.js';
+import { productionProblems } from './production-checks.js';
 
 /**
  * Latchkey's configuration, read once from the environment at start-up.
@@ -93,7 +94,11 @@ export interface Config {
   readonly productName: string;
   /** `LOG_LEVEL`: pino level (default info). */
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
-  /** `NODE_ENV`: `production` makes `LATCHKEY_SECRET` mandatory. */
+  /**
+   * `NODE_ENV`: `production` refuses to start on development settings (production-checks.ts): the embedded
+   * database, a missing or development `LATCHKEY_SECRET`, an http issuer (unless `LATCHKEY_ALLOW_HTTP_ISSUER`
+   * is true: TLS ends elsewhere on purpose) and an open `/metrics`.
+   */
   readonly production: boolean;
   /**
    * `LATCHKEY_PLAYGROUND`: `on` or `off`, the built-in sign-in playground at `/playground` and its public
@@ -192,6 +197,7 @@ const envSchema = z.object({
   MAIL_FROM: mailFrom.optional(),
   LATCHKEY_MAIL_TEMPLATES: z.string().min(1).optional(),
   LATCHKEY_PLAYGROUND: z.enum(['on', 'off'], { error: 'must be on or off' }).optional(),
+  LATCHKEY_ALLOW_HTTP_ISSUER: booleanString.default(false),
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
   NODE_ENV: z.string().optional(),
 });
@@ -252,6 +258,9 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, op
     problems.push('LATCHKEY_METRICS_HOST: only applies with LATCHKEY_METRICS_PORT');
   }
   const signing = loadSigningConfig(cleaned, problems, e.LATCHKEY_KEY_REFRESH_SECONDS);
+  if (production) {
+    problems.push(...productionProblems({ databaseUrl: e.DATABASE_URL, secrets, issuer: e.LATCHKEY_ISSUER, allowHttpIssuer: e.LATCHKEY_ALLOW_HTTP_ISSUER }));
+  }
   problems.push(...federationProblems);
   if (problems.length > 0) throw new ConfigError(problems);
 

@@ -100,7 +100,9 @@ describe(`first-party clients (${currentBackend()})`, () => {
 });
 
 describe(`metrics on a separate listener (${currentBackend()})`, () => {
-  const ctx = useTestServer({ extraEnv: { LATCHKEY_METRICS_PORT: '0', NODE_ENV: 'production' } });
+  // In production where it can be (production refuses the embedded database); the test issuer is http on loopback.
+  const production = currentBackend() === 'postgres' ? { NODE_ENV: 'production', LATCHKEY_ALLOW_HTTP_ISSUER: 'true' } : {};
+  const ctx = useTestServer({ extraEnv: { LATCHKEY_METRICS_PORT: '0', ...production } });
 
   it('serves /metrics only on the metrics port, bound to loopback, and not on the main port', async () => {
     expect(ctx.server.config.metricsHost).toBe('127.0.0.1');

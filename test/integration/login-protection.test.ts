@@ -80,6 +80,17 @@ describe(`sign-in protection and housekeeping (${currentBackend()})`, () => {
     expect(argon2Parameters(rows[0]!.password_hash)).toEqual({ type: 'argon2id', params: { m: '19456', t: '2', p: '1' } });
   });
 
+  it('ignores X-Forwarded-For when LATCHKEY_TRUST_PROXY is unset: the address throttled and audited is the connection\'s', async () => {
+    const { users, audit } = ctx.server.latchkey.services;
+    const user = await users.create({ username: 'quinn', password: PASSWORD, emailVerified: true });
+    const agent = new UserAgent();
+    const { page } = await openLoginPage(agent, config);
+    const refused = await agent.submit(page, 'form#login-form', { username: 'quinn', password: 'wrong password' }, { 'x-forwarded-for': '203.0.113.9' });
+    expect(refused.status).toBe(401);
+    const { events } = await audit.query({ subjectId: user.id, type: 'sign_in.password', limit: 5 });
+    expect(events.map((event) => event.address)).toEqual([expect.stringMatching(/^(::ffff:)?127\.0\.0\.1$/)]);
+  });
+
   it('sweeps expired provider rows exactly once across concurrent sweepers', async () => {
     await ctx.server.db.query(`INSERT INTO oidc_model (model, id, payload, expires_at)
       SELECT 'Session', 'expired-' || i, '{}', now() - interval '1 minute' FROM generate_series(1, 2500) AS i`);

@@ -187,7 +187,7 @@ describe(`mail (${currentBackend()})`, () => {
 
   it('warns at start-up in production without SMTP that mail is not delivered', () => {
     const logs = new LogCapture();
-    const production = loadConfig({ NODE_ENV: 'production', LATCHKEY_SECRET: TEST_SECRET, LATCHKEY_METRICS_TOKEN: 'a-metrics-token-of-length', LATCHKEY_ISSUER: 'https://id.example.com' });
+    const production = loadConfig({ NODE_ENV: 'production', DATABASE_URL: 'postgres://db/x', LATCHKEY_SECRET: TEST_SECRET, LATCHKEY_METRICS_TOKEN: 'a-metrics-token-of-length', LATCHKEY_ISSUER: 'https://id.example.com' });
     announceMailDelivery(production, createLogger('info', logs));
     expect(logs.lines).toHaveLength(1);
     expect(JSON.parse(logs.lines[0]!)).toMatchObject({ level: 40, event: 'mail.delivery', via: 'outbox' });

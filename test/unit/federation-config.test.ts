@@ -61,7 +61,7 @@ describe('federation configuration', () => {
     const problems = problemsOf({ ...google, GOOGLE_HOSTED_DOMAINS: 'not a domain', GOOGLE_ISSUER: 'accounts.google.com' });
     expect(problems).toContain('GOOGLE_HOSTED_DOMAINS: "not a domain" is not a domain name');
     expect(problems).toContain('GOOGLE_ISSUER: must be an absolute URL');
-    const production = { NODE_ENV: 'production', LATCHKEY_SECRET: SECRET, LATCHKEY_METRICS_PORT: '9464' };
+    const production = { NODE_ENV: 'production', LATCHKEY_SECRET: SECRET, LATCHKEY_METRICS_PORT: '9464', DATABASE_URL: 'postgres://db/x', LATCHKEY_ISSUER: 'https://id.example.com' };
     expect(problemsOf({ ...production, ...google, GOOGLE_ISSUER: 'http://accounts.example' })).toEqual(['GOOGLE_ISSUER: must be an https URL in production']);
   });
 

@@ -48,7 +48,7 @@ describe('loadConfig', () => {
   });
 
   it('requires a metrics token or a metrics port in production, naming both variables', () => {
-    const production = { NODE_ENV: 'production', LATCHKEY_SECRET: SECRET, DATABASE_URL: 'postgres://db/x' };
+    const production = { NODE_ENV: 'production', LATCHKEY_SECRET: SECRET, DATABASE_URL: 'postgres://db/x', LATCHKEY_ISSUER: 'https://id.example.com' };
     expect(() => loadConfig(production)).toThrow(/LATCHKEY_METRICS_TOKEN or LATCHKEY_METRICS_PORT: one is required when NODE_ENV=production/);
     expect(loadConfig({ ...production, LATCHKEY_METRICS_TOKEN: 'scrape-token-0123456789' })).toMatchObject({ metricsToken: 'scrape-token-0123456789', metricsPort: null });
     expect(loadConfig({ ...production, LATCHKEY_METRICS_PORT: '9464' })).toMatchObject({ metricsToken: null, metricsPort: 9464, metricsHost: '127.0.0.1' });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config/load-config.js';
 
 const SECRET = 'unit-secret-0123456789abcdef0123456789abcdef';
-const PRODUCTION = { NODE_ENV: 'production', LATCHKEY_SECRET: SECRET, LATCHKEY_METRICS_TOKEN: 'a-metrics-token-of-length', LATCHKEY_ISSUER: 'https://id.example.com' };
+const PRODUCTION = { NODE_ENV: 'production', DATABASE_URL: 'postgres://db/x', LATCHKEY_SECRET: SECRET, LATCHKEY_METRICS_TOKEN: 'a-metrics-token-of-length', LATCHKEY_ISSUER: 'https://id.example.com' };
 
 describe('LATCHKEY_PLAYGROUND', () => {
   it('is on by default outside production and off by default in production', () => {
