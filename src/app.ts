@@ -68,6 +68,8 @@ export async function createApp(deps: { config: Config; db: Database; secrets: r
   const { config, db, logger, secrets } = deps;
   const metrics = createMetrics({ pool: () => db.poolStats?.() ?? null });
   const services = createServices({ ...deps, metrics });
+  // The job series read job_runs at each scrape, so every replica reports every job, whoever ran it.
+  metrics.observeJobs(() => services.jobs.status());
   await services.keys.ensure();
   // The account page signs users in as Latchkey's own client; its redirect URI follows LATCHKEY_ISSUER.
   await services.clients.ensureInternal({ clientId: ACCOUNT_CLIENT_ID, name: `${config.productName} account`, redirectUris: [accountCallbackUrl(config.issuer)] });
