@@ -14,6 +14,8 @@ import { registerClientCommands } from './cli/client-commands.js';
 import { registerAdminCommands } from './cli/admin-commands.js';
 import { registerDirectoryAdminCommands } from './cli/directory-admin-commands.js';
 import { registerAuditCommands } from './cli/audit-commands.js';
+import { registerConfigCommands } from './cli/config-commands.js';
+import { ConfigFileError } from './declarative/config-file-error.js';
 import { packageVersion } from './lib/package-version.js';
 
 /** The `latchkey` command tree, every subcommand registered (nothing runs until it is parsed). */
@@ -36,6 +38,7 @@ export function buildProgram(env: NodeJS.ProcessEnv): Command {
   registerAdminCommands(program, env);
   registerDirectoryAdminCommands(program, env);
   registerAuditCommands(program, env);
+  registerConfigCommands(program, env);
   return program;
 }
 
@@ -50,6 +53,11 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     if (error instanceof CommanderError) {
       code = error.exitCode === 0 ? 0 : 2;
     } else if (error instanceof ConfigError) {
+      process.stderr.write(`latchkey: ${error.message}\n`);
+      code = 2;
+    } else if (error instanceof ConfigFileError) {
+      // A configuration file that cannot be applied is a usage error: every problem listed, nothing written.
+      if (program.opts().json) process.stdout.write(`${JSON.stringify({ error: 'invalid_config', error_description: error.message, details: error.problems })}\n`);
       process.stderr.write(`latchkey: ${error.message}\n`);
       code = 2;
     } else if (error instanceof AppError) {

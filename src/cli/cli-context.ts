@@ -14,6 +14,8 @@ export interface CliContext {
   config: Config;
   db: Database;
   services: Services;
+  /** The secrets the services were built with (LATCHKEY_SECRET, or the data directory's), for building more over a transaction. */
+  secrets: readonly string[];
   logger: Logger;
   /** What `migrate` applied; for every other command `applied` is empty (they never change the schema). */
   migrationReport: MigrationReport;
@@ -54,7 +56,7 @@ export async function withCliContext<T>(env: NodeJS.ProcessEnv, work: (ctx: CliC
     const secrets = resolveSecrets(config, logger);
     const services = createServices({ config, db, secrets, logger });
     // Every change a command makes is audited as the command line's, under the operating-system account.
-    return await withAuditContext({ actor: { kind: 'cli', id: cliOperator() }, clientId: null, address: null }, () => work({ config, db, services, logger, migrationReport }));
+    return await withAuditContext({ actor: { kind: 'cli', id: cliOperator() }, clientId: null, address: null }, () => work({ config, db, services, secrets, logger, migrationReport }));
   } finally {
     await db.close();
   }
