@@ -65,10 +65,17 @@ export function createPoolDatabase(
     },
     async transaction(work) {
       const client = await pool.connect();
+      // A checked-out client has no pool listener: a session the server ends (restart, failover,
+      // pg_terminate_backend) would emit an unhandled 'error' and take the process down. Keep what ended
+      // it: a later query fails with that (a 503, not "not queryable"), and the client is discarded.
+      let broken: Error | undefined;
+      const onError = (error: Error) => { broken ??= error; };
+      client.on('error', onError);
       try {
         await client.query('BEGIN');
         const tx: Queryable = {
           async query<Row extends object>(text: string, params: readonly unknown[] = []) {
+            if (broken) throw broken;
             const result = await client.query<Row>(text, params as unknown[]);
             return { rows: result.rows, rowCount: result.rowCount ?? 0 };
           },
@@ -80,7 +87,8 @@ export function createPoolDatabase(
         await client.query('ROLLBACK').catch(() => {});
         throw error;
       } finally {
-        client.release();
+        client.removeListener('error', onError);
+        client.release(broken);
       }
     },
     async close() {
