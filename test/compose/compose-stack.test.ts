@@ -13,7 +13,7 @@ import { toolsBin } from '../support/minio.js';
 const LATCHKEY = 'http://localhost:3000';
 const DEMO = 'http://localhost:8080';
 const MAILPIT = 'http://127.0.0.1:8025';
-const DEMO_USERS = { free: { email: 'free@example.com', password: 'Free-member-2026' }, premium: { email: 'premium@example.com', password: 'Premium-member-2026' } };
+const DEMO_USERS = { free: { email: 'free@example.com', password: 'Streaming-demo-2026' }, premium: { email: 'premium@example.com', password: 'Big-screen-demo-2026' } };
 
 function portIsFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
