@@ -16,6 +16,8 @@ import { createModelAtRest } from './oidc/model-at-rest.js';
 import { announceMailDelivery } from './mail/create-mailer.js';
 import { portInUse } from './errors/startup-error.js';
 import { startUpHint } from './landing/start-up-hint.js';
+import { applyConfigAtStart } from './declarative/apply-at-start.js';
+import { createServices } from './services.js';
 
 export interface RunningServer {
   url: string;
@@ -29,7 +31,7 @@ export interface RunningServer {
 }
 
 /** Opens the database, migrates, builds the app and listens: what `latchkey serve` and `npm start` run. */
-export async function startServer(config: Config, logger: Logger, options: { db?: Database; sts?: StsBackend | null; clock?: Clock; upstreamTransport?: UpstreamTransport } = {}): Promise<RunningServer> {
+export async function startServer(config: Config, logger: Logger, options: { db?: Database; sts?: StsBackend | null; clock?: Clock; upstreamTransport?: UpstreamTransport; env?: Readonly<Record<string, string | undefined>> } = {}): Promise<RunningServer> {
   const secrets = resolveSecrets(config, logger);
   // The port is bound before the database is opened or migrated, so a port in use stops start-up at once
   // with a message naming PORT (not after migrations, and not with a bare EADDRINUSE). Until the app is
@@ -66,6 +68,11 @@ export async function startServer(config: Config, logger: Logger, options: { db?
     const rekey = () => convertLegacyOidcModels(db, atRest);
     await rekey().then((rows) => { if (rows) logger.info({ rows }, 'legacy provider rows re-keyed'); })
       .catch((error: unknown) => logger.warn({ err: error }, 're-keying legacy provider rows failed; retried with maintenance'));
+    // LATCHKEY_CONFIG: the declared state, before the app serves anything (its secret references read from the environment).
+    if (config.configFile) {
+      const servicesFor = (tx: Database) => createServices({ config, db: tx, secrets, logger, sts: null });
+      await applyConfigAtStart({ db, servicesFor, logger }, config.configFile, options.env ?? process.env);
+    }
     const latchkey = await createApp({ config, db, secrets, logger, migrations, ...(options.sts !== undefined ? { sts: options.sts } : {}), ...(options.clock ? { clock: options.clock } : {}), ...(options.upstreamTransport ? { upstreamTransport: options.upstreamTransport } : {}) });
     const callback = latchkey.app.callback();
     handle = (req, res) => { void callback(req, res); };

@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { packageRoot } from '../lib/package-root.js';
@@ -9,7 +10,7 @@ import { productionProblems } from './production-checks.js';
  * Latchkey's configuration, read once from the environment at start-up.
  *
  * Every key is documented where it is declared. `loadConfig` is synchronous and pure: it never touches
- * the network nor the disk (except to read `APPLE_PRIVATE_KEY_FILE`), lists every problem at once, and returns a deep-frozen object, so a bad value
+ * the network nor the disk (except to read `APPLE_PRIVATE_KEY_FILE` and to see that `LATCHKEY_CONFIG` is a file), lists every problem at once, and returns a deep-frozen object, so a bad value
  * stops start-up before anything listens (oidc-provider `lib/helpers/configuration.js` does the same).
  */
 export interface Config {
@@ -105,6 +106,11 @@ export interface Config {
    * client (default: on outside production, off in production, where a demo client is an attack surface).
    */
   readonly playground: boolean;
+  /**
+   * `LATCHKEY_CONFIG`: a declarative configuration file (YAML or JSON, see `latchkey config apply`), as an
+   * absolute path, applied at every start after migrations (never pruning); null: none. It must exist.
+   */
+  readonly configFile: string | null;
   /** Upstream identity providers from `GOOGLE_*`, `MICROSOFT_*` and `APPLE_*` (see federation-config.ts). */
   readonly federation: FederationConfig;
   /** Outgoing mail (verification codes, password resets, notices). */
@@ -197,6 +203,7 @@ const envSchema = z.object({
   MAIL_FROM: mailFrom.optional(),
   LATCHKEY_MAIL_TEMPLATES: z.string().min(1).optional(),
   LATCHKEY_PLAYGROUND: z.enum(['on', 'off'], { error: 'must be on or off' }).optional(),
+  LATCHKEY_CONFIG: text(1, 4096).optional(),
   LATCHKEY_ALLOW_HTTP_ISSUER: booleanString.default(false),
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
   NODE_ENV: z.string().optional(),
@@ -261,6 +268,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, op
   if (production) {
     problems.push(...productionProblems({ databaseUrl: e.DATABASE_URL, secrets, issuer: e.LATCHKEY_ISSUER, allowHttpIssuer: e.LATCHKEY_ALLOW_HTTP_ISSUER }));
   }
+  const configFile = e.LATCHKEY_CONFIG === undefined ? null : resolve(e.LATCHKEY_CONFIG);
+  if (configFile !== null && !isFile(configFile)) problems.push(`LATCHKEY_CONFIG: ${configFile} is not a file`);
   problems.push(...federationProblems);
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -299,6 +308,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, op
     logLevel: e.LOG_LEVEL,
     production,
     playground: e.LATCHKEY_PLAYGROUND === undefined ? !production : e.LATCHKEY_PLAYGROUND === 'on',
+    configFile,
     federation,
     mail,
   });
@@ -308,6 +318,14 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, op
 function quoteDisplayName(name: string): string {
   const oneLine = name.replace(/[\r\n]+/g, ' ');
   return /^[A-Za-z0-9 !#$%&'*+\-/=?^_`{|}~]+$/.test(oneLine) ? oneLine : `"${oneLine.replace(/["\\]/g, '\\$&')}"`;
+}
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
 }
 
 function deepFreeze<T>(value: T): T {

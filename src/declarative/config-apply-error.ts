@@ -1,4 +1,4 @@
-import { AppError } from '../errors/app-error.js';
+import { AppError, InvalidRequestError } from '../errors/app-error.js';
 import { formatConfigPath } from './config-path.js';
 import type { PlanEntry } from './plan.js';
 
@@ -10,6 +10,7 @@ import type { PlanEntry } from './plan.js';
 export class ConfigApplyError extends AppError {
   constructor(entry: PlanEntry, cause: AppError) {
     const place = formatConfigPath(entry.key ? [entry.section, entry.key] : [entry.section]);
-    super(cause.status, cause.code, `${place} (${entry.action}): ${cause.message}; nothing was applied`, { cause });
+    const details = cause instanceof InvalidRequestError && cause.details?.length ? ` (${cause.details.map((d) => `${d.path}: ${d.message}`).join('; ')})` : '';
+    super(cause.status, cause.code, `${place} (${entry.action}): ${cause.message}${details}; nothing was applied`, { cause });
   }
 }

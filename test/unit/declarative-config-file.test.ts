@@ -5,6 +5,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { ConfigError, loadConfig } from '../../src/config/load-config.js';
 import { ConfigFileError } from '../../src/declarative/config-file-error.js';
 import { configJsonSchema, configJsonSchemaText, CONFIG_SCHEMA_PATH } from '../../src/declarative/config-json-schema.js';
 import { formatConfigPath } from '../../src/declarative/config-path.js';
@@ -139,6 +140,13 @@ describe('declarative configuration files', () => {
     ]);
     writeFileSync(file, 'roles:\n  reader: { policyFile: reader.json, maxDurationSeconds: 900 }\n');
     expect(resolveConfig(readConfigFile(file).document, file, { env: {} }).roles).toEqual({ reader: { description: '', maxDurationSeconds: 900, policy: POLICY } });
+  });
+
+  it('takes LATCHKEY_CONFIG as an absolute path to a file that exists, and refuses one that does not', () => {
+    expect(loadConfig({}).configFile).toBeNull();
+    expect(loadConfig({ LATCHKEY_CONFIG: 'deploy/demo/latchkey.yaml' }).configFile).toBe(join(process.cwd(), 'deploy/demo/latchkey.yaml'));
+    expect(() => loadConfig({ LATCHKEY_CONFIG: join(tmpdir(), 'no-such-latchkey.yaml') })).toThrow(ConfigError);
+    expect(() => loadConfig({ LATCHKEY_CONFIG: tmpdir() })).toThrow(/LATCHKEY_CONFIG: .* is not a file/);
   });
 
   it('formats places as people read them', () => {
