@@ -60,7 +60,7 @@ describe(`OpenTelemetry traces over OTLP (${currentBackend()})`, () => {
     ({ child, exited } = await spawnServer({
       ...database.env, PORT: String(port), HOST: '127.0.0.1', LATCHKEY_ISSUER: issuer, LATCHKEY_SECRET: TEST_SECRET, LOG_LEVEL: 'warn',
       OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`, OTEL_BSP_SCHEDULE_DELAY: '100',
-    }, port));
+    }, port, { readyWithinMs: 100_000 }));
   });
   afterAll(async () => {
     child?.kill('SIGTERM');

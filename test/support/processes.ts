@@ -25,14 +25,17 @@ export function runCli(args: readonly string[], env: Record<string, string>, inp
   });
 }
 
-/** Starts `npm start`'s entry (`dist/src/main.js`) in its own process; resolves once /readyz answers 200. */
-export async function spawnServer(env: Record<string, string>, port: number): Promise<{ child: ChildProcess; output: () => string; exited: Promise<number | null> }> {
+/**
+ * Starts `npm start`'s entry (`dist/src/main.js`) in its own process; resolves once /readyz answers 200
+ * (within `readyWithinMs`: a new embedded database migrates first, which takes longer on a busy machine).
+ */
+export async function spawnServer(env: Record<string, string>, port: number, options: { readyWithinMs?: number } = {}): Promise<{ child: ChildProcess; output: () => string; exited: Promise<number | null> }> {
   const child = spawn(process.execPath, [join(ROOT, 'dist', 'src', 'main.js')], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (d: Buffer) => { output += d.toString(); });
   child.stderr.on('data', (d: Buffer) => { output += d.toString(); });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + (options.readyWithinMs ?? 30_000);
   for (;;) {
     if (child.exitCode !== null) throw new Error(`server exited early (${child.exitCode}):\n${output}`);
     try {
