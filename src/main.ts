@@ -23,7 +23,8 @@ export async function runServer(env: NodeJS.ProcessEnv = process.env): Promise<v
   const tracing = await startTracingIfRequested(env);
   if (tracing) logger.info({ event: 'tracing.started' }, 'OpenTelemetry traces are exported over OTLP');
   const [{ startServer }, { startUpHint }] = await Promise.all([import('./server.js'), import('./landing/start-up-hint.js')]);
-  const running = await startServer(config, logger);
+  // The same environment the configuration came from holds the values LATCHKEY_CONFIG's secret references name.
+  const running = await startServer(config, logger, { env });
   process.stdout.write(`Latchkey is running: ${config.issuer} (discovery: ${config.issuer}/.well-known/openid-configuration)\n`);
   process.stdout.write(`${startUpHint(config).lines.join('\n')}\n`);
   const shutdown = (signal: string) => {
