@@ -6,14 +6,15 @@ const UPSTREAM_NAME = /^[a-z][a-z0-9-]{0,31}$/;
 const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]{1,128}$/;
 
 /**
- * A client id an operator chooses (declarative configuration; generated ones are base64url): URL- and
- * header-safe characters. The `latchkey-` prefix is Latchkey's own (the account page, console, playground).
+ * A client id an operator chooses (declarative configuration): URL- and header-safe characters, which every
+ * generated id (base64url, possibly starting with - or _) also is, so an exported file applies again. The
+ * `latchkey-` prefix is Latchkey's own (the account page, console, playground).
  */
-const CLIENT_ID = /^[A-Za-z0-9][A-Za-z0-9._~-]{0,127}$/;
+const CLIENT_ID = /^[A-Za-z0-9._~-]{1,128}$/;
 
 /** Why `clientId` cannot name a client an operator registers; undefined when it can. */
 export function clientIdProblem(clientId: string): string | undefined {
-  if (!CLIENT_ID.test(clientId)) return 'letters, digits and . _ ~ - (1-128), starting with a letter or digit';
+  if (!CLIENT_ID.test(clientId)) return 'letters, digits and . _ ~ - (1-128)';
   if (clientId.startsWith('latchkey-')) return 'the latchkey- prefix is reserved for Latchkey\'s own clients';
   return undefined;
 }

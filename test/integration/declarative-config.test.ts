@@ -181,14 +181,22 @@ describe(`declarative configuration: plan and apply (${currentBackend()})`, () =
 
   it('exports the state as a file that applies unchanged, secrets as environment references and users only when asked', async () => {
     const s = services();
+    // A client registered by the CLI or admin API has a generated id, which a file can name too.
+    const registered = await s.clients.create({ name: 'Registered', grantTypes: ['client_credentials'], scope: 'reports' });
     const { document, secrets } = await exportConfig(s);
     expect(document).not.toHaveProperty('users');
-    expect(secrets).toEqual([{ path: 'clients.api.secret', env: 'LATCHKEY_CLIENT_API_SECRET' }, { path: 'providers.corp.clientSecret', env: 'LATCHKEY_PROVIDER_CORP_CLIENT_SECRET' }]);
+    const registeredSecret = secrets.find((secret) => secret.path.includes(registered.client_id))!;
+    expect(secrets).toEqual([
+      { path: 'clients.api.secret', env: 'LATCHKEY_CLIENT_API_SECRET' }, registeredSecret,
+      { path: 'providers.corp.clientSecret', env: 'LATCHKEY_PROVIDER_CORP_CLIENT_SECRET' },
+    ]);
+    expect(registeredSecret.env).toMatch(/^LATCHKEY_CLIENT_[A-Z0-9_]+_SECRET$/);
     const text = formatConfig(document, 'yaml', secrets);
     expect(text).not.toContain(ENV.API_SECRET);
     expect(text).not.toContain(ENV.CORP_SECRET);
-    expect(Object.keys(document.clients as object)).toEqual(['web', 'api']); // never Latchkey's own clients
-    const env = { LATCHKEY_CLIENT_API_SECRET: ENV.API_SECRET, LATCHKEY_PROVIDER_CORP_CLIENT_SECRET: ENV.CORP_SECRET };
+    expect(text).not.toContain(registered.client_secret);
+    expect(Object.keys(document.clients as object)).toEqual(['web', 'api', registered.client_id]); // never Latchkey's own clients
+    const env = { LATCHKEY_CLIENT_API_SECRET: ENV.API_SECRET, LATCHKEY_PROVIDER_CORP_CLIENT_SECRET: ENV.CORP_SECRET, [registeredSecret.env]: registered.client_secret! };
     const reapplied = await applyConfig({ db: ctx.server.db, servicesFor }, resolveConfig(parseConfigText(text, 'export.yaml'), 'export.yaml', { env }), { file: 'export.yaml', digest: 'e'.repeat(64) });
     expect(reapplied.counts).toMatchObject({ add: 0, change: 0, remove: 0 });
 
@@ -198,5 +206,6 @@ describe(`declarative configuration: plan and apply (${currentBackend()})`, () =
     expect(json).not.toMatch(/"password"/);
     const again = await applyConfig({ db: ctx.server.db, servicesFor }, resolveConfig(parseConfigText(json, 'export.json'), 'export.json', { env }), { file: 'export.json', digest: 'f'.repeat(64), prune: true });
     expect(again.counts).toMatchObject({ add: 0, change: 0, remove: 0 });
+    await s.clients.delete(registered.client_id);
   });
 });

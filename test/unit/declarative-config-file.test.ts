@@ -51,6 +51,8 @@ describe('declarative configuration files', () => {
       clients: {
         web: { name: 'Web', secret: { env: 'WEB_SECRET' }, redirectUris: ['https://ok.example/cb', 'ftp://bad.example/cb'], scope: 'profile' },
         'latchkey-mine': { name: 'Mine', public: true, redirectUris: ['http://localhost/cb'] },
+        '-generated_Id.1~': { name: 'Registered with a generated id', public: true, redirectUris: ['http://localhost/cb'] },
+        'a/b': { name: 'Slash', public: true, redirectUris: ['http://localhost/cb'] },
       },
       groups: { 'bad name': { precedence: -1 } },
       roles: { reader: { description: 'no policy' } },
@@ -62,6 +64,7 @@ describe('declarative configuration files', () => {
       expect.stringMatching(/^clients\.web\.redirectUris\[1\]: "ftp:\/\/bad.example\/cb" must be https/),
       expect.stringMatching(/^clients\.web\.scope: must include openid/),
       expect.stringMatching(/^clients\.latchkey-mine: the latchkey- prefix is reserved/),
+      'clients["a/b"]: letters, digits and . _ ~ - (1-128)',
       expect.stringMatching(/^groups\["bad name"\]: a group name/),
       expect.stringMatching(/^groups\["bad name"\]\.precedence: /),
       'roles.reader.policy: give either policy or policyFile',
@@ -70,7 +73,7 @@ describe('declarative configuration files', () => {
       expect.stringMatching(/^users\[2\]\.email: /),
       expect.stringMatching(/^\(file\): Unrecognized key: "unknownSection"/),
     ]));
-    expect(problems).toHaveLength(10);
+    expect(problems).toHaveLength(11);
   });
 
   it('refuses a secret written in the file, saying to use an environment variable reference', () => {
