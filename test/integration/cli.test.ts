@@ -78,6 +78,12 @@ describe(`latchkey CLI (${currentBackend()})`, () => {
       const rotated = await runCli(['--json', 'keys', 'rotate'], env);
       expect(rotated.code).toBe(0);
       expect(JSON.parse(rotated.stdout)).toMatchObject({ retired: 1 });
+      // Staged: published now, signing a day later; the list shows each key's stage.
+      const staged = JSON.parse((await runCli(['--json', 'keys', 'rotate', '--staged'], env)).stdout) as { alg: string; kid: string; replaces: string }[];
+      expect(staged).toEqual([expect.objectContaining({ alg: 'RS256', replaces: JSON.parse(rotated.stdout).kid })]);
+      const keys = JSON.parse((await runCli(['--json', 'keys', 'list'], env)).stdout) as { kid: string; state: string }[];
+      expect(keys.map((k) => k.state)).toEqual(['signing', 'pending', 'retired']);
+      expect(keys[1]!.kid).toBe(staged[0]!.kid);
     } finally {
       // Graceful shutdown on SIGTERM: exit code 0.
       server.child.kill('SIGTERM');
