@@ -17,8 +17,13 @@ COPY bin bin
 COPY migrations migrations
 COPY views views
 COPY resources resources
+# The entrypoint exports the compose stack's generated secrets (if its volume is mounted) that the environment
+# does not set, then runs the command; `latchkey` is the CLI with the same environment.
+COPY deploy/init/with-secrets.sh /usr/local/bin/with-secrets
+COPY deploy/docker/latchkey.sh /usr/local/bin/latchkey
 USER node
 EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=3s --retries=6 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:3000/readyz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+ENTRYPOINT ["with-secrets"]
 CMD ["node", "dist/src/main.js"]

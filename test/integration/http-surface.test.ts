@@ -101,7 +101,7 @@ describe(`first-party clients (${currentBackend()})`, () => {
 
 describe(`metrics on a separate listener (${currentBackend()})`, () => {
   // In production where it can be (production refuses the embedded database); the test issuer is http on loopback.
-  const production = currentBackend() === 'postgres' ? { NODE_ENV: 'production', LATCHKEY_ALLOW_HTTP_ISSUER: 'true' } : {};
+  const production: Record<string, string> = currentBackend() === 'postgres' ? { NODE_ENV: 'production', LATCHKEY_ALLOW_HTTP_ISSUER: 'true' } : {};
   const ctx = useTestServer({ extraEnv: { LATCHKEY_METRICS_PORT: '0', ...production } });
 
   it('serves /metrics only on the metrics port, bound to loopback, and not on the main port', async () => {

@@ -59,9 +59,9 @@ export class ComposeProject {
     return run('docker', ['compose', '-p', this.name, ...fileArgs, ...args], { cwd: this.dir, env: { ...this.env, ...options.env }, timeoutMs: options.timeoutMs ?? 120_000, ...(options.input !== undefined ? { input: options.input } : {}) });
   }
 
-  /** `docker compose exec -T latchkey latchkey …`, answering JSON when asked with --json. */
+  /** `docker compose exec -T latchkey latchkey …`: the CLI as a user runs it in the container. */
   latchkey(args: readonly string[]): Promise<CommandResult> {
-    return this.compose(['exec', '-T', 'latchkey', 'node', 'bin/latchkey.js', ...args]);
+    return this.compose(['exec', '-T', 'latchkey', 'latchkey', ...args]);
   }
 
   remove(): void {

@@ -20,7 +20,7 @@ function interpolate(value: string, vars: Record<string, string>): string {
   });
 }
 
-const readCompose = (file: string): Compose => parse(readFileSync(join(ROOT, file), 'utf8'), { customTags: [{ tag: '!reset', collection: 'map', resolve: () => null }, { tag: '!override', collection: 'map', resolve: (value) => value }, { tag: '!override', collection: 'seq', resolve: (value) => value }] }) as Compose;
+const readCompose = (file: string): Compose => parse(readFileSync(join(ROOT, file), 'utf8'), { customTags: [{ tag: '!reset', collection: 'map', resolve: () => null }, { tag: '!reset', collection: 'seq', resolve: () => null }, { tag: '!override', collection: 'map', resolve: (value) => value }, { tag: '!override', collection: 'seq', resolve: (value) => value }] }) as Compose;
 const WITH_SECRETS = join(ROOT, 'deploy/init/with-secrets.sh');
 const GENERATE = join(ROOT, 'deploy/init/generate-secrets.sh');
 
@@ -47,7 +47,9 @@ describe('the development stack (docker-compose.yml)', () => {
     const file = join(dir, 'env');
     execFileSync('sh', [GENERATE], { env: { PATH: process.env.PATH, LATCHKEY_SECRETS_FILE: file } });
     const env = Object.fromEntries(Object.entries(compose.services.latchkey!.environment!).map(([k, v]) => [k, interpolate(String(v), {})]));
-    const config = loadConfig(wrapped(env, file));
+    // The demo's configuration file, where the compose file mounts it.
+    expect(compose.services.latchkey!.volumes).toContain(`./deploy/demo/latchkey.yaml:${env.LATCHKEY_CONFIG}:ro`);
+    const config = loadConfig(wrapped({ ...env, LATCHKEY_CONFIG: join(ROOT, 'deploy/demo/latchkey.yaml') }, file));
     expect(config).toMatchObject({ production: false, port: 3000, mail: { smtpUrl: 'smtp://mailpit:1025' }, metricsPort: 9464, s3: { endpoint: 'http://minio:9000', accessKey: 'latchkey-sts' } });
     expect(config.secrets?.[0]).toMatch(/^dev-/);
     expect(config.databaseUrl).toMatch(/^postgres:\/\/latchkey:dev-[A-Za-z0-9]+@postgres:5432\/latchkey$/);
