@@ -126,7 +126,7 @@ describe('docker compose up, and nothing else', () => {
   });
 
   it('runs CLI commands inside the container (docker compose exec latchkey …)', async () => {
-    const created = await project.latchkey(['user', 'create', '--email', 'persisted@example.com', '--password', 'Persisted-2026-pass', '--verified', '--json']);
+    const created = await project.latchkey(['user', 'create', '--email', 'persisted@example.com', '--password', 'Sturdy-volume-2026-x', '--verified', '--json']);
     expect(created.code, created.stderr).toBe(0);
     const list = await project.latchkey(['user', 'list', '--json']);
     expect(list.code, list.stderr).toBe(0);
