@@ -1,6 +1,6 @@
 import Provider, { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import type { JWK } from 'jose';
-import type { Database } from '../db/database.js';
+import { isDatabaseUnavailable, type Database } from '../db/database.js';
 import { constantTimeEqual, sha256Hex } from '../lib/hashing.js';
 import type { Logger } from '../lib/logger.js';
 import { SCOPE_CLAIMS, SUPPORTED_SCOPES } from './claims.js';
@@ -219,7 +219,19 @@ export function createProvider(options: ProviderOptions): Provider {
     return this.latchkey_skip_logout_confirmation === true || includeSid.call(this);
   };
 
-  provider.on('server_error', (_ctx, error) => options.logger.error({ err: error }, 'oidc server_error'));
+  provider.on('server_error', (ctx, error) => {
+    // A database outage is not a defect: the provider's own endpoints (token, authorization, end session)
+    // answer as the rest of Latchkey does, 503 with Retry-After, so clients back off and retry (RFC 6749
+    // §4.1.2.1 names temporarily_unavailable). The listener runs before the response is written.
+    if (isDatabaseUnavailable(error)) {
+      ctx.status = 503;
+      ctx.set('Retry-After', '1');
+      if (ctx.accepts('json', 'html') !== 'html') ctx.body = { error: 'temporarily_unavailable', error_description: 'the database is unavailable; try again shortly' };
+      options.logger.warn({ err: error, path: ctx.path }, 'database unavailable');
+      return;
+    }
+    options.logger.error({ err: error }, 'oidc server_error');
+  });
   // A failing app never blocks the sign-out (the provider carries on); the operator learns of it here.
   provider.on('backchannel.error', (_ctx, error, client, accountId) => options.logger.warn({ event: 'backchannel_logout.failed', clientId: client.clientId, userId: accountId, err: error }, 'could not deliver a logout token'));
   provider.on('backchannel.success', (_ctx, client, accountId) => options.logger.info({ event: 'backchannel_logout.sent', clientId: client.clientId, userId: accountId }, 'logout token delivered'));
