@@ -12,9 +12,11 @@ import { UserAgent } from '../support/user-agent.js';
 
 /**
  * The CLI as a user runs it, with and without a running server on the same database. On the embedded
- * database the server holds PGlite, and the CLI reaches it through the server's socket.
+ * database the server holds PGlite, and the CLI reaches it through the server's socket. Each test runs a dozen
+ * or more CLI processes, and each opens the database (on the embedded one, a PGlite start of a few seconds on a
+ * busy machine): a test's time is counted in processes, hence the longer limit.
  */
-describe(`latchkey CLI (${currentBackend()})`, () => {
+describe(`latchkey CLI (${currentBackend()})`, { timeout: 180_000 }, () => {
   let database: TestDatabase;
   let env: Record<string, string>;
 
