@@ -30,6 +30,7 @@ import { createSelfService } from './interaction/self-service/create-self-servic
 import { offerSelfService, selfServiceRoutes } from './interaction/self-service/self-service-routes.js';
 import { createLoginThrottle, DEFAULT_LOGIN_LIMITS } from './interaction/login-throttle.js';
 import { createProviderPages } from './interaction/provider-pages.js';
+import { sha256Hex } from './lib/hashing.js';
 import { createViews, defaultViewsDir } from './interaction/views.js';
 import type { Clock } from './lib/clock.js';
 import type { Logger } from './lib/logger.js';
@@ -132,10 +133,23 @@ export async function createApp(deps: { config: Config; db: Database; secrets: r
   app.on('error', () => {}); // logged by errorHandler; Koa's default would print to stderr
 
   const router = new Router();
-  router.get('/static/latchkey.css', (ctx) => {
+  // The theme may be changed while Latchkey runs (declarative `theme`, read through a cache of seconds), so
+  // browsers revalidate the stylesheet (a 304 while it is the same) instead of keeping one for an hour.
+  let tagged = { text: '', etag: '' };
+  const etagOf = (text: string) => (tagged.text === text ? tagged.etag : (tagged = { text, etag: sha256Hex(text).slice(0, 32) }).etag);
+  router.get('/static/latchkey.css', async (ctx) => {
+    // Never read yet and the database unreachable: the environment's theme, as before anything was stored.
+    const stored = await services.branding.current().catch(() => null);
+    const stylesheet = views.stylesheetWith(stored?.themeCss ?? null);
     ctx.type = 'text/css; charset=utf-8';
-    ctx.set('Cache-Control', 'public, max-age=3600');
-    ctx.body = views.stylesheet;
+    ctx.set('Cache-Control', 'public, no-cache');
+    ctx.etag = etagOf(stylesheet);
+    ctx.status = 200;
+    if (ctx.fresh) {
+      ctx.status = 304;
+      return;
+    }
+    ctx.body = stylesheet;
   });
   const userinfo = userinfoBridge({ findActingUser, verifier, audience: config.issuer, provider: () => holder.provider });
   // The bridges answer for the provider's endpoints, so the provider's edge check comes first.

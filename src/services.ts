@@ -30,6 +30,7 @@ import { createSessionService, type SessionService } from './oidc/session-servic
 import { createBackchannelLogout } from './oidc/backchannel-logout.js';
 import { createModelAtRest } from './oidc/model-at-rest.js';
 import { createSigningKeyService, type SigningKeyService } from './oidc/signing-keys.js';
+import { createBrandingService, type BrandingService } from './branding/branding-service.js';
 import { createMailer } from './mail/create-mailer.js';
 import type { Mailer } from './mail/mailer.js';
 import { createAuditService, type AuditService } from './audit/audit-service.js';
@@ -58,6 +59,8 @@ export interface Services {
   identities: IdentityService;
   /** Upstream claims mapped to local groups at federated sign-in. */
   groupMapping: GroupMapping;
+  /** The stored theme and mail templates (declarative `theme`, `emailTemplates`), over the environment's. */
+  branding: BrandingService;
   /** Outgoing mail: SMTP when `SMTP_URL` is set, else the development outbox. */
   mailer: Mailer;
   /** The pool's password policy, as it stands now (shown on sign-up and reset forms, checked everywhere). */
@@ -133,6 +136,7 @@ export function createServices(deps: { config: Config; db: Database; secrets: re
   // Identities are keyed on issuer and subject: an imported `provider:subject` takes the named provider's issuer.
   const upstreamIssuer = async (name: string) => configured.find((upstream) => upstream.name === name)?.issuer ?? (await providers.list()).find((provider) => provider.name === name)?.issuer ?? null;
   const groups = createGroupService({ db, users });
+  const branding = createBrandingService({ db, clock: deps.clock ?? systemClock });
   const audit = createAuditService({ db });
   const jobs = createLatchkeyJobs({
     db, logger, clock: deps.clock ?? systemClock, atRest: createModelAtRest(deps.secrets), counters, audit,
@@ -150,7 +154,8 @@ export function createServices(deps: { config: Config; db: Database; secrets: re
     identities: createIdentityService({ db, users }),
     providers,
     groupMapping: createGroupMapping({ db, groups, registry: providers, logger }),
-    mailer: createMailer({ config, db, logger }),
+    branding,
+    mailer: createMailer({ config, db, logger, branding }),
     passwordPolicy,
     userPool,
     emailChange: createEmailChange({ db }),

@@ -15,6 +15,8 @@ export const AUDIT_EVENT_TYPES = [
   'group.created', 'group.updated', 'group.deleted', 'group.member_added', 'group.member_removed',
   'attribute.added', 'attribute.changed', 'attribute.removed',
   'pool.settings_changed', 'admin.granted', 'admin.revoked',
+  // The hosted pages' theme and the mail templates stored by the declarative configuration
+  'theme.updated', 'mail_template.updated', 'mail_template.removed',
   // The admin API: reads (changes are recorded as the events above, with an admin or client actor) and refusals
   'admin.read', 'admin.denied',
   // Clients, keys, upstream providers

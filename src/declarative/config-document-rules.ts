@@ -4,6 +4,7 @@ import { GROUP_NAME } from '../directory/group-service.js';
 import { normalizeIdentifier } from '../directory/normalize.js';
 import { SIGNUP_ATTRIBUTES } from '../directory/user-pool-settings.js';
 import type { FieldProblem } from '../errors/app-error.js';
+import { MAIL_TEMPLATES } from '../mail/mailer.js';
 import { PROVIDER_NAME } from '../federation/provider-fields.js';
 import { ROLE_NAME } from '../identity-pool/role-service.js';
 import { logoutSettingsProblems } from '../oidc/client-logout-settings.js';
@@ -92,12 +93,13 @@ export function checkUsers(users: { email: string; username?: string | undefined
   });
 }
 
-const KEY_RULES: Record<'client' | 'group' | 'role' | 'provider' | 'attribute', (key: string) => string | undefined> = {
+const KEY_RULES: Record<'client' | 'group' | 'role' | 'provider' | 'attribute' | 'emailTemplate', (key: string) => string | undefined> = {
   client: clientIdProblem,
   group: (key) => (GROUP_NAME.test(key) ? undefined : 'a group name: letters, digits and . _ - (1-128), starting with a letter or digit'),
   role: (key) => (ROLE_NAME.test(key) ? undefined : 'a role name: letters, digits and . _ - (1-64), starting with a letter or digit'),
   provider: (key) => (PROVIDER_NAME.test(key) ? undefined : 'a provider name: a lower-case letter, then lower-case letters, digits or - (1-32)'),
   attribute: (key) => attributeNameProblem(attributeName(key)) ?? undefined,
+  emailTemplate: (key) => ((MAIL_TEMPLATES as readonly string[]).includes(key) ? undefined : `a mail template: ${MAIL_TEMPLATES.join(', ')}`),
 };
 
 /** A section's keys name its entries: each must be a valid name of that kind (and attributes must not repeat with and without `custom:`). */

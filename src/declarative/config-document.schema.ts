@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { GROUP_NAME } from '../directory/group-service.js';
 import { MFA_MODES } from '../directory/mfa/mfa-service.js';
 import { DEFAULT_PASSWORD_POLICY_OPTIONS, MAX_PASSWORD_LENGTH_CEILING, MAX_PASSWORD_LENGTH_FLOOR, MIN_PASSWORD_LENGTH_FLOOR } from '../directory/password-policy.js';
+import { MAX_BRANDING_BYTES } from '../branding/theme-css.js';
 import { MATCH_TYPES, MAX_RULES, ROLE_NAME } from '../identity-pool/role-service.js';
 import { SUPPORTED_GRANT_TYPES } from '../oidc/client-validation.js';
 import { checkAttribute, checkClient, checkSignUp, checkUsers, keysMatching } from './config-document-rules.js';
@@ -111,6 +112,21 @@ export const userEntry = z.strictObject({
   password: secretReference.optional().describe('set when the user is created, never overwritten afterwards'),
 });
 
+/** `{ file: PATH }`: the text is read from that file, relative to the configuration file, when it is applied. */
+const fileReference = z.strictObject({ file: z.string().min(1).max(4096) }).describe('a file holding the text, relative to this file: { file: PATH }');
+const templatePart = z.union([z.string().min(1).max(MAX_BRANDING_BYTES), fileReference]);
+
+export const themeSection = z.strictObject({
+  css: z.string().max(MAX_BRANDING_BYTES).optional().describe('the stylesheet appended to the hosted pages\' own (override the --lk-* custom properties)'),
+  cssFile: z.string().min(1).max(4096).optional().describe('a CSS file holding it, relative to this file'),
+}).refine((theme) => theme.css === undefined || theme.cssFile === undefined, { path: ['css'], message: 'give either css or cssFile' })
+  .describe('the hosted pages\' theme, replacing LATCHKEY_THEME_CSS; {}: none stored, LATCHKEY_THEME_CSS applies');
+
+export const emailTemplateEntry = z.strictObject({
+  text: templatePart.optional().describe('the plain-text part (Nunjucks); it sets the subject: {% set subject %}…{% endset %}'),
+  html: templatePart.optional().describe('the HTML part (Nunjucks, values escaped); may {% extends "layout.html.njk" %}'),
+}).refine((entry) => entry.text !== undefined || entry.html !== undefined, { path: ['text'], message: 'give text, html or both' });
+
 export const configDocumentSchema = z.strictObject({
   $schema: z.string().optional(),
   clients: z.record(z.string(), clientEntry).superRefine(keysMatching('client')).optional().describe('OAuth clients (applications), by client id'),
@@ -126,6 +142,9 @@ export const configDocumentSchema = z.strictObject({
     required: z.array(z.string().min(1).max(64)).max(32).default([]).describe('username, given_name, family_name or custom:NAME'),
   }).superRefine(checkSignUp).optional(),
   selfDelete: z.strictObject({ enabled: z.boolean().default(false).describe('users may delete their own account on the account page') }).optional(),
+  theme: themeSection.optional(),
+  emailTemplates: z.record(z.string(), emailTemplateEntry).superRefine(keysMatching('emailTemplate')).optional()
+    .describe('mail templates by name (verify-email, reset-password, password-changed), replacing those in LATCHKEY_MAIL_TEMPLATES and views/mail'),
   users: z.array(userEntry).max(1000).superRefine(checkUsers).optional().describe('seed users: created when absent, their groups reconciled; never deleted'),
 }).meta({ title: 'Latchkey configuration' });
 
@@ -138,4 +157,5 @@ export type ProviderDocument = z.output<typeof providerEntry>;
 export type AttributeDocument = z.output<typeof attributeEntry>;
 export type PasswordPolicyDocument = z.output<typeof passwordPolicySection>;
 export type UserDocument = z.output<typeof userEntry>;
+export type EmailTemplateDocument = z.output<typeof emailTemplateEntry>;
 export type SecretReference = z.output<typeof secretReference>;

@@ -18,7 +18,16 @@ export interface DesiredState {
   mfa?: { mode: 'off' | 'optional' | 'required' };
   signUp?: { enabled: boolean; required: string[] };
   selfDelete?: { enabled: boolean };
+  /** The theme stylesheet's text (read from cssFile when given); null: none stored. */
+  theme?: { css: string | null };
+  /** Mail templates' parts by template name, files read; a part left out is null (the file's applies). */
+  emailTemplates?: Record<string, DesiredEmailTemplate>;
   users?: DesiredUser[];
+}
+
+export interface DesiredEmailTemplate {
+  text: string | null;
+  html: string | null;
 }
 
 export interface DesiredClient extends Omit<ClientDocument, 'secret'> {
@@ -43,7 +52,7 @@ export interface DesiredUser extends Omit<UserDocument, 'password'> {
 
 /** The sections in the order they are applied (each may refer to the ones before it); removals go in reverse. */
 export const SECTIONS = [
-  'passwordPolicy', 'mfa', 'selfDelete', 'attributes', 'signUp', 'roles', 'roleMapping', 'groups', 'providers', 'clients', 'users',
+  'passwordPolicy', 'mfa', 'selfDelete', 'theme', 'emailTemplates', 'attributes', 'signUp', 'roles', 'roleMapping', 'groups', 'providers', 'clients', 'users',
 ] as const;
 
 export type SectionName = (typeof SECTIONS)[number];

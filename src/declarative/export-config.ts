@@ -2,6 +2,7 @@ import { stringify } from 'yaml';
 import { formatConfigPath } from './config-path.js';
 import type { DeclarativeServices } from './declarative-services.js';
 import { exportAttributes } from './sections/attributes-section.js';
+import { exportBranding } from './sections/branding-sections.js';
 import { exportClients } from './sections/clients-section.js';
 import { exportGroups } from './sections/groups-section.js';
 import { exportProviders } from './sections/providers-section.js';
@@ -57,6 +58,7 @@ export async function exportConfig(services: DeclarativeServices, options: { use
     providers,
     attributes: await exportAttributes(services),
     ...await exportSettings(services),
+    ...await exportBranding(services),
     ...(options.users ? { users: await exportUsers(services) } : {}),
   };
   return { document, secrets };

@@ -4,6 +4,7 @@ import type { DeclarativeServices } from './declarative-services.js';
 import { SECTIONS, type DesiredState } from './desired-state.js';
 import type { PlanContext } from './keyed-section.js';
 import type { PlannedStep } from './plan.js';
+import { planBranding } from './sections/branding-sections.js';
 import { planAttributes } from './sections/attributes-section.js';
 import { planClients } from './sections/clients-section.js';
 import { planGroups } from './sections/groups-section.js';
@@ -21,7 +22,7 @@ import { planUsers } from './sections/users-section.js';
  */
 export async function planConfig(services: DeclarativeServices, desired: DesiredState, options: { prune: boolean; file: string }): Promise<PlannedStep[]> {
   const ctx: PlanContext = { services, prune: options.prune, problems: await checkReferences(services, desired, options.prune) };
-  const steps: PlannedStep[] = [...await planSettings(ctx, desired)];
+  const steps: PlannedStep[] = [...await planSettings(ctx, desired), ...await planBranding(ctx, desired)];
   if (desired.attributes) steps.push(...await planAttributes(ctx, desired.attributes));
   if (desired.roles) steps.push(...await planRoles(ctx, desired.roles));
   if (desired.roleMapping) steps.push(await planRoleMapping(ctx, desired.roleMapping));

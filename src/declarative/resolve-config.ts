@@ -8,6 +8,7 @@ import type { ConfigDocument, SecretReference } from './config-document.schema.j
 import { ConfigFileError } from './config-file-error.js';
 import { formatConfigPath } from './config-path.js';
 import type { DesiredRole, DesiredState } from './desired-state.js';
+import { resolveBranding } from './resolve-branding.js';
 
 /** What resolving reads besides the document: the environment, and policy files beside the configuration file. */
 export interface ResolveSources {
@@ -83,6 +84,7 @@ export function resolveConfig(document: ConfigDocument, file: string, sources: R
   if (document.users) {
     state.users = document.users.map(({ password, ...user }, i) => ({ ...user, password: password ? secret(password, `users[${i}].password`) : null }));
   }
+  Object.assign(state, resolveBranding(document, file, read, problems));
   if (problems.length > 0) throw new ConfigFileError(file, problems);
   return state;
 }

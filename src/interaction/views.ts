@@ -17,7 +17,10 @@ const SCRIPT_PAGE_CSP = `${PAGE_CSP}; script-src 'self'; connect-src 'self'`;
 export interface Views {
   /** Renders a template (auto-escaped) with security headers and no caching. */
   render(ctx: Context, template: string, data: Record<string, unknown>, status?: number): void;
+  /** Latchkey's stylesheet with the LATCHKEY_THEME_CSS theme, as read at start. */
   readonly stylesheet: string;
+  /** Latchkey's stylesheet with a stored theme instead of LATCHKEY_THEME_CSS's (null: {@link stylesheet}). */
+  stylesheetWith(storedTheme: string | null): string;
   /** The browser scripts in `views/static` by file name (served as files under /static/). */
   readonly scripts: Readonly<Record<string, string>>;
 }
@@ -42,11 +45,18 @@ export function createViews(options: { dir: string; productName?: string; themeC
   const productName = options.productName ?? 'Latchkey';
   // A theme's stylesheet is appended, so it overrides the custom properties and rules it names.
   const theme = options.themeCssFile ? `\n/* theme */\n${readTheme(options.themeCssFile)}` : '';
-  const stylesheet = readFileSync(join(options.dir, 'static', 'latchkey.css'), 'utf8') + theme;
+  const base = readFileSync(join(options.dir, 'static', 'latchkey.css'), 'utf8');
+  const stylesheet = base + theme;
+  let withStored: { theme: string; stylesheet: string } | undefined;
   const scripts = Object.fromEntries(readdirSync(join(options.dir, 'static')).filter((name) => name.endsWith('.js')).map((name) => [name, readFileSync(join(options.dir, 'static', name), 'utf8')]));
   const renderToString = (template: string, data: Record<string, unknown>) => env.render(template, { productName, ...data });
   return {
     stylesheet,
+    stylesheetWith(storedTheme) {
+      if (storedTheme === null) return stylesheet;
+      if (withStored?.theme !== storedTheme) withStored = { theme: storedTheme, stylesheet: `${base}\n/* theme */\n${storedTheme}` };
+      return withStored.stylesheet;
+    },
     scripts,
     render(ctx, template, data, status = 200) {
       ctx.status = status;

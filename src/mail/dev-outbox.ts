@@ -3,7 +3,7 @@ import type { Logger } from '../lib/logger.js';
 import type { Mailer } from './mailer.js';
 import { assertSingleRecipient } from './recipient.js';
 import { deleteOutboxBeyond, insertOutboxMessage, listOutboxMessages, type OutboxRow } from './repositories/outbox.repository.js';
-import type { MailTemplates } from './templates.js';
+import { templatesNow, type MailTemplatesSource } from './templates.js';
 
 /** How many messages the outbox keeps; older ones are removed as new ones arrive. */
 export const OUTBOX_KEEP = 200;
@@ -43,12 +43,12 @@ function present(row: OutboxRow): OutboxMessage {
  * and stored, and one log line says where to read it. The line names the address and subject only: the
  * body carries a code, and secrets never reach logs (subjects are written to hold no code).
  */
-export function createOutboxMailer(options: { db: Database; templates: MailTemplates; logger: Logger; keep?: number }): Mailer {
+export function createOutboxMailer(options: { db: Database; templates: MailTemplatesSource; logger: Logger; keep?: number }): Mailer {
   const keep = options.keep ?? OUTBOX_KEEP;
   return {
     async send(message) {
       const to = assertSingleRecipient(message.to);
-      const rendered = options.templates.render(message.template, message.data);
+      const rendered = (await templatesNow(options.templates)).render(message.template, message.data);
       await options.db.transaction(async (tx) => {
         await insertOutboxMessage(tx, { recipient: to, template: message.template, subject: rendered.subject, text_body: rendered.text, html_body: rendered.html });
         await deleteOutboxBeyond(tx, keep);

@@ -3,7 +3,7 @@ import { MailUnavailableError } from '../errors/app-error.js';
 import type { Logger } from '../lib/logger.js';
 import type { Mailer } from './mailer.js';
 import { assertSingleRecipient } from './recipient.js';
-import type { MailTemplates } from './templates.js';
+import { templatesNow, type MailTemplatesSource } from './templates.js';
 
 /** Connection, greeting and idle-socket limits: a relay that hangs must not hold a sign-up for minutes. */
 export const SMTP_TIMEOUT_MS = 10_000;
@@ -13,7 +13,7 @@ export interface SmtpMailerOptions {
   readonly smtpUrl: string;
   /** `MAIL_FROM`. */
   readonly from: string;
-  readonly templates: MailTemplates;
+  readonly templates: MailTemplatesSource;
   readonly logger: Logger;
   /** Overrides {@link SMTP_TIMEOUT_MS} for each of the three limits. */
   readonly timeoutMs?: number;
@@ -39,7 +39,7 @@ export function createSmtpMailer(options: SmtpMailerOptions): Mailer {
   return {
     async send(message) {
       const to = assertSingleRecipient(message.to);
-      const rendered = options.templates.render(message.template, message.data);
+      const rendered = (await templatesNow(options.templates)).render(message.template, message.data);
       try {
         const info = await transport.sendMail({ from: options.from, to, subject: rendered.subject, text: rendered.text, html: rendered.html });
         options.logger.info({ event: 'mail.sent', template: message.template, messageId: info.messageId }, 'mail handed to the SMTP relay');

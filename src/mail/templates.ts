@@ -17,6 +17,14 @@ export interface MailTemplates {
   render(template: MailTemplate, data: Readonly<Record<string, string>>): RenderedMail;
 }
 
+/** Fixed templates, or the templates as they stand now (they follow the stored `emailTemplates`). */
+export type MailTemplatesSource = MailTemplates | (() => Promise<MailTemplates>);
+
+/** The templates to render a message with now. */
+export async function templatesNow(source: MailTemplatesSource): Promise<MailTemplates> {
+  return typeof source === 'function' ? source() : source;
+}
+
 export interface MailTemplateOptions {
   /** `views/mail/` (see {@link defaultMailViewsDir}). */
   readonly dir: string;
@@ -27,6 +35,17 @@ export interface MailTemplateOptions {
   /** Button colour and the text on it; defaults match the hosted pages' `--lk-accent` and `--lk-accent-text`. */
   readonly accent?: string;
   readonly accentText?: string;
+  /**
+   * Parts stored by the declarative configuration (`emailTemplates`), by template name: searched before
+   * `overridesDir` and views/mail, so a stored part wins; a part that is null falls through to them.
+   */
+  readonly stored?: Readonly<Record<string, StoredMailTemplate>>;
+}
+
+/** A template's stored parts: the text (which sets the subject) and the HTML; null keeps the file's. */
+export interface StoredMailTemplate {
+  readonly text: string | null;
+  readonly html: string | null;
 }
 
 const DEFAULT_ACCENT = '#3557d6';
@@ -53,12 +72,15 @@ export function defaultMailViewsDir(): string {
  */
 export function themeAccent(themeCssFile: string | null): { accent?: string; accentText?: string } {
   if (!themeCssFile) return {};
-  let css: string;
   try {
-    css = readFileSync(themeCssFile, 'utf8');
+    return themeAccentOf(readFileSync(themeCssFile, 'utf8'));
   } catch {
     return {};
   }
+}
+
+/** The accent colours a theme stylesheet's text sets (see {@link themeAccent}). */
+export function themeAccentOf(css: string): { accent?: string; accentText?: string } {
   const pick = (name: string) => new RegExp(`--lk-${name}\\s*:\\s*(#[0-9a-fA-F]{3,8})\\s*[;}]`).exec(css)?.[1];
   const accent = pick('accent');
   const accentText = pick('accent-text');
@@ -76,10 +98,11 @@ interface ExportingTemplate {
 export function createMailTemplates(options: MailTemplateOptions): MailTemplates {
   if (options.overridesDir !== null) assertDirectory(options.overridesDir);
   const searchPath = options.overridesDir !== null ? [options.overridesDir, options.dir] : [options.dir];
+  const loaders = () => [storedLoader(options.stored ?? {}), new nunjucks.FileSystemLoader(searchPath)];
   // One environment per output: HTML auto-escapes every value (a hostile name or link cannot add markup);
   // plain text must not, or `&` in a link would reach the reader as `&amp;`.
-  const html = new nunjucks.Environment(new nunjucks.FileSystemLoader(searchPath), { autoescape: true });
-  const text = new nunjucks.Environment(new nunjucks.FileSystemLoader(searchPath), { autoescape: false });
+  const html = new nunjucks.Environment(loaders(), { autoescape: true });
+  const text = new nunjucks.Environment(loaders(), { autoescape: false });
   const fixed = {
     productName: options.productName,
     issuer: options.issuer,
@@ -109,11 +132,38 @@ export function createMailTemplates(options: MailTemplateOptions): MailTemplates
     try {
       render(template, sample);
     } catch (error) {
-      const where = options.overridesDir !== null ? `LATCHKEY_MAIL_TEMPLATES (${options.overridesDir}) or views/mail` : 'views/mail';
+      const where = [...(options.stored && Object.keys(options.stored).length > 0 ? ['the stored emailTemplates'] : []), ...(options.overridesDir !== null ? [`LATCHKEY_MAIL_TEMPLATES (${options.overridesDir})`] : []), 'views/mail'].join(' or ');
       throw new ConfigError([`${where}: ${template}: ${error instanceof Error ? error.message : String(error)}`]);
     }
   }
   return { render };
+}
+
+/** Serves the stored parts as `<name>.txt.njk` and `<name>.html.njk`; any other name falls through. */
+function storedLoader(stored: Readonly<Record<string, StoredMailTemplate>>): nunjucks.ILoader {
+  const sources = new Map<string, string>();
+  for (const [name, parts] of Object.entries(stored)) {
+    if (parts.text !== null) sources.set(`${name}.txt.njk`, parts.text);
+    if (parts.html !== null) sources.set(`${name}.html.njk`, parts.html);
+  }
+  // Typed as the loader contract says (a missing template is null, which its types leave out).
+  return { getSource: (name) => (sources.has(name) ? { src: sources.get(name)!, path: `emailTemplates/${name}`, noCache: false } : null) as nunjucks.LoaderSource };
+}
+
+/**
+ * Why stored parts for `template` would not render, or undefined: the template is built with them and
+ * rendered once with the mailer's sample values (as at start-up), over the built-in templates.
+ */
+export function storedTemplateProblem(template: MailTemplate, parts: StoredMailTemplate, dir: string = defaultMailViewsDir()): string | undefined {
+  const sample = { code: '000000', link: 'https://latchkey.example/' };
+  try {
+    const templates = createMailTemplates({ dir, overridesDir: null, productName: 'Latchkey', issuer: 'https://latchkey.example', stored: { [template]: parts } });
+    templates.render(template, sample);
+    return undefined;
+  } catch (error) {
+    const message = error instanceof ConfigError ? error.problems.join('; ') : error instanceof Error ? error.message : String(error);
+    return message.replace(/^.*?views\/mail: /, '').replace(/\s+/g, ' ').trim();
+  }
 }
 
 function exportedSubject(template: ExportingTemplate, context: object, name: string): string {
