@@ -10,9 +10,6 @@ const cliFuzz = 'test/fuzz/cli-arguments.fuzz.test.ts';
 
 export default defineConfig({
   test: {
-    // Two files at a time (vitest's default is one less than the cores: one, here). Most of a file's time is
-    // spent waiting on servers, Postgres, MinIO, Chromium or Docker, so two overlap well on two cores.
-    maxWorkers: 2,
     projects: [
       { test: { name: 'unit', include: ['test/unit/**/*.test.ts'], testTimeout: 20_000 } },
       // Fault tests cut a TCP path to the database, which only the real Postgres has.

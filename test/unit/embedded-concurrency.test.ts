@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/open-database.js';
 import type { Database } from '../../src/db/database.js';
 
@@ -14,13 +14,17 @@ import type { Database } from '../../src/db/database.js';
 describe('the embedded database under concurrent connections', () => {
   const dir = mkdtempSync(join(tmpdir(), 'lk-embedded-'));
   let db: Database | undefined;
+  // Creating the embedded database (initdb in WebAssembly) takes seconds, many on a busy machine: it is set-up,
+  // not part of what the tests time.
+  beforeAll(async () => {
+    db = await openDatabase({ databaseUrl: null, dataDir: dir, role: 'server' });
+  }, 120_000);
   afterAll(async () => {
     await db?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
   it('answers each of 200 concurrent parameterized queries, from several pooled connections, with its own result', async () => {
-    db = await openDatabase({ databaseUrl: null, dataDir: dir, role: 'server' });
     const answers = await Promise.all(Array.from({ length: 200 }, async (_, i) => {
       const { rows } = await db!.query<{ n: number; label: string }>('SELECT $1::int AS n, $2::text AS label', [i, `q${i}`]);
       return rows[0];
