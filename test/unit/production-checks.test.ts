@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config/load-config.js';
+import { loadConfig } from '../../src/config/load-config.js';
+import { configProblems } from '../support/config-problems.js';
 import { isDevelopmentSecret } from '../../src/config/production-checks.js';
 
 const SECRET = 'k'.repeat(48);
@@ -9,15 +10,7 @@ const PRODUCTION = {
   LATCHKEY_ISSUER: 'https://id.example.com', LATCHKEY_METRICS_TOKEN: 'scrape-token-0123456789',
 };
 
-function problemsOf(env: Record<string, string | undefined>): string[] {
-  try {
-    loadConfig(env);
-    return [];
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    return [...error.problems];
-  }
-}
+const problemsOf = configProblems;
 
 describe('production start-up checks', () => {
   it('accepts a production configuration, with proxy headers untrusted unless LATCHKEY_TRUST_PROXY says so', () => {

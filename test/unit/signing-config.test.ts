@@ -1,16 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config/load-config.js';
+import { loadConfig } from '../../src/config/load-config.js';
+import { configProblems } from '../support/config-problems.js';
 import { jwksMaxAgeSeconds } from '../../src/http/public-caching.js';
 
-function problemsOf(env: Record<string, string>): string[] {
-  try {
-    loadConfig(env);
-    return [];
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    return [...error.problems];
-  }
-}
+const problemsOf = configProblems;
 
 describe('signing key settings', () => {
   it('defaults to RS256, a 90-day rotation and a day of publishing ahead', () => {
