@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, currentBackend, type TestDatabase } from '../support/backend.js';
+import { createMigratedTestDatabase, currentBackend, type TestDatabase } from '../support/backend.js';
 import { launchChromium } from '../support/browser.js';
 import { PASSWORD } from '../support/fixtures.js';
 import { auditPage, DESKTOP, screenshotDir } from '../support/page-audit.js';
@@ -22,7 +22,7 @@ describe(`admin console in Chromium (${currentBackend()})`, () => {
   let clientId: string;
 
   beforeAll(async () => {
-    database = await createTestDatabase();
+    database = await createMigratedTestDatabase();
     server = await startTestServer({ env: database.env });
     const { services } = server.latchkey;
     for (const username of ['root', 'auditor', 'outsider']) {

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import * as oidc from 'openid-client';
 import type { Browser, Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, currentBackend, type TestDatabase } from '../support/backend.js';
+import { createMigratedTestDatabase, currentBackend, type TestDatabase } from '../support/backend.js';
 import { launchChromium } from '../support/browser.js';
 import { startFakeApple, type FakeApple } from '../support/fake-apple.js';
 import { discover } from '../support/harness.js';
@@ -25,7 +25,7 @@ describe(`Sign in with Apple in Chromium, Apple on another site (${currentBacken
   let config: oidc.Configuration;
 
   beforeAll(async () => {
-    database = await createTestDatabase();
+    database = await createMigratedTestDatabase();
     // The relying party's callback: a real HTTP server that just acknowledges.
     app = createServer((_req, res) => { res.setHeader('content-type', 'text/plain'); res.end('signed in'); });
     await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));

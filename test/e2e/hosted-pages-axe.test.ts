@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import * as oidc from 'openid-client';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, currentBackend, type TestDatabase } from '../support/backend.js';
+import { createMigratedTestDatabase, currentBackend, type TestDatabase } from '../support/backend.js';
 import { launchChromium } from '../support/browser.js';
 import { PASSWORD } from '../support/fixtures.js';
 import { discover } from '../support/harness.js';
@@ -41,7 +41,7 @@ describe(`hosted pages in Chromium with accessibility checks (${currentBackend()
   let config: oidc.Configuration;
 
   beforeAll(async () => {
-    database = await createTestDatabase();
+    database = await createMigratedTestDatabase();
     server = await startTestServer({ env: database.env });
     app = createServer((_req, res) => { res.setHeader('content-type', 'text/plain'); res.end('signed in'); });
     await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));

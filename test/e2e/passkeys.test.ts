@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import * as oidc from 'openid-client';
 import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, currentBackend, type TestDatabase } from '../support/backend.js';
+import { createMigratedTestDatabase, currentBackend, type TestDatabase } from '../support/backend.js';
 import { launchChromium } from '../support/browser.js';
 import { PASSWORD } from '../support/fixtures.js';
 import { discover } from '../support/harness.js';
@@ -35,7 +35,7 @@ describe(`passkeys in Chromium (${currentBackend()})`, () => {
   let credential: VirtualCredential;
 
   beforeAll(async () => {
-    database = await createTestDatabase();
+    database = await createMigratedTestDatabase();
     const port = await freePort();
     server = await startTestServer({ env: database.env, issuer: `http://localhost:${port}`, extraEnv: { PORT: String(port) } });
     app = createServer((_req, res) => { res.setHeader('content-type', 'text/plain'); res.end('signed in'); });

@@ -4,7 +4,7 @@ import * as oidc from 'openid-client';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { blockingViolations, runAxe } from '../support/axe.js';
-import { createTestDatabase, currentBackend, type TestDatabase } from '../support/backend.js';
+import { createMigratedTestDatabase, currentBackend, type TestDatabase } from '../support/backend.js';
 import { launchChromium } from '../support/browser.js';
 import { createTestClock } from '../support/clock.js';
 import { PASSWORD } from '../support/fixtures.js';
@@ -35,7 +35,7 @@ describe(`self-service journey in Chromium with accessibility checks (${currentB
   let config: oidc.Configuration;
 
   beforeAll(async () => {
-    database = await createTestDatabase();
+    database = await createMigratedTestDatabase();
     smtp = await startSmtpCapture();
     server = await startTestServer({ env: database.env, extraEnv: { SMTP_URL: smtp.url }, clock });
     // The relying party's callback: a real HTTP server that just acknowledges.

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../support/backend.js';
+import { createMigratedTestDatabase, type TestDatabase } from '../support/backend.js';
 import { REDIRECT_URI } from '../support/fixtures.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
 import { alertText, UserAgent } from '../support/user-agent.js';
@@ -18,7 +18,7 @@ describe('database outage (postgres)', () => {
   let webClientId: string;
 
   beforeAll(async () => {
-    database = await createTestDatabase('postgres');
+    database = await createMigratedTestDatabase('postgres');
     const direct = new URL(database.env.DATABASE_URL!);
     proxy = new TcpProxy(await freePort(), { host: direct.hostname, port: Number(direct.port || 5432) });
     await proxy.start();

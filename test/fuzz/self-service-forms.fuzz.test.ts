@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { parse } from 'node-html-parser';
 import type * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, currentBackend, type TestDatabase } from '../support/backend.js';
+import { createMigratedTestDatabase, currentBackend, type TestDatabase } from '../support/backend.js';
 import { PASSWORD, seedDirectory } from '../support/fixtures.js';
 import { openLoginPage } from '../support/flows.js';
 import { discover } from '../support/harness.js';
@@ -54,7 +54,7 @@ describe(`fuzzing the self-service forms (${currentBackend()})`, () => {
   }
 
   beforeAll(async () => {
-    database = await createTestDatabase();
+    database = await createMigratedTestDatabase();
     smtp = await startSmtpCapture();
     // Behind a trusted proxy, each case comes from its own forwarded address, so the per-address throttles
     // do not end the fuzzing after a few dozen cases (a malformed forwarded address is one more input).

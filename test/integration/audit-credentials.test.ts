@@ -2,7 +2,7 @@ import type * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditEvent } from '../../src/audit/audit-event.js';
 import type { Services } from '../../src/services.js';
-import { createTestDatabase, currentBackend, type TestDatabase } from '../support/backend.js';
+import { createMigratedTestDatabase, currentBackend, type TestDatabase } from '../support/backend.js';
 import { PASSWORD, REDIRECT_URI } from '../support/fixtures.js';
 import { discover } from '../support/harness.js';
 import { startMinio, type MinioHarness } from '../support/minio.js';
@@ -28,7 +28,7 @@ describe(`audit events of storage credentials (${currentBackend()})`, () => {
   }
 
   beforeAll(async () => {
-    database = await createTestDatabase();
+    database = await createMigratedTestDatabase();
     minio = await startMinio();
     server = await startTestServer({ env: database.env, extraEnv: { S3_ENDPOINT: minio.proxyEndpoint, S3_STS_ACCESS_KEY: minio.stsAccessKey, S3_STS_SECRET_KEY: minio.stsSecretKey } });
     services = server.latchkey.services;

@@ -4,7 +4,7 @@ import {
 } from '@aws-sdk/client-cognito-identity-provider';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, currentBackend, type TestDatabase } from '../support/backend.js';
+import { createMigratedTestDatabase, currentBackend, type TestDatabase } from '../support/backend.js';
 import { PASSWORD, REDIRECT_URI } from '../support/fixtures.js';
 import { openLoginPage, signInToCallback } from '../support/flows.js';
 import { discover } from '../support/harness.js';
@@ -29,7 +29,7 @@ describe(`Cognito-compatible self-service API (${currentBackend()})`, () => {
   let app: oidc.Configuration;
 
   beforeAll(async () => {
-    database = await createTestDatabase();
+    database = await createMigratedTestDatabase();
     smtp = await startSmtpCapture();
     server = await startTestServer({ env: database.env, extraEnv: { SMTP_URL: smtp.url } });
     const { clients } = server.latchkey.services;

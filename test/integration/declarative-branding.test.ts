@@ -15,7 +15,7 @@ import { createServices } from '../../src/services.js';
 import { createTestClock } from '../support/clock.js';
 import { PASSWORD } from '../support/fixtures.js';
 import { startSmtpCapture, type SmtpCapture } from '../support/smtp-capture.js';
-import { createTestDatabase, currentBackend, type TestDatabase } from '../support/backend.js';
+import { createMigratedTestDatabase, currentBackend, type TestDatabase } from '../support/backend.js';
 import { startTestServer, TEST_SECRET, type TestServer } from '../support/test-server.js';
 
 const THEME = ':root { --lk-accent: #0a7d55; --lk-radius: 3px; }\n.lk-card { box-shadow: none; }\n';
@@ -35,7 +35,7 @@ describe(`declarative configuration: theme and mail templates (${currentBackend(
   let server: TestServer;
 
   beforeAll(async () => {
-    database = await createTestDatabase();
+    database = await createMigratedTestDatabase();
     smtp = await startSmtpCapture();
     server = await startTestServer({ env: database.env, extraEnv: { SMTP_URL: smtp.url, LATCHKEY_PRODUCT_NAME: 'Acme ID' }, clock });
   });

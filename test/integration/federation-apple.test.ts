@@ -3,7 +3,7 @@ import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { parse } from 'node-html-parser';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, currentBackend, type TestDatabase } from '../support/backend.js';
+import { createMigratedTestDatabase, currentBackend, type TestDatabase } from '../support/backend.js';
 import { startFakeApple, type AppleAccount, type FakeApple } from '../support/fake-apple.js';
 import { REDIRECT_URI } from '../support/fixtures.js';
 import { openLoginPage } from '../support/flows.js';
@@ -87,7 +87,7 @@ describe(`Sign in with Apple (${currentBackend()})`, () => {
   let wrongPort: number;
 
   beforeAll(async () => {
-    database = await createTestDatabase();
+    database = await createMigratedTestDatabase();
     minio = await startMinio();
     // The fake must know Latchkey's callback before Latchkey starts, so the ports are chosen first.
     const port = await freePort();
@@ -185,7 +185,7 @@ describe(`Sign in with Apple (${currentBackend()})`, () => {
   });
 
   it('refuses a Latchkey whose client secret is signed with a key Apple does not know: the fake answers invalid_client, the app gets access_denied, nobody is created', async () => {
-    const otherDatabase = await createTestDatabase();
+    const otherDatabase = await createMigratedTestDatabase();
     const other = await startTestServer({ env: otherDatabase.env, issuer: `http://127.0.0.1:${wrongPort}`, extraEnv: appleEnv(wrongPort, fake, wrongKey.pem) });
     try {
       const otherApp = await discover(other, await other.latchkey.services.clients.create({ name: 'App', redirectUris: [REDIRECT_URI], firstParty: true, scope: 'openid email profile' }));

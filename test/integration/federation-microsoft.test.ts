@@ -1,7 +1,7 @@
 import { parse } from 'node-html-parser';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, currentBackend, type TestDatabase } from '../support/backend.js';
+import { createMigratedTestDatabase, currentBackend, type TestDatabase } from '../support/backend.js';
 import { startFakeEntra, type FakeEntra } from '../support/fake-entra.js';
 import { PASSWORD, REDIRECT_URI } from '../support/fixtures.js';
 import { openLoginPage } from '../support/flows.js';
@@ -25,7 +25,7 @@ describe(`federation with Microsoft Entra ID, multi-tenant authority (${currentB
   let app: oidc.Configuration;
 
   beforeAll(async () => {
-    database = await createTestDatabase();
+    database = await createMigratedTestDatabase();
     // The fakes must know Latchkey's callback before Latchkey starts, so the port is chosen first.
     const port = await freePort();
     const issuer = `http://127.0.0.1:${port}`;

@@ -3,7 +3,7 @@ import { AssumeRoleWithWebIdentityCommand, STSClient } from '@aws-sdk/client-sts
 import { parse } from 'node-html-parser';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, currentBackend, type TestDatabase } from '../support/backend.js';
+import { createMigratedTestDatabase, currentBackend, type TestDatabase } from '../support/backend.js';
 import { startFakeUpstream, type FakeUpstream } from '../support/fake-upstream.js';
 import { REDIRECT_URI } from '../support/fixtures.js';
 import { openLoginPage } from '../support/flows.js';
@@ -52,7 +52,7 @@ describe(`identity-pool credentials for a federated user on MinIO (${currentBack
   let accessToken: string;
 
   beforeAll(async () => {
-    database = await createTestDatabase();
+    database = await createMigratedTestDatabase();
     minio = await startMinio();
     server = await startTestServer({
       env: database.env,

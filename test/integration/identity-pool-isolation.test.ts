@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, currentBackend, type TestDatabase } from '../support/backend.js';
+import { createMigratedTestDatabase, currentBackend, type TestDatabase } from '../support/backend.js';
 import { PASSWORD, REDIRECT_URI } from '../support/fixtures.js';
 import { openLoginPage, signInToCallback } from '../support/flows.js';
 import { discover } from '../support/harness.js';
@@ -36,7 +36,7 @@ describe(`identity-pool policy variables cannot collide (${currentBackend()})`, 
   let cliEnv: Record<string, string>;
 
   beforeAll(async () => {
-    database = await createTestDatabase();
+    database = await createMigratedTestDatabase();
     minio = await startMinio();
     server = await startTestServer({
       env: database.env,

@@ -2,7 +2,7 @@ import type * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database, Queryable } from '../../src/db/database.js';
 import { openDatabase } from '../../src/db/open-database.js';
-import { createTestDatabase, currentBackend, type TestDatabase } from '../support/backend.js';
+import { createMigratedTestDatabase, currentBackend, type TestDatabase } from '../support/backend.js';
 import { PASSWORD, REDIRECT_URI } from '../support/fixtures.js';
 import { discover } from '../support/harness.js';
 import { startMinio, type MinioHarness } from '../support/minio.js';
@@ -46,7 +46,7 @@ describe(`identity pool hot path (${currentBackend()})`, () => {
   let userId: string;
 
   beforeAll(async () => {
-    database = await createTestDatabase();
+    database = await createMigratedTestDatabase();
     minio = await startMinio();
     db = countingDatabase(await openDatabase({ databaseUrl: database.env.DATABASE_URL ?? null, dataDir: database.env.LATCHKEY_DATA_DIR ?? '', role: 'server' }));
     server = await startTestServer({ env: database.env, db, extraEnv: { S3_ENDPOINT: minio.proxyEndpoint, S3_STS_ACCESS_KEY: minio.stsAccessKey, S3_STS_SECRET_KEY: minio.stsSecretKey } });

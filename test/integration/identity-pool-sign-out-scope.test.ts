@@ -1,7 +1,7 @@
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMinioStsClient } from '../../src/identity-pool/minio-sts-client.js';
-import { createTestDatabase, currentBackend, type TestDatabase } from '../support/backend.js';
+import { createMigratedTestDatabase, currentBackend, type TestDatabase } from '../support/backend.js';
 import { PASSWORD, REDIRECT_URI } from '../support/fixtures.js';
 import { discover } from '../support/harness.js';
 import { startMinio, type MinioHarness } from '../support/minio.js';
@@ -73,7 +73,7 @@ describe(`which storage credentials a sign-out revokes (${currentBackend()})`, (
   }
 
   beforeAll(async () => {
-    database = await createTestDatabase();
+    database = await createMigratedTestDatabase();
     minio = await startMinio();
     server = await startTestServer({ env: database.env, extraEnv: { S3_ENDPOINT: minio.proxyEndpoint, S3_STS_ACCESS_KEY: minio.stsAccessKey, S3_STS_SECRET_KEY: minio.stsSecretKey } });
     const { services } = server.latchkey;

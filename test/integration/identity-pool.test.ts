@@ -7,7 +7,7 @@ import { fromTokenFile } from '@aws-sdk/credential-provider-web-identity';
 import { generateKeyPair, SignJWT } from 'jose';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, currentBackend, type TestDatabase } from '../support/backend.js';
+import { createMigratedTestDatabase, currentBackend, type TestDatabase } from '../support/backend.js';
 import { PASSWORD } from '../support/fixtures.js';
 import { openLoginPage, signInToCallback } from '../support/flows.js';
 import { startMinio, type MinioHarness } from '../support/minio.js';
@@ -37,7 +37,7 @@ describe(`identity pool on MinIO (${currentBackend()})`, () => {
   const tokens: Record<string, string> = {};
 
   beforeAll(async () => {
-    database = await createTestDatabase();
+    database = await createMigratedTestDatabase();
     minio = await startMinio();
     server = await startTestServer({
       env: database.env,

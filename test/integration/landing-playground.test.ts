@@ -1,7 +1,7 @@
 import { request } from 'node:http';
 import { parse } from 'node-html-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, currentBackend, type TestDatabase } from '../support/backend.js';
+import { createMigratedTestDatabase, currentBackend, type TestDatabase } from '../support/backend.js';
 import { PASSWORD } from '../support/fixtures.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
 import { alertText, UserAgent, type PageResponse } from '../support/user-agent.js';
@@ -32,7 +32,7 @@ describe(`landing page and playground (${currentBackend()})`, () => {
   let databaseName = '';
 
   beforeAll(async () => {
-    database = await createTestDatabase();
+    database = await createMigratedTestDatabase();
     const env = { ...database.env };
     if (env.DATABASE_URL) {
       const url = new URL(env.DATABASE_URL);

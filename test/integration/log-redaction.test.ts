@@ -1,7 +1,7 @@
 import { parse } from 'node-html-parser';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, currentBackend, type TestDatabase } from '../support/backend.js';
+import { createMigratedTestDatabase, currentBackend, type TestDatabase } from '../support/backend.js';
 import { createTestClock } from '../support/clock.js';
 import { PASSWORD, REDIRECT_URI } from '../support/fixtures.js';
 import { openLoginPage } from '../support/flows.js';
@@ -67,7 +67,7 @@ describe(`log redaction over a whole journey (${currentBackend()})`, () => {
   }
 
   beforeAll(async () => {
-    database = await createTestDatabase();
+    database = await createMigratedTestDatabase();
     [smtp, minio] = await Promise.all([startSmtpCapture(), startMinio()]);
     keep('LATCHKEY_SECRET', TEST_SECRET);
     keep('S3_STS_SECRET_KEY', minio.stsSecretKey);

@@ -10,7 +10,7 @@ import { createOutboxMailer, type OutboxMessage } from '../../src/mail/dev-outbo
 import { createMailTemplates, defaultMailViewsDir } from '../../src/mail/templates.js';
 import { SMTP_TIMEOUT_MS } from '../../src/mail/smtp-mailer.js';
 import { createLogger } from '../../src/lib/logger.js';
-import { createTestDatabase, currentBackend, type TestDatabase } from '../support/backend.js';
+import { createMigratedTestDatabase, currentBackend, type TestDatabase } from '../support/backend.js';
 import { runCli } from '../support/processes.js';
 import { startSmtpCapture, type SmtpCapture } from '../support/smtp-capture.js';
 import { freePort, LogCapture, startTestServer, TEST_SECRET, type TestServer } from '../support/test-server.js';
@@ -32,9 +32,9 @@ describe(`mail (${currentBackend()})`, () => {
 
   beforeAll(async () => {
     smtp = await startSmtpCapture();
-    smtpDatabase = await createTestDatabase();
+    smtpDatabase = await createMigratedTestDatabase();
     smtpServer = await startTestServer({ env: smtpDatabase.env, extraEnv: { SMTP_URL: smtp.url, LATCHKEY_PRODUCT_NAME: 'Acme ID' } });
-    outboxDatabase = await createTestDatabase();
+    outboxDatabase = await createMigratedTestDatabase();
     outboxServer = await startTestServer({ env: outboxDatabase.env, extraEnv: { LATCHKEY_PRODUCT_NAME: 'Acme ID' } });
     cliEnv = { ...outboxDatabase.env, LATCHKEY_SECRET: TEST_SECRET, LOG_LEVEL: 'warn' };
   });

@@ -1,6 +1,6 @@
 import { parse } from 'node-html-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, currentBackend, type TestDatabase } from '../support/backend.js';
+import { createMigratedTestDatabase, currentBackend, type TestDatabase } from '../support/backend.js';
 import { PASSWORD } from '../support/fixtures.js';
 import { startMinio, type MinioHarness } from '../support/minio.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
@@ -15,7 +15,7 @@ describe(`playground with the identity pool (${currentBackend()})`, () => {
   let server: TestServer;
 
   beforeAll(async () => {
-    database = await createTestDatabase();
+    database = await createMigratedTestDatabase();
     minio = await startMinio();
     server = await startTestServer({ env: database.env, extraEnv: { S3_ENDPOINT: minio.proxyEndpoint, S3_STS_ACCESS_KEY: minio.stsAccessKey, S3_STS_SECRET_KEY: minio.stsSecretKey } });
     await server.latchkey.services.roles.createRole({ name: 'reader', policy: POLICY });

@@ -5,7 +5,7 @@ import { convertLegacyOidcModels } from '../../src/oidc/legacy-model-conversion.
 import { createModelAtRest, type ModelAtRest } from '../../src/oidc/model-at-rest.js';
 import { createPostgresAdapterClass } from '../../src/oidc/postgres-adapter.js';
 import { createClientRepository } from '../../src/oidc/repositories/client.repository.js';
-import { createTestDatabase, currentBackend, type TestDatabase } from '../support/backend.js';
+import { createMigratedTestDatabase, currentBackend, type TestDatabase } from '../support/backend.js';
 import { PASSWORD, REDIRECT_URI, seedDirectory } from '../support/fixtures.js';
 import { openLoginPage, signInToCallback } from '../support/flows.js';
 import { discover } from '../support/harness.js';
@@ -82,7 +82,7 @@ describe(`secrets at rest (${currentBackend()})`, () => {
   afterAll(async () => { await database?.drop(); });
 
   it('stores client secrets hashed and private keys sealed, and rotates LATCHKEY_SECRET by prepending', async () => {
-    database = await createTestDatabase();
+    database = await createMigratedTestDatabase();
     const first = await startTestServer({ env: database.env });
     const client = await first.latchkey.services.clients.create({ name: 'Svc', grantTypes: ['client_credentials'], scope: 'x:y' });
     const dump = JSON.stringify((await first.db.query('SELECT * FROM clients')).rows) + JSON.stringify((await first.db.query('SELECT * FROM signing_keys')).rows);
@@ -127,7 +127,7 @@ describe(`provider state at rest (${currentBackend()})`, () => {
   };
 
   beforeAll(async () => {
-    database = await createTestDatabase();
+    database = await createMigratedTestDatabase();
     server = await startTestServer({ env: database.env });
     issuer = server.issuer;
     const { client } = await seedDirectory(server.latchkey.services);

@@ -3,7 +3,7 @@ import { parse } from 'node-html-parser';
 import type * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_LOGIN_LIMITS } from '../../src/interaction/login-throttle.js';
-import { createTestDatabase, currentBackend, type TestDatabase } from '../support/backend.js';
+import { createMigratedTestDatabase, currentBackend, type TestDatabase } from '../support/backend.js';
 import { PASSWORD, REDIRECT_URI } from '../support/fixtures.js';
 import { openLoginPage } from '../support/flows.js';
 import { discover } from '../support/harness.js';
@@ -26,7 +26,7 @@ describe(`self-service abuse (${currentBackend()})`, () => {
   let app: oidc.Configuration;
 
   beforeAll(async () => {
-    database = await createTestDatabase();
+    database = await createMigratedTestDatabase();
     smtp = await startSmtpCapture();
     // Behind a trusted proxy each test picks its client's address, so tests do not share per-address counts.
     server = await startTestServer({ env: database.env, extraEnv: { SMTP_URL: smtp.url, LATCHKEY_TRUST_PROXY: 'true' } });

@@ -1,7 +1,7 @@
 import { parse } from 'node-html-parser';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, currentBackend, type TestDatabase } from '../support/backend.js';
+import { createMigratedTestDatabase, currentBackend, type TestDatabase } from '../support/backend.js';
 import { PASSWORD, REDIRECT_URI } from '../support/fixtures.js';
 import { openLoginPage, signInToCallback } from '../support/flows.js';
 import { discover } from '../support/harness.js';
@@ -23,7 +23,7 @@ describe(`self-service accounts (${currentBackend()})`, () => {
   let app: oidc.Configuration;
 
   beforeAll(async () => {
-    database = await createTestDatabase();
+    database = await createMigratedTestDatabase();
     smtp = await startSmtpCapture();
     server = await startTestServer({ env: database.env, extraEnv: { SMTP_URL: smtp.url } });
     app = await discover(server, await server.latchkey.services.clients.create({ name: 'Shop', redirectUris: [REDIRECT_URI], firstParty: true }));

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, currentBackend, type TestDatabase } from '../support/backend.js';
+import { createMigratedTestDatabase, currentBackend, type TestDatabase } from '../support/backend.js';
 import { spawnServer } from '../support/processes.js';
 import { freePort, TEST_SECRET } from '../support/test-server.js';
 
@@ -40,7 +40,7 @@ describe(`OpenTelemetry traces over OTLP (${currentBackend()})`, () => {
   const bodies: string[] = [];
 
   beforeAll(async () => {
-    database = await createTestDatabase();
+    database = await createMigratedTestDatabase();
     receiver = createServer((req, res) => {
       let body = '';
       req.on('data', (chunk: Buffer) => { body += chunk.toString('utf8'); });

@@ -1,7 +1,7 @@
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll } from 'vitest';
 import type { Clock } from '../../src/lib/clock.js';
-import { createTestDatabase, type TestDatabase } from './backend.js';
+import { createMigratedTestDatabase, type TestDatabase } from './backend.js';
 import { startTestServer, type TestServer } from './test-server.js';
 
 /** A relying-party configuration for a client registered on `server`. */
@@ -16,7 +16,7 @@ export function discover(server: TestServer, client: { client_id: string; client
 export function useTestServer(options: { extraEnv?: Record<string, string>; clock?: Clock } = {}): { readonly server: TestServer; readonly database: TestDatabase } {
   const handle = {} as { server: TestServer; database: TestDatabase };
   beforeAll(async () => {
-    handle.database = await createTestDatabase();
+    handle.database = await createMigratedTestDatabase();
     handle.server = await startTestServer({ env: handle.database.env, ...(options.extraEnv ? { extraEnv: options.extraEnv } : {}), ...(options.clock ? { clock: options.clock } : {}) });
   });
   afterAll(async () => {
