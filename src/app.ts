@@ -40,7 +40,7 @@ import { accountRoutes } from './account/account-routes.js';
 import { ACCOUNT_CLIENT_ID, accountCallbackUrl } from './account/account-client.js';
 import { createAccountLinking } from './federation/account-linking.js';
 import { createFederationStates } from './federation/federation-states.js';
-import type { UpstreamTransport } from './federation/provider-registry.js';
+import type { UpstreamTransport } from './federation/provider-types.js';
 import { createAccessTokenVerifier, type AccessTokenVerifier } from './oidc/access-token-verifier.js';
 import { introspectionBridge, revocationBridge } from './oidc/bridges/token-endpoint-bridges.js';
 import { userinfoBridge } from './oidc/bridges/userinfo-bridge.js';

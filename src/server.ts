@@ -8,7 +8,7 @@ import type { Database } from './db/database.js';
 import { defaultMigrationsDir, migrate, readMigrations } from './db/migrate.js';
 import { openDatabase } from './db/open-database.js';
 import type { Clock } from './lib/clock.js';
-import type { UpstreamTransport } from './federation/provider-registry.js';
+import type { UpstreamTransport } from './federation/provider-types.js';
 import type { Logger } from './lib/logger.js';
 import { startMetricsListener } from './http/metrics-listener.js';
 import { convertLegacyOidcModels } from './oidc/legacy-model-conversion.js';

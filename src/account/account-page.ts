@@ -8,7 +8,7 @@ import type { IdentityService } from '../federation/identity-service.js';
 import type { ClientService } from '../oidc/client-service.js';
 import type { SessionService } from '../oidc/session-service.js';
 import type { RevocationService } from '../identity-pool/revocation-service.js';
-import type { ProviderRegistry } from '../federation/provider-registry.js';
+import type { ProviderRegistry } from '../federation/provider-types.js';
 import type { WithInput } from '../http/validate.js';
 import type { Csrf } from '../interaction/csrf.js';
 import type { Views } from '../interaction/views.js';

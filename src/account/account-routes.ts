@@ -12,7 +12,7 @@ import type { GroupMapping } from '../federation/group-mapping.js';
 import type { AccountLinking } from '../federation/account-linking.js';
 import type { FederationStates } from '../federation/federation-states.js';
 import type { IdentityService } from '../federation/identity-service.js';
-import type { ProviderRegistry } from '../federation/provider-registry.js';
+import type { ProviderRegistry } from '../federation/provider-types.js';
 import { errorSurface } from '../http/error-surfaces/surface.js';
 import { formBody, validate, type WithInput } from '../http/validate.js';
 import type { Csrf } from '../interaction/csrf.js';

@@ -5,7 +5,7 @@ import type { AccountLinking } from '../federation/account-linking.js';
 import { ACCOUNT_LINK_BINDING, type FederationStates } from '../federation/federation-states.js';
 import type { GroupMapping } from '../federation/group-mapping.js';
 import type { IdentityService } from '../federation/identity-service.js';
-import type { ProviderRegistry, ResolvedUpstream } from '../federation/provider-registry.js';
+import type { ProviderRegistry, ResolvedUpstream } from '../federation/provider-types.js';
 import { redeemAnswer } from '../federation/redeem-answer.js';
 import { upstreamAuthorizationUrl, upstreamCallbackUrl } from '../federation/upstream-request.js';
 import type { Logger } from '../lib/logger.js';

@@ -11,7 +11,7 @@ import type { AccountLinking } from './account-linking.js';
 import type { CallbackParams } from './federation.schema.js';
 import type { GroupMapping } from './group-mapping.js';
 import { ACCOUNT_LINK_BINDING, type FederationStates } from './federation-states.js';
-import type { ProviderRegistry, ResolvedUpstream } from './provider-registry.js';
+import type { ProviderRegistry, ResolvedUpstream } from './provider-types.js';
 import { redeemAnswer } from './redeem-answer.js';
 import { upstreamAuthorizationUrl, upstreamCallbackUrl } from './upstream-request.js';
 import { classifyUpstreamFailure, type UpstreamFailure } from './upstream-failure.js';

@@ -4,7 +4,7 @@ import type { GroupService } from '../directory/group-service.js';
 import { ConflictError, InvalidRequestError, NotFoundError } from '../errors/app-error.js';
 import type { Logger } from '../lib/logger.js';
 import { CLAIM_NAME, claimDeferred, claimMatches, MAX_RULE_VALUE } from './group-rule-match.js';
-import type { ProviderRegistry } from './provider-registry.js';
+import type { ProviderRegistry } from './provider-types.js';
 import * as repo from './repositories/group-rule.repository.js';
 import type { UpstreamClaims } from './upstream-policy.js';
 

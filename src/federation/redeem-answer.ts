@@ -1,6 +1,6 @@
 import * as client from 'openid-client';
 import type { AnsweredFederation } from './federation-states.js';
-import type { ResolvedUpstream } from './provider-registry.js';
+import type { ResolvedUpstream } from './provider-types.js';
 import { classifyUpstreamFailure, type UpstreamFailure } from './upstream-failure.js';
 import type { UpstreamClaims } from './upstream-policy.js';
 

@@ -1,6 +1,6 @@
 import * as client from 'openid-client';
 import type { BegunFederation } from './federation-states.js';
-import type { ResolvedUpstream } from './provider-registry.js';
+import type { ResolvedUpstream } from './provider-types.js';
 
 /** Latchkey's redirect URI at an upstream: `<LATCHKEY_ISSUER>/federation/callback/<name>`, never the request's URL. */
 export function upstreamCallbackUrl(issuer: string, name: string): string {

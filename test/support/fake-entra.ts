@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import { decodeJwt, exportJWK, generateKeyPair, SignJWT, type JWTPayload } from 'jose';
 import Provider, { type KoaContextWithOIDC } from 'oidc-provider';
-import type { UpstreamTransport } from '../../src/federation/provider-registry.js';
+import type { UpstreamTransport } from '../../src/federation/provider-types.js';
 import { memoryAdapter } from './fake-upstream.js';
 
 /** The real Entra ID authority origin: openid-client applies the `{tenantid}` issuer template only for it. */

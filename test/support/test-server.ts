@@ -3,7 +3,7 @@ import { Writable } from 'node:stream';
 import { loadConfig, type Config } from '../../src/config/load-config.js';
 import type { Database } from '../../src/db/database.js';
 import type { Clock } from '../../src/lib/clock.js';
-import type { UpstreamTransport } from '../../src/federation/provider-registry.js';
+import type { UpstreamTransport } from '../../src/federation/provider-types.js';
 import { createLogger } from '../../src/lib/logger.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 

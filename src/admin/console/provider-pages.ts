@@ -1,6 +1,6 @@
 import type { Context } from 'koa';
 import { NotFoundError } from '../../errors/app-error.js';
-import type { ProviderRegistry, ProviderSummary } from '../../federation/provider-registry.js';
+import type { ProviderRegistry, ProviderSummary } from '../../federation/provider-types.js';
 import type { WithInput } from '../../http/validate.js';
 import type { WithMember } from './console-member.js';
 import { consoleTime } from './console-presenters.js';

@@ -1,5 +1,5 @@
 import type { PresentedGroupRule } from '../../federation/group-mapping.js';
-import type { ProviderChanges } from '../../federation/provider-registry.js';
+import type { ProviderChanges } from '../../federation/provider-types.js';
 import { changedFields, normalizeScope } from '../changed-fields.js';
 import type { DeclarativeServices } from '../declarative-services.js';
 import type { DesiredProvider } from '../desired-state.js';

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { Services } from '../../../services.js';
-import type { ProviderSummary } from '../../../federation/provider-registry.js';
+import type { ProviderSummary } from '../../../federation/provider-types.js';
 import type { PresentedGroupRule } from '../../../federation/group-mapping.js';
 import { adminRoute, type AdminRoute } from '../admin-route.js';
 import {
