@@ -26,7 +26,7 @@ import { createGroupMapping, type GroupMapping } from './federation/group-mappin
 import { configuredUpstreams } from './federation/providers/configured-providers.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import { createClientService, type ClientService } from './oidc/client-service.js';
-import { defaultLifetimes, longestSignedTokenLifetime } from './oidc/provider-factory.js';
+import { defaultLifetimes, longestSignedTokenLifetime } from './oidc/token-lifetimes.js';
 import { createSessionService, type SessionService } from './oidc/session-service.js';
 import { createBackchannelLogout } from './oidc/backchannel-logout.js';
 import { createModelAtRest } from './oidc/model-at-rest.js';

@@ -1,4 +1,4 @@
-import nodemailer from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import { MailUnavailableError } from '../errors/app-error.js';
 import type { Logger } from '../lib/logger.js';
 import type { Mailer } from './mailer.js';
@@ -27,7 +27,10 @@ export interface SmtpMailerOptions {
  */
 export function createSmtpMailer(options: SmtpMailerOptions): Mailer {
   const timeout = options.timeoutMs ?? SMTP_TIMEOUT_MS;
-  const transport = nodemailer.createTransport({
+  // nodemailer is loaded with the first message, not at start: every CLI command builds the services, and
+  // almost none sends mail.
+  let transport: Promise<Transporter> | undefined;
+  const transportOnce = () => transport ??= import('nodemailer').then(({ default: nodemailer }) => nodemailer.createTransport({
     url: options.smtpUrl,
     connectionTimeout: timeout,
     greetingTimeout: timeout,
@@ -35,13 +38,13 @@ export function createSmtpMailer(options: SmtpMailerOptions): Mailer {
     // nodemailer's own logger would print SMTP transcripts, message bodies included.
     logger: false,
     debug: false,
-  });
+  }));
   return {
     async send(message) {
       const to = assertSingleRecipient(message.to);
       const rendered = (await templatesNow(options.templates)).render(message.template, message.data);
       try {
-        const info = await transport.sendMail({ from: options.from, to, subject: rendered.subject, text: rendered.text, html: rendered.html });
+        const info = await (await transportOnce()).sendMail({ from: options.from, to, subject: rendered.subject, text: rendered.text, html: rendered.html });
         options.logger.info({ event: 'mail.sent', template: message.template, messageId: info.messageId }, 'mail handed to the SMTP relay');
       } catch (error) {
         const failure = error as { code?: unknown; responseCode?: unknown; command?: unknown };

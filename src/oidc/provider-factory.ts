@@ -12,25 +12,7 @@ import { createClientRepository } from './repositories/client.repository.js';
 import type { SigningAlgorithm } from '../config/signing-config.js';
 import { originAllowedForRedirectUris } from './client-origins.js';
 import { createBackchannelFetch } from './backchannel-logout.js';
-
-/** Token lifetimes in seconds. Defaults follow Cognito (1 h access/ID tokens, 30 d refresh tokens). */
-export interface TokenLifetimes {
-  accessToken: number;
-  idToken: number;
-  refreshToken: number;
-  authorizationCode: number;
-  session: number;
-  interaction: number;
-}
-
-export function defaultLifetimes(accessTokenTtl: number): TokenLifetimes {
-  return { accessToken: accessTokenTtl, idToken: 3600, refreshToken: 30 * 86400, authorizationCode: 60, session: 14 * 86400, interaction: 3600 };
-}
-
-/** The longest a signed token lives: how long a retired key must stay published. */
-export function longestSignedTokenLifetime(l: TokenLifetimes): number {
-  return Math.max(l.accessToken, l.idToken);
-}
+import type { TokenLifetimes } from './token-lifetimes.js';
 
 /** Pages the provider renders itself (errors, logout), supplied by the hosted UI. */
 export interface ProviderPages {

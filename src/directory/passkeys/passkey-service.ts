@@ -1,7 +1,8 @@
-import {
-  generateAuthenticationOptions, generateRegistrationOptions, verifyAuthenticationResponse, verifyRegistrationResponse,
-  type AuthenticationResponseJSON, type PublicKeyCredentialCreationOptionsJSON, type PublicKeyCredentialRequestOptionsJSON, type RegistrationResponseJSON,
+import type {
+  verifyAuthenticationResponse, verifyRegistrationResponse,
+  AuthenticationResponseJSON, PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialRequestOptionsJSON, RegistrationResponseJSON,
 } from '@simplewebauthn/server';
+import type * as SimpleWebAuthn from '@simplewebauthn/server';
 import { recordAudit } from '../../audit/record-audit.js';
 import type { Database } from '../../db/database.js';
 import { accountRefusal } from '../account-state.js';
@@ -79,6 +80,10 @@ function failureDetail(error: unknown): string {
 export function createPasskeyService(deps: { db: Database; secrets: readonly string[]; clock: Clock; users: UserService; rp: RelyingParty }): PasskeyService {
   const { db, rp, clock } = deps;
   const challenges = createPasskeyChallenges(deps);
+  // Loaded with the first ceremony, not at start: every CLI command builds the services, and none of them
+  // verifies a passkey.
+  let library: Promise<typeof SimpleWebAuthn> | undefined;
+  const webauthn = () => library ??= import('@simplewebauthn/server');
 
   return {
     list: async (userId) => (await repo.listPasskeysByUserId(db, userId)).map(present),
@@ -87,7 +92,7 @@ export function createPasskeyService(deps: { db: Database; secrets: readonly str
     async registrationOptions(user, binding) {
       const existing = await repo.listPasskeysByUserId(db, user.id);
       const name = typeof user.profile.name === 'string' ? user.profile.name : '';
-      return generateRegistrationOptions({
+      return (await webauthn()).generateRegistrationOptions({
         rpName: rp.name, rpID: rp.id, userID: userHandle(user.id),
         userName: user.username ?? user.email ?? user.id, userDisplayName: name || (user.email ?? user.username ?? ''),
         challenge: bytes(await challenges.issue('register', binding, user.id)), timeout: TIMEOUT_MS, attestationType: 'none',
@@ -103,7 +108,7 @@ export function createPasskeyService(deps: { db: Database; secrets: readonly str
       if (!challenge || challenge.userId !== user.id) return { ok: false, reason: 'no_challenge' };
       let verified: Awaited<ReturnType<typeof verifyRegistrationResponse>>;
       try {
-        verified = await verifyRegistrationResponse({ response, expectedChallenge: challenge.challenge, expectedOrigin: rp.origin, expectedRPID: rp.id, requireUserVerification: false });
+        verified = await (await webauthn()).verifyRegistrationResponse({ response, expectedChallenge: challenge.challenge, expectedOrigin: rp.origin, expectedRPID: rp.id, requireUserVerification: false });
       } catch (error) {
         return { ok: false, reason: 'invalid', detail: failureDetail(error) };
       }
@@ -123,7 +128,7 @@ export function createPasskeyService(deps: { db: Database; secrets: readonly str
 
     async authenticationOptions(binding, userId) {
       const allow = userId ? (await repo.listPasskeysByUserId(db, userId)).map((row) => ({ id: row.credential_id, transports: row.transports })) : undefined;
-      return generateAuthenticationOptions({
+      return (await webauthn()).generateAuthenticationOptions({
         rpID: rp.id, timeout: TIMEOUT_MS,
         challenge: bytes(await challenges.issue(userId ? 'second-factor' : 'passwordless', binding, userId ?? null)),
         userVerification: userId ? 'preferred' : 'required',
@@ -151,7 +156,7 @@ export function createPasskeyService(deps: { db: Database; secrets: readonly str
       if (handle && Buffer.from(handle, 'base64url').toString('hex') !== row.user_id.replace(/-/g, '')) return refused('wrong_user', row.user_id);
       let verified: Awaited<ReturnType<typeof verifyAuthenticationResponse>>;
       try {
-        verified = await verifyAuthenticationResponse({
+        verified = await (await webauthn()).verifyAuthenticationResponse({
           response, expectedChallenge: challenge.challenge, expectedOrigin: rp.origin, expectedRPID: rp.id,
           // The stored counter is compared in recordPasskeyUse's guarded UPDATE instead, the one place that
           // decides (atomically, under concurrent uses); the library is given 0 so it does not decide first.
