@@ -1,0 +1,82 @@
+import type { Measurement } from './measurement.js';
+import { byScenario, formatMs, formatRate, utcMinute, type ReportContent } from './report-content.js';
+
+const NONE = '—';
+
+/**
+ * The report as Markdown: what was measured on, the run's settings, the targets the issue sets, one table per
+ * scenario, and the chart (`chartHref`, relative to the Markdown file).
+ */
+export function renderMarkdown(content: ReportContent, chartHref: string): string {
+  const { machine, settings } = content;
+  const lines = [
+    `# Latchkey benchmark, ${utcMinute(content.startedAt)}`,
+    '',
+    `- Machine: ${machine.cpus} cores, ${machine.cpuModel}, ${machine.totalMemoryMiB.toLocaleString('en-US')} MiB memory, ${machine.platform}`,
+    `- Load average at start: ${machine.loadAverage.map((load) => load.toFixed(2)).join(' / ')} (1, 5, 15 min)`,
+    `- Node ${machine.node}; ${machine.postgres}`,
+    `- ${settings.quick ? 'Quick run' : 'Full run'}: ${settings.runs} ${settings.runs === 1 ? 'run' : 'runs'} per figure (the median shown), ${settings.seconds} s per run, ${settings.concurrency} concurrent clients`,
+    '',
+    '## Targets',
+    '',
+  ];
+  if (content.targets.length === 0) lines.push('No targets checked in this run.');
+  else {
+    lines.push('| measure | target | measured | met |', '|---|---|---|:---:|');
+    for (const check of content.targets) {
+      const met = check.met === null ? NONE : check.met ? '✅' : '❌';
+      lines.push(row([check.measure, check.target, check.measured, met]));
+    }
+  }
+  for (const [scenario, rows] of byScenario(content.measurements)) lines.push('', `## ${cell(scenario)}`, '', ...scenarioTable(rows));
+  lines.push('', '## Chart', '', `![Requests per second by scenario and target](${chartHref})`, '');
+  return lines.join('\n');
+}
+
+/** A scenario of throughput rows gets the full table; one of single values (memory, start-up) a short one. */
+function scenarioTable(rows: readonly Measurement[]): string[] {
+  if (!rows.some((measurement) => measurement.median)) {
+    return ['| target | value | note |', '|---|---:|---|', ...rows.map((m) => row([m.target, figure(m), note(m)]))];
+  }
+  const lines = ['| target | req/s | p50 ms | p99 ms | spread (req/s) | note |', '|---|---:|---:|---:|---:|---|'];
+  for (const m of rows) {
+    lines.push(row(m.median
+      ? [m.target, formatRate(m.median.rps), formatMs(m.median.p50), formatMs(m.median.p99), spread(m), note(m)]
+      : [m.target, figure(m), NONE, NONE, NONE, note(m)]));
+  }
+  return lines;
+}
+
+/** A row without a median: the reason it was skipped, its single value, or nothing. */
+function figure(m: Measurement): string {
+  if (m.skipped !== undefined) return `not measured: ${m.skipped}`;
+  if (m.value !== undefined) return `${formatValue(m.value)}${m.unit ? ` ${m.unit}` : ''}`;
+  return NONE;
+}
+
+function formatValue(value: number): string {
+  return Number.isInteger(value) ? value.toLocaleString('en-US') : value.toFixed(1);
+}
+
+/** Slowest to fastest run; one run has no spread. */
+function spread(m: Measurement): string {
+  const rates = (m.runs ?? []).map((run) => run.rps);
+  if (rates.length < 2) return NONE;
+  return `${formatRate(Math.min(...rates))}–${formatRate(Math.max(...rates))}`;
+}
+
+/** The row's remark, and failed requests of the median run, which would otherwise pass for throughput. */
+function note(m: Measurement): string {
+  const parts = m.note ? [m.note] : [];
+  if (m.median && m.median.errors > 0) parts.push(`${m.median.errors.toLocaleString('en-US')} errors in ${m.median.requests.toLocaleString('en-US')} requests`);
+  return parts.join('; ');
+}
+
+function row(cells: readonly string[]): string {
+  return `| ${cells.map(cell).join(' | ')} |`;
+}
+
+/** A table cell: `|` would end it, and `<` could open raw HTML; both are backslash-escaped, newlines flattened. */
+function cell(text: string): string {
+  return text.replace(/[\\|<>]/g, (c) => `\\${c}`).replace(/\s*\n\s*/g, ' ');
+}
