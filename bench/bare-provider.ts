@@ -1,35 +1,54 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:http';
 import { exportJWK, generateKeyPair } from 'jose';
 import Provider, { type Configuration } from 'oidc-provider';
 
 /**
- * The bare library for comparison: oidc-provider with its in-memory adapter and static clients, issuing
- * the same kind of tokens (RS256 JWT access tokens for a default audience). No database, no bridges.
+ * The bare library, run as a process of its own by the benchmark (bench/targets/bare-provider.ts): oidc-provider
+ * with its in-memory adapter and static clients, issuing what Latchkey issues (RS256 JWT access tokens for an
+ * API audience, rotating refresh tokens). Its development interactions stand in for a sign-in page (any login,
+ * no password), so an authorization code flow runs through it. No database, no bridges: this stack's ceiling.
+ *
+ *   BARE_PORT=4000 BARE_SERVICE_SECRET=… BARE_APP_SECRET=… BARE_REDIRECT_URI=… node dist/bench/bare-provider.js
  */
-export async function startBareProvider(client: { id: string; secret: string }, format: 'jwt' | 'opaque'): Promise<{ url: string; server: Server }> {
-  const { privateKey } = await generateKeyPair('RS256', { extractable: true });
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const configuration: Configuration = {
-    scopes: ['openid', 'api:read'],
-    clients: [{ client_id: client.id, client_secret: client.secret, grant_types: ['client_credentials'], redirect_uris: [], response_types: [], scope: 'api:read' }],
-    jwks: { keys: [{ ...(await exportJWK(privateKey)), kid: 'bench', alg: 'RS256', use: 'sig' }] },
-    features: {
-      devInteractions: { enabled: false },
-      clientCredentials: { enabled: true },
-      introspection: { enabled: true },
-      resourceIndicators: {
-        enabled: true,
-        defaultResource: () => url,
-        useGrantedResource: () => true,
-        getResourceServerInfo: () => ({ scope: 'api:read', audience: url, accessTokenFormat: format, accessTokenTTL: 3600, ...(format === 'jwt' ? { jwt: { sign: { alg: 'RS256' as const } } } : {}) }),
-      },
+const port = Number(process.env.BARE_PORT);
+const url = `http://127.0.0.1:${port}`;
+const audience = 'urn:bench:api';
+const { privateKey } = await generateKeyPair('RS256', { extractable: true, modulusLength: 2048 });
+const configuration: Configuration = {
+  scopes: ['openid', 'email', 'offline_access', 'api:read'],
+  clients: [
+    { client_id: 'bench-service', client_secret: process.env.BARE_SERVICE_SECRET ?? '', grant_types: ['client_credentials'], redirect_uris: [], response_types: [], scope: 'api:read' },
+    { client_id: 'bench-app', client_secret: process.env.BARE_APP_SECRET ?? '', grant_types: ['authorization_code', 'refresh_token'], redirect_uris: [process.env.BARE_REDIRECT_URI ?? ''], response_types: ['code'] },
+  ],
+  jwks: { keys: [{ ...(await exportJWK(privateKey)), kid: 'bench', alg: 'RS256', use: 'sig' }] },
+  pkce: { required: () => true },
+  rotateRefreshToken: true,
+  // Refresh tokens for any client asking offline_access with consent (oidc-provider's default asks the
+  // client to be granted it in the consent prompt, which the development interactions do).
+  issueRefreshToken: async (_ctx, client, code) => client.grantTypeAllowed('refresh_token') && code.scopes.has('offline_access'),
+  features: {
+    devInteractions: { enabled: true },
+    clientCredentials: { enabled: true },
+    introspection: { enabled: true },
+    resourceIndicators: {
+      enabled: true,
+      // Authorization code tokens stay opaque, so they work at userinfo (oidc-provider refuses JWT access
+      // tokens there); client credentials tokens are JWTs for the API audience, as Latchkey's are.
+      defaultResource: (_ctx, client) => (client.clientId === 'bench-service' ? audience : undefined) as string,
+      useGrantedResource: () => true,
+      getResourceServerInfo: () => ({ scope: 'api:read', audience, accessTokenFormat: 'jwt', accessTokenTTL: 3600, jwt: { sign: { alg: 'RS256' as const } } }),
     },
-  };
-  const provider = new Provider(url, configuration);
-  const handle = provider.callback();
-  server.on('request', (req, res) => { void handle(req, res); });
-  return { url, server };
-}
+  },
+  ttl: { AccessToken: 3600, RefreshToken: 30 * 86_400, Grant: 30 * 86_400, Session: 14 * 86_400, Interaction: 3600, AuthorizationCode: 60, IdToken: 3600 },
+};
+const provider = new Provider(url, configuration);
+const handle = provider.callback();
+const server = createServer((req, res) => {
+  if (req.url === '/readyz') {
+    res.writeHead(200).end('ready');
+    return;
+  }
+  void handle(req, res);
+});
+server.listen(port, '127.0.0.1');
+process.once('SIGTERM', () => server.close(() => process.exit(0)));

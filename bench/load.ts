@@ -1,4 +1,4 @@
-/** A small closed-loop load generator: `concurrency` workers send requests back to back for `durationMs`. */
+/** What one bounded load run measured. Latencies in milliseconds. */
 export interface LoadResult {
   requests: number;
   errors: number;
@@ -8,22 +8,45 @@ export interface LoadResult {
   p99: number;
 }
 
-export async function load(send: () => Promise<Response>, options: { concurrency: number; durationMs: number; warmupMs?: number }): Promise<LoadResult> {
+export interface LoadOptions {
+  /** Workers sending back to back (a closed loop: a worker sends its next operation when the last one ended). */
+  concurrency: number;
+  durationMs: number;
+  /** Unrecorded warm-up before the measured window (JIT, pools, caches). Default 1 s. */
+  warmupMs?: number;
+  /** Stop the measured window after this many operations, whatever the time (bounded in count too). */
+  maxOperations?: number;
+}
+
+/**
+ * One unit of load: a request (a non-2xx answer counts as an error) or a whole flow of several requests
+ * (a sign-in), which throws when it fails. `worker` is the worker's index, for per-worker state (a refresh
+ * token chain, a user of its own).
+ */
+export type Operation = (worker: number) => Promise<Response | void>;
+
+/** A small closed-loop load generator on loopback: `concurrency` workers run `operation` back to back. */
+export async function load(operation: Operation, options: LoadOptions): Promise<LoadResult> {
   const run = async (durationMs: number, record: boolean) => {
     const latencies: number[] = [];
     let errors = 0;
+    let started = 0;
     const deadline = performance.now() + durationMs;
-    await Promise.all(Array.from({ length: options.concurrency }, async () => {
-      while (performance.now() < deadline) {
-        const started = performance.now();
+    const budget = record ? options.maxOperations ?? Infinity : Infinity;
+    await Promise.all(Array.from({ length: options.concurrency }, async (_, worker) => {
+      while (performance.now() < deadline && started < budget) {
+        started += 1;
+        const begun = performance.now();
         try {
-          const response = await send();
-          await response.arrayBuffer();
-          if (!response.ok) errors += 1;
+          const response = await operation(worker);
+          if (response) {
+            await response.arrayBuffer();
+            if (!response.ok) errors += 1;
+          }
         } catch {
           errors += 1;
         }
-        if (record) latencies.push(performance.now() - started);
+        if (record) latencies.push(performance.now() - begun);
       }
     }));
     return { latencies, errors };
@@ -34,5 +57,5 @@ export async function load(send: () => Promise<Response>, options: { concurrency
   const elapsed = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
   const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? 0;
-  return { requests: latencies.length, errors, rps: latencies.length / elapsed, p50: pct(0.5), p95: pct(0.95), p99: pct(0.99) };
+  return { requests: latencies.length, errors, rps: (latencies.length - errors) / elapsed, p50: pct(0.5), p95: pct(0.95), p99: pct(0.99) };
 }

@@ -1,76 +1,144 @@
 /**
- * Latchkey side by side with the bare oidc-provider, over real HTTP on loopback.
- *   npm run bench                  (Postgres at LATCHKEY_TEST_DATABASE_URL or 127.0.0.1:5432)
- *   BENCH_SECONDS=10 BENCH_CONCURRENCY=32 npm run bench
- * Prints a Markdown table: requests per second and latency percentiles per scenario.
+ * `npm run bench [-- --quick] [-- --only=SCENARIO,…]`: Latchkey on Postgres and on the embedded database, side
+ * by side with the bare oidc-provider, Ory Hydra and the argon2id ceiling, in one run on this machine. Starts
+ * what it needs (a throwaway Postgres cluster, unless LATCHKEY_BENCH_DATABASE_URL names a server; MinIO; each
+ * server as a process of its own), drives every scenario with the closed-loop load generator on loopback, and
+ * writes a Markdown report with a chart to bench/results/. Nothing here asserts a time: the report states
+ * the targets and whether this run met them.
  */
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
-import { loadConfig } from '../src/config/load-config.js';
-import { createLogger } from '../src/lib/logger.js';
-import { startServer } from '../src/server.js';
-import { startBareProvider } from './bare-provider.js';
-import { load, type LoadResult } from './load.js';
+import { createThrowawayPostgres, type ThrowawayPostgres } from '../test/support/throwaway-postgres.js';
+import { startMinio, type MinioHarness } from '../test/support/minio.js';
+import { argon2Ceiling } from './argon2-ceiling.js';
+import { authorizationCodeFlow, discoverEndpoints } from './flows/authorization-code.js';
+import { machineInfo } from './machine.js';
+import { writeReport } from './report.js';
+import { parseSettings } from './settings.js';
+import { checkTargets } from './target-checks.js';
+import { createContext, type BenchContext } from './scenarios/context.js';
+import { runOAuthScenarios, type OAuthTarget } from './scenarios/oauth-scenarios.js';
+import { recordIdle, runLatchkeyStartup } from './scenarios/startup.js';
+import { runCredentialExchange, runDirectAssumeRole, runSessionFootprint, runSignIns } from './scenarios/user-pool-scenarios.js';
+import { runHydra } from './scenarios/hydra-scenarios.js';
+import { startBareProvider } from './targets/bare-provider.js';
+import { BENCH_PASSWORD, benchUser, startLatchkey, writeBenchConfig, type LatchkeyTarget } from './targets/latchkey.js';
 
-const seconds = Number(process.env.BENCH_SECONDS ?? 5);
-const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 16);
-const adminUrl = process.env.LATCHKEY_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-
-function basic(id: string, secret: string): string {
-  return `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
+/** A full run's report is kept in bench/results/; a quick one (figures not for comparison) goes to a temporary folder. */
+function reportFolder(quick: boolean): string {
+  return quick ? join(tmpdir(), 'latchkey-bench-quick') : join(import.meta.dirname, '..', '..', 'bench', 'results');
 }
 
-async function main() {
-  const dbName = `latchkey_bench_${randomBytes(4).toString('hex')}`;
+async function createDatabaseOn(adminUrl: string): Promise<string> {
+  const name = `latchkey_bench_${randomBytes(4).toString('hex')}`;
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
-  await admin.query(`CREATE DATABASE ${dbName}`);
-  const dbUrl = new URL(adminUrl);
-  dbUrl.pathname = `/${dbName}`;
-  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', LATCHKEY_ISSUER: 'http://127.0.0.1', DATABASE_URL: dbUrl.toString(), LATCHKEY_SECRET: randomBytes(32).toString('hex'), LOG_LEVEL: 'silent' });
-  const running = await startServer(config, createLogger('silent'));
-  const latchkey = running.url;
-  const created = await running.latchkey.services.clients.create({ name: 'bench', grantTypes: ['client_credentials'], scope: 'api:read' });
-  const lk = { id: created.client_id, secret: created.client_secret! };
-  const bareJwt = await startBareProvider({ id: 'bench', secret: 'bench-secret-0123456789' }, 'jwt');
-  const bareOpaque = await startBareProvider({ id: 'bench', secret: 'bench-secret-0123456789' }, 'opaque');
-  const bare = { id: 'bench', secret: 'bench-secret-0123456789' };
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
 
-  const token = async (base: string, c: { id: string; secret: string }) => {
-    const r = await fetch(`${base}/token`, { method: 'POST', headers: { authorization: basic(c.id, c.secret), 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials&scope=api:read' });
-    return ((await r.json()) as { access_token: string }).access_token;
+async function latchkeyAsOAuthTarget(target: LatchkeyTarget): Promise<OAuthTarget> {
+  const endpoints = await discoverEndpoints(target.url);
+  return {
+    name: target.name, issuer: target.url, endpoints, service: target.service, serviceScope: 'api:read', app: target.app,
+    introspection: { url: endpoints.introspection, client: target.app },
+    userTokens: async (count) => {
+      const sets = [];
+      for (let i = 0; i < count; i += 1) sets.push(await authorizationCodeFlow({ endpoints, client: target.app, login: benchUser(i), password: BENCH_PASSWORD, signIn: 'latchkey' }));
+      return sets;
+    },
   };
-  const lkToken = await token(latchkey, lk);
-  const bareOpaqueToken = await token(bareOpaque.url, bare);
+}
 
-  const scenarios: [string, string, () => Promise<Response>][] = [
-    ['discovery', 'latchkey', () => fetch(`${latchkey}/.well-known/openid-configuration`)],
-    ['discovery', 'bare oidc-provider', () => fetch(`${bareJwt.url}/.well-known/openid-configuration`)],
-    ['client_credentials → JWT', 'latchkey (Postgres)', () => fetch(`${latchkey}/token`, { method: 'POST', headers: { authorization: basic(lk.id, lk.secret), 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials&scope=api:read' })],
-    ['client_credentials → JWT', 'bare oidc-provider (memory)', () => fetch(`${bareJwt.url}/token`, { method: 'POST', headers: { authorization: basic(bare.id, bare.secret), 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials&scope=api:read' })],
-    ['introspection', 'latchkey, JWT + liveness query', () => fetch(`${latchkey}/token/introspection`, { method: 'POST', headers: { authorization: basic(lk.id, lk.secret), 'content-type': 'application/x-www-form-urlencoded' }, body: `token=${lkToken}` })],
-    ['introspection', 'bare oidc-provider, opaque (memory)', () => fetch(`${bareOpaque.url}/token/introspection`, { method: 'POST', headers: { authorization: basic(bare.id, bare.secret), 'content-type': 'application/x-www-form-urlencoded' }, body: `token=${bareOpaqueToken}` })],
-  ];
+async function benchLatchkey(ctx: BenchContext, target: LatchkeyTarget, minio: MinioHarness | null, databaseUrl: string | null): Promise<void> {
+  recordIdle(ctx, target.name, target.server, 'seeded: 2 clients, 64 users');
+  const oauth = await latchkeyAsOAuthTarget(target);
+  await runOAuthScenarios(ctx, oauth);
+  await runSignIns(ctx, target, oauth.endpoints);
+  await runCredentialExchange(ctx, target, oauth.endpoints, minio ? { endpoint: minio.endpoint, accessKey: minio.stsAccessKey, secretKey: minio.stsSecretKey } : null);
+  if (databaseUrl) await runSessionFootprint(ctx, target, oauth.endpoints, databaseUrl);
+}
 
-  const rows: [string, string, LoadResult][] = [];
-  for (const [scenario, target, send] of scenarios) {
-    process.stderr.write(`${scenario} / ${target} …\n`);
-    rows.push([scenario, target, await load(send, { concurrency, durationMs: seconds * 1000 })]);
+async function main(): Promise<void> {
+  const settings = parseSettings(process.argv.slice(2));
+  const startedAt = new Date();
+  const ctx = createContext(settings);
+  const cleanups: (() => Promise<void>)[] = [];
+  try {
+    let adminUrl = process.env.LATCHKEY_BENCH_DATABASE_URL;
+    if (!adminUrl) {
+      ctx.progress('starting a throwaway Postgres cluster');
+      const cluster: ThrowawayPostgres = await createThrowawayPostgres();
+      cleanups.push(() => cluster.destroy());
+      adminUrl = cluster.url('postgres');
+    }
+    const machine = await machineInfo(adminUrl);
+    const createDatabase = () => createDatabaseOn(adminUrl);
+
+    await runLatchkeyStartup(ctx, createDatabase);
+
+    ctx.progress('starting MinIO');
+    const minio = await startMinio();
+    cleanups.push(() => minio.stop());
+    const s3 = { endpoint: minio.endpoint, accessKey: minio.stsAccessKey, secretKey: minio.stsSecretKey };
+    const configDir = mkdtempSync(join(tmpdir(), 'latchkey-bench-config-'));
+    cleanups.push(async () => rmSync(configDir, { recursive: true, force: true }));
+    const configFile = writeBenchConfig(configDir);
+
+    const databaseUrl = await createDatabase();
+    const onPostgres = await startLatchkey({ name: 'latchkey (Postgres)', databaseUrl, configFile, s3 });
+    cleanups.push(() => onPostgres.stop());
+    await benchLatchkey(ctx, onPostgres, minio, databaseUrl);
+    await onPostgres.stop();
+
+    const dataDir = mkdtempSync(join(tmpdir(), 'latchkey-bench-data-'));
+    cleanups.push(async () => rmSync(dataDir, { recursive: true, force: true }));
+    const embedded = await startLatchkey({ name: 'latchkey (embedded)', dataDir, configFile, s3 });
+    cleanups.push(() => embedded.stop());
+    await benchLatchkey(ctx, embedded, minio, null);
+    await embedded.stop();
+    await runDirectAssumeRole(ctx, s3);
+
+    const bare = await startBareProvider();
+    cleanups.push(() => bare.stop());
+    recordIdle(ctx, bare.name, bare.server);
+    const bareEndpoints = await discoverEndpoints(bare.url);
+    await runOAuthScenarios(ctx, {
+      name: bare.name, issuer: bare.url, endpoints: bareEndpoints, service: bare.service, serviceScope: 'api:read', app: bare.app,
+      introspection: { url: bareEndpoints.introspection, client: bare.app },
+      tokenNote: 'opaque access token: oidc-provider accepts no JWT at userinfo',
+      userTokens: async (count) => {
+        const sets = [];
+        for (let i = 0; i < count; i += 1) sets.push(await authorizationCodeFlow({ endpoints: bareEndpoints, client: bare.app, login: `user${i}`, password: 'any', signIn: 'library' }));
+        return sets;
+      },
+    });
+    await bare.stop();
+
+    await runHydra(ctx, createDatabase);
+
+    if (ctx.wants('password-sign-in')) {
+      ctx.progress('argon2id ceiling');
+      ctx.record(await argon2Ceiling({ seconds: settings.seconds, runs: settings.runs }));
+    }
+
+    const report = writeReport({ machine, settings, measurements: ctx.measurements, targets: checkTargets(ctx.measurements), outDir: reportFolder(settings.quick), startedAt });
+    process.stdout.write(`${report.markdown}\nreport: ${report.markdownPath}\nchart: ${report.svgPath}\n`);
+  } finally {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
   }
-  process.stdout.write(`\n${concurrency} concurrent clients, ${seconds} s per scenario, Node ${process.version}\n\n`);
-  process.stdout.write('| scenario | server | req/s | p50 ms | p95 ms | p99 ms | errors |\n|---|---|---:|---:|---:|---:|---:|\n');
-  for (const [scenario, target, r] of rows) {
-    process.stdout.write(`| ${scenario} | ${target} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(1)} | ${r.p95.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.errors} |\n`);
-  }
-
-  await running.close();
-  bareJwt.server.close();
-  bareOpaque.server.close();
-  await admin.query(`DROP DATABASE ${dbName} WITH (FORCE)`);
-  await admin.end();
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
+  process.stderr.write(`bench: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
   process.exitCode = 1;
 });

@@ -1,0 +1,67 @@
+import pg from 'pg';
+import { authorizationCodeFlow, type Endpoints } from '../flows/authorization-code.js';
+import { BENCH_PASSWORD, BENCH_USERS, benchUser, type LatchkeyTarget } from '../targets/latchkey.js';
+import type { BenchContext } from './context.js';
+import { credentialExchange, directAssumeRole, passwordSignIn } from './operations.js';
+
+const logins = Array.from({ length: BENCH_USERS }, (_, i) => benchUser(i));
+
+/** Scenario 2: complete password sign-ins (authorize → form → consent → code → token), argon2id included. */
+export async function runSignIns(ctx: BenchContext, target: LatchkeyTarget, endpoints: Endpoints): Promise<void> {
+  if (!ctx.wants('password-sign-in')) return;
+  // Eight workers, as many as sign-ins argon2 can overlap usefully on a small machine; more only queue.
+  await ctx.measure('password-sign-in', target.name, passwordSignIn(endpoints, target.app, logins, BENCH_PASSWORD, 'latchkey'), { concurrency: 8, note: `${BENCH_USERS} users in turn, one client address per sign-in` });
+}
+
+/** Scenario 5: `/sts/credentials`, and the floor: the same number of AssumeRole calls straight to MinIO. */
+export async function runCredentialExchange(ctx: BenchContext, target: LatchkeyTarget, endpoints: Endpoints, s3: { endpoint: string; accessKey: string; secretKey: string } | null): Promise<void> {
+  if (!ctx.wants('credential-exchange')) return;
+  if (!s3) {
+    ctx.record({ scenario: 'credential-exchange', target: target.name, skipped: 'no MinIO' });
+    return;
+  }
+  const tokens = [];
+  for (let i = 0; i < 8; i += 1) {
+    tokens.push((await authorizationCodeFlow({ endpoints, client: target.app, login: benchUser(i), password: BENCH_PASSWORD, signIn: 'latchkey' })).access_token);
+  }
+  await ctx.measure('credential-exchange', target.name, credentialExchange(target.url, tokens), { note: '8 users in turn' });
+}
+
+export async function runDirectAssumeRole(ctx: BenchContext, s3: { endpoint: string; accessKey: string; secretKey: string }): Promise<void> {
+  if (!ctx.wants('credential-exchange')) return;
+  const policy = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['s3:GetObject'], Resource: ['arn:aws:s3:::free/*'] }] });
+  await ctx.measure('credential-exchange', 'MinIO AssumeRole, direct (floor)', directAssumeRole(s3, policy));
+}
+
+/**
+ * Scenario 6, per session: `settings.sessions` sign-ins (each a session, a grant and a refresh token in
+ * Postgres), then the growth of the database and of the server's memory, per session and per 10,000.
+ */
+export async function runSessionFootprint(ctx: BenchContext, target: LatchkeyTarget, endpoints: Endpoints, databaseUrl: string): Promise<void> {
+  if (!ctx.wants('sessions')) return;
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const size = async () => {
+      await client.query('CHECKPOINT');
+      return Number((await client.query<{ bytes: string }>('SELECT pg_database_size(current_database())::text AS bytes')).rows[0]!.bytes);
+    };
+    const bytesBefore = await size();
+    const rssBefore = target.server.rssMiB();
+    const count = ctx.settings.sessions;
+    ctx.progress(`  sessions · ${target.name} · ${count} sign-ins`);
+    let done = 0;
+    await Promise.all(Array.from({ length: 8 }, async () => {
+      while (done < count) {
+        const index = done++;
+        await authorizationCodeFlow({ endpoints, client: target.app, login: benchUser(index), password: BENCH_PASSWORD, signIn: 'latchkey' });
+      }
+    }));
+    const bytesPerSession = (await size() - bytesBefore) / count;
+    const rssPerSession = ((target.server.rssMiB() - rssBefore) * 1024 * 1024) / count;
+    ctx.record({ scenario: 'sessions', target: `${target.name}: Postgres bytes per session`, value: Math.round(bytesPerSession), unit: 'B', note: `${count} sessions with refresh tokens; ${(bytesPerSession * 10_000 / 1024 / 1024).toFixed(1)} MiB per 10,000 (database size growth)` });
+    ctx.record({ scenario: 'sessions', target: `${target.name}: server memory per session`, value: Math.round(rssPerSession), unit: 'B', note: 'RSS growth of the server process; sessions live in Postgres' });
+  } finally {
+    await client.end();
+  }
+}
