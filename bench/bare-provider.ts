@@ -34,7 +34,7 @@ const configuration: Configuration = {
       enabled: true,
       // Authorization code tokens stay opaque, so they work at userinfo (oidc-provider refuses JWT access
       // tokens there); client credentials tokens are JWTs for the API audience, as Latchkey's are.
-      defaultResource: (_ctx, client) => (client.clientId === 'bench-service' ? audience : undefined) as string,
+      defaultResource: (_ctx, client) => (client.clientId === 'bench-service' ? audience : undefined),
       useGrantedResource: () => true,
       getResourceServerInfo: () => ({ scope: 'api:read', audience, accessTokenFormat: 'jwt', accessTokenTTL: 3600, jwt: { sign: { alg: 'RS256' as const } } }),
     },

@@ -115,7 +115,7 @@ async function main(): Promise<void> {
     await runOAuthScenarios(ctx, {
       name: bare.name, issuer: bare.url, endpoints: bareEndpoints, service: bare.service, serviceScope: 'api:read', app: bare.app,
       introspection: { url: bareEndpoints.introspection, client: bare.app },
-      tokenNote: 'opaque access token: oidc-provider accepts no JWT at userinfo',
+      notes: { userinfo: 'opaque access token: oidc-provider accepts no JWT at userinfo', introspection: 'opaque access token' },
       userTokens: async (count) => {
         const sets = [];
         for (let i = 0; i < count; i += 1) sets.push(await authorizationCodeFlow({ endpoints: bareEndpoints, client: bare.app, login: `user${i}`, password: 'any', signIn: 'library' }));

@@ -29,12 +29,12 @@ function nextAddress(): string {
  * A complete authorization code flow with PKCE, as a browser and its app run it: authorize → sign-in form →
  * consent (when asked) → code → token. Throws when any step does not answer as it should.
  */
-export async function authorizationCodeFlow(options: { endpoints: Endpoints; client: BenchClient; login: string; password: string; signIn: 'latchkey' | 'library' }): Promise<TokenSet> {
+export async function authorizationCodeFlow(options: { endpoints: Endpoints; client: BenchClient; login: string; password: string; signIn: 'latchkey' | 'library'; scope?: string }): Promise<TokenSet> {
   const agent = new UserAgent();
   const verifier = randomBytes(32).toString('base64url');
   const authorize = new URL(options.endpoints.authorization);
   for (const [key, value] of Object.entries({
-    client_id: options.client.id, redirect_uri: BENCH_REDIRECT_URI, response_type: 'code', scope: 'openid email offline_access',
+    client_id: options.client.id, redirect_uri: BENCH_REDIRECT_URI, response_type: 'code', scope: options.scope ?? 'openid email offline_access',
     code_challenge: createHash('sha256').update(verifier).digest('base64url'), code_challenge_method: 'S256', state: randomBytes(8).toString('hex'), prompt: 'consent',
   })) authorize.searchParams.set(key, value);
   const headers = { 'x-forwarded-for': nextAddress() };

@@ -34,7 +34,7 @@ export async function runHydra(ctx: BenchContext, createDatabase: () => Promise<
         name: hydra.name, issuer: hydra.publicUrl, endpoints: { ...hydra.endpoints, authorization: `${hydra.publicUrl}/oauth2/auth` },
         service, serviceScope: 'api:read', app,
         introspection: { url: hydra.endpoints.introspection, client: null },
-        tokenNote: 'introspected on the admin port, without client authentication',
+        notes: { introspection: 'on the admin port, without client authentication' },
         userTokens: async (count) => {
           const sets = [];
           for (let i = 0; i < count; i += 1) sets.push(await hydra.obtainTokens(app));

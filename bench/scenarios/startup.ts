@@ -21,10 +21,12 @@ export function recordIdle(ctx: BenchContext, name: string, server: ChildServer,
  */
 export async function runLatchkeyStartup(ctx: BenchContext, createDatabase: () => Promise<string>): Promise<void> {
   if (!ctx.wants('ready') && !ctx.wants('idle-memory')) return;
+  // A restart keeps its secret, as an operator's does (keys and secrets at rest are sealed with it).
+  const secret = 'bench-restart-secret-0123456789abcdef0123456789';
   const dataDir = mkdtempSync(join(tmpdir(), 'latchkey-bench-'));
   try {
     for (const phase of ['first start', 'restart'] as const) {
-      const target = await startLatchkey({ name: `latchkey (embedded, ${phase})`, dataDir });
+      const target = await startLatchkey({ name: `latchkey (embedded, ${phase})`, dataDir, secret });
       await sleep(SETTLE_MS);
       recordIdle(ctx, target.name, target.server);
       await target.stop();
@@ -33,7 +35,6 @@ export async function runLatchkeyStartup(ctx: BenchContext, createDatabase: () =
     rmSync(dataDir, { recursive: true, force: true });
   }
   const databaseUrl = await createDatabase();
-  const secret = 'bench-restart-secret-0123456789abcdef0123456789';
   for (const phase of ['first start', 'restart'] as const) {
     const target = await startLatchkey({ name: `latchkey (Postgres, ${phase})`, databaseUrl, secret });
     await sleep(SETTLE_MS);

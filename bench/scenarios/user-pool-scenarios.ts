@@ -22,7 +22,7 @@ export async function runCredentialExchange(ctx: BenchContext, target: LatchkeyT
   }
   const tokens = [];
   for (let i = 0; i < 8; i += 1) {
-    tokens.push((await authorizationCodeFlow({ endpoints, client: target.app, login: benchUser(i), password: BENCH_PASSWORD, signIn: 'latchkey' })).access_token);
+    tokens.push((await authorizationCodeFlow({ endpoints, client: target.app, login: benchUser(i), password: BENCH_PASSWORD, signIn: 'latchkey', scope: 'openid sts' })).access_token);
   }
   await ctx.measure('credential-exchange', target.name, credentialExchange(target.url, tokens), { note: '8 users in turn' });
 }

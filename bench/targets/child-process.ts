@@ -32,8 +32,8 @@ export async function startChildServer(command: string, args: readonly string[],
   running.add(child);
   let tail = '';
   const keep = (chunk: Buffer) => { tail = (tail + chunk.toString('utf8')).slice(-4000); };
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
   const exited = new Promise<void>((resolve) => child.once('exit', () => { running.delete(child); resolve(); }));
   const deadline = Date.now() + (options.timeoutMs ?? 60_000);
   for (;;) {
