@@ -1,5 +1,5 @@
-import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
+import { NodeSha256 } from './node-sha256.js';
 
 export interface SignedRequestInput {
   url: URL;
@@ -18,7 +18,7 @@ export async function signRequest(input: SignedRequestInput): Promise<Record<str
     credentials: { accessKeyId: input.accessKey, secretAccessKey: input.secretKey },
     region: input.region,
     service: input.service,
-    sha256: Sha256,
+    sha256: NodeSha256,
     applyChecksum: true,
   });
   const query: Record<string, string> = {};
