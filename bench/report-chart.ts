@@ -4,7 +4,7 @@ import { byScenario, formatRate, utcMinute, type ReportContent } from './report-
 /** Layout, in px. Target names are right-aligned against the bars; each bar's figure follows its end. */
 export const CHART = Object.freeze({ width: 900, labelRight: 290, barX: 300, barMaxWidth: 470, rowHeight: 24, barHeight: 16 });
 /** About as many characters as fit left of the bars at 12px; longer names are cut, the full one in a tooltip. */
-const LABEL_CHARS = 44;
+const LABEL_CHARS = 40;
 const LATCHKEY = '#2f6db3';
 const OTHER = '#8c96a3';
 

@@ -76,7 +76,10 @@ function row(cells: readonly string[]): string {
   return `| ${cells.map(cell).join(' | ')} |`;
 }
 
-/** A table cell: `|` would end it, and `<` could open raw HTML; both are backslash-escaped, newlines flattened. */
+/**
+ * A table cell: `|` would end it and `<` before a letter, `/`, `!` or `?` could open raw HTML, so both are
+ * backslash-escaped (a plain `< 100 MiB` stays as written); newlines are flattened.
+ */
 function cell(text: string): string {
-  return text.replace(/[\\|<>]/g, (c) => `\\${c}`).replace(/\s*\n\s*/g, ' ');
+  return text.replace(/[\\|]|<(?=[A-Za-z/!?])/g, (c) => `\\${c}`).replace(/\s*\n\s*/g, ' ');
 }

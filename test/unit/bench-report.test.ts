@@ -23,6 +23,7 @@ function content(measurements: Measurement[]): ReportContent {
       { measure: 'client_credentials, Latchkey / bare', target: '≥ 0.5', measured: '0.62', met: true },
       { measure: 'refresh, Latchkey / Hydra', target: '≥ 1', measured: '0.8', met: false },
       { measure: 'userinfo p99', target: '≤ 20 ms', measured: 'not measured', met: null },
+      { measure: 'idle RSS', target: '< 100 MiB', measured: '88 MiB', met: true },
     ],
     startedAt: new Date('2026-12-02T04:41:30Z'),
   };
@@ -52,6 +53,7 @@ describe('benchmark report: Markdown', () => {
     expect(markdown).toContain('| client_credentials, Latchkey / bare | ≥ 0.5 | 0.62 | ✅ |');
     expect(markdown).toContain('| refresh, Latchkey / Hydra | ≥ 1 | 0.8 | ❌ |');
     expect(markdown).toContain('| userinfo p99 | ≤ 20 ms | not measured | — |');
+    expect(markdown).toContain('| idle RSS | < 100 MiB | 88 MiB | ✅ |');
   });
 
   it('gives each scenario a table with the median, its latencies, the spread over runs and the note', () => {
