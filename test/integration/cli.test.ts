@@ -117,119 +117,132 @@ describe(`latchkey CLI (${currentBackend()})`, { timeout: 180_000 }, () => {
     expect(badConfig.stderr).toContain('PORT');
   });
 
-  it('manages identity-pool roles, groups with roles and rules', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'lk-role-'));
-    const policyFile = join(dir, 'viewer.json');
-    writeFileSync(policyFile, JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::home/${sub}/*' }] }));
-    const created = await runCli(['--json', 'role', 'create', 'viewer', '--policy', policyFile, '--max-duration', '7200'], env);
-    expect(created.code, created.stderr).toBe(0);
-    expect(JSON.parse(created.stdout)).toMatchObject({ name: 'viewer', max_duration_seconds: 7200, created: true });
+  // The remaining commands run while a server holds the database, as an operator runs them beside
+  // `npm start`: on the embedded database each one reaches PGlite through the server's socket instead of
+  // starting PGlite itself (the tests above cover that path).
+  describe('while a server holds the database', () => {
+    let server: Awaited<ReturnType<typeof spawnServer>>;
+    beforeAll(async () => {
+      const port = await freePort();
+      server = await spawnServer({ ...env, PORT: String(port), HOST: '127.0.0.1', LATCHKEY_ISSUER: `http://127.0.0.1:${port}` }, port);
+    });
+    afterAll(async () => {
+      server?.child.kill('SIGTERM');
+      await server?.exited;
+    });
 
-    expect((await runCli(['group', 'create', 'watchers', '--precedence', '3', '--role', 'viewer'], env)).code).toBe(0);
-    const missingRole = await runCli(['group', 'create', 'ghosts', '--role', 'nope'], env);
-    expect(missingRole.code).toBe(1);
-    expect(missingRole.stderr).toContain('no role "nope"');
+    it('manages identity-pool roles, groups with roles and rules', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'lk-role-'));
+      const policyFile = join(dir, 'viewer.json');
+      writeFileSync(policyFile, JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::home/${sub}/*' }] }));
+      const created = await runCli(['--json', 'role', 'create', 'viewer', '--policy', policyFile, '--max-duration', '7200'], env);
+      expect(created.code, created.stderr).toBe(0);
+      expect(JSON.parse(created.stdout)).toMatchObject({ name: 'viewer', max_duration_seconds: 7200, created: true });
 
-    expect((await runCli(['pool', 'set-default-role', 'viewer'], env)).code).toBe(0);
-    expect((await runCli(['pool', 'rule', 'add', '--claim', 'email', '--match', 'contains', '--value', '@corp.example', '--role', 'viewer'], env)).code).toBe(0);
-    const shown = JSON.parse((await runCli(['--json', 'pool', 'show'], env)).stdout);
-    expect(shown).toMatchObject({ default_role: 'viewer', ambiguous_role_resolution: 'deny', rules: [{ position: 1, claim: 'email', match_type: 'contains', role_name: 'viewer' }] });
-  });
+      expect((await runCli(['group', 'create', 'watchers', '--precedence', '3', '--role', 'viewer'], env)).code).toBe(0);
+      const missingRole = await runCli(['group', 'create', 'ghosts', '--role', 'nope'], env);
+      expect(missingRole.code).toBe(1);
+      expect(missingRole.stderr).toContain('no role "nope"');
 
-  // Each CLI run starts a process (and, embedded, reaches PGlite through the server's socket): the role
-  // scenarios are split so that each test stays well inside its time limit on a loaded machine.
-  it('refuses bad policies and rules, and changes the pool\'s ambiguity setting and rules', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'lk-role-'));
-    const policyFile = join(dir, 'bad.json');
-    writeFileSync(policyFile, JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: 'arn:aws:s3:::${bucket}/*' }] }));
-    const badPolicy = await runCli(['role', 'create', 'bad', '--policy', policyFile], env);
-    expect(badPolicy.code).toBe(1);
-    expect(badPolicy.stderr).toContain('unknown variable ${bucket}');
-    const roles = JSON.parse((await runCli(['--json', 'role', 'list'], env)).stdout) as { name: string }[];
-    expect(roles.map((r) => r.name)).toEqual(['viewer']);
-    expect(JSON.parse((await runCli(['--json', 'pool', 'set-ambiguous', 'default_role'], env)).stdout)).toMatchObject({ ambiguous_role_resolution: 'default_role' });
-    expect((await runCli(['pool', 'set-ambiguous', 'maybe'], env)).code).toBe(1);
-    expect(JSON.parse((await runCli(['--json', 'pool', 'rule', 'remove', '1'], env)).stdout)).toEqual([]);
-    expect((await runCli(['pool', 'rule', 'remove', '1'], env)).stderr).toContain('no rule at position 1');
+      expect((await runCli(['pool', 'set-default-role', 'viewer'], env)).code).toBe(0);
+      expect((await runCli(['pool', 'rule', 'add', '--claim', 'email', '--match', 'contains', '--value', '@corp.example', '--role', 'viewer'], env)).code).toBe(0);
+      const shown = JSON.parse((await runCli(['--json', 'pool', 'show'], env)).stdout);
+      expect(shown).toMatchObject({ default_role: 'viewer', ambiguous_role_resolution: 'deny', rules: [{ position: 1, claim: 'email', match_type: 'contains', role_name: 'viewer' }] });
+    });
 
-    const badMatch = await runCli(['pool', 'rule', 'add', '--claim', 'email', '--match', 'regex', '--value', '.*', '--role', 'viewer'], env);
-    expect(badMatch.code).toBe(1);
-    expect(badMatch.stderr).toContain('match');
-    expect((await runCli(['role', 'create', 'bad', '--policy', join(dir, 'missing.json')], env)).stderr).toContain('cannot read policy file');
-  });
+    it('refuses bad policies and rules, and changes the pool\'s ambiguity setting and rules', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'lk-role-'));
+      const policyFile = join(dir, 'bad.json');
+      writeFileSync(policyFile, JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: 'arn:aws:s3:::${bucket}/*' }] }));
+      const badPolicy = await runCli(['role', 'create', 'bad', '--policy', policyFile], env);
+      expect(badPolicy.code).toBe(1);
+      expect(badPolicy.stderr).toContain('unknown variable ${bucket}');
+      const roles = JSON.parse((await runCli(['--json', 'role', 'list'], env)).stdout) as { name: string }[];
+      expect(roles.map((r) => r.name)).toEqual(['viewer']);
+      expect(JSON.parse((await runCli(['--json', 'pool', 'set-ambiguous', 'default_role'], env)).stdout)).toMatchObject({ ambiguous_role_resolution: 'default_role' });
+      expect((await runCli(['pool', 'set-ambiguous', 'maybe'], env)).code).toBe(1);
+      expect(JSON.parse((await runCli(['--json', 'pool', 'rule', 'remove', '1'], env)).stdout)).toEqual([]);
+      expect((await runCli(['pool', 'rule', 'remove', '1'], env)).stderr).toContain('no rule at position 1');
 
-  it('closes and opens self-service sign-up with its required attributes, refusing an unknown mode or attribute', async () => {
-    const closed = await runCli(['--json', 'pool', 'set-signup', 'closed', '--require', 'given_name,family_name'], env);
-    expect(closed.code, closed.stderr).toBe(0);
-    expect(JSON.parse(closed.stdout)).toEqual({ enabled: false, required: ['given_name', 'family_name'] });
-    expect(JSON.parse((await runCli(['--json', 'pool', 'show'], env)).stdout)).toMatchObject({ signup: { enabled: false, required: ['given_name', 'family_name'] } });
-    const refused = await runCli(['pool', 'set-signup', 'maybe'], env);
-    expect(refused.code).toBe(1);
-    expect(refused.stderr).toContain('open or closed');
-    const badAttribute = await runCli(['pool', 'set-signup', 'open', '--require', 'shoe_size'], env);
-    expect(badAttribute.code).toBe(1);
-    expect(badAttribute.stderr).toContain('shoe_size');
-    expect(JSON.parse((await runCli(['--json', 'pool', 'set-signup', 'open', '--require', 'none'], env)).stdout)).toEqual({ enabled: true, required: [] });
-  });
+      const badMatch = await runCli(['pool', 'rule', 'add', '--claim', 'email', '--match', 'regex', '--value', '.*', '--role', 'viewer'], env);
+      expect(badMatch.code).toBe(1);
+      expect(badMatch.stderr).toContain('match');
+      expect((await runCli(['role', 'create', 'bad', '--policy', join(dir, 'missing.json')], env)).stderr).toContain('cannot read policy file');
+    });
 
-  it('sets the pool\'s password policy, which user create then enforces, refusing options out of range', async () => {
-    const set = await runCli(['--json', 'pool', 'set-password-policy', '--min-length', '20', '--require-digit'], env);
-    expect(set.code, set.stderr).toBe(0);
-    expect(JSON.parse(set.stdout)).toMatchObject({ options: { minLength: 20, requireDigit: true } });
-    const weak = await runCli(['user', 'create', '--username', 'polly', '--password', '-'], env, 'sixteen chars pw\n');
-    expect(weak.code).toBe(1);
-    expect(weak.stderr).toContain('At least 20 characters');
-    const tooShort = await runCli(['pool', 'set-password-policy', '--min-length', '4'], env);
-    expect(tooShort.code).toBe(1);
-    expect(tooShort.stderr).toContain('minLength');
-    const defaults = await runCli(['--json', 'pool', 'set-password-policy'], env);
-    expect(JSON.parse(defaults.stdout)).toMatchObject({ options: { minLength: 15, requireDigit: false } });
-  });
+    it('closes and opens self-service sign-up with its required attributes, refusing an unknown mode or attribute', async () => {
+      const closed = await runCli(['--json', 'pool', 'set-signup', 'closed', '--require', 'given_name,family_name'], env);
+      expect(closed.code, closed.stderr).toBe(0);
+      expect(JSON.parse(closed.stdout)).toEqual({ enabled: false, required: ['given_name', 'family_name'] });
+      expect(JSON.parse((await runCli(['--json', 'pool', 'show'], env)).stdout)).toMatchObject({ signup: { enabled: false, required: ['given_name', 'family_name'] } });
+      const refused = await runCli(['pool', 'set-signup', 'maybe'], env);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain('open or closed');
+      const badAttribute = await runCli(['pool', 'set-signup', 'open', '--require', 'shoe_size'], env);
+      expect(badAttribute.code).toBe(1);
+      expect(badAttribute.stderr).toContain('shoe_size');
+      expect(JSON.parse((await runCli(['--json', 'pool', 'set-signup', 'open', '--require', 'none'], env)).stdout)).toEqual({ enabled: true, required: [] });
+    });
 
-  it('deletes a role in use only with --force, taking it off its groups, which keep existing', async () => {
-    expect((await runCli(['role', 'delete', 'viewer'], env)).code).toBe(1);
-    expect((await runCli(['role', 'delete', 'viewer', '--force'], env)).code).toBe(0);
-    const groups = JSON.parse((await runCli(['--json', 'group', 'list'], env)).stdout) as { name: string; role: string | null }[];
-    expect(groups.find((g) => g.name === 'watchers')).toMatchObject({ role: null });
-  });
+    it('sets the pool\'s password policy, which user create then enforces, refusing options out of range', async () => {
+      const set = await runCli(['--json', 'pool', 'set-password-policy', '--min-length', '20', '--require-digit'], env);
+      expect(set.code, set.stderr).toBe(0);
+      expect(JSON.parse(set.stdout)).toMatchObject({ options: { minLength: 20, requireDigit: true } });
+      const weak = await runCli(['user', 'create', '--username', 'polly', '--password', '-'], env, 'sixteen chars pw\n');
+      expect(weak.code).toBe(1);
+      expect(weak.stderr).toContain('At least 20 characters');
+      const tooShort = await runCli(['pool', 'set-password-policy', '--min-length', '4'], env);
+      expect(tooShort.code).toBe(1);
+      expect(tooShort.stderr).toContain('minLength');
+      const defaults = await runCli(['--json', 'pool', 'set-password-policy'], env);
+      expect(JSON.parse(defaults.stdout)).toMatchObject({ options: { minLength: 15, requireDigit: false } });
+    });
 
-  it('registers public and machine clients, and adds users to groups', async () => {
-    const spa = JSON.parse((await runCli(['--json', 'client', 'create', '--name', 'SPA', '--public', '--redirect-uri', 'https://spa.example.com/cb'], env)).stdout) as Record<string, unknown>;
-    expect(spa).toMatchObject({ token_endpoint_auth_method: 'none', grant_types: ['authorization_code', 'refresh_token'] });
-    expect(spa).not.toHaveProperty('client_secret');
-    const machine = JSON.parse((await runCli(['--json', 'client', 'create', '--name', 'Cron', '--grant-types', 'client_credentials', '--scope', 'reports:read'], env)).stdout) as Record<string, unknown>;
-    expect(machine).toMatchObject({ grant_types: ['client_credentials'], scope: 'reports:read', token_endpoint_auth_method: 'client_secret_basic' });
-    expect(machine.client_secret).toEqual(expect.any(String));
-    const refused = await runCli(['client', 'create', '--name', 'Bad', '--public', '--grant-types', 'client_credentials'], env);
-    expect(refused.code).toBe(1);
-    expect(refused.stderr).toContain('public client cannot use client_credentials');
+    it('deletes a role in use only with --force, taking it off its groups, which keep existing', async () => {
+      expect((await runCli(['role', 'delete', 'viewer'], env)).code).toBe(1);
+      expect((await runCli(['role', 'delete', 'viewer', '--force'], env)).code).toBe(0);
+      const groups = JSON.parse((await runCli(['--json', 'group', 'list'], env)).stdout) as { name: string; role: string | null }[];
+      expect(groups.find((g) => g.name === 'watchers')).toMatchObject({ role: null });
+    });
 
-    expect((await runCli(['group', 'create', 'auditors'], env)).code).toBe(0);
-    expect((await runCli(['user', 'create', '--username', 'gus', '--password', 'long enough password'], env)).code).toBe(0);
-    expect((await runCli(['group', 'add-user', 'auditors', 'gus'], env)).stdout).toContain('added gus to auditors');
-    expect((await runCli(['group', 'add-user', 'auditors', 'gus'], env)).stdout).toContain('was already in auditors');
-    // An administrator's account is confirmed (it can sign in); whether its address is verified is another matter.
-    expect(JSON.parse((await runCli(['--json', 'user', 'show', 'gus'], env)).stdout)).toMatchObject({ groups: ['auditors'], email_verified: false, status: 'confirmed' });
-  });
+    it('registers public and machine clients, and adds users to groups', async () => {
+      const spa = JSON.parse((await runCli(['--json', 'client', 'create', '--name', 'SPA', '--public', '--redirect-uri', 'https://spa.example.com/cb'], env)).stdout) as Record<string, unknown>;
+      expect(spa).toMatchObject({ token_endpoint_auth_method: 'none', grant_types: ['authorization_code', 'refresh_token'] });
+      expect(spa).not.toHaveProperty('client_secret');
+      const machine = JSON.parse((await runCli(['--json', 'client', 'create', '--name', 'Cron', '--grant-types', 'client_credentials', '--scope', 'reports:read'], env)).stdout) as Record<string, unknown>;
+      expect(machine).toMatchObject({ grant_types: ['client_credentials'], scope: 'reports:read', token_endpoint_auth_method: 'client_secret_basic' });
+      expect(machine.client_secret).toEqual(expect.any(String));
+      const refused = await runCli(['client', 'create', '--name', 'Bad', '--public', '--grant-types', 'client_credentials'], env);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain('public client cannot use client_credentials');
 
-  it('creates unconfirmed users only when asked, and updates attributes, refusing an immutable one that is set', async () => {
-    const created = JSON.parse((await runCli(['--json', 'user', 'create', '--email', 'hal@example.com', '--password', 'long enough password', '--unconfirmed', '--verified'], env)).stdout) as Record<string, unknown>;
-    expect(created).toMatchObject({ status: 'unconfirmed', email_verified: true });
+      expect((await runCli(['group', 'create', 'auditors'], env)).code).toBe(0);
+      expect((await runCli(['user', 'create', '--username', 'gus', '--password', 'long enough password'], env)).code).toBe(0);
+      expect((await runCli(['group', 'add-user', 'auditors', 'gus'], env)).stdout).toContain('added gus to auditors');
+      expect((await runCli(['group', 'add-user', 'auditors', 'gus'], env)).stdout).toContain('was already in auditors');
+      // An administrator's account is confirmed (it can sign in); whether its address is verified is another matter.
+      expect(JSON.parse((await runCli(['--json', 'user', 'show', 'gus'], env)).stdout)).toMatchObject({ groups: ['auditors'], email_verified: false, status: 'confirmed' });
+    });
 
-    expect((await runCli(['attribute', 'declare', 'badge', '--type', 'string', '--immutable'], env)).code).toBe(0);
-    const updated = await runCli(['--json', 'user', 'update', 'HAL@example.com', '--username', 'hal', '--given-name', 'Hal', '--attribute', 'badge=B-7', '--email', 'hal9000@example.com'], env);
-    expect(updated.code, updated.stderr).toBe(0);
-    expect(JSON.parse(updated.stdout)).toMatchObject({ id: created.id, username: 'hal', email: 'hal9000@example.com', email_verified: false, profile: { given_name: 'Hal' }, custom_attributes: { badge: 'B-7' } });
+    it('creates unconfirmed users only when asked, and updates attributes, refusing an immutable one that is set', async () => {
+      const created = JSON.parse((await runCli(['--json', 'user', 'create', '--email', 'hal@example.com', '--password', 'long enough password', '--unconfirmed', '--verified'], env)).stdout) as Record<string, unknown>;
+      expect(created).toMatchObject({ status: 'unconfirmed', email_verified: true });
 
-    const immutable = await runCli(['--json', 'user', 'update', 'hal', '--attribute', 'custom:badge=B-8'], env);
-    expect(immutable.code).toBe(1);
-    expect(immutable.stderr).toContain('custom:badge');
-    expect(JSON.parse(immutable.stdout)).toMatchObject({ error: 'invalid_request' });
-    const taken = await runCli(['user', 'update', 'hal', '--username', 'GUS'], env);
-    expect(taken.code).toBe(1);
-    expect(taken.stderr).toContain('already exists');
-    expect((await runCli(['user', 'update', 'hal', '--verified', '--unverified'], env)).code).toBe(1);
-    expect(JSON.parse((await runCli(['--json', 'user', 'update', 'hal', '--verified', '--given-name', ''], env)).stdout)).toMatchObject({ email_verified: true, profile: {} });
+      expect((await runCli(['attribute', 'declare', 'badge', '--type', 'string', '--immutable'], env)).code).toBe(0);
+      const updated = await runCli(['--json', 'user', 'update', 'HAL@example.com', '--username', 'hal', '--given-name', 'Hal', '--attribute', 'badge=B-7', '--email', 'hal9000@example.com'], env);
+      expect(updated.code, updated.stderr).toBe(0);
+      expect(JSON.parse(updated.stdout)).toMatchObject({ id: created.id, username: 'hal', email: 'hal9000@example.com', email_verified: false, profile: { given_name: 'Hal' }, custom_attributes: { badge: 'B-7' } });
+
+      const immutable = await runCli(['--json', 'user', 'update', 'hal', '--attribute', 'custom:badge=B-8'], env);
+      expect(immutable.code).toBe(1);
+      expect(immutable.stderr).toContain('custom:badge');
+      expect(JSON.parse(immutable.stdout)).toMatchObject({ error: 'invalid_request' });
+      const taken = await runCli(['user', 'update', 'hal', '--username', 'GUS'], env);
+      expect(taken.code).toBe(1);
+      expect(taken.stderr).toContain('already exists');
+      expect((await runCli(['user', 'update', 'hal', '--verified', '--unverified'], env)).code).toBe(1);
+      expect(JSON.parse((await runCli(['--json', 'user', 'update', 'hal', '--verified', '--given-name', ''], env)).stdout)).toMatchObject({ email_verified: true, profile: {} });
+    });
   });
 
   it('refuses to start with a bad configuration, naming the variable', async () => {
