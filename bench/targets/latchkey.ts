@@ -13,7 +13,8 @@ export const benchUser = (index: number) => `bench${index % BENCH_USERS}@example
 
 export interface BenchClient { id: string; secret: string }
 
-export interface LatchkeyTarget {
+/** A server the OAuth scenarios drive, with the benchmark's two clients registered. */
+export interface ServerTarget {
   name: string;
   url: string;
   server: ChildServer;
@@ -22,6 +23,8 @@ export interface LatchkeyTarget {
   app: BenchClient;
   stop(): Promise<void>;
 }
+
+export type LatchkeyTarget = ServerTarget;
 
 export interface LatchkeyTargetOptions {
   name: string;
@@ -35,8 +38,9 @@ export interface LatchkeyTargetOptions {
   secret?: string;
 }
 
-const SERVICE: BenchClient = { id: 'bench-service', secret: 'bench-service-secret-0123456789abcdef' };
-const APP: BenchClient = { id: 'bench-app', secret: 'bench-app-secret-0123456789abcdef0123' };
+/** The clients every target registers (the bare library as static clients, Latchkey through its file). */
+export const SERVICE: BenchClient = { id: 'bench-service', secret: 'bench-service-secret-0123456789abcdef' };
+export const APP: BenchClient = { id: 'bench-app', secret: 'bench-app-secret-0123456789abcdef0123' };
 
 /**
  * The declarative configuration of the benchmark's pool: the two clients, a group with a storage role, and
