@@ -14,6 +14,8 @@ export interface Measurement {
   /** The median run of a throughput scenario, and every run, for the report's spread column. */
   median?: LoadResult;
   runs?: LoadResult[];
+  /** The workers a throughput row ran with (the run's setting unless the scenario chose another). */
+  concurrency?: number;
   /** A single figure (memory in MiB, time in ms, bytes per session), with its unit. */
   value?: number;
   unit?: string;

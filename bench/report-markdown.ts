@@ -28,20 +28,20 @@ export function renderMarkdown(content: ReportContent, chartHref: string): strin
       lines.push(row([check.measure, check.target, check.measured, met]));
     }
   }
-  for (const [scenario, rows] of byScenario(content.measurements)) lines.push('', `## ${cell(scenario)}`, '', ...scenarioTable(rows));
+  for (const [scenario, rows] of byScenario(content.measurements)) lines.push('', `## ${cell(scenario)}`, '', ...scenarioTable(rows, settings.concurrency));
   lines.push('', '## Chart', '', `![Requests per second by scenario and target](${chartHref})`, '');
   return lines.join('\n');
 }
 
 /** A scenario of throughput rows gets the full table; one of single values (memory, start-up) a short one. */
-function scenarioTable(rows: readonly Measurement[]): string[] {
+function scenarioTable(rows: readonly Measurement[], concurrency: number): string[] {
   if (!rows.some((measurement) => measurement.median)) {
     return ['| target | value | note |', '|---|---:|---|', ...rows.map((m) => row([m.target, figure(m), note(m)]))];
   }
   const lines = ['| target | req/s | p50 ms | p99 ms | spread (req/s) | note |', '|---|---:|---:|---:|---:|---|'];
   for (const m of rows) {
     lines.push(row(m.median
-      ? [m.target, formatRate(m.median.rps), formatMs(m.median.p50), formatMs(m.median.p99), spread(m), note(m)]
+      ? [m.target, formatRate(m.median.rps), formatMs(m.median.p50), formatMs(m.median.p99), spread(m), note(m, concurrency)]
       : [m.target, figure(m), NONE, NONE, NONE, note(m)]));
   }
   return lines;
@@ -65,9 +65,13 @@ function spread(m: Measurement): string {
   return `${formatRate(Math.min(...rates))}–${formatRate(Math.max(...rates))}`;
 }
 
-/** The row's remark, and failed requests of the median run, which would otherwise pass for throughput. */
-function note(m: Measurement): string {
-  const parts = m.note ? [m.note] : [];
+/**
+ * The row's workers when they are not the run's (`concurrency`), its remark, and failed requests of the median
+ * run, which would otherwise pass for throughput.
+ */
+function note(m: Measurement, concurrency?: number): string {
+  const parts = m.concurrency !== undefined && m.concurrency !== concurrency ? [`${m.concurrency} concurrent ${m.concurrency === 1 ? 'client' : 'clients'}`] : [];
+  if (m.note) parts.push(m.note);
   if (m.median && m.median.errors > 0) parts.push(`${m.median.errors.toLocaleString('en-US')} errors in ${m.median.requests.toLocaleString('en-US')} requests`);
   return parts.join('; ');
 }

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { ReportContent } from './report-content.js';
 import { renderSvg } from './report-chart.js';
 import { renderMarkdown } from './report-markdown.js';
+import { writeProfiles, type TargetProfile } from './report-profiles.js';
 
 export { renderMarkdown } from './report-markdown.js';
 export { renderSvg } from './report-chart.js';
@@ -10,14 +11,15 @@ export type { ReportContent } from './report-content.js';
 
 /**
  * Writes `<outDir>/<YYYY-MM-DD-HHMM>.md` and its chart `<…>.svg` (UTC), and copies both to `latest.md` and
- * `latest.svg`. The copy of the Markdown links the dated chart, which sits beside it.
+ * `latest.svg`. The copy of the Markdown links the dated chart, which sits beside it. With `profiles`, their
+ * flame graphs are written beside the report too, and linked from it.
  */
-export function writeReport(input: ReportContent & { outDir: string }): { markdown: string; markdownPath: string; svgPath: string } {
+export function writeReport(input: ReportContent & { outDir: string; profiles?: readonly TargetProfile[] }): { markdown: string; markdownPath: string; svgPath: string } {
   const stamp = reportStamp(input.startedAt);
   const markdownPath = join(input.outDir, `${stamp}.md`);
   const svgPath = join(input.outDir, `${stamp}.svg`);
-  const markdown = renderMarkdown(input, `${stamp}.svg`);
   mkdirSync(input.outDir, { recursive: true });
+  const markdown = [renderMarkdown(input, `${stamp}.svg`).trimEnd(), ...writeProfiles(input.profiles ?? [], input.outDir, stamp), ''].join('\n');
   writeFileSync(markdownPath, markdown);
   writeFileSync(svgPath, renderSvg(input));
   copyFileSync(markdownPath, join(input.outDir, 'latest.md'));

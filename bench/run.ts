@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --only=SCENARIO,…]`: Latchkey on Postgres and on the embedded database, side
+ * `npm run bench [-- --quick] [-- --profile] [-- --only=SCENARIO,…]`: Latchkey on Postgres and on the embedded database, side
  * by side with the bare oidc-provider, Ory Hydra and the argon2id ceiling, in one run on this machine. Starts
  * what it needs (a throwaway Postgres cluster, unless LATCHKEY_BENCH_DATABASE_URL names a server; MinIO; each
  * server as a process of its own), drives every scenario with the closed-loop load generator on loopback, and
@@ -7,7 +7,7 @@
  * the targets and whether this run met them.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -15,7 +15,9 @@ import { createThrowawayPostgres, type ThrowawayPostgres } from '../test/support
 import { startMinio, type MinioHarness } from '../test/support/minio.js';
 import { argon2Ceiling } from './argon2-ceiling.js';
 import { authorizationCodeFlow, discoverEndpoints } from './flows/authorization-code.js';
+import { callTree, type CpuProfile } from './flame-graph.js';
 import { machineInfo } from './machine.js';
+import type { TargetProfile } from './report-profiles.js';
 import { writeReport } from './report.js';
 import { parseSettings } from './settings.js';
 import { checkTargets } from './target-checks.js';
@@ -68,11 +70,37 @@ async function benchLatchkey(ctx: BenchContext, target: LatchkeyTarget, minio: M
   if (databaseUrl) await runSessionFootprint(ctx, target, oauth.endpoints, databaseUrl);
 }
 
+/** A folder for a target's CPU profile when profiling, and reading it back once the process exited. */
+function profiler(enabled: boolean, cleanups: (() => Promise<void>)[]) {
+  const profiles: TargetProfile[] = [];
+  return {
+    profiles,
+    dirFor(): string | undefined {
+      if (!enabled) return undefined;
+      const dir = mkdtempSync(join(tmpdir(), 'latchkey-bench-profile-'));
+      cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
+      return dir;
+    },
+    collect(target: string, dir: string | undefined): void {
+      if (!dir) return;
+      // One file per thread: CPU.<date>.<time>.<pid>.<thread id>.<seq>.cpuprofile, thread 0 the main one.
+      const files = readdirSync(dir).filter((name) => name.endsWith('.cpuprofile')).sort();
+      if (files.length === 0) throw new Error(`${target} wrote no CPU profile in ${dir}`);
+      for (const file of files) {
+        const thread = Number(file.split('.')[4]);
+        const name = files.length === 1 ? target : `${target}, ${thread === 0 ? 'main thread' : `worker thread ${thread}`}`;
+        profiles.push({ target: name, tree: callTree(JSON.parse(readFileSync(join(dir, file), 'utf8')) as CpuProfile) });
+      }
+    },
+  };
+}
+
 async function main(): Promise<void> {
   const settings = parseSettings(process.argv.slice(2));
   const startedAt = new Date();
   const ctx = createContext(settings);
   const cleanups: (() => Promise<void>)[] = [];
+  const profiling = profiler(settings.profile, cleanups);
   try {
     let adminUrl = process.env.LATCHKEY_BENCH_DATABASE_URL;
     if (!adminUrl) {
@@ -95,17 +123,21 @@ async function main(): Promise<void> {
     const configFile = writeBenchConfig(configDir);
 
     const databaseUrl = await createDatabase();
-    const onPostgres = await startLatchkey({ name: 'latchkey (Postgres)', databaseUrl, configFile, s3 });
+    const postgresProfile = profiling.dirFor();
+    const onPostgres = await startLatchkey({ name: 'latchkey (Postgres)', databaseUrl, configFile, s3, ...(postgresProfile ? { cpuProfileDir: postgresProfile } : {}) });
     cleanups.push(() => onPostgres.stop());
     await benchLatchkey(ctx, onPostgres, minio, databaseUrl);
     await onPostgres.stop();
+    profiling.collect(onPostgres.name, postgresProfile);
 
     const dataDir = mkdtempSync(join(tmpdir(), 'latchkey-bench-data-'));
     cleanups.push(async () => rmSync(dataDir, { recursive: true, force: true }));
-    const embedded = await startLatchkey({ name: 'latchkey (embedded)', dataDir, configFile, s3 });
+    const embeddedProfile = profiling.dirFor();
+    const embedded = await startLatchkey({ name: 'latchkey (embedded)', dataDir, configFile, s3, ...(embeddedProfile ? { cpuProfileDir: embeddedProfile } : {}) });
     cleanups.push(() => embedded.stop());
     await benchLatchkey(ctx, embedded, minio, null);
     await embedded.stop();
+    profiling.collect(embedded.name, embeddedProfile);
     await runDirectAssumeRole(ctx, s3);
 
     const bare = await startBareProvider();
@@ -131,7 +163,7 @@ async function main(): Promise<void> {
       ctx.record(await argon2Ceiling({ seconds: settings.seconds, runs: settings.runs }));
     }
 
-    const report = writeReport({ machine, settings, measurements: ctx.measurements, targets: checkTargets(ctx.measurements), outDir: reportFolder(settings.quick), startedAt });
+    const report = writeReport({ machine, settings, measurements: ctx.measurements, targets: checkTargets(ctx.measurements), outDir: reportFolder(settings.quick), startedAt, profiles: profiling.profiles });
     process.stdout.write(`${report.markdown}\nreport: ${report.markdownPath}\nchart: ${report.svgPath}\n`);
   } finally {
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});

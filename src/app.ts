@@ -6,7 +6,9 @@ import type { Config } from './config/load-config.js';
 import type { Database } from './db/database.js';
 import type { Migration } from './db/migrate.js';
 import { awsStsRoutes } from './identity-pool/aws-sts-routes.js';
-import { cognitoRoutes } from './cognito/cognito-routes.js';
+import { cognitoHostedUiAliases } from './cognito/hosted-ui-aliases.js';
+import type { CognitoDeps } from './cognito/cognito-operation.js';
+import { createCognitoIdentityService } from './identity-pool/cognito-identity-service.js';
 import { credentialsRoutes } from './identity-pool/credentials-routes.js';
 import { canonicalOrigin } from './http/canonical-origin.js';
 import { errorHandler } from './http/error-handler.js';
@@ -18,6 +20,7 @@ import type { StsBackend } from './identity-pool/minio-sts-client.js';
 import { healthRoutes } from './http/health.js';
 import { auditScope } from './http/audit-scope.js';
 import { metricsEndpoint } from './http/metrics-endpoint.js';
+import { mountLazily, mountRoutes } from './http/router-mount.js';
 import { requestLogging } from './http/request-logging.js';
 import { securityHeaders } from './http/security-headers.js';
 import { createCsrf } from './interaction/csrf.js';
@@ -50,8 +53,6 @@ import { createProviderHolder, type ProviderHolder } from './oidc/provider-holde
 import { describeDatabase } from './landing/describe-database.js';
 import { landingRoutes } from './landing/landing-routes.js';
 import { createPlayground } from './playground/create-playground.js';
-import { adminApi } from './admin/api/admin-api.js';
-import { consoleRoutes } from './admin/console/console-routes.js';
 import { CONSOLE_CLIENT_ID, consoleCallbackUrl } from './admin/console/console-client.js';
 
 export interface LatchkeyApp {
@@ -66,8 +67,13 @@ export interface LatchkeyApp {
  * The composition root: wires services, the provider and the HTTP routes. Route order matters: our
  * routes (health, hosted UI, token bridges) first, everything else falls through to oidc-provider.
  */
-export async function createApp(deps: { config: Config; db: Database; secrets: readonly string[]; logger: Logger; migrations: readonly Migration[]; sts?: StsBackend | null; clock?: Clock; upstreamTransport?: UpstreamTransport }): Promise<LatchkeyApp> {
+export async function createApp(deps: { config: Config; db: Database; secrets: readonly string[]; logger: Logger; migrations: readonly Migration[]; sts?: StsBackend | null; clock?: Clock; upstreamTransport?: UpstreamTransport; routersAtStart?: boolean }): Promise<LatchkeyApp> {
   const { config, db, logger, secrets } = deps;
+  // The admin API and console and the Cognito API are built on their first request: most servers seldom or
+  // never serve them, and their modules were a tenth of the idle memory. With `routersAtStart` (tracing on)
+  // they are built now, because the instrumentation names a request's route from the routers mounted at start.
+  const rarelyUsed = async (segments: readonly string[], build: () => Promise<Router>, methods?: readonly string[]) => (
+    deps.routersAtStart ? mountRoutes(await build()) : mountLazily(segments, build, methods));
   const metrics = createMetrics({ pool: () => db.poolStats?.() ?? null });
   const services = createServices({ ...deps, metrics });
   // The job series read job_runs at each scrape, so every replica reports every job, whoever ran it.
@@ -82,11 +88,8 @@ export async function createApp(deps: { config: Config; db: Database; secrets: r
   const pages = createProviderPages(views);
   const audiences = [config.issuer, ...config.apiAudiences];
   const lifetimes = defaultLifetimes(config.accessTokenTtl);
-  // A user who may act, with the names of their linked upstream providers (the `identities` claim).
-  const findActingUser = async (id: string) => {
-    const user = await services.users.findActingUser(id);
-    return user && { ...user, identities: await services.identities.providerNamesOf(user.id) };
-  };
+  // A user who may act, with their groups and the names of their linked upstream providers (the `identities` claim).
+  const findActingUser = (id: string) => services.users.findActingUser(id);
   const metadataCaching = cachePublicMetadata({ jwksMaxAgeSeconds: jwksMaxAgeSeconds(config.signing.publishAheadSeconds, config.keyRefreshSeconds) });
   const holder = await createProviderHolder({
     keys: services.keys,
@@ -96,7 +99,7 @@ export async function createApp(deps: { config: Config; db: Database; secrets: r
       const provider = createProvider({
         // The provider sees only the issuer's host and protocol (canonicalOrigin rewrites them first), so it
         // always reads X-Forwarded-*: its URLs and its cookies' Secure flag then follow LATCHKEY_ISSUER.
-        issuer: config.issuer, db, secrets, privateJwks: keySet.privateJwks, signingAlgs: config.signing.algorithms, audiences, lifetimes, trustProxy: true, pages, logger, customClaims,
+        issuer: config.issuer, db, clients: services.clientLookup, secrets, privateJwks: keySet.privateJwks, signingAlgs: config.signing.algorithms, audiences, lifetimes, trustProxy: true, pages, logger, customClaims,
         findActingUser,
       });
       provider.use(metadataCaching);
@@ -152,7 +155,7 @@ export async function createApp(deps: { config: Config; db: Database; secrets: r
     }
     ctx.body = stylesheet;
   });
-  const userinfo = userinfoBridge({ findActingUser, verifier, audience: config.issuer, provider: () => holder.provider });
+  const userinfo = userinfoBridge({ db, verifier, audience: config.issuer, provider: () => holder.provider });
   // The bridges answer for the provider's endpoints, so the provider's edge check comes first.
   router.get('/me', guardProviderInput, userinfo);
   router.post('/me', guardProviderInput, userinfo);
@@ -173,17 +176,19 @@ export async function createApp(deps: { config: Config; db: Database; secrets: r
   app.use(errorHandler({ logger, renderPage: createErrorPage(views) }));
   app.use(canonicalOrigin(config.issuer));
   app.use(securityHeaders);
-  app.use(healthRoutes({ db, migrations: deps.migrations }).routes());
+  // Cognito's hosted-UI paths (/oauth2/authorize, /oauth2/token, /logout…) become Latchkey's before routing.
+  app.use(cognitoHostedUiAliases);
+  app.use(mountRoutes(healthRoutes({ db, migrations: deps.migrations })));
   // With a metrics port, /metrics lives on that listener only (server.ts), not on the public port.
-  if (config.metricsPort === null) app.use(metricsEndpoint({ registry: metrics.registry, token: config.metricsToken }).routes());
+  if (config.metricsPort === null) app.use(mountRoutes(metricsEndpoint({ registry: metrics.registry, token: config.metricsToken })));
   // Before the hosted pages: the sign-in page's buttons and `identity_provider`, then the federation's own routes.
   // One federation state store and linking policy, for sign-in and for linking from the account page.
   const federationStates = createFederationStates({ db, box: createSecretBox(secrets), secrets });
   const linking = createAccountLinking({ db, users: services.users, logger });
-  app.use(createFederationRoutes({
+  app.use(mountRoutes(createFederationRoutes({
     holder, registry: services.providers, states: federationStates, linking, groupMapping: services.groupMapping, clients: services.clients, logger, issuer: config.issuer,
     audit: services.audit, metrics,
-  }).routes());
+  })));
   const throttle = createLoginThrottle(services.counters, DEFAULT_LOGIN_LIMITS, undefined, (scope) => metrics.lockout(scope));
   // The second factor after a proven password (TOTP, recovery codes, forced enrolment): pages and the hook.
   const mfaPages = createMfaPages({ mfa: services.mfa, users: services.users, throttle, holder, views, csrf, clock: deps.clock ?? systemClock, logger, metrics, secureCookies: config.issuer.startsWith('https:'), passkeys: services.passkeys });
@@ -192,39 +197,56 @@ export async function createApp(deps: { config: Config; db: Database; secrets: r
     policy: services.passwordPolicy, mailer: services.mailer, counters: services.counters, throttle, holder, views, csrf, logger, metrics, issuer: config.issuer,
     secondFactor: mfaPages.secondFactor,
   });
-  app.use(accountRoutes({
+  app.use(mountRoutes(accountRoutes({
     holder, users: services.users, identities: services.identities, registry: services.providers,
     states: federationStates, linking,
     views, csrf, clock: deps.clock ?? systemClock, logger, issuer: config.issuer,
     mfa: services.mfa, passkeys: services.passkeys,
     attributes: services.attributes, sessions: services.sessions, clients: services.clients, userPool: services.userPool, revocations: services.revocations, groupMapping: services.groupMapping, throttle, mailer: services.mailer,
     emailChange: services.emailChange, codes: selfService.codes,
-  }).routes());
-  app.use(consoleRoutes({ services, holder, views, csrf, clock: deps.clock ?? systemClock, issuer: config.issuer }).routes());
-  app.use(selfServiceRoutes({ holder, csrf, pages: selfService.pages }).routes());
-  app.use(mfaInteractionRoutes({ holder, csrf, pages: mfaPages }).routes());
-  app.use(interactionRoutes({
+  })));
+  app.use(await rarelyUsed(['admin'], async () => (await import('./admin/console/console-routes.js')).consoleRoutes({ services, holder, views, csrf, clock: deps.clock ?? systemClock, issuer: config.issuer })));
+  app.use(mountRoutes(selfServiceRoutes({ holder, csrf, pages: selfService.pages })));
+  app.use(mountRoutes(mfaInteractionRoutes({ holder, csrf, pages: mfaPages })));
+  app.use(mountRoutes(interactionRoutes({
     holder, users: services.users, views, csrf, logger, throttle, metrics,
     offerSelfService: offerSelfService(selfService.pages.offer), continueToVerification: selfService.continueToVerification,
     secondFactor: mfaPages.secondFactor, passkeys: services.passkeys,
-  }).routes());
-  app.use(landingRoutes({ views, issuer: config.issuer, production: config.production, playground: config.playground, database: describeDatabase(config) }).routes());
+  })));
+  app.use(mountRoutes(landingRoutes({ views, issuer: config.issuer, production: config.production, playground: config.playground, database: describeDatabase(config) })));
   // The playground calls this app in-process (its token endpoint, userinfo, STS), through the whole chain.
   let handler: ReturnType<Koa['callback']> | undefined;
   const playground = await createPlayground({
     enabled: config.playground, issuer: config.issuer, productName: config.productName, identityPool: config.s3 !== null, secrets,
     clients: services.clients, views, csrf, clock: deps.clock ?? systemClock, handler: () => (handler ??= app.callback()),
   });
-  if (playground) app.use(playground.routes());
-  app.use(router.routes());
-  app.use(adminApi({ services, verifier, issuer: config.issuer, productName: config.productName }).routes());
-  app.use(credentialsRoutes({ verifier, credentials: services.credentials, audience: config.issuer }).routes());
-  app.use(awsStsRoutes({ verifier, credentials: services.credentials, audience: config.issuer, issuer: config.issuer }).routes());
+  if (playground) app.use(mountRoutes(playground));
+  app.use(mountRoutes(router));
+  app.use(await rarelyUsed(['admin'], async () => (await import('./admin/api/admin-api.js')).adminApi({ services, verifier, issuer: config.issuer, productName: config.productName })));
+  app.use(mountRoutes(credentialsRoutes({ verifier, credentials: services.credentials, audience: config.issuer })));
+  const cognitoIdentity = createCognitoIdentityService({
+    db, issuer: config.issuer, holder, ...clock, identifiers: () => services.userPool.identifiers(), clients: services.clients, credentials: services.credentials,
+  });
+  app.use(mountRoutes(awsStsRoutes({ verifier, credentials: services.credentials, audience: config.issuer, issuer: config.issuer, identityPool: cognitoIdentity })));
   // POST / with X-Amz-Target: the Cognito JSON API, over the same services and codes as the hosted pages.
-  app.use(cognitoRoutes({
-    users: services.users, codes: selfService.codes, settings: services.userPool, clients: services.clients,
-    policy: services.passwordPolicy, throttle, counters: services.counters, logger,
-  }).routes());
+  app.use(await rarelyUsed([''], async () => {
+    const [{ cognitoRoutes }, { createSrpSignIn }, { cognitoAdminOperationsFor }, { identityPoolOperations }, { createMfaSessions }] = await Promise.all([
+      import('./cognito/cognito-routes.js'), import('./cognito/srp/srp-sign-in.js'), import('./cognito/admin/admin-operations.js'),
+      import('./cognito/identity-operations.js'), import('./cognito/mfa-session.js'),
+    ]);
+    // The identity pool's Cognito operations (AWSCognitoIdentityService), served beside the user pool's.
+    const identityOperations = identityPoolOperations(cognitoIdentity);
+    const cognitoDeps: CognitoDeps = {
+      users: services.users, codes: selfService.codes, settings: services.userPool, clients: services.clients,
+      policy: services.passwordPolicy, throttle, counters: services.counters, logger,
+      holder, issuer: config.issuer, mfa: services.mfa, mfaSessions: createMfaSessions({ db, secrets }), metrics, verifier,
+      srp: createSrpSignIn({ db, verifiers: services.srpVerifiers, secrets, clock: deps.clock ?? systemClock }),
+      emailChange: services.emailChange, mailer: services.mailer,
+    };
+    // The user pool's admin operations, signed with SigV4 by admin clients' access keys.
+    const adminOperations = cognitoAdminOperationsFor({ services, db, secrets, region: config.region, signIn: cognitoDeps });
+    return cognitoRoutes(cognitoDeps, new Map([...identityOperations, ...adminOperations]));
+  }, ['POST', 'OPTIONS']));
   app.use(guardProviderInput);
   app.use((ctx) => delegate(ctx));
   return { app, services, holder, verifier, metrics };

@@ -1,5 +1,6 @@
 import { ConfigError, loadConfig } from './config/load-config.js';
-import { createLogger } from './lib/logger.js';
+import { enableCompileCache } from './lib/compile-cache.js';
+import { bufferedStdout, createLogger } from './lib/logger.js';
 import { startTracingIfRequested } from './tracing/tracing.js';
 
 /**
@@ -8,6 +9,7 @@ import { startTracingIfRequested } from './tracing/tracing.js';
  * instrumentation sees `http`, `koa` and `pg` load.
  */
 export async function runServer(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  enableCompileCache(env);
   let config;
   try {
     config = loadConfig(env);
@@ -19,7 +21,7 @@ export async function runServer(env: NodeJS.ProcessEnv = process.env): Promise<v
     }
     throw error;
   }
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, bufferedStdout());
   const tracing = await startTracingIfRequested(env);
   if (tracing) logger.info({ event: 'tracing.started' }, 'OpenTelemetry traces are exported over OTLP');
   const [{ startServer }, { startUpHint }] = await Promise.all([import('./server.js'), import('./landing/start-up-hint.js')]);

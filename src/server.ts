@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createApp, type LatchkeyApp } from './app.js';
+import type { LatchkeyApp } from './app.js';
 import type { Config } from './config/load-config.js';
 import { resolveSecrets } from './config/resolve-secrets.js';
 import type { StsBackend } from './identity-pool/minio-sts-client.js';
@@ -16,8 +16,7 @@ import { createModelAtRest } from './oidc/model-at-rest.js';
 import { announceMailDelivery } from './mail/create-mailer.js';
 import { portInUse } from './errors/startup-error.js';
 import { startUpHint } from './landing/start-up-hint.js';
-import { applyConfigAtStart } from './declarative/apply-at-start.js';
-import { createServices } from './services.js';
+import { tracingRequested } from './tracing/tracing.js';
 
 export interface RunningServer {
   url: string;
@@ -47,6 +46,11 @@ export async function startServer(config: Config, logger: Logger, options: { db?
     server.once('error', (error) => reject(portInUse('PORT', config.host, config.port, error)));
     server.listen(config.port, config.host, () => resolve());
   });
+  // The application's modules, most of start-up's own work, load while the database opens and migrates (the
+  // embedded one works on a thread of its own, Postgres in its own process). The declarative configuration's
+  // reader (a YAML parser, the document's schemas, the planner) only when LATCHKEY_CONFIG names a file.
+  const modules = Promise.all([import('./app.js'), import('./services.js'), config.configFile ? import('./declarative/apply-at-start.js') : null]);
+  modules.catch(() => {}); // awaited below, unless the database fails first and ends start-up
   let db: Database;
   try {
     db = options.db ?? await openDatabase({
@@ -68,12 +72,13 @@ export async function startServer(config: Config, logger: Logger, options: { db?
     const rekey = () => convertLegacyOidcModels(db, atRest);
     await rekey().then((rows) => { if (rows) logger.info({ rows }, 'legacy provider rows re-keyed'); })
       .catch((error: unknown) => logger.warn({ err: error }, 're-keying legacy provider rows failed; retried with maintenance'));
+    const [{ createApp }, { createServices }, declarative] = await modules;
     // LATCHKEY_CONFIG: the declared state, before the app serves anything (its secret references read from the environment).
-    if (config.configFile) {
+    if (config.configFile && declarative) {
       const servicesFor = (tx: Database) => createServices({ config, db: tx, secrets, logger, sts: null });
-      await applyConfigAtStart({ db, servicesFor, logger }, config.configFile, options.env ?? process.env);
+      await declarative.applyConfigAtStart({ db, servicesFor, logger }, config.configFile, options.env ?? process.env);
     }
-    const latchkey = await createApp({ config, db, secrets, logger, migrations, ...(options.sts !== undefined ? { sts: options.sts } : {}), ...(options.clock ? { clock: options.clock } : {}), ...(options.upstreamTransport ? { upstreamTransport: options.upstreamTransport } : {}) });
+    const latchkey = await createApp({ config, db, secrets, logger, migrations, routersAtStart: tracingRequested(options.env ?? process.env), ...(options.sts !== undefined ? { sts: options.sts } : {}), ...(options.clock ? { clock: options.clock } : {}), ...(options.upstreamTransport ? { upstreamTransport: options.upstreamTransport } : {}) });
     const callback = latchkey.app.callback();
     handle = (req, res) => { void callback(req, res); };
     const { port } = server.address() as AddressInfo;

@@ -7,6 +7,7 @@ import { createPasswordPolicySource, type PasswordPolicySource } from './directo
 import { createUserPoolSettings, type UserPoolSettings } from './directory/user-pool-settings.js';
 import { createEmailChange, type EmailChange } from './directory/email-change.js';
 import { createUserService, type UserLifecycleHooks, type UserService } from './directory/user-service.js';
+import { createSrpVerifiers, type SrpVerifiers } from './directory/srp-verifiers.js';
 import { createUserTransfer, type UserTransfer } from './directory/transfer/user-transfer.js';
 import { createMfaService, type MfaService } from './directory/mfa/mfa-service.js';
 import { createPasskeyService, type PasskeyService } from './directory/passkeys/passkey-service.js';
@@ -26,6 +27,7 @@ import { createGroupMapping, type GroupMapping } from './federation/group-mappin
 import { configuredUpstreams } from './federation/providers/configured-providers.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import { createClientService, type ClientService } from './oidc/client-service.js';
+import { createClientLookup, type ClientLookup } from './oidc/client-lookup.js';
 import { defaultLifetimes, longestSignedTokenLifetime } from './oidc/token-lifetimes.js';
 import { createSessionService, type SessionService } from './oidc/session-service.js';
 import { createBackchannelLogout } from './oidc/backchannel-logout.js';
@@ -45,6 +47,8 @@ export interface Services {
   users: UserService;
   groups: GroupService;
   clients: ClientService;
+  /** Clients as the provider reads them, kept in process while Postgres announces their changes. */
+  clientLookup: ClientLookup;
   keys: SigningKeyService;
   hasher: PasswordHasher;
   roles: RoleService;
@@ -82,6 +86,8 @@ export interface Services {
   transfer: UserTransfer;
   /** Searching users for administrators, in stable pages. */
   userSearch: UserSearch;
+  /** SRP verifiers (the Cognito API's USER_SRP_AUTH), derived by the directory whenever it sees a password. */
+  srpVerifiers: SrpVerifiers;
   /** Periodic jobs, one replica at a time: `serve` starts them; `status()` gives each job's lag from any replica. */
   jobs: JobRunner;
 }
@@ -92,14 +98,16 @@ export interface Services {
  */
 export function createServices(deps: { config: Config; db: Database; secrets: readonly string[]; logger: Logger; sts?: StsBackend | null; metrics?: Metrics; upstreamTransport?: UpstreamTransport; clock?: Clock }): Services {
   const { config, db, logger } = deps;
+  const clientLookup = createClientLookup({ db, clock: deps.clock ?? systemClock });
   const hasher = createPasswordHasher();
   const sts = deps.sts !== undefined ? deps.sts : config.s3 ? createMinioStsClient(config.s3) : null;
   const revocations = createRevocationService({ db, sts, logger });
   const sessions = createSessionService({ db });
   const counters = createRateCounters(db);
   const credentials = createCredentialService({ db, counters, sts, logger, hourlyLimitPerUser: config.stsRateLimit, ...(deps.metrics ? { onIssued: (role: string) => deps.metrics!.credentialsIssued(role) } : {}) });
-  // The pool's options (`pool set-password-policy`; none stored: the documented defaults), re-read every few seconds.
-  const userPool = createUserPoolSettings({ db });
+  // The pool's settings, kept in process while Postgres announces their changes; the password policy's options
+  // (`pool set-password-policy`; none stored: the documented defaults) are taken from them every few seconds.
+  const userPool = createUserPoolSettings({ db, region: config.region });
   const passwordPolicy = createPasswordPolicySource({ load: () => userPool.passwordPolicyOptions() });
   const lifetimes = defaultLifetimes(config.accessTokenTtl);
   const keys = createSigningKeyService({
@@ -131,7 +139,8 @@ export function createServices(deps: { config: Config; db: Database; secrets: re
       };
     },
   };
-  const users = createUserService({ db, hasher, passwordPolicy, hooks });
+  const srpVerifiers = createSrpVerifiers({ db, box: createSecretBox(deps.secrets) });
+  const users = createUserService({ db, hasher, passwordPolicy, hooks, srp: srpVerifiers });
   const configured = configuredUpstreams(config.federation, { clock: systemClock });
   const providers = createProviderRegistry({ db, box: createSecretBox(deps.secrets), production: config.production, configured, ...(deps.upstreamTransport ? { transport: deps.upstreamTransport } : {}) });
   // Identities are keyed on issuer and subject: an imported `provider:subject` takes the named provider's issuer.
@@ -151,7 +160,7 @@ export function createServices(deps: { config: Config; db: Database; secrets: re
     revocations,
     sessions,
     counters,
-    attributes: createAttributeService({ db }),
+    attributes: createAttributeService({ db, poolSettingsChanged: () => userPool.changed() }),
     identities: createIdentityService({ db, users }),
     providers,
     groupMapping: createGroupMapping({ db, groups, registry: providers, logger }),
@@ -164,12 +173,14 @@ export function createServices(deps: { config: Config; db: Database; secrets: re
     passkeys: createPasskeyService({ db, secrets: deps.secrets, clock: deps.clock ?? systemClock, users, rp: relyingPartyFrom(config.issuer, config.productName) }),
     roles: createRoleService({ db, maxDurationCeiling: config.stsMaxDuration }),
     groups,
-    clients: createClientService({ db }),
+    clients: createClientService({ db, lookup: clientLookup }),
+    clientLookup,
     keys,
     audit,
     admins: createAdminMembers({ db, users }),
     transfer: createUserTransfer({ db, upstreamIssuer, lockUser: hooks.lockUser }),
     userSearch: createUserSearch({ db }),
+    srpVerifiers,
     jobs,
   };
 }

@@ -36,6 +36,8 @@ export interface LatchkeyTargetOptions {
   /** MinIO for the identity pool scenario. */
   s3?: { endpoint: string; accessKey: string; secretKey: string };
   secret?: string;
+  /** Where `node --cpu-prof` writes the process's profile when it exits (`--profile`); none: not profiled. */
+  cpuProfileDir?: string;
 }
 
 /** The clients every target registers (the bare library as static clients, Latchkey through its file). */
@@ -78,6 +80,6 @@ export async function startLatchkey(options: LatchkeyTargetOptions): Promise<Lat
     ...(options.configFile ? { LATCHKEY_CONFIG: options.configFile } : {}),
     ...(options.s3 ? { S3_ENDPOINT: options.s3.endpoint, S3_STS_ACCESS_KEY: options.s3.accessKey, S3_STS_SECRET_KEY: options.s3.secretKey } : {}),
   };
-  const server = await startChildServer(process.execPath, [join(import.meta.dirname, '..', '..', 'src', 'main.js')], { env, readyUrl: `${url}/readyz`, timeoutMs: 120_000 });
+  const server = await startChildServer(process.execPath, [...(options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : []), join(import.meta.dirname, '..', '..', 'src', 'main.js')], { env, readyUrl: `${url}/readyz`, timeoutMs: 120_000 });
   return { name: options.name, url, server, service: SERVICE, app: APP, stop: () => server.stop() };
 }

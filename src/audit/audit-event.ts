@@ -20,7 +20,7 @@ export const AUDIT_EVENT_TYPES = [
   // The admin API: reads (changes are recorded as the events above, with an admin or client actor) and refusals
   'admin.read', 'admin.denied',
   // Clients, keys, upstream providers
-  'client.created', 'client.updated', 'client.deleted', 'client.secret_rotated',
+  'client.created', 'client.updated', 'client.deleted', 'client.secret_rotated', 'client.aws_key_issued',
   'key.rotated', 'provider.added', 'provider.updated', 'provider.removed', 'provider.rule_changed',
   // The identity pool
   'role.created', 'role.updated', 'role.deleted', 'role.rules_changed',

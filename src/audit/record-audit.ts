@@ -46,11 +46,12 @@ export async function recordAudit(tx: Queryable, event: AuditEventInput): Promis
 }
 
 /**
- * Makes one change and records its event in a single statement (see `insertAuditEventWith`): for hot paths
- * where a transaction's extra round trips show (issuing storage credentials).
+ * Makes a change (one statement, or several that belong to it) and records its event in a single statement
+ * (see `insertAuditEventWith`): for hot paths where a transaction's extra round trips show (issuing storage
+ * credentials, a password sign-in).
  */
-export async function recordAuditWith(db: Queryable, change: StatementChange, event: AuditEventInput): Promise<void> {
-  await insertAuditEventWith(db, change, auditRow(event));
+export async function recordAuditWith(db: Queryable, change: StatementChange | readonly StatementChange[], event: AuditEventInput): Promise<void> {
+  await insertAuditEventWith(db, 'sql' in change ? [change] : change, auditRow(event));
 }
 
 /**

@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { InvalidRequestError, NotFoundError } from '../errors/app-error.js';
+import { createAwsAccessKeys } from '../oidc/aws-access-keys.js';
 import { createClientSettings } from '../oidc/client-settings.js';
+import { parseAuthFlows } from '../oidc/client-auth-flows.js';
 import type { CreatedClient } from '../oidc/client-service.js';
 import { withCliContext } from './cli-context.js';
 import { createOutput } from './output.js';
@@ -43,11 +45,13 @@ function describe(c: Omit<CreatedClient, 'client_secret'>): string {
     ['first party', c.first_party ? 'yes (no consent page)' : 'no'],
     ['providers', c.upstream_providers === null ? 'all' : c.upstream_providers.join(', ') || 'none'],
     ['sign-up', c.signup ? 'allowed (when the pool allows it)' : 'not from this app'],
+    ['Cognito auth flows', c.explicit_auth_flows.join(', ') || 'none'],
+    ['Cognito claims', c.cognito_claims ? 'yes (token_use, cognito:username, cognito:groups)' : 'no'],
   ];
   return rows.map(([k, v]) => `${k.padEnd(18)}${v}`).join('\n');
 }
 
-/** `client show`, `client update` and `client rotate-secret`, next to `client create|list|delete`. */
+/** `client show`, `client update`, `client rotate-secret` and `client rotate-aws-key`, next to `client create|list|delete`. */
 export function registerClientCommands(program: Command, env: NodeJS.ProcessEnv): void {
   const client = clientGroup(program);
   client.command('show <clientId>')
@@ -71,7 +75,10 @@ export function registerClientCommands(program: Command, env: NodeJS.ProcessEnv)
     .option('--providers <list>', 'comma-separated upstream providers its sign-in offers, "all" or "none"')
     .option('--signup', 'its users may sign themselves up (when the pool allows it)')
     .option('--no-signup', 'its users may not sign themselves up')
-    .action(async (clientId: string, o: { name?: string; redirectUri?: string[]; postLogoutRedirectUri?: string[]; scope?: string; firstParty?: boolean; providers?: string; signup?: boolean }) => {
+    .option('--auth-flows <list>', 'Cognito API sign-in flows it may use: comma-separated user_password, user_srp, refresh_token, admin_user_password, or none (replaces them)')
+    .option('--cognito-claims', 'its tokens also carry Cognito\'s claims (token_use, cognito:username, cognito:groups, username)')
+    .option('--no-cognito-claims', 'its tokens carry the standard claims only')
+    .action(async (clientId: string, o: { cognitoClaims?: boolean; name?: string; redirectUri?: string[]; postLogoutRedirectUri?: string[]; scope?: string; firstParty?: boolean; providers?: string; signup?: boolean; authFlows?: string }) => {
       const postLogout = o.postLogoutRedirectUri?.length === 1 && o.postLogoutRedirectUri[0] === 'none' ? [] : o.postLogoutRedirectUri;
       const changes = {
         ...(o.name !== undefined ? { name: o.name } : {}),
@@ -81,6 +88,8 @@ export function registerClientCommands(program: Command, env: NodeJS.ProcessEnv)
         ...(o.firstParty !== undefined ? { firstParty: o.firstParty } : {}),
         ...(o.providers !== undefined ? { upstreamProviders: providerChoice(o.providers) } : {}),
         ...(o.signup !== undefined ? { signup: o.signup } : {}),
+        ...(o.authFlows !== undefined ? { explicitAuthFlows: parseAuthFlows(o.authFlows) } : {}),
+        ...(o.cognitoClaims !== undefined ? { cognitoClaims: o.cognitoClaims } : {}),
       };
       if (Object.keys(changes).length === 0) throw new InvalidRequestError('nothing to change: give at least one option (see latchkey client update --help)');
       await withCliContext(env, async ({ db, services }) => {
@@ -104,6 +113,20 @@ export function registerClientCommands(program: Command, env: NodeJS.ProcessEnv)
             ? `The previous secret keeps working until ${rotated.previous_secret_expires_at}; move every instance of the app to the new one before then.`
             : 'The previous secret stopped working now.',
           'Store the new secret now: Latchkey keeps only its hash and cannot show it again.',
+        ].join('\n'));
+      });
+    });
+
+  client.command('rotate-aws-key <clientId>')
+    .description('give an admin client a new AWS access key pair (printed once) for the Cognito admin API; its old pairs stop working now')
+    .action(async (clientId: string) => {
+      await withCliContext(env, async ({ db, secrets }) => {
+        const key = await createAwsAccessKeys({ db, secrets }).rotate(clientId);
+        out(program).result(key, () => [
+          `aws_access_key_id:     ${key.access_key_id}`,
+          `aws_secret_access_key: ${key.secret_access_key}`,
+          '',
+          'The previous access keys of this client stopped working now. Store the secret access key now: it is shown only once.',
         ].join('\n'));
       });
     });

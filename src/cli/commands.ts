@@ -6,6 +6,8 @@ import { withCliContext } from './cli-context.js';
 import { EXIT_REVOCATION_QUEUED, reportRevocation } from './revocation-output.js';
 import { createOutput, table } from './output.js';
 import { readSecret } from './read-secret.js';
+import { AWS_KEY_SCOPE, createAwsAccessKeys } from '../oidc/aws-access-keys.js';
+import { parseAuthFlows } from '../oidc/client-auth-flows.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -231,20 +233,29 @@ export function registerCommands(program: Command, env: NodeJS.ProcessEnv): void
     .option('--backchannel-logout-uri <uri>', 'where the app receives logout tokens when a user\'s session ends (OpenID Connect Back-Channel Logout)')
     .option('--backchannel-logout-session-required', 'its logout tokens must name the session (sid)', false)
     .option('--skip-logout-confirmation', 'RP-initiated logout with a valid id_token_hint of the current session asks no question', false)
-    .action(async (o: { name: string; redirectUri: string[]; postLogoutRedirectUri: string[]; public: boolean; grantTypes?: string; scope?: string; firstParty: boolean; providers?: string; signup: boolean; backchannelLogoutUri?: string; backchannelLogoutSessionRequired: boolean; skipLogoutConfirmation: boolean }) => {
-      await withCliContext(env, async ({ services }) => {
+    .option('--aws-access-key', 'also an AWS access key pair (printed once) that signs the Cognito admin API with SigV4; needs --scope with admin', false)
+    .option('--auth-flows <list>', 'Cognito API sign-in flows it may use: comma-separated user_password, user_srp, refresh_token, admin_user_password, or none (default: user_srp,refresh_token)')
+    .option('--cognito-claims', 'its tokens also carry Cognito\'s claims: token_use, cognito:username, cognito:groups, and username in access tokens', false)
+    .action(async (o: { cognitoClaims: boolean; name: string; redirectUri: string[]; postLogoutRedirectUri: string[]; public: boolean; grantTypes?: string; scope?: string; firstParty: boolean; providers?: string; signup: boolean; backchannelLogoutUri?: string; backchannelLogoutSessionRequired: boolean; skipLogoutConfirmation: boolean; awsAccessKey: boolean; authFlows?: string }) => {
+      const scopes = (o.scope ?? '').split(/\s+/);
+      if (o.awsAccessKey && !scopes.includes(AWS_KEY_SCOPE)) throw new InvalidRequestError(`--aws-access-key needs a client allowed the "${AWS_KEY_SCOPE}" scope: add --scope "${AWS_KEY_SCOPE}"`);
+      await withCliContext(env, async ({ services, db, secrets }) => {
         const created = await services.clients.create({
           name: o.name, redirectUris: o.redirectUri, postLogoutRedirectUris: o.postLogoutRedirectUri, public: o.public, firstParty: o.firstParty,
           ...(o.grantTypes ? { grantTypes: o.grantTypes.split(',').map((s) => s.trim()).filter(Boolean) } : {}),
           ...(o.scope ? { scope: o.scope } : {}),
           ...(o.providers !== undefined ? { upstreamProviders: providerList(o.providers) } : {}),
           ...(o.signup === false ? { signup: false } : {}),
+          ...(o.cognitoClaims ? { cognitoClaims: true } : {}),
+          ...(o.authFlows !== undefined ? { explicitAuthFlows: parseAuthFlows(o.authFlows) } : {}),
           ...(o.backchannelLogoutUri !== undefined ? { backchannelLogoutUri: o.backchannelLogoutUri } : {}),
           backchannelLogoutSessionRequired: o.backchannelLogoutSessionRequired, skipLogoutConfirmation: o.skipLogoutConfirmation,
         });
-        out(program).result(created, () => [
+        const key = o.awsAccessKey ? await createAwsAccessKeys({ db, secrets }).issue(created.client_id) : undefined;
+        out(program).result(key ? { ...created, aws_access_key_id: key.access_key_id, aws_secret_access_key: key.secret_access_key } : created, () => [
           `client_id:     ${created.client_id}`,
           ...(created.client_secret ? [`client_secret: ${created.client_secret}`, '', 'Store the secret now: Latchkey keeps only its hash and cannot show it again.'] : []),
+          ...(key ? ['', `aws_access_key_id:     ${key.access_key_id}`, `aws_secret_access_key: ${key.secret_access_key}`, 'Store the AWS secret access key now: it is shown only once.'] : []),
         ].join('\n'));
       });
     });

@@ -88,13 +88,21 @@ export function registerIdentityPoolCommands(program: Command, env: NodeJS.Proce
     .action(async () => {
       await withCliContext(env, async ({ services }) => {
         const policy = await services.passwordPolicy.current();
-        const s = { ...(await services.roles.poolSettings()), signup: await services.userPool.signup(), self_delete: await services.userPool.selfDeleteAllowed(), password_policy: policy.options };
+        const ids = await services.userPool.identifiers();
+        const s = {
+          user_pool_id: ids.userPoolId, identity_pool_id: ids.identityPoolId,
+          ...(await services.roles.poolSettings()), guest_role: await services.roles.guestRole(), signup: await services.userPool.signup(), self_delete: await services.userPool.selfDeleteAllowed(), password_policy: policy.options,
+        };
         out(program).result(s, () => [
+          `user pool ID:              ${s.user_pool_id}`,
+          `identity pool ID:          ${s.identity_pool_id}`,
           `sign-up:                   ${s.signup.enabled ? 'open' : 'closed'}${s.signup.required.length ? ` (requires ${s.signup.required.join(', ')})` : ''}`,
           `account deletion by users: ${s.self_delete ? 'allowed' : 'forbidden'}`,
           `password policy:           ${policy.rules().map((rule) => rule.text.replace(/\.$/, '')).join('; ')}`,
+          `temporary passwords:       valid ${policy.options.temporaryPasswordValidityDays} days`,
           `default role:              ${s.default_role ?? '(none)'}`,
           `ambiguous role resolution: ${s.ambiguous_role_resolution}`,
+          `guest role:                ${s.guest_role ?? '(none: guests are refused)'}`,
           '',
           table(['#', 'CLAIM', 'MATCH', 'VALUE', 'ROLE'], s.rules.map((r) => [String(r.position), r.claim, r.match_type, r.value, r.role_name])),
         ].join('\n'));
@@ -121,7 +129,11 @@ export function registerIdentityPoolCommands(program: Command, env: NodeJS.Proce
     .option('--require-symbol', 'require a character that is not a letter or digit')
     .option('--allow-common', 'allow the most common passwords and simple patterns (refused by default)')
     .option('--allow-personal', "allow a password containing the user's username or e-mail (refused by default)")
-    .action(async (o: { minLength?: number; maxLength?: number; requireLowercase?: boolean; requireUppercase?: boolean; requireDigit?: boolean; requireSymbol?: boolean; allowCommon?: boolean; allowPersonal?: boolean }) => {
+    .option('--temporary-password-days <n>', "days an administrator's temporary password may be used for the first sign-in (1 to 365; default 7)", integer)
+    .action(async (o: {
+      minLength?: number; maxLength?: number; requireLowercase?: boolean; requireUppercase?: boolean; requireDigit?: boolean; requireSymbol?: boolean; allowCommon?: boolean; allowPersonal?: boolean;
+      temporaryPasswordDays?: number;
+    }) => {
       const options = {
         ...(o.minLength !== undefined ? { minLength: o.minLength } : {}),
         ...(o.maxLength !== undefined ? { maxLength: o.maxLength } : {}),
@@ -131,11 +143,15 @@ export function registerIdentityPoolCommands(program: Command, env: NodeJS.Proce
         ...(o.requireSymbol ? { requireSymbol: true } : {}),
         ...(o.allowCommon ? { rejectCommon: false } : {}),
         ...(o.allowPersonal ? { rejectPersonal: false } : {}),
+        ...(o.temporaryPasswordDays !== undefined ? { temporaryPasswordValidityDays: o.temporaryPasswordDays } : {}),
       };
       await withCliContext(env, async ({ services }) => {
         const policy = await services.userPool.setPasswordPolicy(options);
         const rules = policy.rules();
-        out(program).result({ options: policy.options, rules }, () => ['password policy (new passwords; existing ones keep working):', ...rules.map((rule) => `  - ${rule.text}`)].join('\n'));
+        out(program).result({ options: policy.options, rules }, () => [
+          'password policy (new passwords; existing ones keep working):', ...rules.map((rule) => `  - ${rule.text}`),
+          `temporary passwords: valid ${policy.options.temporaryPasswordValidityDays} days`,
+        ].join('\n'));
       });
     });
   pool.command('set-account-deletion <mode>')
@@ -153,6 +169,14 @@ export function registerIdentityPoolCommands(program: Command, env: NodeJS.Proce
       await withCliContext(env, async ({ services }) => {
         const s = await services.roles.setDefaultRole(name === 'none' ? null : name);
         out(program).result(s, () => `default role: ${s.default_role ?? '(none)'}`);
+      });
+    });
+  pool.command('set-guest-role <role>')
+    .description('role for guest identities of the Cognito identity-pool API ("none", the default, refuses guests)')
+    .action(async (name: string) => {
+      await withCliContext(env, async ({ services }) => {
+        const s = await services.roles.setGuestRole(name === 'none' ? null : name);
+        out(program).result(s, () => `guest role: ${s.guest_role ?? '(none: guests are refused)'}`);
       });
     });
   pool.command('set-ambiguous <mode>')
@@ -192,7 +216,9 @@ export function registerIdentityPoolCommands(program: Command, env: NodeJS.Proce
       await withCliContext(env, async ({ services }) => {
         const found = await services.credentials.findIssuance(accessKeyId);
         if (!found) throw new NotFoundError(`no issuance of access key ${accessKeyId}`);
-        out(program).result(found, () => `${found.access_key_id}: user ${found.user_id}, client ${found.client_id}, role ${found.role_name}, issued ${found.issued_at.toISOString()}, expires ${found.expires_at.toISOString()}`);
+        // A guest of the identity-pool API has no user or client: its identity names it.
+        const who = found.user_id ? `user ${found.user_id}, client ${found.client_id}` : `guest identity ${found.identity_id}`;
+        out(program).result(found, () => `${found.access_key_id}: ${who}, role ${found.role_name}, issued ${found.issued_at.toISOString()}, expires ${found.expires_at.toISOString()}`);
       });
     });
 }

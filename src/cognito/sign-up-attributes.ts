@@ -12,6 +12,15 @@ export interface SignUpAccount {
 }
 
 /**
+ * Whether a user may give this attribute themselves (SignUp, UpdateUserAttributes): `email`, a standard
+ * profile claim, or `custom:NAME` (the directory then checks that NAME is declared). `email_verified`, `sub`
+ * and the like are the pool's to set.
+ */
+export function isUserSettableAttribute(name: string): boolean {
+  return name === 'email' || name.startsWith('custom:') || (PROFILE_CLAIMS as readonly string[]).includes(name);
+}
+
+/**
  * Reads SignUp's Username and UserAttributes the way a Cognito pool with e-mail sign-in reads them: the
  * Username is either the e-mail address itself, or a username with the address in the `email` attribute.
  * Standard profile claims and declared `custom:NAME` attributes are stored (the directory types and checks
@@ -23,7 +32,7 @@ export function readSignUpAccount(input: SignUpRequest, required: readonly strin
   const values = new Map<string, string>();
   for (const { Name, Value } of input.UserAttributes ?? []) {
     if (values.has(Name)) problems.push({ path: `UserAttributes.${Name}`, message: 'is given more than once' });
-    else if (Name !== 'email' && !Name.startsWith('custom:') && !(PROFILE_CLAIMS as readonly string[]).includes(Name)) problems.push({ path: `UserAttributes.${Name.slice(0, 64)}`, message: 'is not an attribute a sign-up may set' });
+    else if (!isUserSettableAttribute(Name)) problems.push({ path: `UserAttributes.${Name.slice(0, 64)}`, message: 'is not an attribute a sign-up may set' });
     values.set(Name, Value.trim());
   }
   const name = input.Username.trim();

@@ -56,6 +56,8 @@ export const envSchema = z.object({
   LATCHKEY_TRUST_PROXY: booleanString.default(false),
   LATCHKEY_PROXY_HOPS: wholeNumber(1, 10).default(1),
   LATCHKEY_KEY_REFRESH_SECONDS: wholeNumber(1, 3600, ' (seconds)').default(30),
+  // The shape Amplify and aws-jwt-verify accept in a user-pool ID's first part.
+  LATCHKEY_REGION: z.string().regex(/^[a-z]{2}-(gov-)?[a-z]+-\d{1,2}$/, 'must be an AWS-style region such as us-east-1 or eu-west-2').default('us-east-1'),
   S3_ENDPOINT: absoluteHttpUrl.optional(),
   S3_REGION: z.string().regex(/^[a-z0-9-]{1,32}$/, 'must look like us-east-1').default('us-east-1'),
   S3_STS_ACCESS_KEY: text(3, 128).optional(),

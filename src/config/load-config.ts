@@ -93,6 +93,11 @@ export interface Config {
   readonly themeCss: string | null;
   /** `LATCHKEY_PRODUCT_NAME`: the name shown on hosted pages (default Latchkey). */
   readonly productName: string;
+  /**
+   * `LATCHKEY_REGION`: the region in the pool's Cognito-shaped IDs (`REGION_xxxxxxxxx`, `REGION:uuid`), which
+   * Amplify and the AWS SDK read their region from (default us-east-1). Not MinIO's region (`S3_REGION`).
+   */
+  readonly region: string;
   /** `LOG_LEVEL`: pino level (default info). */
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /**
@@ -233,6 +238,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, op
     metricsPort: e.LATCHKEY_METRICS_PORT ?? null,
     metricsHost: e.LATCHKEY_METRICS_HOST ?? '127.0.0.1',
     productName: e.LATCHKEY_PRODUCT_NAME,
+    region: e.LATCHKEY_REGION,
     logLevel: e.LOG_LEVEL,
     production,
     playground: e.LATCHKEY_PLAYGROUND === undefined ? !production : e.LATCHKEY_PLAYGROUND === 'on',

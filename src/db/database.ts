@@ -1,8 +1,19 @@
 import pg from 'pg';
+import { createNotificationChannel, type NotificationChannel, type NotificationListener } from './notification-channel.js';
+export type { NotificationListener } from './notification-channel.js';
 
 /** Something that runs parameterized SQL: the pool, or one client inside a transaction. */
 export interface Queryable {
   query<Row extends object = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<QueryResult<Row>>;
+}
+
+/**
+ * A change as one data-modifying statement (`INSERT …`, `UPDATE …`, `DELETE …`) and its parameters, from its
+ * repository, for a caller that runs it together with its own change in one statement (recordAuditWith).
+ */
+export interface StatementChange {
+  sql: string;
+  params: readonly unknown[];
 }
 
 export interface QueryResult<Row> {
@@ -27,6 +38,13 @@ export interface Database extends Queryable {
    * on a random connection). Commits on success, rolls back on any error and rethrows it.
    */
   transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * Subscribes to Postgres notifications on `channel` (see notification-channel.ts); returns the unsubscribe
+   * function. Absent where other sessions' notifications cannot reach this process: a CLI command attached to
+   * the embedded database's socket (the server's database thread holds its notifications, see
+   * pglite-listener.ts). Subscribers then read the database each time instead.
+   */
+  listen?(channel: string, listener: NotificationListener): () => void;
   close(): Promise<void>;
 }
 
@@ -45,19 +63,45 @@ export function isDatabaseUnavailable(error: unknown): boolean {
 // Postgres returns int8 (count(*), bigserial) as strings by default; every int8 Latchkey reads fits a double.
 pg.types.setTypeParser(20, (value) => Number.parseInt(value, 10));
 
-/** Wraps a node-postgres pool; used for `DATABASE_URL` and for the embedded database's socket alike. */
+/**
+ * The pool's connection settings for the listening connection (the pool's sizing left out), named so that
+ * an operator can tell it apart in pg_stat_activity.
+ */
+function listenerConfig(config: pg.PoolConfig): pg.ClientConfig {
+  const { connectionString, host, port, user, password, database, ssl } = config;
+  return {
+    connectionTimeoutMillis: 5000,
+    application_name: 'latchkey-notifications',
+    ...(connectionString === undefined ? {} : { connectionString }),
+    ...(host === undefined ? {} : { host }),
+    ...(port === undefined ? {} : { port }),
+    ...(user === undefined ? {} : { user }),
+    ...(password === undefined ? {} : { password }),
+    ...(database === undefined ? {} : { database }),
+    ...(ssl === undefined ? {} : { ssl }),
+  };
+}
+
+/**
+ * Wraps a node-postgres pool; used for `DATABASE_URL` and for the embedded database's socket alike. Postgres
+ * gets a listening connection of its own; the embedded database passes the channel of the database thread
+ * this process runs, if it runs one.
+ */
 export function createPoolDatabase(
   config: pg.PoolConfig,
   kind: Database['kind'],
   onClose: () => Promise<void> = async () => {},
+  channel?: NotificationChannel,
 ): Database {
   // Fail fast when the database is unreachable instead of queueing requests forever.
   const pool = new pg.Pool({ connectionTimeoutMillis: 5000, idleTimeoutMillis: 30_000, ...config });
   // An idle client losing its connection (database restart) must not crash the process.
   pool.on('error', () => {});
+  const notifications = channel ?? (kind === 'postgres' ? createNotificationChannel(listenerConfig(config)) : null);
   let closed = false;
   return {
     kind,
+    ...(notifications ? { listen: (channel: string, listener: NotificationListener) => notifications.listen(channel, listener) } : {}),
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     async query<Row extends object>(text: string, params: readonly unknown[] = []) {
       const result = await pool.query<Row>(text, params as unknown[]);
@@ -94,6 +138,7 @@ export function createPoolDatabase(
     async close() {
       if (closed) return;
       closed = true;
+      await notifications?.close();
       await pool.end();
       await onClose();
     },

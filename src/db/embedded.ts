@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createPoolDatabase, type Database } from './database.js';
 import { tryLockDataDir, type DataDirLock } from './data-dir-lock.js';
-import { scheduleWholeSessionTurns } from './pglite-session-turns.js';
+import { createPGliteDatabase, startPGliteThread } from './pglite-thread.js';
 import { restrictToOwner, withPrivateUmask } from './private-files.js';
 
 /**
@@ -14,7 +14,8 @@ import { restrictToOwner, withPrivateUmask } from './private-files.js';
  * So every access, the server's own included, goes through a Unix socket served by
  * `@electric-sql/pglite-socket`, with node-postgres as the only driver: one code path for both databases.
  * Mixing in-process queries with socket connections is unsafe (an in-process query runs inside whatever
- * transaction a socket connection has open), so Latchkey never does it.
+ * transaction a socket connection has open), so Latchkey never does it. PGlite and its socket server run on
+ * a thread of their own (pglite-thread.ts), so the database works on another core than the HTTP server.
  *
  * Roles: a `server` serves PGlite on the shared socket (port 5432 in the socket name), which CLI commands
  * attach to. A CLI command that finds no server opens PGlite itself behind a private socket (5433) that
@@ -60,6 +61,19 @@ function canConnect(path: string): Promise<boolean> {
   });
 }
 
+/**
+ * What happens when the database thread ends on its own (Postgres exited, or an error escaped it): PGlite
+ * cannot be reopened behind open connections, so the process ends with the reason, as it would if the
+ * database had crashed inside it, instead of serving errors with a database that is gone for good.
+ */
+function databaseLost(dataDir: string): (error: Error) => void {
+  return (error) => {
+    process.nextTick(() => {
+      throw new EmbeddedDatabaseError(`the embedded database in ${dataDir} stopped: ${error.message}`, { cause: error });
+    });
+  };
+}
+
 /** Opens the embedded database in `dataDir` for a server or a CLI command (see the roles above). */
 export async function openEmbeddedDatabase(options: EmbeddedOptions): Promise<Database> {
   const role = options.role ?? 'client';
@@ -94,34 +108,36 @@ export async function openEmbeddedDatabase(options: EmbeddedOptions): Promise<Da
   }
 
   try {
-    if (!existsSync(join(dataDir, 'pgdata', 'PG_VERSION'))) {
+    const pgdata = join(dataDir, 'pgdata');
+    const creating = !existsSync(join(pgdata, 'PG_VERSION'));
+    if (creating) {
       if (options.mayCreate === false) {
         throw new EmbeddedDatabaseError(`no Latchkey database in ${dataDir}: run \`latchkey migrate\` first (or start the server with npm start), or set LATCHKEY_DATA_DIR (or DATABASE_URL) to the database you meant`);
       }
       options.onCreate?.(dataDir);
     }
     rmSync(ownSocket, { force: true }); // a socket file left by a process that died
-    const { PGlite } = await import('@electric-sql/pglite');
-    const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket');
-    const { pglite, server } = await withPrivateUmask(async () => {
-      const db = await PGlite.create(join(dataDir, 'pgdata'));
-      const socketServer = new PGLiteSocketServer({ db, path: ownSocket, maxConnections: socketConnections });
-      scheduleWholeSessionTurns(socketServer);
-      await socketServer.start();
-      return { pglite: db, server: socketServer };
-    });
+    const didNotStart = (error: unknown): never => {
+      throw new EmbeddedDatabaseError(`the embedded database in ${dataDir} did not start: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    };
+    // The threads create the database files and the socket: under an owner-only umask (process-wide). A
+    // new database is created by a thread of its own, which gives back most of the memory initdb took
+    // (hundreds of MB) when it ends; the serving thread then opens it as it opens any other.
+    const thread = await withPrivateUmask(async () => {
+      if (creating) await createPGliteDatabase(pgdata);
+      return startPGliteThread({ pgdata, socketPath: ownSocket, maxConnections: socketConnections, onLost: databaseLost(dataDir) });
+    }).catch(didNotStart);
     chmodSync(ownSocket, 0o600);
-    // A new database's files come out 0666 (Emscripten), and earlier versions left them so: tighten
-    // everything once PGlite has created what it needs. Files Postgres creates later are 0600 already.
+    // Databases created by earlier versions have files of mode 0666 (Emscripten's): tighten everything
+    // once PGlite is open. A new database is written owner-only, and files Postgres creates are 0600.
     restrictToOwner(dataDir);
     const heldLock = lock;
     const release = async () => {
-      await server.stop().catch(() => {});
-      await pglite.close().catch(() => {});
+      await thread.stop(); // the socket server, then PGlite
       rmSync(ownSocket, { force: true });
       await heldLock.release();
     };
-    return createPoolDatabase(pool(port), 'embedded', release);
+    return createPoolDatabase(pool(port), 'embedded', release, thread.notifications);
   } catch (error) {
     await lock.release();
     throw error;

@@ -27,6 +27,7 @@ export async function checkReferences(services: DeclarativeServices, desired: De
   for (const [name, g] of Object.entries(desired.groups ?? {})) role(g.role, ['groups', name, 'role']);
   desired.roleMapping?.rules.forEach((rule, i) => role(rule.role, ['roleMapping', 'rules', i, 'role']));
   if (desired.roleMapping) role(desired.roleMapping.defaultRole, ['roleMapping', 'defaultRole']);
+  if (desired.roleMapping) role(desired.roleMapping.guestRole, ['roleMapping', 'guestRole']);
   for (const [name, provider] of Object.entries(desired.providers ?? {})) {
     provider.groupRules.forEach((rule, i) => group(rule.group, ['providers', name, 'groupRules', i, 'group']));
   }

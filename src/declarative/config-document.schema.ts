@@ -1,11 +1,14 @@
 import { z } from 'zod';
 import { GROUP_NAME } from '../directory/group-service.js';
 import { MFA_MODES } from '../directory/mfa/mfa-service.js';
-import { DEFAULT_PASSWORD_POLICY_OPTIONS, MAX_PASSWORD_LENGTH_CEILING, MAX_PASSWORD_LENGTH_FLOOR, MIN_PASSWORD_LENGTH_FLOOR } from '../directory/password-policy.js';
+import {
+  DEFAULT_PASSWORD_POLICY_OPTIONS, MAX_PASSWORD_LENGTH_CEILING, MAX_PASSWORD_LENGTH_FLOOR, MIN_PASSWORD_LENGTH_FLOOR, TEMPORARY_PASSWORD_VALIDITY_DAYS_MAX, TEMPORARY_PASSWORD_VALIDITY_DAYS_MIN,
+} from '../directory/password-policy.js';
 import { MAX_BRANDING_BYTES } from '../branding/theme-css.js';
 import { MATCH_TYPES, MAX_RULES, ROLE_NAME } from '../identity-pool/role-service.js';
 import { SUPPORTED_GRANT_TYPES } from '../oidc/client-validation.js';
 import { checkAttribute, checkClient, checkSignUp, checkUsers, keysMatching } from './config-document-rules.js';
+import { AUTH_FLOWS, DEFAULT_AUTH_FLOWS } from '../oidc/client-auth-flows.js';
 
 /**
  * The declarative configuration file (`latchkey config apply`, `LATCHKEY_CONFIG`), in the vocabulary of the
@@ -44,6 +47,9 @@ export const clientEntry = z.strictObject({
   backchannelLogoutUri: z.string().min(1).max(2048).nullable().default(null),
   backchannelLogoutSessionRequired: z.boolean().default(false),
   skipLogoutConfirmation: z.boolean().default(false),
+  explicitAuthFlows: z.array(z.enum(Object.values(AUTH_FLOWS))).max(Object.values(AUTH_FLOWS).length).default([...DEFAULT_AUTH_FLOWS])
+    .describe('the Cognito API sign-in flows it may use, by Cognito\'s ExplicitAuthFlows names'),
+  cognitoClaims: z.boolean().default(false).describe("its tokens also carry Cognito's claims: token_use, cognito:username, cognito:groups, and username in access tokens"),
 }).superRefine(checkClient);
 
 export const groupEntry = z.strictObject({
@@ -65,6 +71,7 @@ export const roleMappingSection = z.strictObject({
   rules: z.array(z.strictObject({ claim, match: z.enum(MATCH_TYPES), value: z.string().max(512), role: roleName })).max(MAX_RULES).default([]).describe('first match wins'),
   defaultRole: roleName.nullable().default(null).describe('the role of a user no rule or group gives one'),
   ambiguousRoleResolution: z.enum(['deny', 'default_role']).default('deny').describe('when several roles apply and none was asked for'),
+  guestRole: roleName.nullable().default(null).describe('the role of guests of the Cognito identity-pool API (GetId without logins); null: no guests'),
 });
 
 export const providerEntry = z.strictObject({
@@ -98,6 +105,8 @@ export const passwordPolicySection = z.strictObject({
   requireSymbol: z.boolean().default(d.requireSymbol),
   rejectCommon: z.boolean().default(d.rejectCommon),
   rejectPersonal: z.boolean().default(d.rejectPersonal),
+  temporaryPasswordValidityDays: z.number().int().min(TEMPORARY_PASSWORD_VALIDITY_DAYS_MIN).max(TEMPORARY_PASSWORD_VALIDITY_DAYS_MAX).default(d.temporaryPasswordValidityDays)
+    .describe('days an administrator\'s temporary password may be used for the first sign-in'),
 }).refine((p) => p.minLength <= p.maxLength, { path: ['minLength'], message: 'must not be greater than maxLength' })
   .describe('the whole policy: an option left out takes its default');
 

@@ -83,8 +83,19 @@ function newDefinition(input: DeclareAttributeInput): AttributeDefinitionRow {
 
 const isUniqueViolation = (error: unknown) => (error as { code?: string }).code === '23505';
 
-export function createAttributeService(deps: { db: Database }): AttributeService {
+/**
+ * `poolSettingsChanged`: told after a rename or removal, which may have moved a sign-up requirement in the
+ * pool's settings row, so that this process's copy of it (user-pool-settings.ts) is read again at once.
+ */
+export function createAttributeService(deps: { db: Database; poolSettingsChanged?: () => void }): AttributeService {
   const { db } = deps;
+  async function changingPoolSettings<T>(change: () => Promise<T>): Promise<T> {
+    try {
+      return await change();
+    } finally {
+      deps.poolSettingsChanged?.();
+    }
+  }
 
   async function lockDeclared(tx: Queryable, name: string): Promise<AttributeDefinitionRow> {
     const current = await lockAttributeDefinitionByName(tx, name);
@@ -155,7 +166,7 @@ export function createAttributeService(deps: { db: Database }): AttributeService
       const problem = attributeNameProblem(to);
       if (problem) throw new InvalidRequestError('invalid attribute name', [{ path: 'name', message: problem }]);
       if (from === to) throw new InvalidRequestError(`custom:${from} already has that name`);
-      return db.transaction(async (tx) => {
+      return changingPoolSettings(() => db.transaction(async (tx) => {
         const current = await lockDeclared(tx, from);
         if (await lockAttributeDefinitionByName(tx, to)) throw new ConflictError(`custom:${to} is already declared`);
         const renamed = { ...current, name: to };
@@ -173,12 +184,12 @@ export function createAttributeService(deps: { db: Database }): AttributeService
         await renameSignupRequirement(tx, `custom:${from}`, `custom:${to}`);
         await recordAudit(tx, { type: 'attribute.changed', details: { name: `custom:${from}`, renamed_to: `custom:${to}`, values_moved: moved } });
         return { ...report, values, converted: moved };
-      });
+      }));
     },
 
     async remove(nameInput, options = {}) {
       const name = attributeName(nameInput);
-      return db.transaction(async (tx) => {
+      return changingPoolSettings(() => db.transaction(async (tx) => {
         await lockDeclared(tx, name);
         const values = await countAttributeValues(tx, name);
         if (values > 0 && !options.force) {
@@ -189,7 +200,7 @@ export function createAttributeService(deps: { db: Database }): AttributeService
         await removeSignupRequirement(tx, `custom:${name}`);
         await recordAudit(tx, { type: 'attribute.removed', details: { name: `custom:${name}`, values_deleted: deleted } });
         return { name, valuesDeleted: deleted };
-      });
+      }));
     },
 
     list: () => listAttributeDefinitions(db),

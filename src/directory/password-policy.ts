@@ -18,6 +18,10 @@ import { MAX_PASSWORD_BYTES } from './password-hasher.js';
  *   that bound also applies to the password as typed, since it is what argon2 hashes and sign-in accepts.
  * - `rejectCommon` and `rejectPersonal` on: NIST requires checking against commonly used and
  *   context-specific values (the service's own name is not listed: it has one per deployment).
+ * - `temporaryPasswordValidityDays` 7: Cognito's TemporaryPasswordValidityDays and its default. A password an
+ *   administrator set for a first sign-in is a secret that travelled to the user by some other channel; after
+ *   this many days it no longer leads to choosing a new one, and only an administrator can start over. It is
+ *   part of the policy because Cognito keeps it there; it plays no part in which passwords are acceptable.
  *
  * Length is counted in Unicode code points after NFKC normalization (NIST §3.1.1.2 counts each code point
  * as one character and recommends NFKC or NFKD): a precomposed "é" and "e" + a combining accent count the
@@ -37,6 +41,8 @@ export interface PasswordPolicyOptions {
   rejectCommon: boolean;
   /** Refuse a password that is or contains the user's username, e-mail address or its local part. */
   rejectPersonal: boolean;
+  /** Days an administrator's temporary password may be used for the first sign-in (1 to 365). */
+  temporaryPasswordValidityDays: number;
 }
 
 /** Stable identifiers of the rules, for UIs that tick them off; `text` is what a person reads. */
@@ -67,6 +73,9 @@ export const MIN_PASSWORD_LENGTH_FLOOR = 8;
 export const MAX_PASSWORD_LENGTH_FLOOR = 64;
 /** The longest limit that always fits the hasher's input bound (4 bytes is the longest UTF-8 code point). */
 export const MAX_PASSWORD_LENGTH_CEILING = MAX_PASSWORD_BYTES / 4;
+/** Cognito allows 0 to 365; 0 (a temporary password that can never be used) is no useful setting. */
+export const TEMPORARY_PASSWORD_VALIDITY_DAYS_MIN = 1;
+export const TEMPORARY_PASSWORD_VALIDITY_DAYS_MAX = 365;
 
 export const DEFAULT_PASSWORD_POLICY_OPTIONS: Readonly<PasswordPolicyOptions> = Object.freeze({
   minLength: 15,
@@ -77,6 +86,7 @@ export const DEFAULT_PASSWORD_POLICY_OPTIONS: Readonly<PasswordPolicyOptions> = 
   requireSymbol: false,
   rejectCommon: true,
   rejectPersonal: true,
+  temporaryPasswordValidityDays: 7,
 });
 
 const defaults = DEFAULT_PASSWORD_POLICY_OPTIONS;
@@ -89,6 +99,7 @@ const optionsSchema = z.object({
   requireSymbol: z.boolean().default(defaults.requireSymbol),
   rejectCommon: z.boolean().default(defaults.rejectCommon),
   rejectPersonal: z.boolean().default(defaults.rejectPersonal),
+  temporaryPasswordValidityDays: z.number().int().min(TEMPORARY_PASSWORD_VALIDITY_DAYS_MIN).max(TEMPORARY_PASSWORD_VALIDITY_DAYS_MAX).default(defaults.temporaryPasswordValidityDays),
 }).strict().refine((o) => o.minLength <= o.maxLength, { path: ['minLength'], message: 'must not be greater than maxLength' });
 
 /**

@@ -1,10 +1,12 @@
 import { setAuditActor } from '../audit/audit-context.js';
 import { recordAudit, recordAuditWith } from '../audit/record-audit.js';
-import type { Database } from '../db/database.js';
+import type { Database, StatementChange } from '../db/database.js';
 import { accountRefusal, type AccountRefusal } from './account-state.js';
 import { normalizeIdentifier } from './normalize.js';
 import type { PasswordHasher } from './password-hasher.js';
-import { findUserByLogin, lastLoginUpdate, updateLastLoginById, updatePasswordHashIfUnchanged, type UserRow } from './repositories/user.repository.js';
+import { findUserByLoginWithSrpPool } from './repositories/srp-verifier.repository.js';
+import { lastLoginUpdate, updateLastLoginById, updatePasswordHashIfUnchanged, type UserRow } from './repositories/user.repository.js';
+import type { SrpVerifiers } from './srp-verifiers.js';
 
 /** An authentication method reference (RFC 8176 §2): `pwd` for a password; MFA and federation add theirs. */
 export type AuthenticationMethod = 'pwd' | 'otp' | 'sms' | 'mfa' | 'hwk' | 'swk' | 'fed';
@@ -18,6 +20,8 @@ export interface SignInAccount {
   readonly identifier: string;
   /** The user it names, or undefined when it names nobody. */
   readonly user: UserRow | undefined;
+  /** The pool name the user's SRP verifier was derived for; null when they have none. */
+  readonly srpPoolName?: string | null;
 }
 
 /** The outcome of a password check; `user` and the factors used (`amr`) are set only when `ok`. */
@@ -37,21 +41,27 @@ export interface PasswordSignIn {
    * tell who has an account (OWASP Authentication Cheat Sheet). The account's state is disclosed only to
    * someone who proved the password. Every outcome is audited (`sign_in.password`): a success with the last
    * sign-in time, in one transaction; a refusal in its own statement, naming the user only when the
-   * identifier named a real one.
+   * identifier named a real one. `options.withSuccess`: a change of the caller's that commits with a success
+   * and only then (the sign-in throttle's reset), in the same round trip.
+   * A user with no SRP verifier for this pool (an imported hash, an account from before SRP) gets one with the
+   * success, in the same statement.
    */
-  verifyPassword(account: SignInAccount, password: string): Promise<AuthenticationResult>;
+  verifyPassword(account: SignInAccount, password: string, options?: { withSuccess?: StatementChange }): Promise<AuthenticationResult>;
 }
 
-export function createPasswordSignIn(deps: { db: Database; hasher: PasswordHasher }): PasswordSignIn {
-  const { db, hasher } = deps;
+export function createPasswordSignIn(deps: { db: Database; hasher: PasswordHasher; srp?: SrpVerifiers }): PasswordSignIn {
+  const { db, hasher, srp } = deps;
   return {
     async findAccount(identifier) {
       const normalized = normalizeIdentifier(identifier);
-      const user = normalized.length > 0 && normalized.length <= MAX_IDENTIFIER ? await findUserByLogin(db, normalized) : undefined;
-      return { identifier: normalized, user };
+      const found = normalized.length > 0 && normalized.length <= MAX_IDENTIFIER ? await findUserByLoginWithSrpPool(db, normalized) : undefined;
+      if (!found) return { identifier: normalized, user: undefined, srpPoolName: null };
+      const { srp_pool_name: srpPoolName, ...user } = found;
+      return { identifier: normalized, user, srpPoolName };
     },
 
-    async verifyPassword({ user }, password) {
+    async verifyPassword({ user, srpPoolName }, password, options = {}) {
+      const alongside = options.withSuccess ? [options.withSuccess] : [];
       // What was typed is never recorded: a name that matches nobody is often a password typed in the wrong field.
       const refused = async (reason: AccountRefusal | 'unknown_account' | 'no_password' | 'wrong_password'): Promise<AuthenticationResult> => {
         await recordAudit(db, { type: 'sign_in.password', outcome: 'failure', subjectId: user?.id ?? null, details: { reason } });
@@ -71,13 +81,17 @@ export function createPasswordSignIn(deps: { db: Database; hasher: PasswordHashe
       setAuditActor({ kind: 'user', id: user.id });
       if (newHash) {
         await db.transaction(async (tx) => {
-          await updatePasswordHashIfUnchanged(tx, user.id, oldHash, newHash);
+          // A new hash drops the verifier (migration 0027's trigger): derived again from the password at hand.
+          if (await updatePasswordHashIfUnchanged(tx, user.id, oldHash, newHash)) await srp?.store(tx, user.id, password, newHash);
           await updateLastLoginById(tx, user.id);
+          for (const change of alongside) await tx.query(change.sql, change.params);
           await recordAudit(tx, { type: 'sign_in.password', subjectId: user.id });
         });
       } else {
-        // The common case: the sign-in time and its event in one statement, one round trip.
-        await recordAuditWith(db, lastLoginUpdate(user.id), { type: 'sign_in.password', subjectId: user.id });
+        // The common case: the sign-in time (and the caller's change) with its event in one statement, one round trip.
+        // A missing verifier (or one for another pool name) is derived now, while the password is at hand.
+        const verifier = srp && srpPoolName !== (await srp.poolName()) ? [await srp.storeChange(user.id, password, oldHash)] : [];
+        await recordAuditWith(db, [lastLoginUpdate(user.id), ...alongside, ...verifier], { type: 'sign_in.password', subjectId: user.id });
       }
       return { ok: true, user, amr: ['pwd'] };
     },

@@ -1,7 +1,9 @@
 import { recordAudit } from '../audit/record-audit.js';
 import type { AuditDetail } from '../audit/audit-event.js';
 import type { Database, Queryable } from '../db/database.js';
+import { createNotifiedCache } from '../db/notified-cache.js';
 import { InvalidRequestError } from '../errors/app-error.js';
+import { poolIdentifiers, type PoolIdentifiers } from './pool-identifiers.js';
 import { createPasswordPolicy, type PasswordPolicy, type PasswordPolicyOptions } from './password-policy.js';
 import * as repo from './repositories/user-pool-settings.repository.js';
 
@@ -30,23 +32,49 @@ export interface UserPoolSettings {
   passwordPolicy(): Promise<PasswordPolicy>;
   /** Validates and stores the options (absent ones take the defaults); InvalidRequestError names every problem. */
   setPasswordPolicy(options: Partial<PasswordPolicyOptions>): Promise<PasswordPolicy>;
+  /** The pool's Cognito-shaped user-pool and identity-pool IDs (stable: generated once by migration 0026). */
+  identifiers(): Promise<PoolIdentifiers>;
+  /**
+   * Called by this process's other writers of the settings (attribute renames move a sign-up requirement)
+   * once their change is over; other processes' changes are heard through NOTIFY.
+   */
+  changed(): void;
 }
+
+/** The channel migration 0025's trigger notifies whenever the settings row changes. */
+export const USER_POOL_SETTINGS_CHANNEL = 'latchkey_user_pool_settings_changed';
+/** The payload of that notification: the table has one row, kept under this key. */
+const SETTINGS_KEY = 'settings';
 
 /** A declared custom attribute's claim name (attribute names: see attribute-service.ts). */
 const CUSTOM = /^custom:[a-z][a-z0-9_]{0,31}$/;
 
-export function createUserPoolSettings(deps: { db: Database }): UserPoolSettings {
-  const { db } = deps;
+/**
+ * The pool's settings. Every sign-in page asks whether sign-up is offered, so the row is kept in process
+ * (db/notified-cache.ts): each replica (or the embedded database's one server) hears every change to it at
+ * commit, whoever made it, and reads it again then; a process that does not listen reads the row each time.
+ */
+/** `region`: LATCHKEY_REGION, the first part of the pool's Cognito-shaped IDs. */
+export function createUserPoolSettings(deps: { db: Database; region: string }): UserPoolSettings {
+  const { db, region } = deps;
+  const stored = createNotifiedCache({ db, channel: USER_POOL_SETTINGS_CHANNEL, load: () => repo.findUserPoolSettings(db) });
+  const settings = async () => (await stored.get(SETTINGS_KEY))!;
   /** Applies a change to the pool's settings with its audit event (`setting`: which one; never more than names and flags). */
-  const audited = <T>(setting: string, details: Record<string, AuditDetail>, change: (tx: Queryable) => Promise<T>): Promise<T> =>
-    db.transaction(async (tx) => {
-      const result = await change(tx);
-      await recordAudit(tx, { type: 'pool.settings_changed', details: { setting, ...details } });
-      return result;
-    });
+  const audited = async <T>(setting: string, details: Record<string, AuditDetail>, change: (tx: Queryable) => Promise<T>): Promise<T> => {
+    try {
+      return await db.transaction(async (tx) => {
+        const result = await change(tx);
+        await recordAudit(tx, { type: 'pool.settings_changed', details: { setting, ...details } });
+        return result;
+      });
+    } finally {
+      // This process reads its own change at once, before its notification arrives.
+      stored.invalidate(SETTINGS_KEY);
+    }
+  };
   const present = (row: repo.UserPoolSettingsRow): SignupSettings => ({ enabled: row.signup_enabled, required: row.signup_required });
   return {
-    signup: async () => present(await repo.findUserPoolSettings(deps.db)),
+    signup: async () => present(await settings()),
     async setSignup(change) {
       const required = change.required ? [...new Set(change.required)] : null;
       const unknown = required?.filter((name) => !(SIGNUP_ATTRIBUTES as readonly string[]).includes(name) && !CUSTOM.test(name)) ?? [];
@@ -54,11 +82,11 @@ export function createUserPoolSettings(deps: { db: Database }): UserPoolSettings
       const details = { ...(change.enabled !== undefined ? { enabled: change.enabled } : {}), ...(required ? { required } : {}) };
       return present(await audited('signup', details, (tx) => repo.updateUserPoolSignup(tx, { enabled: change.enabled ?? null, required })));
     },
-    selfDeleteAllowed: async () => (await repo.findUserPoolSettings(deps.db)).self_delete_enabled,
+    selfDeleteAllowed: async () => (await settings()).self_delete_enabled,
     setSelfDelete: async (allowed) => (await audited('self_delete', { enabled: allowed }, (tx) => repo.updateUserPoolSelfDelete(tx, allowed))).self_delete_enabled,
-    passwordPolicyOptions: () => repo.findPasswordPolicyOptions(deps.db),
+    passwordPolicyOptions: async () => (await settings()).password_policy,
     async passwordPolicy() {
-      const options = await repo.findPasswordPolicyOptions(deps.db);
+      const options = (await settings()).password_policy;
       try {
         return createPasswordPolicy(options);
       } catch {
@@ -70,5 +98,11 @@ export function createUserPoolSettings(deps: { db: Database }): UserPoolSettings
       await audited('password_policy', { options: Object.keys(options) }, (tx) => repo.updatePasswordPolicyOptions(tx, { ...options }));
       return policy;
     },
+    async identifiers() {
+      const row = await settings();
+      if (!row.user_pool_id_suffix || !row.identity_pool_uuid) throw new Error('the user pool settings row is missing: run latchkey migrate');
+      return poolIdentifiers(region, { userPoolIdSuffix: row.user_pool_id_suffix, identityPoolUuid: row.identity_pool_uuid });
+    },
+    changed: () => stored.invalidate(SETTINGS_KEY),
   };
 }

@@ -1,6 +1,6 @@
 import { recordAudit } from '../audit/record-audit.js';
 import type { AuditEventInput } from '../audit/audit-event.js';
-import type { Database, Queryable } from '../db/database.js';
+import type { Database, Queryable, StatementChange } from '../db/database.js';
 import { isUuid } from '../lib/uuid.js';
 import { ConflictError, InvalidRequestError, NotFoundError } from '../errors/app-error.js';
 import { userMayAct } from './account-state.js';
@@ -10,10 +10,11 @@ import type { PasswordHasher } from './password-hasher.js';
 import { assertPasswordAllowed, createPasswordPolicy, type PasswordPolicy } from './password-policy.js';
 import type { PasswordPolicySource } from './password-policy-source.js';
 import { createPasswordSignIn, type AuthenticationResult, type SignInAccount } from './password-sign-in.js';
+import type { SrpVerifiers } from './srp-verifiers.js';
 import { listAttributeDefinitions, lockAttributeDefinitions } from './repositories/attribute.repository.js';
 import { findGroupByName, insertGroupMember } from './repositories/group.repository.js';
 import * as users from './repositories/user.repository.js';
-import type { UserRow } from './repositories/user.repository.js';
+import type { TemporaryPasswordState, UserRow } from './repositories/user.repository.js';
 import { updateUser, type UpdateOptions, type UserChanges } from './user-update.js';
 
 export interface CreateUserInput {
@@ -43,7 +44,7 @@ export interface UserService {
   /** Password sign-in, step 1: the account a login identifier (username or e-mail) names, in one query. */
   findSignInAccount(identifier: string): Promise<SignInAccount>;
   /** Password sign-in, step 3 (after the caller counted the attempt): see PasswordSignIn.verifyPassword. */
-  verifyPassword(account: SignInAccount, password: string): Promise<AuthenticationResult>;
+  verifyPassword(account: SignInAccount, password: string, options?: { withSuccess?: StatementChange }): Promise<AuthenticationResult>;
   /**
    * One argon2 computation and nothing else (no sign-in is recorded): what a path spends for a name with no
    * account, so that its timing tells nothing.
@@ -51,10 +52,10 @@ export interface UserService {
   spendPasswordWork(password: string): Promise<void>;
   findById(id: string): Promise<UserRow | undefined>;
   /**
-   * A user who may act (enabled, confirmed, not deleted) with their groups in precedence order, in one
-   * query; undefined otherwise. What token-accepting features load before doing anything for a user.
+   * A user who may act (enabled, confirmed, not deleted) with their groups in precedence order and the
+   * names of their linked upstream providers, in one query; undefined otherwise. What token-accepting features load before doing anything for a user.
    */
-  findActingUser(id: string): Promise<(UserRow & { groups: string[] }) | undefined>;
+  findActingUser(id: string): Promise<(UserRow & { groups: string[]; identities: string[] }) | undefined>;
   /** Finds by UUID, username or e-mail, for the CLI and admin API. */
   resolve(reference: string): Promise<UserRow>;
   /** Changes attributes (see user-update.ts: immutable attributes, re-normalised identifiers, 409 on a clash). */
@@ -90,7 +91,14 @@ export interface UserService {
    * hosted reset page (which needs an e-mail address) or `setPassword`. Their sessions, tokens and storage
    * credentials end now, as the old password no longer counts.
    */
-  requireReset(reference: string): Promise<UserRow>;
+  requireReset(reference: string, options?: { temporaryPassword?: boolean }): Promise<UserRow>;
+  /**
+   * Whether the user's current password is an administrator's temporary one (`requireReset` with
+   * `temporaryPassword`, the password unchanged since), which may be used once to choose a new password:
+   * `valid` within the pool's `temporaryPasswordValidityDays` of being set, `expired` after (only an
+   * administrator's new password or reset starts over), `none` otherwise.
+   */
+  temporaryPassword(userId: string): Promise<TemporaryPasswordState>;
   delete(reference: string): Promise<void>;
 }
 
@@ -111,12 +119,16 @@ export interface UserLifecycleHooks {
   lockUser?: (tx: Queryable, userId: string, reason: LockReason) => Promise<() => Promise<void>>;
 }
 
-export function createUserService(deps: { db: Database; hasher: PasswordHasher; passwordPolicy?: PasswordPolicy | PasswordPolicySource; hooks?: UserLifecycleHooks }): UserService {
+/**
+ * `srp`: where the SRP verifier of every new password goes (set, changed, reset, or first seen at a sign-in),
+ * in the transaction that stores its hash. Without it (tools that build a bare directory) no verifier is kept.
+ */
+export function createUserService(deps: { db: Database; hasher: PasswordHasher; passwordPolicy?: PasswordPolicy | PasswordPolicySource; hooks?: UserLifecycleHooks; srp?: SrpVerifiers }): UserService {
   const { db, hasher } = deps;
   const configured = deps.passwordPolicy ?? createPasswordPolicy();
   // The pool's policy as it stands now (a source follows `pool set-password-policy`), or a fixed one.
   const currentPolicy = (): Promise<PasswordPolicy> => ('current' in configured ? configured.current() : Promise.resolve(configured));
-  const signIn = createPasswordSignIn({ db, hasher });
+  const signIn = createPasswordSignIn({ db, hasher, ...(deps.srp ? { srp: deps.srp } : {}) });
 
   async function resolve(reference: string): Promise<UserRow> {
     const found = isUuid(reference.toLowerCase())
@@ -179,6 +191,7 @@ export function createUserService(deps: { db: Database; hasher: PasswordHasher; 
           if ((error as { code?: string }).code === '23505') throw new ConflictError('a user with this username or e-mail already exists');
           throw error;
         }
+        if (input.password !== undefined && passwordHash !== null) await deps.srp?.store(tx, user.id, input.password, passwordHash);
         for (const name of input.groups ?? []) {
           const group = await findGroupByName(tx, name);
           if (!group) throw new NotFoundError(`no group "${name}"`);
@@ -191,7 +204,7 @@ export function createUserService(deps: { db: Database; hasher: PasswordHasher; 
     },
 
     findSignInAccount: (identifier) => signIn.findAccount(identifier),
-    verifyPassword: (account, password) => signIn.verifyPassword(account, password),
+    verifyPassword: (account, password, options) => signIn.verifyPassword(account, password, options),
     spendPasswordWork: (password) => hasher.burn(password),
 
     findById: (id) => (isUuid(id.toLowerCase()) ? users.findUserById(db, id) : Promise.resolve(undefined)),
@@ -234,7 +247,10 @@ export function createUserService(deps: { db: Database; hasher: PasswordHasher; 
         const user = await users.findUserById(tx, userId);
         if (!user?.email || !(await proof(tx, user))) return { changed: undefined, afterCommit: undefined };
         const updated = await users.resetPasswordById(tx, user.id, normalizeIdentifier(user.email), passwordHash);
-        if (updated) await recordAudit(tx, { type: 'password.reset', subjectId: user.id });
+        if (updated) {
+          await deps.srp?.store(tx, user.id, password, passwordHash);
+          await recordAudit(tx, { type: 'password.reset', subjectId: user.id });
+        }
         // Whoever knew the old password loses every session, refresh token and storage credential with it.
         const then = updated && deps.hooks?.lockUser ? await deps.hooks.lockUser(tx, user.id, 'signed_out') : undefined;
         return { changed: updated, afterCommit: then };
@@ -256,6 +272,7 @@ export function createUserService(deps: { db: Database; hasher: PasswordHasher; 
       // Whoever else knew the old password loses every session with it (this browser signs in again).
       return lockingTransaction(user.id, 'signed_out', 'password.changed', async (tx) => {
         if (!(await users.updatePasswordHashIfUnchanged(tx, user.id, oldHash, newHash))) throw new ConflictError('the password was changed meanwhile; sign in again');
+        await deps.srp?.store(tx, user.id, newPassword, newHash);
         return user;
       });
     },
@@ -272,18 +289,21 @@ export function createUserService(deps: { db: Database; hasher: PasswordHasher; 
       return lockingTransaction(user.id, 'signed_out', 'password.set', async (tx) => {
         const updated = await users.setPasswordById(tx, user.id, passwordHash);
         if (!updated) throw new NotFoundError(`no user "${reference}"`);
+        await deps.srp?.store(tx, user.id, password, passwordHash);
         return updated;
       });
     },
 
-    async requireReset(reference) {
+    async requireReset(reference, options = {}) {
       const user = await resolve(reference);
       return lockingTransaction(user.id, 'signed_out', 'password.reset_required', async (tx) => {
-        const updated = await users.requireResetById(tx, user.id);
+        const updated = await users.requireResetById(tx, user.id, options.temporaryPassword === true);
         if (!updated) throw new NotFoundError(`no user "${reference}"`);
         return updated;
       });
     },
+
+    temporaryPassword: async (userId) => users.temporaryPasswordStateById(db, userId, (await currentPolicy()).options.temporaryPasswordValidityDays),
 
     async delete(reference) {
       const user = await resolve(reference);

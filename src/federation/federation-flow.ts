@@ -3,7 +3,7 @@ import type { AuditService } from '../audit/audit-service.js';
 import { InteractionError, NotFoundError } from '../errors/app-error.js';
 import type { Metrics } from '../http/metrics.js';
 import type { WithInput } from '../http/validate.js';
-import type { WithInteraction } from '../interaction/load-interaction.js';
+import { finishInteraction, type WithInteraction } from '../interaction/load-interaction.js';
 import type { WithUpstreamButtons } from '../interaction/prompts/login.js';
 import type { Logger } from '../lib/logger.js';
 import type { ProviderHolder } from '../oidc/provider-holder.js';
@@ -39,7 +39,7 @@ type Named = Context & { params: Record<string, string> };
 export interface FederationFlow {
   /** Before the sign-in page: `identity_provider=NAME` skips it; otherwise the page gets its buttons. */
   offerUpstreams: (ctx: Named & WithInteraction, next: Next) => Promise<void>;
-  /** Before a refused password sign-in renders the page again: the buttons stay. */
+  /** Before a password sign-in, whose page is rendered again when refused: the buttons stay. */
   listButtons: (ctx: Context, next: Next) => Promise<void>;
   /** GET /interaction/:uid/federation/:name: stores the state and sends the browser upstream. */
   start: (ctx: Named & WithInteraction) => Promise<void>;
@@ -67,24 +67,24 @@ export function createFederationFlow(deps: FederationFlowDeps): FederationFlow {
   const { holder, registry, states, linking, logger } = deps;
   const callbackUrl = (name: string) => upstreamCallbackUrl(deps.issuer, name);
 
-  async function end(ctx: Context, provider: string, failure: Omit<UpstreamFailure, 'detail'> & { detail?: string }, options: { audited?: boolean } = {}): Promise<void> {
+  async function end(ctx: Context & WithInteraction, provider: string, failure: Omit<UpstreamFailure, 'detail'> & { detail?: string }, options: { audited?: boolean } = {}): Promise<void> {
     logger.warn({ event: 'federation.failed', provider, error: failure.error, detail: failure.detail }, 'federated sign-in failed');
     deps.metrics.signIn('federated', failure.error === 'temporarily_unavailable' ? 'unavailable' : 'refused');
     // The OAuth error code only: the detail may quote the upstream, which is for the log, not the audit trail.
     if (!options.audited) await deps.audit.record({ type: 'sign_in.federated', outcome: 'failure', details: { provider, reason: failure.error } });
-    const returnTo = await holder.provider.interactionResult(ctx.req, ctx.res, { error: failure.error, error_description: failure.error_description }, { mergeWithLastSubmission: false });
+    const returnTo = await finishInteraction(ctx, holder, { error: failure.error, error_description: failure.error_description }, { mergeWithLastSubmission: false });
     ctx.status = 303;
     ctx.redirect(returnTo);
   }
 
-  async function unknownProvider(ctx: Context, name: string): Promise<void> {
+  async function unknownProvider(ctx: Context & WithInteraction, name: string): Promise<void> {
     await end(ctx, name.slice(0, 32), { error: 'access_denied', error_description: 'The requested identity provider is not configured.', detail: 'unknown provider' });
   }
 
   /**
-   * The upstreams the interaction's app offers (null: all). Before a refused password sign-in the interaction
-   * is not loaded yet, so it is read here; when it cannot be, no button is offered (the login step then
-   * answers with its own error).
+   * The upstreams the interaction's app offers (null: all). The buttons are asked for when the page renders,
+   * after the interaction was loaded; should it not be, it is read here, and when it cannot be, no button is
+   * offered (the login step then answers with its own error).
    */
   async function offeredBy(ctx: Context & Partial<WithInteraction>): Promise<readonly string[] | null> {
     let details = ctx.interaction?.details;
@@ -99,14 +99,17 @@ export function createFederationFlow(deps: FederationFlowDeps): FederationFlow {
     return typeof clientId === 'string' ? deps.clients.upstreamProvidersOf(clientId) : [];
   }
 
+  /** Puts the buttons on the context, to be read only if the page is rendered (a sign-in that succeeds never is). */
   async function listButtons(ctx: Context & Partial<WithInteraction> & WithUpstreamButtons, next: Next): Promise<void> {
-    const offered = await offeredBy(ctx);
-    ctx.upstreamButtons = (await registry.buttons()).filter((button) => offered === null || offered.includes(button.name));
+    ctx.upstreamButtons = async () => {
+      const [offered, buttons] = await Promise.all([offeredBy(ctx), registry.buttons()]);
+      return buttons.filter((button) => offered === null || offered.includes(button.name));
+    };
     await next();
   }
 
   /** The upstream named in the path; undefined once the interaction was ended with an OAuth error. */
-  async function resolveOrEnd(ctx: Context, name: string): Promise<ResolvedUpstream | undefined> {
+  async function resolveOrEnd(ctx: Context & WithInteraction, name: string): Promise<ResolvedUpstream | undefined> {
     try {
       return await registry.resolve(name);
     } catch (error) {
@@ -175,7 +178,7 @@ export function createFederationFlow(deps: FederationFlowDeps): FederationFlow {
       logger.info({ event: 'federation.succeeded', provider: upstream.name, userId: outcome.userId, how: outcome.how }, 'federated sign-in succeeded');
       deps.metrics.signIn('federated', 'success');
       // `fed`: federated authentication (RFC 8176 §2); the upstream's own factors are not vouched for here.
-      const returnTo = await holder.provider.interactionResult(ctx.req, ctx.res, {
+      const returnTo = await finishInteraction(ctx, holder, {
         login: { accountId: outcome.userId, amr: ['fed'], remember: true },
       }, { mergeWithLastSubmission: false });
       ctx.status = 303;

@@ -1,6 +1,7 @@
 import * as client from 'openid-client';
 import { recordAudit } from '../audit/record-audit.js';
 import type { Database } from '../db/database.js';
+import { createNotifiedCache } from '../db/notified-cache.js';
 import { ConflictError, InvalidRequestError, NotFoundError } from '../errors/app-error.js';
 import type { Clock } from '../lib/clock.js';
 import { constantTimeEqual } from '../lib/hashing.js';
@@ -33,6 +34,11 @@ export interface ProviderRegistryDeps {
   transport?: UpstreamTransport;
 }
 
+/** The channel migration 0025's trigger notifies whenever `upstream_providers` changes. */
+export const UPSTREAM_PROVIDER_CHANGES_CHANNEL = 'latchkey_upstream_providers_changed';
+/** The payload of that notification: the providers are read and kept as one list, under this key. */
+const PROVIDERS_KEY = 'providers';
+
 /** The secret box purpose of a provider's client secret: a sealed secret opens only for its own provider. */
 function secretPurpose(name: string): string {
   return `federation client secret:${name}`;
@@ -59,12 +65,27 @@ function summary(row: repo.UpstreamProviderRow): ProviderSummary {
  *
  * A loopback issuer is accepted only outside production (test upstreams), and only then is the
  * private-address guard off, for that provider alone.
+ *
+ * Every sign-in page lists the providers (its buttons), so the stored rows are kept in process as one list
+ * (db/notified-cache.ts): each replica (or the embedded database's one server) hears every change to the
+ * table at commit, whoever made it, and reads the list again. Changes read what they change afresh.
  */
 export function createProviderRegistry(deps: ProviderRegistryDeps): ProviderRegistry {
   const { db, box, production } = deps;
   const ttl = deps.cacheTtlMs ?? 60 * 60 * 1000;
   const now = () => (deps.clock ? deps.clock.now() : new Date()).getTime();
   const cache = new Map<string, { upstream: ResolvedUpstream; until: number; version: string }>();
+  const rows = createNotifiedCache({ db, channel: UPSTREAM_PROVIDER_CHANGES_CHANNEL, load: () => repo.listUpstreamProviders(db) });
+  const storedRows = async () => (await rows.get(PROVIDERS_KEY))!;
+  const storedRow = async (name: string) => (PROVIDER_NAME.test(name) ? (await storedRows()).find((row) => row.name === name) : undefined);
+  /** Runs a change to the table, then drops this process's list (other processes hear the NOTIFY). */
+  async function changing<T>(change: () => Promise<T>): Promise<T> {
+    try {
+      return await change();
+    } finally {
+      rows.invalidate(PROVIDERS_KEY);
+    }
+  }
 
   const checkIssuer = (value: string): URL => checkedIssuer(value, production);
 
@@ -139,7 +160,7 @@ export function createProviderRegistry(deps: ProviderRegistryDeps): ProviderRegi
       if (configured.has(input.name)) problems.push({ path: 'name', message: `is taken by the ${input.name} provider configured in the environment` });
       if (problems.length) throw new InvalidRequestError('invalid provider', problems);
       checkIssuer(input.issuer);
-      const row = await db.transaction(async (tx) => {
+      const row = await changing(() => db.transaction(async (tx) => {
         const inserted = await repo.insertUpstreamProvider(tx, {
           name: input.name,
           display_name: displayName,
@@ -152,12 +173,12 @@ export function createProviderRegistry(deps: ProviderRegistryDeps): ProviderRegi
         });
         if (inserted) await recordAudit(tx, { type: 'provider.added', details: { provider: inserted.name, issuer: inserted.issuer, trusts_email: inserted.trusts_email_verification } });
         return inserted;
-      });
+      }));
       if (!row) throw new ConflictError(`a provider named "${input.name}" exists already (create never overwrites; remove it first)`);
       return summary(row);
     },
 
-    list: async () => (await repo.listUpstreamProviders(db)).map(summary),
+    list: async () => (await storedRows()).map(summary),
 
     async update(name, changes) {
       const current = PROVIDER_NAME.test(name) ? await repo.findUpstreamProviderByName(db, name) : undefined;
@@ -172,11 +193,11 @@ export function createProviderRegistry(deps: ProviderRegistryDeps): ProviderRegi
       checkIssuer(next.issuer);
       const sealed = changes.clientSecret === undefined ? current.client_secret_sealed : changes.clientSecret ? box.seal(changes.clientSecret, secretPurpose(name)) : null;
       const fields = Object.keys(changes).filter((key) => changes[key as keyof ProviderChanges] !== undefined);
-      const row = await db.transaction(async (tx) => {
+      const row = await changing(() => db.transaction(async (tx) => {
         const updated = await repo.updateUpstreamProviderByName(tx, name, { ...next, client_secret_sealed: sealed });
         if (updated) await recordAudit(tx, { type: 'provider.updated', details: { provider: name, fields } });
         return updated;
-      });
+      }));
       if (!row) throw new NotFoundError(`no provider "${name}"`);
       // The new updated_at also tells other replicas' caches that the discovered configuration is stale.
       cache.delete(name);
@@ -194,17 +215,17 @@ export function createProviderRegistry(deps: ProviderRegistryDeps): ProviderRegi
     },
 
     async get(name) {
-      const row = PROVIDER_NAME.test(name) ? await repo.findUpstreamProviderByName(db, name) : undefined;
+      const row = await storedRow(name);
       if (!row) throw new NotFoundError(`no provider "${name}"`);
       return summary(row);
     },
 
     async remove(name) {
-      const row = await db.transaction(async (tx) => {
+      const row = await changing(() => db.transaction(async (tx) => {
         const deleted = await repo.deleteUpstreamProviderByName(tx, name);
         if (deleted) await recordAudit(tx, { type: 'provider.removed', details: { provider: deleted.name } });
         return deleted;
-      });
+      }));
       if (!row) throw new NotFoundError(`no provider "${name}"`);
       cache.delete(name);
       return { removed: summary(row), identitiesKept: await countFederatedIdentitiesByProvider(db, name) };
@@ -212,7 +233,7 @@ export function createProviderRegistry(deps: ProviderRegistryDeps): ProviderRegi
 
     buttons: async () => [
       ...[...configured.values()].map((upstream) => ({ name: upstream.name, displayName: upstream.displayName })),
-      ...(await repo.listUpstreamProviders(db)).filter((row) => !configured.has(row.name)).map((row) => ({ name: row.name, displayName: row.display_name })),
+      ...(await storedRows()).filter((row) => !configured.has(row.name)).map((row) => ({ name: row.name, displayName: row.display_name })),
     ],
 
     async resolve(name) {
@@ -224,7 +245,7 @@ export function createProviderRegistry(deps: ProviderRegistryDeps): ProviderRegi
         cache.set(name, { upstream, until: now() + ttl, version: 'environment' });
         return upstream;
       }
-      const row = PROVIDER_NAME.test(name) ? await repo.findUpstreamProviderByName(db, name) : undefined;
+      const row = await storedRow(name);
       if (!row) throw new NotFoundError(`no provider "${name}"`);
       const cached = cache.get(name);
       // A provider removed and added again under the same name (another replica may have done it) must not

@@ -1,5 +1,5 @@
-import type { Queryable } from '../db/database.js';
-import { deleteRateLimit, deleteStaleRateLimits, incrementRateLimits, refundRateLimit } from './repositories/rate-limit.repository.js';
+import type { Queryable, StatementChange } from '../db/database.js';
+import { deleteRateLimit, deleteStaleRateLimits, incrementRateLimits, rateLimitDeletion, refundRateLimit } from './repositories/rate-limit.repository.js';
 
 /** A key's count in its current window, and when that window ends. */
 export interface WindowCount {
@@ -19,6 +19,8 @@ export interface RateCounters {
   refund(key: string): Promise<void>;
   /** Forgets a key (a successful sign-in clears its account-and-address counter). */
   reset(key: string): Promise<void>;
+  /** What `reset` does, as a statement for a caller that runs it with its own change in one round trip. */
+  resetStatement(key: string): StatementChange;
   /** Deletes counters whose window started more than `olderThanSeconds` ago (maintenance). */
   sweep(olderThanSeconds: number): Promise<number>;
 }
@@ -28,6 +30,7 @@ export function createRateCounters(db: Queryable): RateCounters {
     hit: (keys, windowSeconds) => incrementRateLimits(db, keys, windowSeconds),
     refund: (key) => refundRateLimit(db, key),
     reset: (key) => deleteRateLimit(db, key),
+    resetStatement: (key) => rateLimitDeletion(key),
     sweep: (olderThanSeconds) => deleteStaleRateLimits(db, olderThanSeconds),
   };
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Context, Next } from 'koa';
 import { withLogContext } from '../lib/log-context.js';
-import type { Logger } from '../lib/logger.js';
+import { requestLineLogger, type Logger } from '../lib/logger.js';
 
 /** An incoming X-Request-Id is kept only in this shape (a proxy's UUID or trace id); else one is drawn. */
 const REQUEST_ID = /^[\w.-]{1,64}$/;
@@ -12,6 +12,7 @@ const REQUEST_ID = /^[\w.-]{1,64}$/;
  * duration. Never headers or bodies.
  */
 export function requestLogging(logger: Logger) {
+  const lines = requestLineLogger(logger);
   return async function logRequest(ctx: Context, next: Next): Promise<void> {
     const started = process.hrtime.bigint();
     const inbound = ctx.get('x-request-id');
@@ -23,7 +24,7 @@ export function requestLogging(logger: Logger) {
     } finally {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       if (ctx.path !== '/healthz') {
-        logger.info({ requestId, method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(ms * 10) / 10 }, 'request');
+        lines.info({ requestId, method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(ms * 10) / 10 }, 'request');
       }
     }
   };

@@ -8,8 +8,9 @@ import type { Context } from 'koa';
 const PROVIDER_ROUTES: readonly [RegExp, string][] = [
   [/^\/auth\/[^/]+$/, '/auth/:uid'],
   [/^\/session\/end\/(confirm|success)$/, '/session/end/$1'],
-  [/^\/(auth|token|jwks|session\/end|request|reg|device|backchannel|\.well-known\/openid-configuration)$/, '$&'],
 ];
+/** The provider's fixed paths, labelled as they are (most requests: a set lookup before any expression). */
+const PROVIDER_PATHS: ReadonlySet<string> = new Set(['/auth', '/token', '/jwks', '/session/end', '/request', '/reg', '/device', '/backchannel', '/.well-known/openid-configuration']);
 
 /**
  * The `route` label of a request: the pattern of the route that answered it (`/admin/v1/users/:id`,
@@ -20,6 +21,7 @@ const PROVIDER_ROUTES: readonly [RegExp, string][] = [
 export function routeLabel(ctx: Context): string {
   const matched = (ctx as Context & { _matchedRoute?: unknown })._matchedRoute;
   if (typeof matched === 'string' && matched.startsWith('/')) return matched;
+  if (PROVIDER_PATHS.has(ctx.path)) return ctx.path;
   for (const [pattern, label] of PROVIDER_ROUTES) if (pattern.test(ctx.path)) return ctx.path.replace(pattern, label);
   return 'other';
 }

@@ -11,7 +11,7 @@ import { credentialsRequestSchema, type CredentialsRequest } from './credentials
 
 const BODY_LIMIT = 4096;
 
-/** After the bearer step: the verified access token. */
+/** After the bearer step: the access token, its claims verified (its liveness is the issuance's to check). */
 interface WithToken {
   token: VerifiedAccessToken;
 }
@@ -19,7 +19,8 @@ interface WithToken {
 /**
  * `POST /sts/credentials`: the exchange of a Latchkey access token for storage
  * credentials in the AWS `credential_process` shape.
- * Chain: OAuth error surface → bearer → validate (JSON or form, repeated fields refused) → issue → present.
+ * Chain: OAuth error surface → bearer (claims) → validate (JSON or form, repeated fields refused) → issue (liveness
+ * and all) → present.
  */
 export function credentialsRoutes(deps: { verifier: AccessTokenVerifier; credentials: CredentialService; audience: string }): Router {
   const router = new Router();
@@ -27,8 +28,9 @@ export function credentialsRoutes(deps: { verifier: AccessTokenVerifier; credent
   async function bearer(ctx: Context & Partial<WithToken>, next: Next) {
     const token = bearerToken(ctx);
     if (!token) throw new InvalidTokenError('send the access token as Authorization: Bearer <token>');
-    // Only tokens addressed to Latchkey itself: a token minted for another API must not open storage.
-    ctx.token = await deps.verifier.verify(token, { audience: deps.audience });
+    // Only tokens addressed to Latchkey itself: a token minted for another API must not open storage. Liveness
+    // is checked in the issuance's one query (credential-service.ts), not in a round trip of its own.
+    ctx.token = await deps.verifier.verifyClaims(token, { audience: deps.audience });
     actAsBearer(ctx.token);
     await next();
   }

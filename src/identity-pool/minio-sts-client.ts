@@ -1,4 +1,4 @@
-import { XMLParser } from 'fast-xml-parser';
+import type { XMLParser } from 'fast-xml-parser';
 import { ObjectStoreRefusedError, ObjectStoreUnavailableError, type AppError } from '../errors/app-error.js';
 import { OutboundResponseTooLargeError } from '../errors/outbound-http-error.js';
 import { createOutboundFetch, type OutboundFetch } from '../lib/outbound-http.js';
@@ -28,7 +28,9 @@ export interface MinioStsOptions {
   fetch?: OutboundFetch;
 }
 
-const xml = new XMLParser({ ignoreAttributes: true, parseTagValue: false, trimValues: true });
+// Loaded with the first answer read, not at start: a server without an object store never reads one.
+let parser: Promise<XMLParser> | undefined;
+const xmlParser = () => parser ??= import('fast-xml-parser').then(({ XMLParser }) => new XMLParser({ ignoreAttributes: true, parseTagValue: false, trimValues: true }));
 const MAX_RESPONSE_BYTES = 64 * 1024;
 
 /**
@@ -58,7 +60,7 @@ export function createMinioStsClient(options: MinioStsOptions): StsBackend {
     return { status: response.status, text: await response.text() };
   }
 
-  function upstreamError(status: number, text: string): AppError {
+  function upstreamError(xml: XMLParser, status: number, text: string): AppError {
     if (status === 503) return new ObjectStoreUnavailableError('the object store is not ready; try again later');
     let code = `HTTP ${status}`;
     try {
@@ -80,7 +82,8 @@ export function createMinioStsClient(options: MinioStsOptions): StsBackend {
         TokenRevokeType: input.revokeType,
       }).toString();
       const { status, text } = await call(new URL('/', options.endpoint), body, 'sts', 'application/x-www-form-urlencoded');
-      if (status !== 200) throw upstreamError(status, text);
+      const xml = await xmlParser();
+      if (status !== 200) throw upstreamError(xml, status, text);
       const parsed = xml.parse(text) as { AssumeRoleResponse?: { AssumeRoleResult?: { Credentials?: Record<string, string> } } };
       const c = parsed.AssumeRoleResponse?.AssumeRoleResult?.Credentials;
       if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken || !c.Expiration || Number.isNaN(Date.parse(c.Expiration))) {
@@ -93,7 +96,7 @@ export function createMinioStsClient(options: MinioStsOptions): StsBackend {
       url.searchParams.set('user', options.accessKey);
       url.searchParams.set('tokenRevokeType', revokeType);
       const { status, text } = await call(url, '', 's3');
-      if (status !== 204 && status !== 200) throw upstreamError(status, text);
+      if (status !== 204 && status !== 200) throw upstreamError(await xmlParser(), status, text);
     },
   };
 }

@@ -44,6 +44,10 @@ export interface RoleService {
   poolSettings(): Promise<pool.PoolSettingsRow & { rules: pool.RuleRow[] }>;
   setDefaultRole(name: string | null): Promise<pool.PoolSettingsRow>;
   setAmbiguousRoleResolution(mode: string): Promise<pool.PoolSettingsRow>;
+  /** The role of the identity pool's guest identities (Cognito's unauthenticated role); null refuses guests. */
+  setGuestRole(name: string | null): Promise<{ guest_role: string | null }>;
+  /** The guest role's name; null while guests are refused. */
+  guestRole(): Promise<string | null>;
   addRule(input: { claim: string; match: string; value: string; role: string; position?: number }): Promise<pool.RuleRow[]>;
   removeRule(position: number): Promise<pool.RuleRow[]>;
   /**
@@ -83,6 +87,8 @@ function describeUsage(usage: roles.RoleUsageRow): string[] {
     ...(usage.groups.length ? [`group(s) ${usage.groups.join(', ')}`] : []),
     ...(usage.rule_positions.length ? [`pool rule(s) at position ${usage.rule_positions.join(', ')}`] : []),
     ...(usage.default_role ? ['the pool\'s default role'] : []),
+    // Deleting it clears the guest role (the schema's SET NULL): guests are refused from then on.
+    ...(usage.guest_role ? ['the pool\'s guest role'] : []),
   ];
 }
 
@@ -156,6 +162,15 @@ export function createRoleService(deps: { db: Database; maxDurationCeiling: numb
     async setDefaultRole(name) {
       try {
         return await audited({ type: 'pool.settings_changed', details: { setting: 'default_role', role: name } }, (tx) => pool.updatePoolSettings(tx, { defaultRole: name }));
+      } catch (error) {
+        if (isForeignKeyViolation(error)) throw new NotFoundError(`no role "${name}"`);
+        throw error;
+      }
+    },
+    guestRole: async () => (await pool.findGuestRole(db))?.name ?? null,
+    async setGuestRole(name) {
+      try {
+        return await audited({ type: 'pool.settings_changed', details: { setting: 'guest_role', role: name } }, (tx) => pool.updateGuestRole(tx, name));
       } catch (error) {
         if (isForeignKeyViolation(error)) throw new NotFoundError(`no role "${name}"`);
         throw error;

@@ -1,4 +1,4 @@
-import { SignatureV4 } from '@smithy/signature-v4';
+import type * as SignatureV4Library from '@smithy/signature-v4';
 import { NodeSha256 } from './node-sha256.js';
 
 export interface SignedRequestInput {
@@ -12,8 +12,13 @@ export interface SignedRequestInput {
   secretKey: string;
 }
 
+// Loaded with the first signed request, not at start: a server without an object store signs none.
+let library: Promise<typeof SignatureV4Library> | undefined;
+const smithy = () => library ??= import('@smithy/signature-v4');
+
 /** Signs a request with AWS Signature Version 4 and returns the headers to send. */
 export async function signRequest(input: SignedRequestInput): Promise<Record<string, string>> {
+  const { SignatureV4 } = await smithy();
   const signer = new SignatureV4({
     credentials: { accessKeyId: input.accessKey, secretAccessKey: input.secretKey },
     region: input.region,

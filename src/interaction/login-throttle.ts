@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { isIPv6 } from 'node:net';
 import { TooManyAttemptsError } from '../errors/app-error.js';
 import type { Context } from 'koa';
+import type { StatementChange } from '../db/database.js';
 import type { LockoutScope } from '../http/metrics.js';
 import type { RateCounters } from '../http/rate-counters.js';
 
@@ -34,6 +35,11 @@ export interface LoginThrottle {
   /** Counts an attempt from `address` (a valid IP address); throws TooManyAttemptsError over a limit. */
   attempt(subject: AttemptSubject, address: string): Promise<void>;
   succeeded(subject: AttemptSubject, address: string): Promise<void>;
+  /**
+   * What `succeeded` does, as a statement to run with the sign-in's own write (its last sign-in time and
+   * event), so that a password sign-in resets its count in that same round trip.
+   */
+  successStatement(subject: AttemptSubject, address: string): StatementChange;
 }
 
 /** The unit an address is counted in: IPv4 as is (IPv4-mapped IPv6 unwrapped), IPv6 by its /64. */
@@ -98,6 +104,7 @@ export function createLoginThrottle(counters: RateCounters, limits: LoginThrottl
     async succeeded(subject, address) {
       await counters.reset(keys(subject, address).accountAddress);
     },
+    successStatement: (subject, address) => counters.resetStatement(keys(subject, address).accountAddress),
   };
 }
 

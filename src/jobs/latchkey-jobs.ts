@@ -1,6 +1,7 @@
 import type { AuditService } from '../audit/audit-service.js';
 import type { Database } from '../db/database.js';
 import { deleteSpentOneTimeCodes } from '../directory/repositories/one-time-code.repository.js';
+import { sweepExpiredSrpChallenges } from '../cognito/srp/srp-challenges.js';
 import { sweepExpiredFederationStates } from '../federation/federation-states.js';
 import type { RateCounters } from '../http/rate-counters.js';
 import type { RevocationService } from '../identity-pool/revocation-service.js';
@@ -79,6 +80,8 @@ export function createLatchkeyJobs(deps: {
         oneTimeCodes: () => deleteSpentOneTimeCodes(db, 86_400),
         // Federations abandoned at the upstream: their states are useless once expired (10 minutes).
         federationStates: () => sweepExpiredFederationStates(db),
+        // SRP challenges never answered: useless once expired (3 minutes).
+        srpChallenges: () => sweepExpiredSrpChallenges(db),
       }, logger),
     },
     {

@@ -35,16 +35,46 @@ export const REDACTED_PATHS = [...new Set([
   '*.federation.*.privateKey', '*.federation.*.clientSecret',
 ])];
 
+/** The same logger without redaction, for lines whose every field is chosen by Latchkey (see requestLineLogger). */
+const unredactedSiblings = new WeakMap<Logger, Logger>();
+
 /**
- * Creates the JSON logger. `destination` lets tests capture lines. Every line written while a request is
- * served carries its `requestId` (the one echoed in X-Request-Id), so a request's lines can be found together.
+ * Creates the JSON logger. `destination` lets tests capture lines (stdout, written synchronously, when
+ * omitted). Every line written while a request is served carries its `requestId` (the one echoed in
+ * X-Request-Id), so a request's lines can be found together.
  */
-export function createLogger(level: string, destination?: DestinationStream): Logger {
-  return pino({
-    level,
-    base: { service: 'latchkey' },
-    mixin: currentLogContext,
-    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
-    timestamp: pino.stdTimeFunctions.isoTime,
-  }, destination);
+export function createLogger(level: string, destination: DestinationStream = pino.destination(1)): Logger {
+  const options = { level, base: { service: 'latchkey' }, mixin: currentLogContext, timestamp: pino.stdTimeFunctions.isoTime };
+  const logger = pino({ ...options, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } }, destination);
+  unredactedSiblings.set(logger, pino(options, destination));
+  return logger;
+}
+
+/**
+ * The logger for the one line each request ends with. Its fields (request id, method, path, status,
+ * duration) are set by Latchkey and hold no secret, so it skips redaction, which walks every redacted path
+ * on every line and cost more than the rest of the line under load. Anything else logs through `logger`.
+ */
+export function requestLineLogger(logger: Logger): Logger {
+  return unredactedSiblings.get(logger) ?? logger;
+}
+
+/**
+ * Stdout for the server, written in blocks of 4 KiB or every 200 ms, whichever comes first, instead of one
+ * synchronous write per line: at a few thousand requests a second, per-line writes to a pipe took more time
+ * than anything Latchkey does for a token. What is still buffered is written when the process exits (a
+ * SIGKILL loses at most the last 200 ms).
+ */
+export function bufferedStdout(): DestinationStream {
+  const destination = pino.destination({ dest: 1, sync: false, minLength: 4096 });
+  const timer = setInterval(() => destination.flush(), 200);
+  timer.unref();
+  process.once('exit', () => {
+    try {
+      destination.flushSync();
+    } catch {
+      // Nothing left to do at exit if stdout is gone.
+    }
+  });
+  return destination;
 }

@@ -6,6 +6,8 @@ import { constantTimeEqual, sha256Hex } from '../lib/hashing.js';
 import { clientFieldProblems, clientIdProblem } from './client-validation.js';
 import { createClientSettings, suppliedSecretProblem, type ClientChanges, type RotatedSecret } from './client-settings.js';
 import { logoutSettingsMetadata, logoutSettingsProblems, presentLogoutSettings, type LogoutSettingsInput, type LogoutSettingsView } from './client-logout-settings.js';
+import type { ClientLookup } from './client-lookup.js';
+import { authFlowsMetadata, authFlowsOf, type AuthFlow } from './client-auth-flows.js';
 import * as clients from './repositories/client.repository.js';
 import { deleteOidcModelsByClientId } from './repositories/oidc-model.repository.js';
 
@@ -24,6 +26,10 @@ export interface CreateClientInput extends LogoutSettingsInput {
   upstreamProviders?: readonly string[];
   /** Whether the app's users may sign themselves up (when the pool allows it). Default true. */
   signup?: boolean;
+  /** The Cognito API's sign-in flows it may use (Cognito's ExplicitAuthFlows); default SRP and refresh. */
+  explicitAuthFlows?: readonly AuthFlow[];
+  /** Tokens also carry Cognito's claims (`token_use`, `cognito:username`, `cognito:groups`, `username`). */
+  cognitoClaims?: boolean;
   /** The client id, when the operator chooses it (declarative configuration); else a random one. */
   clientId?: string;
   /** A confidential client's secret, when the operator supplies it; else a random one, returned once. */
@@ -44,6 +50,10 @@ export interface CreatedClient extends LogoutSettingsView {
   upstream_providers: string[] | null;
   /** Whether the app's users may sign themselves up (when the pool allows it). */
   signup: boolean;
+  /** The Cognito API's sign-in flows it may use, by Cognito's `ALLOW_*` names. */
+  explicit_auth_flows: AuthFlow[];
+  /** Whether its tokens also carry Cognito's claims (oidc/cognito-claims.ts). */
+  cognito_claims: boolean;
 }
 
 export interface ClientService {
@@ -81,10 +91,29 @@ function upstreamProviders(metadata: Record<string, unknown>): string[] | null {
   return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : null;
 }
 
-/** Creates and lists OAuth clients. A confidential client's secret is shown once and stored hashed. */
-export function createClientService(deps: { db: Database }): ClientService {
-  const { db } = deps;
+/**
+ * Creates and lists OAuth clients. A confidential client's secret is shown once and stored hashed.
+ *
+ * With `lookup` (the server's), what a sign-in asks of a client (whether it offers sign-up, which upstreams)
+ * is answered from the clients kept in process, and every change made here is told to the lookup at once
+ * (other processes' changes reach it through NOTIFY). Without it each answer reads the row.
+ */
+export function createClientService(deps: { db: Database; lookup?: Pick<ClientLookup, 'findProviderMetadata' | 'changed'> }): ClientService {
+  const { db, lookup } = deps;
+  /** The client's stored metadata (Latchkey's own `latchkey_*` keys included); undefined for an unknown client. */
+  async function metadataOf(clientId: string): Promise<Record<string, unknown> | undefined> {
+    if (lookup) return lookup.findProviderMetadata(clientId);
+    return (await clients.findClientById(db, clientId))?.metadata;
+  }
   const settings = createClientSettings({ db });
+  /** Runs a change to one client, then tells this process's client lookup (other processes hear the NOTIFY). */
+  async function changing<T>(clientId: string, change: () => Promise<T>): Promise<T> {
+    try {
+      return await change();
+    } finally {
+      lookup?.changed(clientId);
+    }
+  }
   function present(row: clients.ClientRow): Omit<CreatedClient, 'client_secret'> {
     const m = row.metadata;
     return {
@@ -98,6 +127,8 @@ export function createClientService(deps: { db: Database }): ClientService {
       first_party: m.latchkey_first_party === true,
       upstream_providers: upstreamProviders(m),
       signup: m.latchkey_signup !== false,
+      explicit_auth_flows: authFlowsOf(m),
+      cognito_claims: m.latchkey_cognito_claims === true,
       ...presentLogoutSettings(m),
     };
   }
@@ -128,10 +159,12 @@ export function createClientService(deps: { db: Database }): ClientService {
         token_endpoint_auth_method: isPublic ? 'none' : 'client_secret_basic',
         scope: scopes.join(' '),
         ...(input.firstParty ? { latchkey_first_party: true } : {}),
+        ...(input.cognitoClaims ? { latchkey_cognito_claims: true } : {}),
         // Not provider metadata either: the sign-in page reads it to offer sign-up or not.
         ...(input.signup === false ? { latchkey_signup: false } : {}),
         // Not provider metadata (oidc-provider drops it); the federation's sign-in steps read it.
         ...(upstreams ? { latchkey_upstream_providers: upstreams } : {}),
+        ...authFlowsMetadata(input.explicitAuthFlows),
         ...logoutSettingsMetadata(input),
       };
       if (isPublic && redirectUris.some((u) => !u.startsWith('https:'))) metadata.application_type = 'native';
@@ -161,22 +194,22 @@ export function createClientService(deps: { db: Database }): ClientService {
       return row && present(row);
     },
     async update(clientId, changes) {
-      await settings.update(clientId, changes);
+      await changing(clientId, () => settings.update(clientId, changes));
       const row = await clients.findClientById(db, clientId);
       if (!row) throw new NotFoundError(`no client "${clientId}"`);
       return present(row);
     },
-    rotateSecret: (clientId, graceSeconds, secret) => settings.rotateSecret(clientId, graceSeconds, secret),
+    rotateSecret: (clientId, graceSeconds, secret) => changing(clientId, () => settings.rotateSecret(clientId, graceSeconds, secret)),
     async signupAllowedFor(clientId) {
-      const row = await clients.findClientById(db, clientId);
-      return row !== undefined && row.metadata.latchkey_signup !== false;
+      const metadata = await metadataOf(clientId);
+      return metadata !== undefined && metadata.latchkey_signup !== false;
     },
     async upstreamProvidersOf(clientId) {
-      const row = await clients.findClientById(db, clientId);
-      return row ? upstreamProviders(row.metadata) : null;
+      const metadata = await metadataOf(clientId);
+      return metadata ? upstreamProviders(metadata) : null;
     },
     async ensureInternal(input) {
-      await clients.upsertClient(db, {
+      await changing(input.clientId, () => clients.upsertClient(db, {
         clientId: input.clientId,
         name: input.name,
         metadata: {
@@ -189,26 +222,26 @@ export function createClientService(deps: { db: Database }): ClientService {
           latchkey_first_party: true,
           latchkey_internal: true,
         },
-      });
+      }));
     },
     async removeInternal(clientId) {
-      await db.transaction(async (tx) => {
+      await changing(clientId, () => db.transaction(async (tx) => {
         const existing = await clients.findClientById(tx, clientId);
         if (existing?.metadata.latchkey_internal !== true) return;
         await clients.deleteClientById(tx, clientId);
         await deleteOidcModelsByClientId(tx, clientId);
         await recordAudit(tx, { type: 'client.deleted', clientId, details: { internal: true } });
-      });
+      }));
     },
     async delete(clientId) {
       // The client and everything issued to it go together: its tokens stop working at once.
       const existing = await clients.findClientById(db, clientId);
       if (existing?.metadata.latchkey_internal === true) throw new InvalidRequestError(`"${clientId}" is Latchkey's own client and cannot be deleted`);
-      await db.transaction(async (tx) => {
+      await changing(clientId, () => db.transaction(async (tx) => {
         if (!(await clients.deleteClientById(tx, clientId))) throw new NotFoundError(`no client "${clientId}"`);
         await deleteOidcModelsByClientId(tx, clientId);
         await recordAudit(tx, { type: 'client.deleted', clientId });
-      });
+      }));
     },
   };
 }

@@ -6,6 +6,7 @@ import { sha256Hex } from '../lib/hashing.js';
 import { clientFieldProblems } from './client-validation.js';
 import { logoutSettingsMetadata, logoutSettingsProblems } from './client-logout-settings.js';
 import * as settings from './repositories/client-settings.repository.js';
+import { authFlowsMetadata, type AuthFlow } from './client-auth-flows.js';
 
 /** The longest grace period of a rotated secret: 30 days. */
 export const MAX_SECRET_GRACE_SECONDS = 30 * 86_400;
@@ -35,6 +36,10 @@ export interface ClientChanges {
   /** Whether its logout tokens must name the session (only with a back-channel URI). */
   backchannelLogoutSessionRequired?: boolean;
   skipLogoutConfirmation?: boolean;
+  /** Replaces the Cognito API's sign-in flows it may use. */
+  explicitAuthFlows?: readonly AuthFlow[];
+  /** Whether its tokens also carry Cognito's claims. */
+  cognitoClaims?: boolean;
 }
 
 export interface RotatedSecret {
@@ -96,7 +101,9 @@ export function createClientSettings(deps: { db: Database }): ClientSettings {
         };
         const firstParty = changes.firstParty ?? m.latchkey_first_party === true;
         const signup = changes.signup ?? m.latchkey_signup !== false;
+        const cognitoClaims = changes.cognitoClaims ?? m.latchkey_cognito_claims === true;
         delete metadata.latchkey_first_party;
+        delete metadata.latchkey_cognito_claims;
         delete metadata.latchkey_signup;
         delete metadata.latchkey_upstream_providers;
         delete metadata.application_type;
@@ -106,7 +113,12 @@ export function createClientSettings(deps: { db: Database }): ClientSettings {
         Object.assign(metadata, logoutSettingsMetadata(logout));
         if (firstParty) metadata.latchkey_first_party = true;
         if (!signup) metadata.latchkey_signup = false;
+        if (cognitoClaims) metadata.latchkey_cognito_claims = true;
         if (upstreams) metadata.latchkey_upstream_providers = upstreams;
+        if (changes.explicitAuthFlows) {
+          delete metadata.latchkey_explicit_auth_flows;
+          Object.assign(metadata, authFlowsMetadata(changes.explicitAuthFlows));
+        }
         // As at creation: a public client redirecting anywhere but https is a native app (RFC 8252).
         if (isPublic && redirectUris.some((u) => !u.startsWith('https:'))) metadata.application_type = 'native';
         await settings.updateClientSettingsById(tx, clientId, name, metadata);

@@ -1,7 +1,9 @@
 import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
 import type { Database } from '../db/database.js';
 import * as store from './repositories/oidc-model.repository.js';
-import type { ClientRepository } from './repositories/client.repository.js';
+import * as refreshStore from './repositories/refresh-grant.repository.js';
+import type { RefreshGrantMemo } from './refresh-grant-memo.js';
+import type { ClientLookup } from './client-lookup.js';
 import type { ModelAtRest } from './model-at-rest.js';
 
 /**
@@ -12,9 +14,19 @@ import type { ModelAtRest } from './model-at-rest.js';
  * - `find*` return `undefined` when nothing is found, never `{}` (tsedio/tsed#2161).
  * - After `consume`, `find` returns the payload with a truthy `consumed`; the provider then revokes the
  *   whole grant when a code or rotated refresh token is replayed.
- * - Clients are not stored here: they come read-only from the `clients` table (dynamic registration is off).
+ * - Clients are not stored here: they come read-only from the `clients` table, through the in-process
+ *   lookup that keeps them while changes are announced (client-lookup.ts; dynamic registration is off).
+ * - A rotating refresh-token grant takes three round trips (two without a session to check) instead of
+ *   seven: `refreshGrant` below, refresh-grant-memo.ts.
  */
-export function createPostgresAdapterClass(db: Database, clients: ClientRepository, atRest: ModelAtRest): new (name: string) => Adapter {
+export function createPostgresAdapterClass(
+  db: Database,
+  clients: Pick<ClientLookup, 'findProviderMetadata'>,
+  atRest: ModelAtRest,
+  refreshGrant?: RefreshGrantOptions,
+): new (name: string) => Adapter {
+  const memo = refreshGrant?.memo;
+  const refreshRequest = () => refreshGrant?.request();
   return class PostgresAdapter implements Adapter {
     readonly model: string;
     constructor(model: string) {
@@ -24,11 +36,22 @@ export function createPostgresAdapterClass(db: Database, clients: ClientReposito
     async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
       if (this.model === 'Client') throw new Error('clients are managed with `latchkey client create`');
       const storedId = atRest.storageKey(id);
+      const sealed = atRest.seal(this.model, payload);
+      const ttl = Number.isFinite(expiresIn) && expiresIn > 0 ? Math.ceil(expiresIn) : null;
+      const spent = this.model === 'RefreshToken' ? memo?.takeDeferredConsume(refreshRequest()) : undefined;
+      if (spent !== undefined) {
+        // The successor of the token this request consumed (see `consume`): both in one statement.
+        const { rotated, grantId } = await refreshStore.rotateRefreshToken(db, atRest.lookupKeys(spent), {
+          id: storedId, payload: sealed, grantId: payload.grantId ?? null, expiresIn: ttl,
+        });
+        if (!rotated) await this.refuseReplay(grantId);
+        return;
+      }
       await store.upsertOidcModel(db, {
         model: this.model,
         id: storedId,
         staleIds: atRest.lookupKeys(id).filter((candidate) => candidate !== storedId),
-        payload: atRest.seal(this.model, payload),
+        payload: sealed,
         // The Grant row carries its own (raw) id, so revoking a grant removes it with everything it
         // issued, and access-token liveness finds it by the id its tokens name. An Interaction only names
         // the grant it may extend and is not issued under it: revoking that grant (as the logout does when
@@ -36,12 +59,20 @@ export function createPostgresAdapterClass(db: Database, clients: ClientReposito
         grantId: this.model === 'Interaction' ? null : payload.grantId ?? (this.model === 'Grant' ? id : null),
         userCode: payload.userCode ? atRest.storageKey(payload.userCode) : null,
         uid: payload.uid ? atRest.storageKey(payload.uid) : null,
-        expiresIn: Number.isFinite(expiresIn) && expiresIn > 0 ? Math.ceil(expiresIn) : null,
+        expiresIn: ttl,
       });
     }
 
     async find(id: string): Promise<AdapterPayload | undefined> {
       if (this.model === 'Client') return clients.findProviderMetadata(id);
+      if (this.model === 'RefreshToken' && memo) {
+        const request = refreshRequest();
+        if (request) return this.findForRefresh(request, memo, id);
+      }
+      if (this.model === 'Grant') {
+        const held = memo?.takeGrant(refreshRequest(), id);
+        if (held) return held;
+      }
       const payload = this.read(await store.findOidcModelById(db, this.model, atRest.lookupKeys(id)));
       // The stored payload's jti is sealed; the id asked for is the jti by definition.
       return payload && { ...payload, jti: id };
@@ -56,14 +87,17 @@ export function createPostgresAdapterClass(db: Database, clients: ClientReposito
     }
 
     async consume(id: string): Promise<void> {
+      // Rotation: the refresh grant consumes the token it was given and saves its successor right after
+      // (oidc-provider 9.13.3, lib/actions/grants/refresh_token.js: `consume()` then `save()`, nothing between
+      // that reads or writes storage). Both happen in the successor's upsert, in one statement that decides
+      // the race as the UPDATE below does. Should the successor never be saved, the request fails and the
+      // presented token stays unspent, as if the request had not been made.
+      if (this.model === 'RefreshToken' && memo?.deferConsume(refreshRequest(), id)) return;
       // oidc-provider checks `consumed` when it finds the token and consumes it later, so parallel
       // redemptions of one code or refresh token would all pass its check. The atomic UPDATE decides the
       // race; losers are treated as the replay they are: the grant is revoked and the request fails.
       const { consumed, grantId } = await store.consumeOidcModel(db, this.model, atRest.lookupKeys(id));
-      if (!consumed) {
-        if (grantId) await store.deleteOidcModelsByGrantId(db, grantId);
-        throw new errors.InvalidGrant(`${this.model === 'AuthorizationCode' ? 'authorization code' : 'token'} already used`);
-      }
+      if (!consumed) await this.refuseReplay(grantId);
     }
 
     async destroy(id: string): Promise<void> {
@@ -76,6 +110,31 @@ export function createPostgresAdapterClass(db: Database, clients: ClientReposito
       await store.deleteOidcModelsByGrantId(db, grantId);
     }
 
+    private async refuseReplay(grantId: string | null): Promise<never> {
+      if (grantId) await store.deleteOidcModelsByGrantId(db, grantId);
+      throw new errors.InvalidGrant(`${this.model === 'AuthorizationCode' ? 'authorization code' : 'token'} already used`);
+    }
+
+    /**
+     * The refresh grant's token, read with its grant and account (one query for what were three), which
+     * the request's next steps take from the memo: `Grant.find` in the provider's validateGrant and our
+     * findAccount. Whatever did not load (no live grant, a payload no secret opens, no user) is left out,
+     * so those steps read the database as usual.
+     */
+    private async findForRefresh(request: object, memo: RefreshGrantMemo, id: string): Promise<AdapterPayload | undefined> {
+      const found = await refreshStore.findRefreshTokenWithContext(db, atRest.lookupKeys(id));
+      const payload = this.read(found?.token);
+      if (!found || !payload) return undefined;
+      const grantRow = found.grant;
+      const grant = grantRow ? atRest.open('Grant', grantRow.payload) : undefined;
+      memo.remember(request, {
+        tokenId: id,
+        grant: grantRow && grant ? { id: grantRow.id, payload: { ...grant, jti: grantRow.id } } : undefined,
+        user: found.user ?? undefined,
+      });
+      return { ...payload, jti: id };
+    }
+
     private read(row: store.OidcModelRow | undefined): AdapterPayload | undefined {
       if (!row) return undefined;
       const payload = atRest.open(this.model, row.payload);
@@ -84,4 +143,11 @@ export function createPostgresAdapterClass(db: Database, clients: ClientReposito
       return payload;
     }
   };
+}
+
+/** The refresh-token grant's shortcuts (refresh-grant-memo.ts), wired by the provider factory. */
+export interface RefreshGrantOptions {
+  memo: RefreshGrantMemo;
+  /** The current request when it is a refresh-token grant at the token endpoint; undefined otherwise. */
+  request: () => object | undefined;
 }

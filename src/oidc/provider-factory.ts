@@ -4,15 +4,18 @@ import { isDatabaseUnavailable, type Database } from '../db/database.js';
 import { constantTimeEqual, sha256Hex } from '../lib/hashing.js';
 import type { Logger } from '../lib/logger.js';
 import { SCOPE_CLAIMS, SUPPORTED_SCOPES } from './claims.js';
+import { COGNITO_ID_TOKEN_CLAIMS, cognitoAccessTokenClaims, wantsCognitoClaims } from './cognito-claims.js';
 import { createFindAccount, type FindActingUser, type LatchkeyAccount } from './find-account.js';
 import { loadExistingGrant } from './implied-consent.js';
 import { createPostgresAdapterClass } from './postgres-adapter.js';
+import { createRefreshGrantMemo } from './refresh-grant-memo.js';
 import { createModelAtRest } from './model-at-rest.js';
-import { createClientRepository } from './repositories/client.repository.js';
+import type { ClientLookup } from './client-lookup.js';
 import type { SigningAlgorithm } from '../config/signing-config.js';
 import { originAllowedForRedirectUris } from './client-origins.js';
 import { createBackchannelFetch } from './backchannel-logout.js';
 import type { TokenLifetimes } from './token-lifetimes.js';
+import { registerSignInGrant } from './sign-in-grant.js';
 
 /** Pages the provider renders itself (errors, logout), supplied by the hosted UI. */
 export interface ProviderPages {
@@ -25,6 +28,8 @@ export interface ProviderPages {
 export interface ProviderOptions {
   issuer: string;
   db: Database;
+  /** Clients for the Client adapter; shared across provider rebuilds so that its cache outlives them. */
+  clients: ClientLookup;
   secrets: readonly string[];
   privateJwks: readonly JWK[];
   /** LATCHKEY_SIGNING_ALGS: the algorithms apps may ask for; the first is the default (access tokens too). */
@@ -54,11 +59,19 @@ export function createProvider(options: ProviderOptions): Provider {
   const [defaultAlg] = signingAlgs;
   if (!defaultAlg) throw new Error('at least one signing algorithm is required');
   const allowedAudiences = new Set(audiences);
-  const clients = createClientRepository(db);
-  const findAccount = createFindAccount(options.findActingUser);
+  // A refresh-token grant loads its grant and account with the token (postgres-adapter.ts), held for the
+  // rest of that request only. The request is oidc-provider's own Koa context: 9.13.3 runs each request in an
+  // AsyncLocalStorage (lib/helpers/initialize_app.js) that the static `Provider.ctx` reads, and the token
+  // endpoint has parsed its parameters before the grant handler runs (lib/actions/token.js).
+  const refreshGrantMemo = createRefreshGrantMemo();
+  const refreshGrantRequest = () => {
+    const ctx = Provider.ctx;
+    return ctx?.oidc.route === 'token' && ctx.oidc.params?.grant_type === 'refresh_token' ? ctx : undefined;
+  };
+  const findAccount = createFindAccount(options.findActingUser, (ctx, id) => refreshGrantMemo.takeUser(ctx, id));
 
   const configuration: Configuration = {
-    adapter: createPostgresAdapterClass(db, clients, createModelAtRest(options.secrets)),
+    adapter: createPostgresAdapterClass(db, options.clients, createModelAtRest(options.secrets), { memo: refreshGrantMemo, request: refreshGrantRequest }),
     findAccount,
     jwks: { keys: options.privateJwks },
     cookies: {
@@ -69,16 +82,21 @@ export function createProvider(options: ProviderOptions): Provider {
     extraClientMetadata: {
       // latchkey_scopes: every scope the client may request; latchkey_first_party: consent is implied.
       // latchkey_skip_logout_confirmation: RP-initiated logout with a valid id_token_hint asks no question.
-      properties: ['latchkey_scopes', 'latchkey_first_party', 'latchkey_skip_logout_confirmation', 'latchkey_previous_secret'],
+      // latchkey_cognito_claims: tokens also carry Cognito's claims (cognito-claims.ts).
+      properties: ['latchkey_scopes', 'latchkey_first_party', 'latchkey_skip_logout_confirmation', 'latchkey_previous_secret', 'latchkey_cognito_claims'],
       validator: (_ctx, key, value) => {
         // latchkey_previous_secret: the digest of a rotated-out secret during its grace period.
         if (key === 'latchkey_previous_secret' && value !== undefined && typeof value !== 'string') throw new errors.InvalidClientMetadata('latchkey_previous_secret must be a string');
         if (key === 'latchkey_scopes' && value !== undefined && typeof value !== 'string') throw new errors.InvalidClientMetadata('latchkey_scopes must be a string');
         if (key === 'latchkey_first_party' && value !== undefined && typeof value !== 'boolean') throw new errors.InvalidClientMetadata('latchkey_first_party must be a boolean');
         if (key === 'latchkey_skip_logout_confirmation' && value !== undefined && typeof value !== 'boolean') throw new errors.InvalidClientMetadata('latchkey_skip_logout_confirmation must be a boolean');
+        if (key === 'latchkey_cognito_claims' && value !== undefined && typeof value !== 'boolean') throw new errors.InvalidClientMetadata('latchkey_cognito_claims must be a boolean');
       },
     },
-    claims: Object.fromEntries(Object.entries(SCOPE_CLAIMS).map(([scope, claims]) => [scope, scope === 'profile' ? [...claims, ...(options.customClaims ?? [])] : [...claims]])),
+    // Cognito's ID-token claims ride on `openid`; the account releases them only to clients that asked for them.
+    claims: Object.fromEntries(Object.entries(SCOPE_CLAIMS).map(([scope, claims]) => [
+      scope, scope === 'profile' ? [...claims, ...(options.customClaims ?? [])] : scope === 'openid' ? [...claims, ...COGNITO_ID_TOKEN_CLAIMS] : [...claims],
+    ])),
     scopes: [...SUPPORTED_SCOPES],
     responseTypes: ['code'],
     // Secrets are stored as SHA-256 digests, so only methods that present the secret itself are allowed:
@@ -150,10 +168,16 @@ export function createProvider(options: ProviderOptions): Provider {
       const grantId = (token as { grantId?: string }).grantId;
       if (grantId) extra.grant_id = grantId;
       const accountId = (token as { accountId?: string }).accountId;
+      const client = ctx.oidc.client;
+      const cognito = wantsCognitoClaims(client) && client?.clientId === (token as { clientId?: string }).clientId;
       if (accountId) {
         const loaded = ctx.oidc.account as LatchkeyAccount | undefined;
         const account = loaded?.accountId === accountId ? loaded : await findAccount(ctx, accountId);
         extra.groups = account?.groups ?? [];
+        if (cognito && account) Object.assign(extra, cognitoAccessTokenClaims(account.cognitoUsername, account.groups, grantId));
+      } else if (cognito) {
+        // A client-credentials token: Cognito's machine tokens carry token_use too, and no user.
+        extra.token_use = 'access';
       }
       return extra;
     },
@@ -181,6 +205,8 @@ export function createProvider(options: ProviderOptions): Provider {
 
   const provider = new Provider(options.issuer, configuration);
   provider.proxy = options.trustProxy;
+  // Sign-ins that Latchkey proved itself (the Cognito API) get their tokens from the provider, in process only.
+  registerSignInGrant(provider, { defaultAudience });
 
   // Stored secrets are SHA-256 digests; hash what the client presents and compare in constant time.
   // During a rotation's grace period the previous secret's digest is also accepted (the adapter passes it

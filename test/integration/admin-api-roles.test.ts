@@ -81,6 +81,16 @@ describe(`admin API: roles and role mapping (${currentBackend()})`, () => {
     expect(cleared.body).toEqual({ rules: [], default_role: null, ambiguous_role_resolution: 'deny' });
   });
 
+  it('sets and clears the identity pool\'s guest role, refusing an unknown role with 404 and a malformed body with 400', async () => {
+    expect((await api.call('GET', '/guest-role')).body).toEqual({ guest_role: null });
+    expect(await api.call('PUT', '/guest-role', { guest_role: 'reader' })).toMatchObject({ status: 200, body: { guest_role: 'reader' } });
+    expect((await api.call('GET', '/guest-role')).body).toEqual({ guest_role: 'reader' });
+    expect((await api.call('PUT', '/guest-role', { guest_role: 'ghost' })).status).toBe(404);
+    expect((await api.call('PUT', '/guest-role', { role: 'reader' })).status).toBe(400);
+    expect((await api.call('GET', '/guest-role')).body).toEqual({ guest_role: 'reader' });
+    expect(await api.call('PUT', '/guest-role', { guest_role: null })).toMatchObject({ status: 200, body: { guest_role: null } });
+  });
+
   it('refuses to delete a role in use with 409, and with force=true detaches it (204)', async () => {
     await api.call('PUT', '/role-mapping', { rules: [{ claim: 'groups', match: 'contains', value: 'editors', role: 'writer' }], default_role: 'writer', ambiguous_role_resolution: 'deny' });
     const refused = await api.call('DELETE', '/roles/writer');

@@ -16,7 +16,7 @@ describe(`admin API: pool settings (${currentBackend()})`, () => {
     const settings = await api.call('GET', '/settings');
     expect(settings.status).toBe(200);
     expect(settings.body).toMatchObject({
-      password_policy: { min_length: 15, require_digit: false, reject_common: true, reject_personal: true },
+      password_policy: { min_length: 15, require_digit: false, reject_common: true, reject_personal: true, temporary_password_validity_days: 7 },
       mfa_mode: await ctx.server.latchkey.services.mfa.mode(),
       signup: { enabled: true, required: [] },
       self_delete: false,
@@ -36,6 +36,20 @@ describe(`admin API: pool settings (${currentBackend()})`, () => {
 
     // Everything left out takes its default again.
     expect((await api.call('PUT', '/settings/password-policy', {})).body).toMatchObject({ min_length: 15, require_digit: false });
+  });
+
+  it('sets how long a temporary password stays valid (1 to 365 days), left out: 7', async () => {
+    const set = await api.call('PUT', '/settings/password-policy', { temporary_password_validity_days: 30 });
+    expect(set.status).toBe(200);
+    expect(set.body).toMatchObject({ temporary_password_validity_days: 30, min_length: 15 });
+    expect((await api.call('GET', '/settings')).body).toMatchObject({ password_policy: { temporary_password_validity_days: 30 } });
+    expect((await ctx.server.latchkey.services.userPool.passwordPolicy()).options.temporaryPasswordValidityDays).toBe(30);
+    for (const days of [0, 366, 2.5]) {
+      const refused = await api.call('PUT', '/settings/password-policy', { temporary_password_validity_days: days });
+      expect(refused.status).toBe(400);
+      expect(refused.body).toMatchObject({ error: { details: [{ path: 'body.temporary_password_validity_days' }] } });
+    }
+    expect((await api.call('PUT', '/settings/password-policy', {})).body).toMatchObject({ temporary_password_validity_days: 7 });
   });
 
   it('refuses invalid policies with 400 naming the field: the schema\'s bounds and the policy\'s own rules', async () => {

@@ -136,7 +136,7 @@ describe(`latchkey CLI safety (${currentBackend()})`, () => {
   it('client update replaces lists, validates like create and leaves the secret alone; client show prints the settings without a secret', async () => {
     const app = await services.clients.create({ name: 'Shop', redirectUris: ['https://shop.example/cb', 'https://old.example/cb'], firstParty: true });
     const bad = await runCli(['client', 'update', app.client_id, '--redirect-uri', 'http://evil.example/cb'], env);
-    expect(bad.code).toBe(1);
+    expect(bad.code, bad.stderr).toBe(1);
     expect(bad.stderr).toContain('redirect_uris');
     const updated = await runCli(['--json', 'client', 'update', app.client_id, '--name', 'Shop 2', '--redirect-uri', 'https://shop.example/cb2', '--no-first-party', '--providers', 'none', '--no-signup'], env);
     expect(updated.code, updated.stderr).toBe(0);

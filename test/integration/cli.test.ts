@@ -184,6 +184,31 @@ describe(`latchkey CLI (${currentBackend()})`, { timeout: 180_000 }, () => {
       expect(JSON.parse((await runCli(['--json', 'pool', 'set-signup', 'open', '--require', 'none'], env)).stdout)).toEqual({ enabled: true, required: [] });
     });
 
+    it('pool show gives Cognito-shaped pool IDs that stay the same, take their region from LATCHKEY_REGION, and differ between databases', async () => {
+      const first = JSON.parse((await runCli(['--json', 'pool', 'show'], env)).stdout) as { user_pool_id: string; identity_pool_id: string };
+      // The shapes Amplify and aws-jwt-verify parse: region, `_`, 9 letters or digits; region, `:`, a UUID.
+      expect(first.user_pool_id).toMatch(/^us-east-1_[A-Za-z0-9]{9}$/);
+      expect(first.identity_pool_id).toMatch(/^us-east-1:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+      const text = await runCli(['pool', 'show'], { ...env, LATCHKEY_REGION: 'eu-west-2' });
+      expect(text.code, text.stderr).toBe(0);
+      expect(text.stdout).toContain(`user pool ID:              eu-west-2_${first.user_pool_id.split('_')[1]}`);
+      expect(text.stdout).toContain(`identity pool ID:          eu-west-2:${first.identity_pool_id.split(':')[1]}`);
+      const badRegion = await runCli(['pool', 'show'], { ...env, LATCHKEY_REGION: 'Mars' });
+      expect(badRegion.code).toBe(2);
+      expect(badRegion.stderr).toContain('LATCHKEY_REGION');
+
+      const other = await createTestDatabase();
+      try {
+        const otherEnv = { ...env, ...other.env };
+        expect((await runCli(['migrate'], otherEnv)).code).toBe(0);
+        const second = JSON.parse((await runCli(['--json', 'pool', 'show'], otherEnv)).stdout) as { user_pool_id: string; identity_pool_id: string };
+        expect(second.user_pool_id).not.toBe(first.user_pool_id);
+        expect(second.identity_pool_id).not.toBe(first.identity_pool_id);
+      } finally {
+        await other.drop();
+      }
+    });
+
     it('sets the pool\'s password policy, which user create then enforces, refusing options out of range', async () => {
       const set = await runCli(['--json', 'pool', 'set-password-policy', '--min-length', '20', '--require-digit'], env);
       expect(set.code, set.stderr).toBe(0);
@@ -194,8 +219,17 @@ describe(`latchkey CLI (${currentBackend()})`, { timeout: 180_000 }, () => {
       const tooShort = await runCli(['pool', 'set-password-policy', '--min-length', '4'], env);
       expect(tooShort.code).toBe(1);
       expect(tooShort.stderr).toContain('minLength');
+      const temporary = await runCli(['pool', 'set-password-policy', '--temporary-password-days', '3'], env);
+      expect(temporary.code, temporary.stderr).toBe(0);
+      expect(temporary.stdout).toContain('temporary passwords: valid 3 days');
+      const shown = await runCli(['--json', 'pool', 'show'], env);
+      expect(JSON.parse(shown.stdout)).toMatchObject({ password_policy: { temporaryPasswordValidityDays: 3 } });
+      expect((await runCli(['pool', 'show'], env)).stdout).toMatch(/temporary passwords: +valid 3 days/);
+      const tooLong = await runCli(['pool', 'set-password-policy', '--temporary-password-days', '366'], env);
+      expect(tooLong.code).toBe(1);
+      expect(tooLong.stderr).toContain('temporaryPasswordValidityDays');
       const defaults = await runCli(['--json', 'pool', 'set-password-policy'], env);
-      expect(JSON.parse(defaults.stdout)).toMatchObject({ options: { minLength: 15, requireDigit: false } });
+      expect(JSON.parse(defaults.stdout)).toMatchObject({ options: { minLength: 15, requireDigit: false, temporaryPasswordValidityDays: 7 } });
     });
 
     it('deletes a role in use only with --force, taking it off its groups, which keep existing', async () => {

@@ -197,13 +197,16 @@ describe(`Cognito-compatible self-service API (${currentBackend()})`, () => {
       expect(typeof body.message).toBe('string');
     }
 
-    it('answers malformed JSON, a JSON array, a missing member, an unknown target, a wrong content type and an oversized body with 400 and __type', async () => {
+    it('answers malformed JSON, a JSON array, a missing member, an unknown target, a Cognito operation Latchkey does not serve, a wrong content type and an oversized body with 400 and __type', async () => {
       await expectError(await post('{"ClientId": '), 'SerializationException');
       await expectError(await post('[1, 2]'), 'SerializationException');
       await expectError(await post(JSON.stringify({ Username: 'a@example.com', Password: PASSWORD })), 'InvalidParameterException');
       await expectError(await post(JSON.stringify({ ClientId, Username: 'a@example.com', Password: 'x\u0000y' })), 'InvalidParameterException');
-      await expectError(await post('{}', { 'X-Amz-Target': 'AWSCognitoIdentityProviderService.AdminDeleteUser' }), 'UnknownOperationException');
+      await expectError(await post('{}', { 'X-Amz-Target': 'AWSCognitoIdentityProviderService.NoSuchOperation' }), 'UnknownOperationException');
       await expectError(await post('{}', { 'X-Amz-Target': '' }), 'UnknownOperationException');
+      // A real Cognito operation that Latchkey does not serve is named as such, never answered with a success.
+      const unsupported = await post('{}', { 'X-Amz-Target': 'AWSCognitoIdentityProviderService.CreateUserPool' });
+      await expectError(unsupported, 'UnsupportedOperationException');
       await expectError(await post('{}', { 'Content-Type': 'text/plain' }), 'SerializationException');
       await expectError(await post(JSON.stringify({ ClientId, Username: 'big@example.com', Password: 'p'.repeat(200_000) })), 'InvalidParameterException');
     });

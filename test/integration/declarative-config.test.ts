@@ -121,6 +121,23 @@ describe(`declarative configuration: plan and apply (${currentBackend()})`, () =
     await apply(baseFile());
   });
 
+  it('sets the identity pool\'s guest role from roleMapping.guestRole, audited, and clears it when the file says null', async () => {
+    const file = baseFile();
+    Object.assign(file.roleMapping, { guestRole: 'reader' });
+    const before = await services().audit.latestId();
+    expect(actions(await apply(file))).toMatchObject({ roleMapping: 'change: guestRole' });
+    expect(await services().roles.guestRole()).toBe('reader');
+    // Only the guest role changed: the mapping itself was not replaced.
+    expect(await eventsAfter(before)).toEqual(['config.applied', 'pool.settings_changed']);
+    expect((await exportConfig(services())).document).toMatchObject({ roleMapping: { guestRole: 'reader' } });
+    expect(actions(await apply(file))).toMatchObject({ roleMapping: 'unchanged' });
+    const ghost = baseFile();
+    Object.assign(ghost.roleMapping, { guestRole: 'ghost' });
+    await expect(apply(ghost)).rejects.toThrow(/roleMapping\.guestRole: no role "ghost"/);
+    expect(actions(await apply(baseFile()))).toMatchObject({ roleMapping: 'change: guestRole' });
+    expect(await services().roles.guestRole()).toBeNull();
+  });
+
   it('a dry run writes nothing, not even its audit event', async () => {
     const file = baseFile();
     file.groups.staff.description = 'Changed';

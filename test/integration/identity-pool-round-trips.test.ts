@@ -1,38 +1,13 @@
-import type * as oidc from 'openid-client';
+import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Database, Queryable } from '../../src/db/database.js';
 import { openDatabase } from '../../src/db/open-database.js';
 import { createMigratedTestDatabase, currentBackend, type TestDatabase } from '../support/backend.js';
+import { countingDatabase, requestTrips, type CountingDatabase } from '../support/counting-database.js';
 import { PASSWORD, REDIRECT_URI } from '../support/fixtures.js';
 import { discover } from '../support/harness.js';
 import { startMinio, type MinioHarness } from '../support/minio.js';
 import { exchangeToken, signInForToken } from '../support/storage.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
-
-/** The server's Database, recording every round trip (a transaction's BEGIN and COMMIT count too). */
-function countingDatabase(inner: Database): Database & { log: string[] } {
-  const log: string[] = [];
-  const record = (tx: Queryable): Queryable => ({
-    query(text, params) {
-      log.push(text.replace(/\s+/g, ' ').trim());
-      return tx.query(text, params);
-    },
-  });
-  const outer = record(inner);
-  return {
-    kind: inner.kind,
-    log,
-    query: outer.query.bind(outer),
-    transaction(work) {
-      log.push('BEGIN');
-      return inner.transaction((tx) => work(record(tx))).finally(() => log.push('COMMIT'));
-    },
-    close: () => inner.close(),
-  };
-}
-
-/** Timers that query on their own schedule (key refresh, revocation worker, sweeps), not the request. */
-const BACKGROUND = /signing_keys|revocation_jobs|pg_try_advisory|oidc_models WHERE expires_at/;
 
 const POLICY = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::home/${sub}/*' }] });
 const CORP_POLICY = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::premium/*' }] });
@@ -40,7 +15,7 @@ const CORP_POLICY = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect
 describe(`identity pool hot path (${currentBackend()})`, () => {
   let database: TestDatabase;
   let minio: MinioHarness;
-  let db: Database & { log: string[] };
+  let db: CountingDatabase;
   let server: TestServer;
   let config: oidc.Configuration;
   let userId: string;
@@ -66,15 +41,34 @@ describe(`identity pool hot path (${currentBackend()})`, () => {
     await database?.drop();
   });
 
-  it('issues credentials in 4 database round trips: token liveness, user with groups and pool context, rate limit, audit row', async () => {
+  it('issues credentials in 2 database round trips: liveness, user, groups, pool context and the hourly count in one; the issuance row with its audit event', async () => {
     const token = await signInForToken(config, 'tess');
     expect((await exchangeToken(server.issuer, token)).status).toBe(200);
     db.log.length = 0;
     const { status, body } = await exchangeToken(server.issuer, token);
     expect(status, JSON.stringify(body)).toBe(200);
-    const trips = db.log.filter((text) => !BACKGROUND.test(text));
-    expect(trips, trips.join('\n')).toHaveLength(4);
-    expect(trips[1]).toMatch(/FROM users u WHERE u\.id = \$1.*FROM group_members.*FROM pool_settings/);
+    const trips = requestTrips(db);
+    expect(trips, trips.join('\n')).toHaveLength(2);
+    expect(trips[0]).toMatch(/model = 'Grant'.*model = 'RevokedAccessToken'.*FROM clients.*INSERT INTO rate_limits.*FROM users u WHERE u\.id = \$1.*FROM group_members.*FROM pool_settings/);
+    expect(trips[1]).toMatch(/INSERT INTO credential_issuances.*INSERT INTO audit_events/);
+  });
+
+  it('counts an issuance once, gives the hit back when a local check refuses it, and counts nothing for a revoked token', async () => {
+    const token = await signInForToken(config, 'tess');
+    const count = async () => (await server.db.query<{ count: number }>('SELECT count FROM rate_limits WHERE key = $1', [`sts:user:${userId}`])).rows[0]?.count ?? 0;
+    const before = await count();
+    expect((await exchangeToken(server.issuer, token)).status).toBe(200);
+    expect(await count()).toBe(before + 1);
+    const refused = await exchangeToken(server.issuer, token, { role: 'no-such-role' });
+    expect(refused.status).toBe(403);
+    expect(await count()).toBe(before + 1);
+    // A revoked token must not spend its user's quota: the count's condition is the token's liveness.
+    await oidc.tokenRevocation(config, token);
+    db.log.length = 0;
+    const revoked = await exchangeToken(server.issuer, token);
+    expect({ status: revoked.status, error: revoked.body.error }).toEqual({ status: 401, error: 'invalid_token' });
+    expect(await count()).toBe(before + 1);
+    expect(db.log.filter((text) => /UPDATE rate_limits SET count = count - 1/.test(text))).toEqual([]);
   });
 
   it('matches rules on the e-mail address only once it is verified', async () => {

@@ -58,8 +58,10 @@ describe(`sign-in protection and housekeeping (${currentBackend()})`, () => {
     for (let i = 0; i < 9; i += 1) await attempt(agent, page, 'sam', 'wrong password');
     const fresh = await openLoginPage(agent, config);
     expect((await attempt(agent, fresh.page, 'sam', PASSWORD)).status).toBe(303);
-    const again = await openLoginPage(new UserAgent(), config);
-    for (let i = 0; i < 9; i += 1) expect((await attempt(agent, again.page, 'sam', 'wrong password')).status).not.toBe(429);
+    // From the same address, in another browser (this one is signed in now): counted from zero again.
+    const browser = new UserAgent();
+    const again = await openLoginPage(browser, config);
+    for (let i = 0; i < 9; i += 1) expect((await attempt(browser, again.page, 'sam', 'wrong password')).status).toBe(401);
   });
 
   it('counts parallel attempts atomically: exactly 10 of 20 get through', async () => {
@@ -70,14 +72,20 @@ describe(`sign-in protection and housekeeping (${currentBackend()})`, () => {
     expect(statuses.filter((s) => s === 401)).toHaveLength(10);
   });
 
-  it('upgrades a password hash made with weaker parameters at sign-in', async () => {
+  it('upgrades a password hash made with weaker parameters at sign-in, and resets the account counter in the same transaction', async () => {
     const weak = await createPasswordHasher({ ...OWASP_ARGON2ID, memoryCost: 4096, timeCost: 1 }).hash(PASSWORD);
     await ctx.server.db.query(`UPDATE users SET password_hash = $1 WHERE username = 'olga'`, [weak]);
     const agent = new UserAgent();
     const { page } = await openLoginPage(agent, config);
-    expect((await attempt(agent, page, 'olga', PASSWORD)).status).toBe(303);
+    for (let i = 0; i < 9; i += 1) expect((await attempt(agent, page, 'olga', 'wrong password')).status).toBe(401);
+    const fresh = await openLoginPage(agent, config);
+    expect((await attempt(agent, fresh.page, 'olga', PASSWORD)).status).toBe(303);
     const { rows } = await ctx.server.db.query<{ password_hash: string }>(`SELECT password_hash FROM users WHERE username = 'olga'`);
     expect(argon2Parameters(rows[0]!.password_hash)).toEqual({ type: 'argon2id', params: { m: '19456', t: '2', p: '1' } });
+    // Ten attempts counted, then reset by the success: the eleventh (from the same address) is not refused.
+    const browser = new UserAgent();
+    const again = await openLoginPage(browser, config);
+    expect((await attempt(browser, again.page, 'olga', 'wrong password')).status).toBe(401);
   });
 
   it('ignores X-Forwarded-For when LATCHKEY_TRUST_PROXY is unset: the address throttled and audited is the connection\'s', async () => {

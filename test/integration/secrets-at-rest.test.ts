@@ -4,7 +4,7 @@ import type { Database } from '../../src/db/database.js';
 import { convertLegacyOidcModels } from '../../src/oidc/legacy-model-conversion.js';
 import { createModelAtRest, type ModelAtRest } from '../../src/oidc/model-at-rest.js';
 import { createPostgresAdapterClass } from '../../src/oidc/postgres-adapter.js';
-import { createClientRepository } from '../../src/oidc/repositories/client.repository.js';
+import { createClientLookup } from '../../src/oidc/client-lookup.js';
 import { createMigratedTestDatabase, currentBackend, type TestDatabase } from '../support/backend.js';
 import { PASSWORD, REDIRECT_URI, seedDirectory } from '../support/fixtures.js';
 import { openLoginPage, signInToCallback } from '../support/flows.js';
@@ -205,7 +205,7 @@ describe(`provider state at rest (${currentBackend()})`, () => {
 
   it('answers "not found" for ids, uids, user codes and client ids carrying NUL or control characters', async () => {
     const db = server!.db;
-    const Adapter = createPostgresAdapterClass(db, createClientRepository(db), createModelAtRest([TEST_SECRET]));
+    const Adapter = createPostgresAdapterClass(db, createClientLookup({ db }), createModelAtRest([TEST_SECRET]));
     for (const hostile of ['\u0000', 'abc\u0000def', 'tab\tnew\nline', '\u007f', 'x'.repeat(5000)]) {
       expect(await new Adapter('RefreshToken').find(hostile)).toBeUndefined();
       expect(await new Adapter('Session').findByUid(hostile)).toBeUndefined();

@@ -4,6 +4,8 @@ import type { LoadResult } from '../../bench/load.js';
 import { medianRun, type Measurement } from '../../bench/measurement.js';
 import { CHART } from '../../bench/report-chart.js';
 import { renderMarkdown, renderSvg, reportStamp, type ReportContent } from '../../bench/report.js';
+import { CREDENTIAL_EXCHANGE, CREDENTIAL_EXCHANGE_LOADED, DIRECT_ASSUME_ROLE } from '../../bench/scenarios/credential-exchange-rows.js';
+import { checkTargets } from '../../bench/target-checks.js';
 
 function run(rps: number, p50 = 2, p99 = 9): LoadResult {
   return { requests: rps * 5, errors: 0, rps, p50, p95: p99 - 1, p99 };
@@ -81,6 +83,18 @@ describe('benchmark report: Markdown', () => {
     expect(text).toContain('| a\\<b & "c" \\| d | 50.0 | 2.0 | 9.0 | — | 3 errors in 250 requests |');
   });
 
+  it('names the workers of a row measured at another concurrency than the run\'s, before its note', () => {
+    const rows: Measurement[] = [
+      { ...throughput('credential-exchange', 'one', [80], '8 users in turn'), concurrency: 1 },
+      { ...throughput('credential-exchange', 'eight', [90]), concurrency: 8 },
+      { ...throughput('credential-exchange', 'run\'s', [95], 'loaded'), concurrency: 16 },
+    ];
+    const text = renderMarkdown(content(rows), 'c.svg');
+    expect(text).toContain('| one | 80.0 | 2.0 | 9.0 | — | 1 concurrent client; 8 users in turn |');
+    expect(text).toContain('| eight | 90.0 | 2.0 | 9.0 | — | 8 concurrent clients |');
+    expect(text).toContain('| run\'s | 95.0 | 2.0 | 9.0 | — | loaded |');
+  });
+
   it('names the files by the UTC minute the run started', () => {
     expect(reportStamp(new Date('2026-12-02T04:41:59Z'))).toBe('2026-12-02-0441');
   });
@@ -150,5 +164,26 @@ describe('argon2id ceiling: the threads summed', () => {
       { verifications: 10, failures: 2, elapsedMs: 1000, latencies: [50, 50, 50, 50, 50, 50, 50, 50, 50, 60] },
     ]);
     expect(result).toMatchObject({ requests: 20, errors: 2, rps: 5 + 8, p50: 100, p99: 190 });
+  });
+});
+
+describe('target checks: the credential exchange', () => {
+  const at = (scenario: string, target: string, concurrency: number, p50: number): Measurement => ({ scenario, target, concurrency, median: run(100, p50), runs: [run(100, p50)] });
+  const check = (measurements: Measurement[]) => checkTargets(measurements).find((c) => c.measure.startsWith('credential exchange'))!;
+
+  it('compares the p50s at one connection, whatever the loaded rows say', () => {
+    const result = check([
+      at(CREDENTIAL_EXCHANGE, 'latchkey (Postgres)', 1, 4),
+      at(CREDENTIAL_EXCHANGE, DIRECT_ASSUME_ROLE, 1, 3.3),
+      at(CREDENTIAL_EXCHANGE_LOADED, 'latchkey (Postgres)', 16, 80),
+      at(CREDENTIAL_EXCHANGE_LOADED, DIRECT_ASSUME_ROLE, 16, 38),
+    ]);
+    expect(result).toEqual({ measure: 'credential exchange p50 at 1 connection', target: '≤ 1.25× direct AssumeRole', measured: '1.21 (4.0 / 3.3 ms)', met: true });
+    expect(check([at(CREDENTIAL_EXCHANGE, 'latchkey (Postgres)', 1, 12.2), at(CREDENTIAL_EXCHANGE, DIRECT_ASSUME_ROLE, 1, 3.3)]).met).toBe(false);
+  });
+
+  it('says "not measured" rather than read a p50 taken under load', () => {
+    const result = check([at(CREDENTIAL_EXCHANGE, 'latchkey (Postgres)', 16, 4), at(CREDENTIAL_EXCHANGE, DIRECT_ASSUME_ROLE, 16, 3.3)]);
+    expect(result).toMatchObject({ measured: 'not measured', met: null });
   });
 });

@@ -18,7 +18,7 @@ const COMMAND_FOR: Record<string, string> = {
   listClients: 'client list', createClient: 'client create', getClient: 'client show', updateClient: 'client update', deleteClient: 'client delete', rotateClientSecret: 'client rotate-secret',
   listAdmins: 'admin list', grantAdmin: 'admin grant', revokeAdmin: 'admin revoke',
   listRoles: 'role list', createRole: 'role create', getRole: 'role show', updateRole: 'role update', deleteRole: 'role delete',
-  getRoleMapping: 'pool show', replaceRoleMapping: 'pool rule add',
+  getRoleMapping: 'pool show', replaceRoleMapping: 'pool rule add', getGuestRole: 'pool show', setGuestRole: 'pool set-guest-role',
   listProviders: 'provider list', addProvider: 'provider add', getProvider: 'provider show', removeProvider: 'provider remove',
   listProviderGroupRules: 'provider group-rules', addProviderGroupRule: 'provider map-group', removeProviderGroupRule: 'provider unmap-group',
   getPoolSettings: 'pool show', setPasswordPolicy: 'pool set-password-policy', setMfaMode: 'pool set-mfa', setSignupSettings: 'pool set-signup', setSelfDelete: 'pool set-account-deletion',

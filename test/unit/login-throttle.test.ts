@@ -13,6 +13,7 @@ function memoryCounters(): RateCounters {
     }))),
     refund: () => Promise.resolve(),
     reset: (key) => Promise.resolve(void counts.delete(key)),
+    resetStatement: (key) => ({ sql: 'DELETE FROM rate_limits WHERE key = $1', params: [key] }),
     sweep: () => Promise.resolve(0),
   };
 }

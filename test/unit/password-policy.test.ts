@@ -15,6 +15,7 @@ describe('password policy defaults', () => {
   it('are 15 to 256 characters, no composition rules, common and personal passwords refused', () => {
     expect(createPasswordPolicy().options).toEqual({
       minLength: 15, maxLength: 256, requireLowercase: false, requireUppercase: false, requireDigit: false, requireSymbol: false, rejectCommon: true, rejectPersonal: true,
+      temporaryPasswordValidityDays: 7,
     });
     expect(DEFAULT_PASSWORD_POLICY_OPTIONS).toEqual(createPasswordPolicy({}).options);
   });
@@ -209,6 +210,9 @@ describe('password policy options', () => {
     ['a minimum above the maximum', { minLength: 100, maxLength: 64 }, /minLength/],
     ['a non-boolean flag', { requireDigit: 'yes' }, /requireDigit/],
     ['an unknown option', { minimumLength: 10 }, /minimumLength/],
+    ['a temporary password valid for 0 days', { temporaryPasswordValidityDays: 0 }, /temporaryPasswordValidityDays/],
+    ['a temporary password valid for more than 365 days', { temporaryPasswordValidityDays: 366 }, /temporaryPasswordValidityDays/],
+    ['a fractional temporary password validity', { temporaryPasswordValidityDays: 1.5 }, /temporaryPasswordValidityDays/],
   ])('refuses %s', (_, options, path) => {
     let error: unknown;
     try {
@@ -218,6 +222,12 @@ describe('password policy options', () => {
     }
     expect(error).toBeInstanceOf(InvalidRequestError);
     expect(JSON.stringify((error as InvalidRequestError).details)).toMatch(path);
+  });
+  it('accepts a temporary password validity of 1 to 365 days, which changes no rule', () => {
+    expect(createPasswordPolicy({ temporaryPasswordValidityDays: 1 }).options.temporaryPasswordValidityDays).toBe(1);
+    const year = createPasswordPolicy({ temporaryPasswordValidityDays: 365 });
+    expect(year.options.temporaryPasswordValidityDays).toBe(365);
+    expect(year.rules()).toEqual(createPasswordPolicy().rules());
   });
   it('accepts Cognito\'s default policy (8 characters, all four classes)', () => {
     const cognito = createPasswordPolicy({ minLength: 8, requireLowercase: true, requireUppercase: true, requireDigit: true, requireSymbol: true });

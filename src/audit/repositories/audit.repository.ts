@@ -1,4 +1,4 @@
-import type { Queryable } from '../../db/database.js';
+import type { Queryable, StatementChange } from '../../db/database.js';
 import type { AuditEvent } from '../audit-event.js';
 
 export interface AuditRow {
@@ -33,23 +33,28 @@ export async function insertAuditEvent(db: Queryable, event: AuditInsert): Promi
   );
 }
 
-/** A change as one data-modifying statement (`INSERT …`, `UPDATE …`) and its parameters, from its repository. */
-export interface StatementChange {
-  sql: string;
-  params: readonly unknown[];
-}
+export type { StatementChange } from '../../db/database.js';
 
 /**
- * Runs `change` and inserts its event in ONE statement (the change as a data-modifying WITH, which Postgres
+ * Runs `changes` and inserts their event in ONE statement (each change a data-modifying WITH, which Postgres
  * always runs to completion): atomic like a transaction, in one round trip instead of four, for hot paths.
+ * Each change numbers its parameters from `$1`, as a repository writes it; here they are renumbered to follow
+ * the changes before (repository statements hold no `$` but their placeholders).
  */
-export async function insertAuditEventWith(db: Queryable, change: StatementChange, event: AuditInsert): Promise<void> {
-  const n = change.params.length;
+export async function insertAuditEventWith(db: Queryable, changes: readonly StatementChange[], event: AuditInsert): Promise<void> {
+  const params: unknown[] = [];
+  const ctes = changes.map((change, i) => {
+    const offset = params.length;
+    params.push(...change.params);
+    const sql = offset === 0 ? change.sql : change.sql.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`);
+    return `${i === 0 ? 'change' : `change_${i + 1}`} AS (${sql})`;
+  });
+  const n = params.length;
   await db.query(
-    `WITH change AS (${change.sql})
+    `WITH ${ctes.join(', ')}
      INSERT INTO audit_events (type, outcome, actor_type, actor_id, subject_id, client_id, address, details)
      VALUES ($${n + 1}, $${n + 2}, $${n + 3}, $${n + 4}, $${n + 5}, $${n + 6}, $${n + 7}, $${n + 8}::jsonb)`,
-    [...change.params, event.type, event.outcome, event.actorType, event.actorId, event.subjectId, event.clientId, event.address, JSON.stringify(event.details)],
+    [...params, event.type, event.outcome, event.actorType, event.actorId, event.subjectId, event.clientId, event.address, JSON.stringify(event.details)],
   );
 }
 

@@ -10,7 +10,8 @@ type ClientSettings = Omit<DesiredClient, 'secret'>;
 
 const FIELDS = [
   'name', 'redirectUris', 'postLogoutRedirectUris', 'grantTypes', 'scope', 'firstParty', 'upstreamProviders', 'signup',
-  'backchannelLogoutUri', 'backchannelLogoutSessionRequired', 'skipLogoutConfirmation',
+  'backchannelLogoutUri', 'backchannelLogoutSessionRequired', 'skipLogoutConfirmation', 'explicitAuthFlows',
+  'cognitoClaims',
 ] as const;
 
 /** The clients administrators registered (never Latchkey's own), in the file's shape, by client id. */
@@ -19,7 +20,7 @@ async function currentClients(services: DeclarativeServices): Promise<Map<string
     name: c.name, public: c.token_endpoint_auth_method === 'none', redirectUris: c.redirect_uris, postLogoutRedirectUris: c.post_logout_redirect_uris,
     grantTypes: c.grant_types as ClientSettings['grantTypes'], scope: c.scope, firstParty: c.first_party, upstreamProviders: c.upstream_providers,
     signup: c.signup, backchannelLogoutUri: c.backchannel_logout_uri, backchannelLogoutSessionRequired: c.backchannel_logout_session_required,
-    skipLogoutConfirmation: c.skip_logout_confirmation,
+    skipLogoutConfirmation: c.skip_logout_confirmation, explicitAuthFlows: [...c.explicit_auth_flows].sort(), cognitoClaims: c.cognito_claims,
   }]));
 }
 
@@ -27,7 +28,7 @@ async function currentClients(services: DeclarativeServices): Promise<Map<string
 function normalized(client: DesiredClient): DesiredClient {
   return {
     ...client, grantTypes: unique(client.grantTypes), scope: normalizeScope(client.scope),
-    upstreamProviders: client.upstreamProviders && unique(client.upstreamProviders),
+    upstreamProviders: client.upstreamProviders && unique(client.upstreamProviders), explicitAuthFlows: unique(client.explicitAuthFlows).sort(),
   };
 }
 
@@ -60,7 +61,7 @@ export async function planClients(ctx: PlanContext, desired: Readonly<Record<str
         ...(c.upstreamProviders ? { upstreamProviders: c.upstreamProviders } : {}),
         ...(c.secret !== null ? { secret: c.secret } : {}),
         ...(c.backchannelLogoutUri !== null ? { backchannelLogoutUri: c.backchannelLogoutUri, backchannelLogoutSessionRequired: c.backchannelLogoutSessionRequired } : {}),
-        skipLogoutConfirmation: c.skipLogoutConfirmation,
+        skipLogoutConfirmation: c.skipLogoutConfirmation, explicitAuthFlows: c.explicitAuthFlows, cognitoClaims: c.cognitoClaims,
       });
     },
     async change(id, c, _held, fields) {
@@ -84,5 +85,6 @@ export async function exportClients(services: DeclarativeServices, secretVariabl
     redirectUris: c.redirectUris, postLogoutRedirectUris: c.postLogoutRedirectUris, grantTypes: c.grantTypes, scope: c.scope,
     firstParty: c.firstParty, upstreamProviders: c.upstreamProviders, signup: c.signup, backchannelLogoutUri: c.backchannelLogoutUri,
     backchannelLogoutSessionRequired: c.backchannelLogoutSessionRequired, skipLogoutConfirmation: c.skipLogoutConfirmation,
+    explicitAuthFlows: c.explicitAuthFlows, cognitoClaims: c.cognitoClaims,
   }]));
 }

@@ -4,7 +4,7 @@ import type { DeclarativeServices } from '../declarative-services.js';
 import { planSingleton, type PlanContext } from '../keyed-section.js';
 import type { PlannedStep } from '../plan.js';
 
-const POLICY_FIELDS = ['minLength', 'maxLength', 'requireLowercase', 'requireUppercase', 'requireDigit', 'requireSymbol', 'rejectCommon', 'rejectPersonal'] as const;
+const POLICY_FIELDS = ['minLength', 'maxLength', 'requireLowercase', 'requireUppercase', 'requireDigit', 'requireSymbol', 'rejectCommon', 'rejectPersonal', 'temporaryPasswordValidityDays'] as const;
 
 /**
  * The pool's settings sections (password policy, MFA mode, sign-up, self-deletion), each one object changed

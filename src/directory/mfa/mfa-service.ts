@@ -14,12 +14,14 @@ import { base32Decode, generateTotpSecret, matchTotp, otpauthUri } from './totp.
 export type { MfaMode } from './repositories/mfa.repository.js';
 export const MFA_MODES: readonly MfaMode[] = ['off', 'optional', 'required'];
 
-/** Where a user stands: whether an authenticator is confirmed, whether one is required, codes left. */
+/** Where a user stands: whether an authenticator is confirmed, whether one is required, codes left, passkeys registered. */
 export interface MfaStatus {
   mode: MfaMode;
   enrolled: boolean;
   required: boolean;
   recoveryCodesLeft: number;
+  /** Passkeys the user registered: a second factor too, where the sign-in offers passkeys. */
+  passkeys: number;
 }
 
 /** A second factor presented at sign-in: which one passed, or why nothing did. */
@@ -34,6 +36,7 @@ export interface MfaService {
   setGroupRequired(groupName: string, required: boolean): Promise<{ name: string; mfa_required: boolean }>;
   /** From the pool's mode and the user's groups (`off` overrides every group). */
   isRequiredFor(userId: string): Promise<boolean>;
+  /** In one query: the sign-in reads it after every proven password. */
   status(userId: string): Promise<MfaStatus>;
   /** Starts (or resumes) enrolment: the secret to show and the otpauth URI for the QR code. */
   beginEnrolment(user: UserRow): Promise<{ secret: string; uri: string }>;
@@ -109,9 +112,9 @@ export function createMfaService(deps: { db: Database; box: SecretBox; secrets: 
     },
     isRequiredFor,
     async status(userId) {
-      const [requirement, row, left] = await Promise.all([repo.findMfaRequirement(db, userId), repo.findTotp(db, userId), repo.countUnusedRecoveryCodes(db, userId)]);
-      const required = requirement.mode === 'required' || (requirement.mode === 'optional' && requirement.groupRequired);
-      return { mode: requirement.mode, enrolled: row?.confirmed_at != null, required, recoveryCodesLeft: left };
+      const state = await repo.findMfaState(db, userId);
+      const required = state.mode === 'required' || (state.mode === 'optional' && state.group_required);
+      return { mode: state.mode, enrolled: state.totp_confirmed, required, recoveryCodesLeft: state.recovery_codes_left, passkeys: state.passkeys };
     },
     async beginEnrolment(user) {
       const row = await repo.insertPendingTotp(db, user.id, box.seal(generateTotpSecret(), purpose(user.id)));

@@ -1,4 +1,4 @@
-import bcrypt from 'bcryptjs';
+import type * as Bcrypt from 'bcryptjs';
 import { refuse, type PasswordFormat } from './password-format.js';
 
 /**
@@ -6,6 +6,10 @@ import { refuse, type PasswordFormat } from './password-format.js';
  * requests still interleave); cost 15 is about two seconds of CPU per attempt, and each step doubles it.
  */
 export const BCRYPT_MAX_COST = 15;
+
+// Loaded with the first imported bcrypt hash checked, not at start: most pools never hold one.
+let library: Promise<typeof Bcrypt> | undefined;
+const bcryptjs = () => library ??= import('bcryptjs');
 
 const MODULAR = /^\$2[aby]\$([0-9]{2})\$[./A-Za-z0-9]{53}$/;
 
@@ -23,6 +27,6 @@ export const bcryptFormat: PasswordFormat = {
     const cost = Number(match[1]);
     if (cost < 4) return refuse('malformed bcrypt hash: the cost must be at least 04');
     if (cost > BCRYPT_MAX_COST) return refuse(`bcrypt hash asks for too much work (cost ${cost}; at most ${BCRYPT_MAX_COST})`);
-    return { ok: true, format: 'bcrypt', verify: (password) => bcrypt.compare(password, stored).catch(() => false) };
+    return { ok: true, format: 'bcrypt', verify: async (password) => (await bcryptjs()).default.compare(password, stored).catch(() => false) };
   },
 };

@@ -7,9 +7,19 @@ export interface UserPoolSettingsRow {
   self_delete_enabled: boolean;
 }
 
-export async function findUserPoolSettings(db: Queryable): Promise<UserPoolSettingsRow> {
-  const { rows } = await db.query<UserPoolSettingsRow>('SELECT signup_enabled, signup_required, self_delete_enabled FROM user_pool_settings');
-  return rows[0] ?? { signup_enabled: true, signup_required: [], self_delete_enabled: false };
+/** The settings row as it is kept in process (migration 0025 announces its changes): the password policy's options too. */
+export interface StoredUserPoolSettings extends UserPoolSettingsRow {
+  password_policy: Record<string, unknown>;
+  /** Migration 0026: the user-pool ID's part after the region, and the identity pool's UUID (null: no settings row). */
+  user_pool_id_suffix: string | null;
+  identity_pool_uuid: string | null;
+}
+
+export async function findUserPoolSettings(db: Queryable): Promise<StoredUserPoolSettings> {
+  const { rows } = await db.query<StoredUserPoolSettings>(
+    'SELECT signup_enabled, signup_required, self_delete_enabled, password_policy, user_pool_id_suffix, identity_pool_uuid FROM user_pool_settings',
+  );
+  return rows[0] ?? { signup_enabled: true, signup_required: [], self_delete_enabled: false, password_policy: {}, user_pool_id_suffix: null, identity_pool_uuid: null };
 }
 
 export async function updateUserPoolSignup(db: Queryable, change: { enabled: boolean | null; required: readonly string[] | null }): Promise<UserPoolSettingsRow> {
@@ -28,11 +38,6 @@ export async function updateUserPoolSelfDelete(db: Queryable, enabled: boolean):
     [enabled],
   );
   return rows[0]!;
-}
-
-export async function findPasswordPolicyOptions(db: Queryable): Promise<Record<string, unknown>> {
-  const { rows } = await db.query<{ password_policy: Record<string, unknown> }>('SELECT password_policy FROM user_pool_settings');
-  return rows[0]?.password_policy ?? {};
 }
 
 export async function updatePasswordPolicyOptions(db: Queryable, options: Record<string, unknown>): Promise<void> {

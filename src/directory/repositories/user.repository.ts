@@ -83,13 +83,39 @@ export async function setPasswordById(db: Queryable, id: string, passwordHash: s
   return rows[0];
 }
 
-/** Marks the account reset-required: it cannot act until the user chooses a new password (or an administrator sets one). */
-export async function requireResetById(db: Queryable, id: string): Promise<UserRow | undefined> {
+/**
+ * Marks the account reset-required: it cannot act until the user chooses a new password (or an administrator
+ * sets one). `temporary`: the current password is one an administrator set for a first sign-in, which may
+ * then be used to choose the new one (NEW_PASSWORD_REQUIRED) until the pool's validity runs out, counted from
+ * now; otherwise no password leads there.
+ */
+export async function requireResetById(db: Queryable, id: string, temporary = false): Promise<UserRow | undefined> {
   const { rows } = await db.query<UserRow>(
-    `UPDATE users SET status = 'reset_required', updated_at = now() WHERE id = $1 RETURNING ${USER_COLUMNS}`,
-    [id],
+    `UPDATE users SET status = 'reset_required', temporary_password_hash = CASE WHEN $2::boolean THEN password_hash END,
+       temporary_password_set_at = CASE WHEN $2::boolean THEN now() END, updated_at = now()
+     WHERE id = $1 RETURNING ${USER_COLUMNS}`,
+    [id, temporary],
   );
   return rows[0];
+}
+
+/** `none`: no temporary password to continue with; `expired`: one set `validityDays` or more days ago. */
+export type TemporaryPasswordState = 'none' | 'valid' | 'expired';
+
+/**
+ * Whether the user must choose a new password with their current one, an administrator's temporary one, and
+ * whether that is still within `validityDays` of being set (the database's clock, as it set the moment).
+ */
+export async function temporaryPasswordStateById(db: Queryable, id: string, validityDays: number): Promise<TemporaryPasswordState> {
+  const { rows } = await db.query<{ state: TemporaryPasswordState }>(
+    `SELECT CASE
+       WHEN NOT (status = 'reset_required' AND temporary_password_hash IS NOT NULL AND temporary_password_hash = password_hash) THEN 'none'
+       WHEN temporary_password_set_at + make_interval(days => $2::int) > now() THEN 'valid'
+       ELSE 'expired' END AS state
+     FROM users WHERE id = $1`,
+    [id, validityDays],
+  );
+  return rows[0]?.state ?? 'none';
 }
 
 /** A validated change to a user; `null` and empty leave a field as it is. */
@@ -132,7 +158,13 @@ export async function updateUserById(db: Queryable, id: string, patch: UserPatch
 
 /** Rehash on login: guarded on the old hash so a concurrent password change is never overwritten. */
 export async function updatePasswordHashIfUnchanged(db: Queryable, id: string, oldHash: string, newHash: string): Promise<boolean> {
-  const { rowCount } = await db.query('UPDATE users SET password_hash = $3, updated_at = now() WHERE id = $1 AND password_hash = $2', [id, oldHash, newHash]);
+  // A temporary password rehashed stays temporary (the same password under new parameters).
+  const { rowCount } = await db.query(
+    `UPDATE users SET password_hash = $3,
+       temporary_password_hash = CASE WHEN temporary_password_hash = $2 THEN $3 ELSE temporary_password_hash END, updated_at = now()
+     WHERE id = $1 AND password_hash = $2`,
+    [id, oldHash, newHash],
+  );
   return rowCount === 1;
 }
 
@@ -151,15 +183,27 @@ export async function deleteUserById(db: Queryable, id: string): Promise<boolean
   return rowCount === 1;
 }
 
-/** A user and their group names in precedence order, in one round trip (the token hot path). */
-export async function findUserWithGroupsById(db: Queryable, id: string): Promise<(UserRow & { groups: string[] }) | undefined> {
-  const { rows } = await db.query<UserRow & { groups: string[] }>(
-    `SELECT ${USER_COLUMNS.split(',').map((c) => `u.${c.trim()}`).join(', ')},
+/** A user as the token hot path reads them: the row, group names in precedence order, linked providers' names. */
+export type UserWithGroupsRow = UserRow & { groups: string[]; identities: string[] };
+
+/**
+ * The select-list of {@link UserWithGroupsRow} for the users row aliased `alias`: for a statement that reads a
+ * user beside something else in one round trip (userinfo with its token's liveness, the refresh grant's token).
+ * `alias` is a constant.
+ */
+export function userWithGroupsColumns(alias: string): string {
+  return `${USER_COLUMNS.split(',').map((c) => `${alias}.${c.trim()}`).join(', ')},
        COALESCE(ARRAY(SELECT g.name FROM group_members m JOIN groups g ON g.id = m.group_id
-                       WHERE m.user_id = u.id ORDER BY g.precedence, g.name), '{}') AS groups
-     FROM users u WHERE u.id = $1`,
-    [id],
-  );
+                       WHERE m.user_id = ${alias}.id ORDER BY g.precedence, g.name), '{}') AS groups,
+       COALESCE(ARRAY(SELECT f.provider FROM federated_identities f WHERE f.user_id = ${alias}.id ORDER BY f.provider), '{}') AS identities`;
+}
+
+/**
+ * A user, their group names in precedence order and the names of the upstream providers linked to them (the
+ * `identities` claim), in one round trip: the token hot path (ID tokens, userinfo, refresh) reads exactly this.
+ */
+export async function findUserWithGroupsById(db: Queryable, id: string): Promise<UserWithGroupsRow | undefined> {
+  const { rows } = await db.query<UserWithGroupsRow>(`SELECT ${userWithGroupsColumns('u')} FROM users u WHERE u.id = $1`, [id]);
   return rows[0];
 }
 

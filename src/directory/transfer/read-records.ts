@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { parse } from 'csv-parse';
+import type * as CsvParse from 'csv-parse';
 import { InvalidRequestError } from '../../errors/app-error.js';
 import { headerProblem } from './cognito-csv-columns.js';
 import { csvRecordToUser } from './csv-record.js';
@@ -10,6 +10,10 @@ import { RowRejection, type TransferFormat, type TransferUser } from './transfer
 export type InputRow =
   | { line: number; identifier: string | null; ok: true; user: TransferUser }
   | { line: number; identifier: string | null; ok: false; reason: string };
+
+// Loaded with the first CSV read, not at start: only an import reads CSV.
+let library: Promise<typeof CsvParse> | undefined;
+const csvParse = () => library ??= import('csv-parse');
 
 /** The longest row or line read (a hostile file cannot make the reader buffer without bound). */
 export const MAX_ROW_CHARACTERS = 64 * 1024;
@@ -26,9 +30,16 @@ function rejected(line: number, identifier: string | null, error: unknown): Inpu
  * an InvalidRequestError naming the line.
  */
 async function* readCsv(input: Readable, checkHeader: (columns: string[]) => void): AsyncGenerator<InputRow> {
+  // An error of the source (a file that cannot be read) is the parser's: the loop below throws it. One raised
+  // while csv-parse is still loading is kept and handed on too.
+  const early: Error[] = [];
+  const keep = (error: Error) => { early.push(error); };
+  input.once('error', keep);
+  const { parse } = await csvParse();
+  input.off('error', keep);
   const parser = input.pipe(parse({ bom: true, info: true, trim: true, skip_empty_lines: true, relax_column_count: true, max_record_size: MAX_ROW_CHARACTERS }));
-  // An error of the source (a file that cannot be read) is the parser's: the loop below throws it.
   input.once('error', (error) => parser.destroy(error));
+  if (early[0]) parser.destroy(early[0]);
   let header: string[] | undefined;
   try {
     for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {

@@ -83,3 +83,23 @@ async function shiftRulesFrom(db: Queryable, from: number, by: 1 | -1): Promise<
 export async function deleteAllRules(db: Queryable): Promise<void> {
   await db.query('DELETE FROM role_mapping_rules');
 }
+
+/** The role of guest identities (the Cognito identity-pool API without logins), with what issuing needs; none: guests are refused. */
+export interface GuestRoleRow {
+  name: string;
+  policy_template: string;
+  max_duration_seconds: number;
+}
+
+export async function findGuestRole(db: Queryable): Promise<GuestRoleRow | undefined> {
+  const { rows } = await db.query<GuestRoleRow>(
+    'SELECT r.name, r.policy_template, r.max_duration_seconds FROM pool_settings s JOIN roles r ON r.name = s.guest_role',
+  );
+  return rows[0];
+}
+
+/** Sets or clears the guest role; a name that is no role fails the foreign key. */
+export async function updateGuestRole(db: Queryable, role: string | null): Promise<{ guest_role: string | null }> {
+  const { rows } = await db.query<{ guest_role: string | null }>('UPDATE pool_settings SET guest_role = $1, updated_at = now() RETURNING guest_role', [role]);
+  return rows[0]!;
+}

@@ -10,7 +10,7 @@ import type { Logger } from '../../lib/logger.js';
 import type { ProviderHolder } from '../../oidc/provider-holder.js';
 import { clientAddress } from '../client-address.js';
 import type { Csrf } from '../csrf.js';
-import type { WithInteraction } from '../load-interaction.js';
+import { finishInteraction, type WithInteraction } from '../load-interaction.js';
 import { admitAttempt, type LoginThrottle } from '../login-throttle.js';
 import type { Views } from '../views.js';
 import { clearMfaPending, mfaPending, setMfaPending, type MfaPending } from './mfa-pending.js';
@@ -70,7 +70,9 @@ export function createMfaPages(deps: MfaPagesDeps) {
   /** The second-factor page: the code form where an authenticator is set up, the passkey button where a passkey is. */
   async function renderChallenge(ctx: Page, userId: string, status: number, error?: string): Promise<void> {
     const { uid, clientName } = ctx.interaction;
-    const [{ enrolled }, passkeys] = await Promise.all([mfa.status(userId), deps.passkeys?.count(userId) ?? 0]);
+    const state = await mfa.status(userId);
+    const { enrolled } = state;
+    const passkeys = deps.passkeys ? state.passkeys : 0;
     views.render(ctx, 'mfa/challenge.njk', {
       title: 'Two-step verification', uid, csrf: csrf.issue(uid), clientName, error,
       totp: enrolled, passkey: passkeys > 0, scripts: passkeys > 0 ? PASSKEY_SCRIPTS : [],
@@ -106,7 +108,7 @@ export function createMfaPages(deps: MfaPagesDeps) {
     clearMfaPending(ctx, ctx.interaction.uid, deps.secureCookies);
     if (!(await deps.users.findActingUser(userId))) return backToSignIn(ctx);
     deps.metrics.signIn('mfa', 'success');
-    const returnTo = await deps.holder.provider.interactionResult(ctx.req, ctx.res, {
+    const returnTo = await finishInteraction(ctx, deps.holder, {
       login: { accountId: userId, amr: [...amr], remember: true },
     }, { mergeWithLastSubmission: false });
     ctx.status = 303;
@@ -126,9 +128,10 @@ export function createMfaPages(deps: MfaPagesDeps) {
      * enrolled user is asked for a code and a user whom MFA is required of enrols; anyone else signs in.
      */
     secondFactor: async (ctx: Page, user: UserRow, amr: readonly string[]): Promise<boolean> => {
+      // One query: the mode, the user's requirement, the authenticator and the passkeys.
       const status = await mfa.status(user.id);
       // A registered passkey is a second factor as an authenticator app is: once there, it is asked for.
-      const enrolled = status.enrolled || (status.mode !== 'off' && (await deps.passkeys?.count(user.id) ?? 0) > 0);
+      const enrolled = status.enrolled || (status.mode !== 'off' && deps.passkeys !== undefined && status.passkeys > 0);
       if (status.mode === 'off' || (!enrolled && !status.required)) return false;
       const stage = enrolled ? 'challenge' : 'enrol';
       setMfaPending(ctx, ctx.interaction.uid, { stage, userId: user.id, amr }, deps);

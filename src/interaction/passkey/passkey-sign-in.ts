@@ -7,7 +7,7 @@ import type { WithInput } from '../../http/validate.js';
 import type { Logger } from '../../lib/logger.js';
 import type { ProviderHolder } from '../../oidc/provider-holder.js';
 import { clientAddress } from '../client-address.js';
-import type { WithInteraction } from '../load-interaction.js';
+import { finishInteraction, type WithInteraction } from '../load-interaction.js';
 import { admitAttempt, type AttemptSubject, type LoginThrottle } from '../login-throttle.js';
 import { passkeyAmr } from './passkey-amr.js';
 import type { PasskeyAssertionForm } from './passkey.schema.js';
@@ -15,7 +15,7 @@ import type { PasskeyAssertionForm } from './passkey.schema.js';
 type Page = Context & WithInteraction;
 
 /** The sign-in page again with an alert (the login prompt's own rendering). */
-export type ShowSignIn = (ctx: Page, status: number, error: string) => void;
+export type ShowSignIn = (ctx: Page, status: number, error: string) => Promise<void>;
 
 const NOT_USED = 'No passkey was used. Try again, or sign in with your password.';
 const NOT_VERIFIED = 'That passkey could not be verified for this sign-in. Try again, or sign in with your password.';
@@ -80,7 +80,7 @@ export function createPasskeySignIn(deps: { passkeys: PasskeyService; users: Use
       logger.info({ event: 'passkey.signed_in', userId: proof.userId }, 'signed in with a passkey');
       deps.metrics.signIn('passkey', 'success');
       // User verification was required: the key (had) and the PIN or biometric (known or been) are two factors.
-      const returnTo = await deps.holder.provider.interactionResult(ctx.req, ctx.res, {
+      const returnTo = await finishInteraction(ctx, deps.holder, {
         login: { accountId: proof.userId, amr: [...passkeyAmr(proof), 'mfa'], remember: true },
       }, { mergeWithLastSubmission: false });
       ctx.status = 303;

@@ -5,7 +5,7 @@ import { InteractionError } from '../../errors/app-error.js';
 import type { WithInput } from '../../http/validate.js';
 import type { ProviderHolder } from '../../oidc/provider-holder.js';
 import type { Csrf } from '../csrf.js';
-import type { WithInteraction } from '../load-interaction.js';
+import { finishInteraction, type WithInteraction } from '../load-interaction.js';
 import type { Views } from '../views.js';
 import type { ConsentForm } from './consent.schema.js';
 
@@ -71,7 +71,7 @@ export function createConsentPrompt(deps: { holder: ProviderHolder; views: Views
       if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
       for (const [indicator, scopes] of Object.entries(missing.missingResourceScopes ?? {})) grant.addResourceScope(indicator, scopes.join(' '));
       const grantId = await grant.save();
-      const returnTo = await provider.interactionResult(ctx.req, ctx.res, { consent: details.grantId ? {} : { grantId } }, { mergeWithLastSubmission: true });
+      const returnTo = await finishInteraction(ctx, deps.holder, { consent: details.grantId ? {} : { grantId } }, { mergeWithLastSubmission: true });
       ctx.status = 303;
       ctx.redirect(returnTo);
     },

@@ -11,7 +11,7 @@ import type { Logger } from '../../lib/logger.js';
 import type { ProviderHolder } from '../../oidc/provider-holder.js';
 import { clientAddress } from '../client-address.js';
 import type { Csrf } from '../csrf.js';
-import type { WithInteraction } from '../load-interaction.js';
+import { finishInteraction, type WithInteraction } from '../load-interaction.js';
 import { admitAttempt, type AttemptSubject, type LoginThrottle } from '../login-throttle.js';
 import type { Views } from '../views.js';
 import type { LoginForm } from './login.schema.js';
@@ -58,23 +58,26 @@ export interface LoginPromptDeps {
 /** The `login` prompt: the sign-in form, and password sign-in. */
 export interface LoginPrompt {
   /** Renders the form (GET /interaction/:uid while the provider waits for a login). */
-  show: (ctx: Context & WithInteraction) => void;
+  show: (ctx: Context & WithInteraction) => Promise<void>;
   /** The step before the form is read: text that cannot be accepted brings the form back, with an alert. */
   showFormAgainOnMalformedText: (ctx: Context & WithInteraction & Partial<WithInput<LoginForm>>, next: Next) => Promise<void>;
   /** POST /interaction/:uid/login, after validation and CSRF. */
   submit: (ctx: Context & WithInteraction & WithInput<LoginForm>) => Promise<void>;
   /** The form again with an alert, for another way of signing in from this page (a passkey). */
-  showError: (ctx: Context & WithInteraction, status: number, error: string) => void;
+  showError: (ctx: Context & WithInteraction, status: number, error: string) => Promise<void>;
 }
 
-/** What a step before the sign-in page may add: the buttons of the configured upstream providers. */
+/**
+ * What a step before the sign-in page may add: the buttons of the configured upstream providers. Read only when
+ * the page is rendered, so a sign-in that succeeds does not look them up.
+ */
 export interface WithUpstreamButtons {
-  upstreamButtons?: readonly { name: string; displayName: string }[];
+  upstreamButtons?: () => Promise<readonly { name: string; displayName: string }[]>;
 }
 
-/** What the self-service step before the sign-in page adds: whether to offer sign-up. */
+/** What the self-service step before the sign-in page adds: whether to offer sign-up (read as the buttons are). */
 export interface WithSelfService {
-  signupOffered?: boolean;
+  signupOffered?: () => Promise<boolean>;
 }
 
 /** Notices the sign-in page shows after a redirect: fixed codes, never text from the URL. */
@@ -90,28 +93,28 @@ const NOTICES: Record<string, string> = {
 export function createLoginPrompt(deps: LoginPromptDeps): LoginPrompt {
   const { views, csrf } = deps;
 
-  function render(ctx: Context & WithInteraction & WithUpstreamButtons & WithSelfService, status: number, extra: { error?: string; username?: string; invalid?: InvalidFields }) {
+  async function render(ctx: Context & WithInteraction & WithUpstreamButtons & WithSelfService, status: number, extra: { error?: string; username?: string; invalid?: InvalidFields }): Promise<void> {
     const { uid, details, clientName } = ctx.interaction;
     const hint = typeof details.params.login_hint === 'string' ? details.params.login_hint.slice(0, 254) : '';
-    // Upstream providers' buttons, put on the context by the federation feature's step before this one.
-    const federation = ctx.upstreamButtons ?? [];
+    // Upstream providers' buttons and the sign-up offer, from the federation's and self-service's steps before this one.
+    const [federation, signup] = await Promise.all([ctx.upstreamButtons?.() ?? [], ctx.signupOffered?.() ?? false]);
     const notice = typeof ctx.query.notice === 'string' ? NOTICES[ctx.query.notice] : undefined;
     const passkey = deps.passkeySignIn === true;
     // The no-script show-password toggle (login.njk): a link that asks for the page with the field as text.
     const showPassword = ctx.query.show_password === '1';
     views.render(ctx, 'login.njk', {
-      title: 'Sign in', uid, csrf: csrf.issue(uid), clientName, username: extra.username ?? hint, error: extra.error, federation, signup: ctx.signupOffered === true, notice,
+      title: 'Sign in', uid, csrf: csrf.issue(uid), clientName, username: extra.username ?? hint, error: extra.error, federation, signup, notice,
       passkey, scripts: passkey ? PASSKEY_SCRIPTS : [], showPassword, invalid: extra.invalid ?? {},
     }, status);
   }
 
   /** A refusal after the password was checked: 401 with the form as the challenge (RFC 9110 §15.5.2). */
-  function refuse(ctx: Context & WithInteraction, reason: 'invalid_credentials' | AccountRefusal, username: string) {
+  function refuse(ctx: Context & WithInteraction, reason: 'invalid_credentials' | AccountRefusal, username: string): Promise<void> {
     deps.logger.info({ event: 'login.failed', reason }, 'login failed');
     deps.metrics.signIn('password', reason);
     ctx.set('WWW-Authenticate', 'Form realm="Latchkey"');
     // Wrong credentials mark both fields: which of the two was wrong is not told (nor known, for an unknown name).
-    render(ctx, 401, { error: SIGN_IN_REFUSALS[reason], username, ...(reason === 'invalid_credentials' ? { invalid: BOTH_FIELDS } : {}) });
+    return render(ctx, 401, { error: SIGN_IN_REFUSALS[reason], username, ...(reason === 'invalid_credentials' ? { invalid: BOTH_FIELDS } : {}) });
   }
 
   return {
@@ -148,7 +151,8 @@ export function createLoginPrompt(deps: LoginPromptDeps): LoginPrompt {
         return render(ctx, 429, { error: throttled, username });
       }
 
-      const result = await deps.users.verifyPassword(account, password);
+      // A success resets the attempts counted for this account from this address, in the sign-in's own write.
+      const result = await deps.users.verifyPassword(account, password, { withSuccess: deps.throttle.successStatement(subject, address) });
       // An account waiting for its e-mail proof, whose password was just proven: verification finishes
       // this same sign-in (the state is told only after the password, like every account state).
       if (!result.ok && result.reason === 'unconfirmed' && account.user?.email && deps.continueToVerification) {
@@ -157,14 +161,13 @@ export function createLoginPrompt(deps: LoginPromptDeps): LoginPrompt {
       }
       if (!result.ok) return refuse(ctx, result.reason, username);
       deps.logger.info({ event: 'login.succeeded', userId: result.user.id }, 'login succeeded');
-      await deps.throttle.succeeded(subject, address);
       if (deps.secondFactor && await deps.secondFactor(ctx, result.user, result.amr)) {
         deps.metrics.signIn('password', 'mfa_required');
         return;
       }
       deps.metrics.signIn('password', 'success');
       // The factors this sign-in used become the session's `amr` (and the ID token's); MFA adds its own.
-      const returnTo = await deps.holder.provider.interactionResult(ctx.req, ctx.res, {
+      const returnTo = await finishInteraction(ctx, deps.holder, {
         login: { accountId: result.user.id, amr: [...result.amr], remember: true },
       }, { mergeWithLastSubmission: false });
       ctx.status = 303;

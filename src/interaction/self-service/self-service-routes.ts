@@ -22,10 +22,11 @@ export interface SelfServicePages {
   verifyLink: ReturnType<typeof createVerifyLinkPage>;
 }
 
-/** The step before the sign-in page: whether it offers sign-up (the pool and the app allow it). */
+/** The step before the sign-in page: whether it offers sign-up (the pool and the app allow it), asked when the page renders. */
 export function offerSelfService(offer: SelfServiceOffer) {
   return async function offerSelfServiceStep(ctx: Context & WithInteraction & WithSelfService, next: Next): Promise<void> {
-    ctx.signupOffered = ctx.interaction.details.prompt.name === 'login' && await offer.signupOffered(ctx.interaction);
+    const { interaction } = ctx;
+    ctx.signupOffered = async () => interaction.details.prompt.name === 'login' && await offer.signupOffered(interaction);
     await next();
   };
 }

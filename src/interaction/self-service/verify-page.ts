@@ -6,7 +6,7 @@ import type { Logger } from '../../lib/logger.js';
 import type { ProviderHolder } from '../../oidc/provider-holder.js';
 import { clientAddress } from '../client-address.js';
 import type { Csrf } from '../csrf.js';
-import type { WithInteraction } from '../load-interaction.js';
+import { finishInteraction, type WithInteraction } from '../load-interaction.js';
 import { admitAttempt, type LoginThrottle } from '../login-throttle.js';
 import type { Views } from '../views.js';
 import type { AccountCodes } from './account-codes.js';
@@ -65,7 +65,7 @@ export function createVerifyPage(deps: { views: Views; csrf: Csrf; users: UserSe
       }
       // The password was proven in this sign-in (at sign-up, or on the sign-in form before verification).
       deps.metrics.signIn('password', 'success');
-      const returnTo = await deps.holder.provider.interactionResult(ctx.req, ctx.res, {
+      const returnTo = await finishInteraction(ctx, deps.holder, {
         login: { accountId: outcome.user.id, amr: ['pwd'], remember: true },
       }, { mergeWithLastSubmission: false });
       ctx.status = 303;

@@ -111,24 +111,43 @@ export interface AccessTokenLiveness {
   client_exists: boolean;
 }
 
+/** Where a statement that embeds {@link accessTokenLivenessColumns} holds each part of the token. */
+export interface LivenessPlaceholders {
+  grantId: string;
+  jti: string;
+  accountId: string;
+  clientId: string;
+}
+
 /**
- * Liveness of a JWT access token in one round trip, every part an index lookup: its grant still exists
- * (and belongs to the same account and client), its `jti` was not revoked, its user is still enabled and
- * its client still exists. `accountId` must be a UUID or null (the caller checks). The Grant row is keyed
- * by a hash of its id, so it is found by the raw id it carries in `grant_id` (index from migration 0008).
+ * The select-list of the liveness check ({@link AccessTokenLiveness}'s columns), for a statement that needs
+ * more than liveness in the same round trip (the identity pool's issuance). The arguments are the statement's
+ * own `$n` placeholders (constants of the calling repository, never input), each cast to its column's type so
+ * that the fragment reads the same wherever it is embedded; the caller applies the columns with
+ * `assertAccessTokenLive` (access-token-verifier.ts).
+ * Every part is an index lookup: the grant still exists (and belongs to the same account and client), the
+ * `jti` was not revoked, the user's account state, the client still exists. The Grant row is keyed by a hash
+ * of its id, so it is found by the raw id it carries in `grant_id` (index from migration 0008).
+ */
+export function accessTokenLivenessColumns(p: LivenessPlaceholders): string {
+  return `EXISTS (SELECT 1 FROM oidc_model WHERE model = 'Grant' AND grant_id = ${p.grantId}::text AND ${LIVE}
+               AND payload->>'accountId' = ${p.accountId}::text AND payload->>'clientId' = ${p.clientId}::text) AS grant_live,
+       EXISTS (SELECT 1 FROM oidc_model WHERE model = 'RevokedAccessToken' AND id = ${p.jti}::text) AS revoked,
+       (SELECT enabled FROM users WHERE id = ${p.accountId}::uuid) AS user_enabled,
+       (SELECT status FROM users WHERE id = ${p.accountId}::uuid) AS user_status,
+       EXISTS (SELECT 1 FROM clients WHERE client_id = ${p.clientId}::text) AS client_exists`;
+}
+
+/**
+ * Liveness of a JWT access token in one round trip (see {@link accessTokenLivenessColumns}). `accountId` must
+ * be a UUID or null (the caller checks).
  */
 export async function findAccessTokenLiveness(
   db: Queryable,
   token: { grantId: string | null; jti: string; accountId: string | null; clientId: string },
 ): Promise<AccessTokenLiveness> {
   const { rows } = await db.query<AccessTokenLiveness>(
-    `SELECT
-       EXISTS (SELECT 1 FROM oidc_model WHERE model = 'Grant' AND grant_id = $1 AND ${LIVE}
-               AND payload->>'accountId' = $3 AND payload->>'clientId' = $4) AS grant_live,
-       EXISTS (SELECT 1 FROM oidc_model WHERE model = 'RevokedAccessToken' AND id = $2) AS revoked,
-       (SELECT enabled FROM users WHERE id = $3::uuid) AS user_enabled,
-       (SELECT status FROM users WHERE id = $3::uuid) AS user_status,
-       EXISTS (SELECT 1 FROM clients WHERE client_id = $4) AS client_exists`,
+    `SELECT ${accessTokenLivenessColumns({ grantId: '$1', jti: '$2', accountId: '$3', clientId: '$4' })}`,
     [token.grantId, token.jti, token.accountId, token.clientId],
   );
   return rows[0]!;

@@ -13,7 +13,7 @@ type Deps = Pick<Services, 'clients'>;
 function presentClient(c: Omit<CreatedClient, 'client_secret'>): z.input<typeof clientSchema> {
   return {
     client_id: c.client_id, name: c.name, redirect_uris: c.redirect_uris, post_logout_redirect_uris: c.post_logout_redirect_uris, grant_types: c.grant_types,
-    token_endpoint_auth_method: c.token_endpoint_auth_method, scope: c.scope, first_party: c.first_party, upstream_providers: c.upstream_providers, signup: c.signup,
+    token_endpoint_auth_method: c.token_endpoint_auth_method, scope: c.scope, first_party: c.first_party, upstream_providers: c.upstream_providers, signup: c.signup, explicit_auth_flows: c.explicit_auth_flows, cognito_claims: c.cognito_claims,
     backchannel_logout_uri: c.backchannel_logout_uri, backchannel_logout_session_required: c.backchannel_logout_session_required, skip_logout_confirmation: c.skip_logout_confirmation,
   };
 }
@@ -34,7 +34,7 @@ export function clientRoutes(s: Deps): AdminRoute[] {
       async handle({ body }) {
         const created = await s.clients.create({
           name: body.name, public: body.public, redirectUris: body.redirect_uris, postLogoutRedirectUris: body.post_logout_redirect_uris, grantTypes: body.grant_types,
-          scope: body.scope, firstParty: body.first_party, upstreamProviders: body.upstream_providers ?? undefined, signup: body.signup,
+          scope: body.scope, firstParty: body.first_party, upstreamProviders: body.upstream_providers ?? undefined, signup: body.signup, explicitAuthFlows: body.explicit_auth_flows, cognitoClaims: body.cognito_claims,
           backchannelLogoutUri: body.backchannel_logout_uri, backchannelLogoutSessionRequired: body.backchannel_logout_session_required, skipLogoutConfirmation: body.skip_logout_confirmation,
         });
         return { ...presentClient(created), ...(created.client_secret ? { client_secret: created.client_secret } : {}) };
@@ -55,7 +55,7 @@ export function clientRoutes(s: Deps): AdminRoute[] {
       async handle({ params, body }) {
         return presentClient(await s.clients.update(params.client, {
           name: body.name, redirectUris: body.redirect_uris, postLogoutRedirectUris: body.post_logout_redirect_uris, grantTypes: body.grant_types,
-          scope: body.scope, firstParty: body.first_party, upstreamProviders: body.upstream_providers, signup: body.signup,
+          scope: body.scope, firstParty: body.first_party, upstreamProviders: body.upstream_providers, signup: body.signup, explicitAuthFlows: body.explicit_auth_flows, cognitoClaims: body.cognito_claims,
         }));
       },
     }),

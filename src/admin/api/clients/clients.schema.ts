@@ -1,12 +1,15 @@
 import { z } from 'zod';
 import { MAX_SECRET_GRACE_SECONDS } from '../../../oidc/client-settings.js';
 import { SUPPORTED_GRANT_TYPES } from '../../../oidc/client-service.js';
+import { AUTH_FLOWS } from '../../../oidc/client-auth-flows.js';
 
 const uris = z.array(z.string().min(1).max(2048)).max(50);
 const grantTypes = z.array(z.enum(SUPPORTED_GRANT_TYPES)).min(1).max(SUPPORTED_GRANT_TYPES.length);
 const scope = z.string().min(1).max(4096).describe('space-separated scopes the client may request');
 const providers = z.array(z.string().min(1).max(32)).max(64).nullable()
   .describe('upstream providers (by name) its sign-in page offers; null: every configured one; []: none (password only)');
+const authFlows = z.array(z.enum(Object.values(AUTH_FLOWS))).max(Object.values(AUTH_FLOWS).length)
+  .describe('the Cognito API sign-in flows it may use, by Cognito\'s ExplicitAuthFlows names');
 
 export const clientSchema = z.object({
   client_id: z.string(),
@@ -19,6 +22,8 @@ export const clientSchema = z.object({
   first_party: z.boolean().describe('users are not asked to consent'),
   upstream_providers: z.array(z.string()).nullable().describe('null: every configured provider'),
   signup: z.boolean().describe('its users may sign themselves up (when the pool allows it)'),
+  explicit_auth_flows: authFlows,
+  cognito_claims: z.boolean().describe("tokens also carry Cognito's claims (token_use, cognito:username, cognito:groups, username)"),
   backchannel_logout_uri: z.string().nullable(),
   backchannel_logout_session_required: z.boolean(),
   skip_logout_confirmation: z.boolean(),
@@ -42,6 +47,8 @@ export const createClientBody = z.strictObject({
   first_party: z.boolean().optional(),
   upstream_providers: providers.optional().describe('default null: every configured provider'),
   signup: z.boolean().optional().describe('default true'),
+  explicit_auth_flows: authFlows.optional().describe('default ALLOW_USER_SRP_AUTH and ALLOW_REFRESH_TOKEN_AUTH, as Cognito'),
+  cognito_claims: z.boolean().optional().describe("default false: the standard claims only"),
   backchannel_logout_uri: z.string().min(1).max(2048).optional(),
   backchannel_logout_session_required: z.boolean().optional(),
   skip_logout_confirmation: z.boolean().optional(),
@@ -56,6 +63,8 @@ export const updateClientBody = z.strictObject({
   first_party: z.boolean().optional(),
   upstream_providers: providers.optional(),
   signup: z.boolean().optional(),
+  explicit_auth_flows: authFlows.optional().describe('replaces the list'),
+  cognito_claims: z.boolean().optional(),
 }).refine((b) => Object.values(b).some((v) => v !== undefined), { message: 'give at least one setting to change' });
 
 export const rotateSecretBody = z.strictObject({

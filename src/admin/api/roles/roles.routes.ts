@@ -3,7 +3,7 @@ import type { Services } from '../../../services.js';
 import type { PoolSettingsRow, RuleRow } from '../../../identity-pool/repositories/pool.repository.js';
 import type { PresentedRole } from '../../../identity-pool/role-service.js';
 import { adminRoute, type AdminRoute } from '../admin-route.js';
-import { createRoleBody, deleteRoleQuery, replaceRoleMappingBody, roleListSchema, roleMappingSchema, roleParams, roleSchema, updateRoleBody } from './roles.schema.js';
+import { createRoleBody, deleteRoleQuery, guestRoleSchema, replaceRoleMappingBody, roleListSchema, roleMappingSchema, roleParams, roleSchema, setGuestRoleBody, updateRoleBody } from './roles.schema.js';
 
 type Deps = Pick<Services, 'roles'>;
 
@@ -68,6 +68,20 @@ export function roleRoutes(s: Deps): AdminRoute[] {
       body: replaceRoleMappingBody, status: 200, response: roleMappingSchema, errors: [404],
       async handle({ body }) {
         return presentMapping(await s.roles.replaceMapping({ rules: body.rules, defaultRole: body.default_role, ambiguousRoleResolution: body.ambiguous_role_resolution }));
+      },
+    }),
+    adminRoute({
+      method: 'get', path: '/guest-role', operationId: 'getGuestRole', tag: 'roles', access: 'read', summary: 'The role of the identity pool\'s guests (null: guests are refused)',
+      status: 200, response: guestRoleSchema,
+      async handle() {
+        return { guest_role: await s.roles.guestRole() };
+      },
+    }),
+    adminRoute({
+      method: 'put', path: '/guest-role', operationId: 'setGuestRole', tag: 'roles', access: 'write', summary: 'Set the role of the identity pool\'s guests, or null to refuse guests',
+      body: setGuestRoleBody, status: 200, response: guestRoleSchema, errors: [404],
+      async handle({ body }) {
+        return s.roles.setGuestRole(body.guest_role);
       },
     }),
   ];

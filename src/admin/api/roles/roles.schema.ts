@@ -52,3 +52,12 @@ export const replaceRoleMappingBody = z.strictObject({
   default_role: roleName.nullable(),
   ambiguous_role_resolution: z.enum(['deny', 'default_role']),
 });
+
+/** The identity pool's role for guests (Cognito's unauthenticated role); null: guests are refused. */
+export const guestRoleSchema = z.object({
+  guest_role: z.string().nullable().describe('the role of guests of the Cognito identity-pool API (GetId without logins); null: no guests'),
+});
+
+export const setGuestRoleBody = z.strictObject({
+  guest_role: roleName.nullable(),
+});

@@ -11,6 +11,7 @@ function presentPolicy(policy: PasswordPolicy): z.input<typeof passwordPolicySch
   return {
     min_length: o.minLength, max_length: o.maxLength, require_lowercase: o.requireLowercase, require_uppercase: o.requireUppercase,
     require_digit: o.requireDigit, require_symbol: o.requireSymbol, reject_common: o.rejectCommon, reject_personal: o.rejectPersonal,
+    temporary_password_validity_days: o.temporaryPasswordValidityDays,
     rules: policy.rules().map((r) => ({ id: r.id, text: r.text })),
   };
 }
@@ -39,6 +40,7 @@ export function settingsRoutes(s: Deps): AdminRoute[] {
           ...(body.require_symbol !== undefined ? { requireSymbol: body.require_symbol } : {}),
           ...(body.reject_common !== undefined ? { rejectCommon: body.reject_common } : {}),
           ...(body.reject_personal !== undefined ? { rejectPersonal: body.reject_personal } : {}),
+          ...(body.temporary_password_validity_days !== undefined ? { temporaryPasswordValidityDays: body.temporary_password_validity_days } : {}),
         }));
       },
     }),

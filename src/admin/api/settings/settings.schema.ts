@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import type { MfaMode } from '../../../directory/mfa/mfa-service.js';
-import { MAX_PASSWORD_LENGTH_CEILING, MAX_PASSWORD_LENGTH_FLOOR, MIN_PASSWORD_LENGTH_FLOOR } from '../../../directory/password-policy.js';
+import {
+  MAX_PASSWORD_LENGTH_CEILING, MAX_PASSWORD_LENGTH_FLOOR, MIN_PASSWORD_LENGTH_FLOOR, TEMPORARY_PASSWORD_VALIDITY_DAYS_MAX, TEMPORARY_PASSWORD_VALIDITY_DAYS_MIN,
+} from '../../../directory/password-policy.js';
 
 export const passwordPolicySchema = z.object({
   min_length: z.number().int(),
@@ -11,6 +13,7 @@ export const passwordPolicySchema = z.object({
   require_symbol: z.boolean(),
   reject_common: z.boolean().describe('refuse common passwords, repetitions and simple sequences'),
   reject_personal: z.boolean().describe('refuse a password containing the user\'s username or e-mail address'),
+  temporary_password_validity_days: z.number().int().describe('days an administrator\'s temporary password may be used for the first sign-in'),
   rules: z.array(z.object({ id: z.string(), text: z.string() })).describe('the active rules, as a form lists them'),
 });
 
@@ -39,6 +42,7 @@ export const passwordPolicyBody = z.strictObject({
   require_symbol: z.boolean().optional(),
   reject_common: z.boolean().optional(),
   reject_personal: z.boolean().optional(),
+  temporary_password_validity_days: z.number().int().min(TEMPORARY_PASSWORD_VALIDITY_DAYS_MIN).max(TEMPORARY_PASSWORD_VALIDITY_DAYS_MAX).optional(),
 }).describe('the whole policy: an option left out takes its default');
 
 export const signupBody = z.strictObject({

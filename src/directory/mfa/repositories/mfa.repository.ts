@@ -56,11 +56,6 @@ export async function consumeRecoveryCode(db: Queryable, userId: string, codeHma
   return rowCount > 0;
 }
 
-export async function countUnusedRecoveryCodes(db: Queryable, userId: string): Promise<number> {
-  const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM mfa_recovery_codes WHERE user_id = $1 AND used_at IS NULL', [userId]);
-  return rows[0]?.n ?? 0;
-}
-
 /** Removes the authenticator and every recovery code; says what was there. */
 export async function deleteMfa(db: Queryable, userId: string): Promise<{ totp: 'confirmed' | 'pending' | null; recoveryCodes: number }> {
   const { rows } = await db.query<{ confirmed: boolean }>('DELETE FROM mfa_totp WHERE user_id = $1 RETURNING confirmed_at IS NOT NULL AS confirmed', [userId]);
@@ -81,6 +76,34 @@ export async function findMfaRequirement(db: Queryable, userId: string): Promise
     [userId],
   );
   return { mode: rows[0]!.mode, groupRequired: rows[0]!.group_required };
+}
+
+/** What decides a user's second step at sign-in (see {@link findMfaState}). */
+export interface MfaStateRow {
+  mode: MfaMode;
+  group_required: boolean;
+  totp_confirmed: boolean;
+  recovery_codes_left: number;
+  passkeys: number;
+}
+
+/**
+ * Everything the step after a proven password decides on, in one round trip (it runs at every sign-in): the
+ * pool's mode, whether a group of the user's requires MFA (as {@link findMfaRequirement}), whether an
+ * authenticator is confirmed, the recovery codes left, and how many passkeys the user registered (a second
+ * factor as well).
+ */
+export async function findMfaState(db: Queryable, userId: string): Promise<MfaStateRow> {
+  const { rows } = await db.query<MfaStateRow>(
+    `SELECT COALESCE((SELECT mfa_mode FROM user_pool_settings), 'optional') AS mode,
+            EXISTS (SELECT 1 FROM group_members m JOIN groups g ON g.id = m.group_id
+                     WHERE m.user_id = $1 AND g.mfa_required) AS group_required,
+            EXISTS (SELECT 1 FROM mfa_totp WHERE user_id = $1 AND confirmed_at IS NOT NULL) AS totp_confirmed,
+            (SELECT count(*)::int FROM mfa_recovery_codes WHERE user_id = $1 AND used_at IS NULL) AS recovery_codes_left,
+            (SELECT count(*)::int FROM webauthn_credentials WHERE user_id = $1) AS passkeys`,
+    [userId],
+  );
+  return rows[0]!;
 }
 
 export async function findMfaMode(db: Queryable): Promise<MfaMode> {

@@ -1,0 +1,69 @@
+import type Router from '@koa/router';
+import type { Middleware } from 'koa';
+
+/** The first path segment, lower-cased as the routers match (they are case-insensitive by default). */
+function firstSegment(path: string): string {
+  const end = path.indexOf('/', 1);
+  return (end < 0 ? path.slice(1) : path.slice(1, end)).toLowerCase();
+}
+
+/** The first segments `router`'s routes can match, or null when one begins with a parameter or pattern. */
+export function routeSegments(router: Router): ReadonlySet<string> | null {
+  const segments = new Set<string>();
+  for (const layer of router.stack) {
+    const path = typeof layer.path === 'string' ? layer.path : '';
+    if (!path.startsWith('/')) return null;
+    const segment = firstSegment(path);
+    if (/[:*({[\\]/.test(segment)) return null;
+    segments.add(segment);
+  }
+  return segments;
+}
+
+/**
+ * `router.routes()`, entered only by requests whose first path segment one of its routes starts with. Koa
+ * routers test every route's expression against every request; the app mounts a dozen routers before the
+ * provider, and on the token endpoint that matching cost more than the provider's own routing. A router whose
+ * routes start with a parameter is always entered.
+ */
+export function mountRoutes(router: Router): Middleware {
+  const dispatch = router.routes() as Middleware;
+  const segments = routeSegments(router);
+  if (!segments) return dispatch;
+  const mounted: Middleware = async (ctx, next) => {
+    if (segments.has(firstSegment(ctx.path))) await dispatch(ctx, next);
+    else await next();
+  };
+  // Marked as @koa/router marks its own dispatch, so that tracing (instrumentation-koa) still finds the
+  // router's layers and names each request's route.
+  return Object.assign(mounted, { router });
+}
+
+/**
+ * A router built on the first request that may enter it: one whose first path segment is among `segments`
+ * (and, given `methods`, whose method is among them). `build` imports the router's modules then, once; every
+ * other request passes by without loading anything, so a server that never serves these routes never holds
+ * their modules. A failed build is tried again by the next such request.
+ */
+export function mountLazily(segments: readonly string[], build: () => Promise<Router>, methods?: readonly string[]): Middleware {
+  const wanted = new Set(segments);
+  let dispatch: Promise<Middleware> | undefined;
+  const mount = async () => {
+    const router = await build();
+    const own = routeSegments(router);
+    // A route outside the declared segments would never be reached: refused, so that tests find it.
+    if (!own || [...own].some((segment) => !wanted.has(segment))) throw new Error(`a lazily mounted router serves paths outside /${segments.join(', /')}`);
+    return mountRoutes(router);
+  };
+  return async (ctx, next) => {
+    if (!wanted.has(firstSegment(ctx.path)) || (methods && !methods.includes(ctx.method))) {
+      await next();
+      return;
+    }
+    dispatch ??= mount().catch((error: unknown) => {
+      dispatch = undefined;
+      throw error;
+    });
+    await (await dispatch)(ctx, next);
+  };
+}

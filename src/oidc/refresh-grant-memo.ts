@@ -1,0 +1,70 @@
+import type { AdapterPayload } from 'oidc-provider';
+import type { ActingUserRow } from './find-account.js';
+
+/** What the refresh grant's first query loaded beside the refresh token, for the later steps of its request. */
+export interface RefreshGrantPreload {
+  /** The refresh token the request presents (its raw id). */
+  tokenId: string;
+  /** Its grant (raw id, payload opened), when that row was found live and opened. */
+  grant?: { id: string; payload: AdapterPayload } | undefined;
+  /** Its account as stored, before the "may act" rule, when the user exists. */
+  user?: ActingUserRow | undefined;
+}
+
+/**
+ * Rows handed from one step of a refresh-token request to the next, so that the grant and the account come
+ * with the token's own query instead of a round trip each.
+ *
+ * Entries are keyed by the request's context object in a WeakMap: nothing outlives the request, nothing is
+ * shared between requests, so no security state is cached. Each entry is taken once (a second lookup in the
+ * same request reads the database), and only by an id equal to the one it was loaded for.
+ */
+export interface RefreshGrantMemo {
+  remember(request: object, preload: RefreshGrantPreload): void;
+  /** The grant loaded with the token, if `grantId` is the one loaded; it is forgotten. */
+  takeGrant(request: object | undefined, grantId: string): AdapterPayload | undefined;
+  /** The account loaded with the token, if `accountId` is the one loaded; it is forgotten. */
+  takeUser(request: object | undefined, accountId: string): ActingUserRow | undefined;
+  /**
+   * Records that `tokenId`, the token this request presented, is to be consumed; false (nothing recorded)
+   * for any other token. The consumption then happens in the statement that inserts its successor.
+   */
+  deferConsume(request: object | undefined, tokenId: string): boolean;
+  /** The token whose consumption was deferred, if any; it is forgotten. */
+  takeDeferredConsume(request: object | undefined): string | undefined;
+}
+
+export function createRefreshGrantMemo(): RefreshGrantMemo {
+  const byRequest = new WeakMap<object, RefreshGrantPreload & { consume?: boolean }>();
+  return {
+    remember(request, preload) {
+      byRequest.set(request, { ...preload });
+    },
+    takeGrant(request, grantId) {
+      const entry = request && byRequest.get(request);
+      if (!entry?.grant || entry.grant.id !== grantId) return undefined;
+      const { payload } = entry.grant;
+      entry.grant = undefined;
+      return payload;
+    },
+    takeUser(request, accountId) {
+      const entry = request && byRequest.get(request);
+      if (!entry?.user || entry.user.id !== accountId) return undefined;
+      const { user } = entry;
+      entry.user = undefined;
+      return user;
+    },
+    deferConsume(request, tokenId) {
+      const entry = request && byRequest.get(request);
+      if (!entry || entry.tokenId !== tokenId || entry.consume !== undefined) return false;
+      entry.consume = true;
+      return true;
+    },
+    takeDeferredConsume(request) {
+      const entry = request && byRequest.get(request);
+      if (!entry?.consume) return undefined;
+      entry.consume = false;
+      return entry.tokenId;
+    },
+  };
+}

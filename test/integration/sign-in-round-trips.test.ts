@@ -1,0 +1,111 @@
+import * as oidc from 'openid-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src/db/open-database.js';
+import { createMigratedTestDatabase, currentBackend, type TestDatabase } from '../support/backend.js';
+import { BACKGROUND_QUERY, countingDatabase, type CountingDatabase } from '../support/counting-database.js';
+import { PASSWORD, REDIRECT_URI } from '../support/fixtures.js';
+import { openLoginPage } from '../support/flows.js';
+import { discover } from '../support/harness.js';
+import { startTestServer, type TestServer } from '../support/test-server.js';
+import { UserAgent } from '../support/user-agent.js';
+
+const backend = currentBackend();
+
+/**
+ * Round trips to the database per phase of a password sign-in through the hosted pages, once this process
+ * keeps what it may keep. The clients, the pool's settings and the upstream providers are kept in process
+ * (their changes are announced, on either database), so the pages read only the interaction and the account:
+ * - page: the authorization request saves the interaction; the sign-in page reads it.
+ * - sign-in: the form's POST reads the interaction and the account, counts the attempt, writes the sign-in
+ *   time with its event and the counter's reset (one statement), reads the second-factor state and saves the
+ *   interaction's result; the provider's resume reads and deletes the interaction, reads the account, and
+ *   saves the session, the grant and the code.
+ * - for a third-party app the sign-in ends on the consent page instead (it reads the interaction, its session
+ *   and the account), and the consent's POST reads the interaction and its session and saves the grant and the
+ *   interaction's result, before the provider's resume.
+ * - token: the code, its grant and the session are read, the code consumed, the account read, the refresh
+ *   token saved.
+ */
+const EXPECTED = { page: 2, signIn: 12, token: 6, consentSignIn: 14, consent: 12 };
+
+describe(`sign-in round trips (${backend})`, () => {
+  let database: TestDatabase;
+  let db: CountingDatabase;
+  let server: TestServer;
+  let firstParty: oidc.Configuration;
+  let thirdParty: oidc.Configuration;
+
+  beforeAll(async () => {
+    database = await createMigratedTestDatabase();
+    db = countingDatabase(await openDatabase({ databaseUrl: database.env.DATABASE_URL ?? null, dataDir: database.env.LATCHKEY_DATA_DIR ?? '', role: 'server' }));
+    server = await startTestServer({ env: database.env, db });
+    const { services } = server.latchkey;
+    await services.groups.create({ name: 'staff', precedence: 5 });
+    await services.users.create({ username: 'tess', email: 'tess@example.com', password: PASSWORD, emailVerified: true, groups: ['staff'] });
+    const scope = 'openid email offline_access';
+    firstParty = await discover(server, await services.clients.create({ name: 'App', redirectUris: [REDIRECT_URI], scope, firstParty: true }));
+    thirdParty = await discover(server, await services.clients.create({ name: 'Partner', redirectUris: [REDIRECT_URI], scope }));
+  }, 180_000);
+  afterAll(async () => {
+    await server?.close();
+    await db?.close();
+    await database?.drop();
+  });
+
+  /** Runs `phases` in order and returns the request round trips (SQL text) each made. */
+  async function tripsOf(phases: Record<string, () => Promise<void>>): Promise<Record<string, string[]>> {
+    const trips: Record<string, string[]> = {};
+    for (const [name, phase] of Object.entries(phases)) {
+      const from = db.log.length;
+      await phase();
+      trips[name] = db.log.slice(from).filter((text) => !BACKGROUND_QUERY.test(text));
+    }
+    return trips;
+  }
+
+  /** A whole sign-in by a new browser; with consent for a third-party app. */
+  function signIn(config: oidc.Configuration, withConsent: boolean): Promise<Record<string, string[]>> {
+    const agent = new UserAgent();
+    let opened: Awaited<ReturnType<typeof openLoginPage>>;
+    let step: Awaited<ReturnType<UserAgent['follow']>>;
+    return tripsOf({
+      page: async () => {
+        opened = await openLoginPage(agent, config);
+      },
+      signIn: async () => {
+        step = await agent.follow(await agent.submit(opened.page, 'form#login-form', { username: 'tess', password: PASSWORD }), REDIRECT_URI);
+        expect(step.html.includes('id="consent-form"')).toBe(withConsent);
+      },
+      ...(withConsent ? { consent: async () => {
+        step = await agent.follow(await agent.submit(step, 'form#consent-form'), REDIRECT_URI);
+      } } : {}),
+      token: async () => {
+        expect(step.location).toMatch(/\?code=/);
+        await oidc.authorizationCodeGrant(config, new URL(step.location!), { pkceCodeVerifier: opened.verifier });
+      },
+    });
+  }
+
+  /** Sign-ins until what this process keeps is kept: the first asks (and starts listening), the second keeps. */
+  async function warmUp(config: oidc.Configuration, withConsent: boolean): Promise<void> {
+    await signIn(config, withConsent);
+    await expect.poll(() => server.latchkey.services.clientLookup.active).toBe(true);
+    await signIn(config, withConsent);
+  }
+
+  const described = (trips: Record<string, string[]>) => Object.entries(trips).map(([name, texts]) => `--- ${name}\n${texts.map((t) => t.slice(0, 160)).join('\n')}`).join('\n');
+
+  it(`a first-party app: the page ${EXPECTED.page}, the sign-in ${EXPECTED.signIn}, the token ${EXPECTED.token} round trips`, async () => {
+    await warmUp(firstParty, false);
+    const trips = await signIn(firstParty, false);
+    expect({ page: trips.page!.length, signIn: trips.signIn!.length, token: trips.token!.length }, described(trips))
+      .toEqual({ page: EXPECTED.page, signIn: EXPECTED.signIn, token: EXPECTED.token });
+  });
+
+  it(`a third-party app: the page ${EXPECTED.page}, the sign-in to the consent page ${EXPECTED.consentSignIn}, the consent ${EXPECTED.consent}, the token ${EXPECTED.token} round trips`, async () => {
+    await warmUp(thirdParty, true);
+    const trips = await signIn(thirdParty, true);
+    expect({ page: trips.page!.length, signIn: trips.signIn!.length, consent: trips.consent!.length, token: trips.token!.length }, described(trips))
+      .toEqual({ page: EXPECTED.page, signIn: EXPECTED.consentSignIn, consent: EXPECTED.consent, token: EXPECTED.token });
+  });
+});
