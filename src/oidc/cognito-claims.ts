@@ -3,11 +3,11 @@
  * back-ends check `token_use` and `cognito:groups`). A client registered with `--cognito-claims` (client
  * metadata `latchkey_cognito_claims`) gets them beside the standard ones, which stay: `sub`, `groups`,
  * `client_id`, `scope`, `aud`. Cognito's shapes (Cognito developer guide, "Using the ID token" and "Using the
- * access token"): the ID token carries `token_use: "id"`, `cognito:username` and `cognito:groups`; the
+ * access token"): the ID token carries `token_use: "id"`, `cognito:username`, `cognito:groups` and `origin_jti`; the
  * access token `token_use: "access"`, `cognito:groups`, `username` and `origin_jti`. A user in no group has no
  * `cognito:groups`, as in Cognito.
  */
-export const COGNITO_ID_TOKEN_CLAIMS = ['token_use', 'cognito:username', 'cognito:groups'] as const;
+export const COGNITO_ID_TOKEN_CLAIMS = ['token_use', 'cognito:username', 'cognito:groups', 'origin_jti'] as const;
 
 /** Whether a client's metadata asks for Cognito's claims. */
 export function wantsCognitoClaims(client: object | undefined): boolean {
@@ -23,8 +23,13 @@ export function cognitoUsername(user: { id: string; username: string | null }): 
   return user.username ?? user.id;
 }
 
-export function cognitoIdTokenClaims(user: { id: string; username: string | null }, groups: readonly string[]): Record<string, unknown> {
-  return { token_use: 'id', 'cognito:username': cognitoUsername(user), ...(groups.length ? { 'cognito:groups': [...groups] } : {}) };
+/**
+ * The ID token's Cognito claims. Cognito's ID token carries the sign-in's `origin_jti` as its access token
+ * does; here it also binds the ID token to its grant, so the identity pool can check that very grant instead
+ * of inferring it from `iat` (id-token-verifier.ts).
+ */
+export function cognitoIdTokenClaims(user: { id: string; username: string | null }, groups: readonly string[], grantId?: string): Record<string, unknown> {
+  return { token_use: 'id', 'cognito:username': cognitoUsername(user), ...(groups.length ? { 'cognito:groups': [...groups] } : {}), ...(grantId ? { origin_jti: grantId } : {}) };
 }
 
 /**

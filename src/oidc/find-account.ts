@@ -40,7 +40,8 @@ export function createFindAccount(findActingUser: FindActingUser, preloaded: Pre
       groups: user.groups,
       cognitoUsername: cognitoUsername(user),
       // Only the ID token gets Cognito's claims: userinfo answers the standard ones, as Cognito's does.
-      claims: (use) => ({ ...claims, sub: user.id, ...(use === 'id_token' && wantsCognitoClaims(ctx.oidc?.client) ? cognitoIdTokenClaims(user, user.groups) : {}) }),
+      // The grant is the request's entity by the time an ID token is issued (code, refresh, sign-in grants).
+      claims: (use) => ({ ...claims, sub: user.id, ...(use === 'id_token' && wantsCognitoClaims(ctx.oidc?.client) ? cognitoIdTokenClaims(user, user.groups, ctx.oidc?.entities.Grant?.jti) : {}) }),
     };
   };
 }

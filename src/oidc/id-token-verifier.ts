@@ -73,7 +73,9 @@ export function createIdTokenVerifier(deps: { db: Database; holder: ProviderHold
       if (!(await deps.clientAllowed(clientId))) throw invalid('ID token client may not use the identity pool');
 
       const iat = Number(payload.iat);
-      const live = await findIdTokenLiveness(deps.db, { accountId: userId, clientId, iat });
+      // A token that names its grant (Cognito's `origin_jti`) is held to that grant, not the newest one.
+      const grantId = typeof payload.origin_jti === 'string' ? payload.origin_jti : undefined;
+      const live = await findIdTokenLiveness(deps.db, { accountId: userId, clientId, iat, grantId });
       if (!userMayAct(live.user_status === null ? undefined : { enabled: live.user_enabled === true, status: live.user_status })) {
         throw invalid('ID token user may no longer act (disabled, unconfirmed, reset required or deleted)');
       }

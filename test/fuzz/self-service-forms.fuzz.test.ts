@@ -136,8 +136,10 @@ describe(`fuzzing the self-service forms (${currentBackend()})`, () => {
       // eslint-disable-next-line no-control-regex -- the controls the form reader refuses are what this filters out
       hostileString.filter((s) => s !== form.csrf && s.length <= 200 && !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(s)),
     );
-    // Well-formed, short values: a malformed form is refused as such (400) before its token is looked at.
-    const wellFormed = (form: LiveForm) => fc.dictionary(fc.constantFrom(...Object.keys(form.fields), 'x'), fc.oneof(hostileName, hostileEmail).filter((v) => v.length <= 100), { maxKeys: 3 });
+    // Well-formed values within each field's limit (UTF-16 units, as the schema counts them; a code takes 64):
+    // a malformed or oversized form is refused as such (400) before its token is looked at.
+    const withinLimits = (form: LiveForm) => (values: Record<string, string>) => Object.entries(values).every(([name, value]) => value.length <= (form.limits[name] ?? 100));
+    const wellFormed = (form: LiveForm) => fc.dictionary(fc.constantFrom(...Object.keys(form.fields), 'x'), fc.oneof(hostileName, hostileEmail).filter((v) => v.length <= 100), { maxKeys: 3 }).filter(withinLimits(form));
     const cases = someForm().chain((form) => fc.tuple(fc.constant(form), forged(form), wellFormed(form), fc.ipV4()));
     await fc.assert(fc.asyncProperty(cases, async ([form, token, values, forwarded]) => {
       const fields = Object.entries(values).flatMap(([n, v]) => (v === undefined ? [] : [`${percentEncode(n)}=${percentEncode(v)}`]));

@@ -38,7 +38,7 @@ describe(`Cognito's claims on request (${currentBackend()})`, () => {
     await services.users.create({ email: 'nogroup@example.com', password: PASSWORD, emailVerified: true });
   });
 
-  it('adds token_use, cognito:username and cognito:groups to the ID token, and token_use, username and cognito:groups to the access token, keeping the standard claims', async () => {
+  it('adds token_use, cognito:username, cognito:groups and origin_jti to the ID token, and token_use, username, cognito:groups and origin_jti to the access token, keeping the standard claims', async () => {
     const tokens = await signIn(cognitoApp, 'alice');
     const id = await verify(tokens.id_token!);
     expect(id).toMatchObject({ sub: userId, token_use: 'id', 'cognito:username': 'alice', 'cognito:groups': ['admins', 'staff'], groups: ['admins', 'staff'], email: 'alice@example.com' });
@@ -46,6 +46,7 @@ describe(`Cognito's claims on request (${currentBackend()})`, () => {
     expect(access).toMatchObject({ sub: userId, token_use: 'access', username: 'alice', 'cognito:groups': ['admins', 'staff'], groups: ['admins', 'staff'] });
     // The sign-in the tokens come from: the grant, kept by a refresh.
     expect(access.origin_jti).toBe(access.grant_id);
+    expect(id.origin_jti).toBe(access.origin_jti);
     expect(typeof access.client_id).toBe('string');
     expect(typeof access.iat).toBe('number');
     // Userinfo answers the standard claims, as Cognito's does.

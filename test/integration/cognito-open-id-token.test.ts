@@ -40,7 +40,8 @@ describe(`Cognito GetOpenIdToken and its token at POST /sts (${currentBackend()}
     for (const [username, groups] of [['alice', ['premium']], ['bob', ['free']], ['carol', ['free']]] as const) {
       await services.users.create({ username, email: `${username}@example.com`, password: PASSWORD, emailVerified: true, groups: [...groups] });
     }
-    const app = await services.clients.create({ name: 'Player', redirectUris: ['http://localhost:8976/callback'], scope: 'openid email sts' });
+    // Cognito's claims, as an Amplify app has them: the ID token names its sign-in's grant (`origin_jti`).
+    const app = await services.clients.create({ name: 'Player', redirectUris: ['http://localhost:8976/callback'], scope: 'openid email sts', cognitoClaims: true });
     player = await oidc.discovery(new URL(server.issuer), app.client_id, app.client_secret, undefined, { execute: [oidc.allowInsecureRequests] });
     for (const username of ['alice', 'bob', 'carol']) idTokens[username] = await idToken(username);
     identityPoolId = (await services.userPool.identifiers()).identityPoolId;
@@ -154,10 +155,14 @@ describe(`Cognito GetOpenIdToken and its token at POST /sts (${currentBackend()}
     expect((await assume(token, 'free-viewer')).Credentials?.AccessKeyId).toHaveLength(20);
     await server.latchkey.services.users.signOutEverywhere('carol');
     expect(await failure(assume(token, 'free-viewer'))).toBe('InvalidIdentityTokenException');
-    // Its login ended too: a new token needs a new sign-in.
+    // Its login ended too: a new token needs a new sign-in. The new sign-in may fall in the same second as the
+    // old ID token's `iat`; the old token is still refused because it names its own, ended grant.
     const client = identity();
-    const { IdentityId } = await client.send(new GetIdCommand({ IdentityPoolId: identityPoolId, Logins: logins(await idToken('carol')) }));
+    const fresh = await idToken('carol');
+    expect(decodeJwt(fresh).origin_jti).not.toBe(decodeJwt(idTokens.carol!).origin_jti);
+    const { IdentityId } = await client.send(new GetIdCommand({ IdentityPoolId: identityPoolId, Logins: logins(fresh) }));
     expect(await failure(client.send(new GetOpenIdTokenCommand({ IdentityId, Logins: logins(idTokens.carol!) })))).toBe('NotAuthorizedException');
+    expect((await client.send(new GetOpenIdTokenCommand({ IdentityId, Logins: logins(fresh) }))).IdentityId).toBe(IdentityId);
   });
 
   it('refuses GetOpenIdToken for a user\'s identity without its login or with another user\'s, and bad input, with Cognito\'s errors', async () => {
