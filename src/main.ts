@@ -1,6 +1,7 @@
 import { ConfigError, loadConfig } from './config/load-config.js';
 import { enableCompileCache } from './lib/compile-cache.js';
 import { bufferedStdout, createLogger } from './lib/logger.js';
+import { settleStartupMemory } from './lib/startup-memory.js';
 import { startTracingIfRequested } from './tracing/tracing.js';
 
 /**
@@ -29,6 +30,8 @@ export async function runServer(env: NodeJS.ProcessEnv = process.env): Promise<v
   const running = await startServer(config, logger, { env });
   process.stdout.write(`Latchkey is running: ${config.issuer} (discovery: ${config.issuer}/.well-known/openid-configuration)\n`);
   process.stdout.write(`${startUpHint(config).lines.join('\n')}\n`);
+  // Start-up's garbage goes back to the system once it has settled (idle RSS; startup-memory.ts).
+  settleStartupMemory();
   const shutdown = (signal: string) => {
     logger.info({ signal }, 'shutting down');
     // The last spans are flushed after the requests they describe have drained.
