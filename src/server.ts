@@ -11,6 +11,7 @@ import type { Clock } from './lib/clock.js';
 import type { UpstreamTransport } from './federation/provider-types.js';
 import type { Logger } from './lib/logger.js';
 import { startMetricsListener } from './http/metrics-listener.js';
+import { settleOtherThreads } from './lib/startup-memory.js';
 import { convertLegacyOidcModels } from './oidc/legacy-model-conversion.js';
 import { createModelAtRest } from './oidc/model-at-rest.js';
 import { announceMailDelivery } from './mail/create-mailer.js';
@@ -65,6 +66,8 @@ export async function startServer(config: Config, logger: Logger, options: { db?
     const migrations = readMigrations(defaultMigrationsDir());
     const report = await migrate(db, migrations);
     if (report.applied.length) logger.info({ applied: report.applied }, 'migrations applied');
+    // The embedded database's thread collects what migrating left before the app is built (start-up peak).
+    if (report.applied.length && db.kind === 'embedded') settleOtherThreads();
     // A newer replica or CLI already migrated further (rolling upgrade): this build keeps serving.
     if (report.newer.length) logger.info({ newer: report.newer }, 'the database holds migrations from a newer Latchkey');
     // Provider rows from before ids were hashed: re-key a bounded amount now, the rest with maintenance.

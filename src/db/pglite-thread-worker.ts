@@ -2,6 +2,7 @@ import { setFlagsFromString } from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
 // Relative imports name the .ts file: under the tests Node runs this file as it is (stripping its types),
 // and the build rewrites them to .js (rewriteRelativeImportExtensions).
+import { followStartupSettling } from '../lib/startup-memory.ts';
 import { BASELINE_WASM_FLAGS, INITDB_PARAMS, startParams } from './pglite-tuning.ts';
 import type { PGliteThreadData, PGliteThreadReport, PGliteThreadRequest } from './pglite-thread.js';
 
@@ -70,9 +71,12 @@ async function run(data: PGliteThreadData): Promise<void> {
   }
 
   const opened = { db, server };
+  // This thread's heap is its own: it collects start-up's garbage when the server does (startup-memory.ts).
+  const unfollow = followStartupSettling();
   parentPort?.on('message', (message: PGliteThreadRequest) => {
     if (message.kind === 'listen') return listener.listen(message.channel);
     if (message.kind !== 'stop') return;
+    unfollow();
     void (async () => {
       await opened.server.stop().catch(() => {});
       await opened.db.close().catch(() => {});
