@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import { recordAudit } from '../audit/record-audit.js';
 import type { Database } from '../db/database.js';
 import { ConflictError, InvalidRequestError, NotFoundError } from '../errors/app-error.js';
@@ -91,6 +91,18 @@ function upstreamProviders(metadata: Record<string, unknown>): string[] | null {
   return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : null;
 }
 
+/** Lower-case letters and digits: the alphabet of a generated client id. */
+const CLIENT_ID_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
+
+/**
+ * A new client id: 26 lower-case letters and digits (134 random bits), the shape of a Cognito app client
+ * id. It never begins with `-`, which a command line would read as an option (`latchkey client update ID`),
+ * and it survives case-folding and copying from a terminal.
+ */
+export function generateClientId(): string {
+  return Array.from({ length: 26 }, () => CLIENT_ID_ALPHABET[randomInt(CLIENT_ID_ALPHABET.length)]).join('');
+}
+
 /**
  * Creates and lists OAuth clients. A confidential client's secret is shown once and stored hashed.
  *
@@ -149,7 +161,7 @@ export function createClientService(deps: { db: Database; lookup?: Pick<ClientLo
       if (secretProblem) problems.push({ path: 'client_secret', message: secretProblem });
       if (problems.length) throw new InvalidRequestError('invalid client', problems);
 
-      const clientId = input.clientId ?? randomBytes(16).toString('base64url');
+      const clientId = input.clientId ?? generateClientId();
       const secret = isPublic ? undefined : input.secret ?? randomBytes(32).toString('base64url');
       const metadata: Record<string, unknown> = {
         redirect_uris: usesRedirects ? redirectUris : [],
