@@ -55,7 +55,7 @@ export async function startServer(config: Config, logger: Logger, options: { db?
   let db: Database;
   try {
     db = options.db ?? await openDatabase({
-      databaseUrl: config.databaseUrl, dataDir: config.dataDir, role: 'server',
+      databaseUrl: config.databaseUrl, dataDir: config.dataDir, preparedStatements: config.dbPreparedStatements, role: 'server',
       onCreate: (dir) => logger.info({ dataDir: dir }, 'creating a new embedded database'),
     });
   } catch (error) {

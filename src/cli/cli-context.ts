@@ -39,7 +39,7 @@ export async function withCliContext<T>(env: NodeJS.ProcessEnv, work: (ctx: CliC
   // Only `migrate` may create the embedded database, and it says where: a command run from the wrong folder
   // (or with the wrong LATCHKEY_DATA_DIR) stops instead of working on a new, empty database.
   const db = await openDatabase({
-    databaseUrl: config.databaseUrl, dataDir: config.dataDir, maxConnections: 2, mayCreate: options.applyMigrations === true,
+    databaseUrl: config.databaseUrl, dataDir: config.dataDir, preparedStatements: config.dbPreparedStatements, maxConnections: 2, mayCreate: options.applyMigrations === true,
     onCreate: (dir) => process.stderr.write(`latchkey: creating a new embedded database in ${dir}\n`),
   });
   try {

@@ -50,6 +50,7 @@ export const envSchema = z.object({
   LATCHKEY_ISSUER: absoluteHttpUrl.optional(),
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').optional(),
   LATCHKEY_DATA_DIR: text(1, 4096).optional(),
+  LATCHKEY_DB_PREPARED_STATEMENTS: booleanString.default(true),
   LATCHKEY_SECRET: z.string().optional(),
   LATCHKEY_API_AUDIENCES: z.string().optional(),
   LATCHKEY_ACCESS_TOKEN_TTL: wholeNumber(5, 86400, ' (seconds)').default(3600),

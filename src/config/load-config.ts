@@ -23,6 +23,12 @@ export interface Config {
   /** `DATABASE_URL`: a Postgres URL; unset means the embedded PGlite database in `dataDir`. */
   readonly databaseUrl: string | null;
   /**
+   * `LATCHKEY_DB_PREPARED_STATEMENTS` (default true): Postgres prepares each parameterized statement once per
+   * connection. Set false behind a pooler that cannot keep prepared statements (PgBouncer in transaction mode
+   * before 1.21). The embedded database never prepares (db/database.ts says why).
+   */
+  readonly dbPreparedStatements: boolean;
+  /**
    * `LATCHKEY_DATA_DIR`: where the embedded database and generated secret live, as an absolute path (default:
    * `data/` in the project's folder, wherever the command runs from).
    */
@@ -217,6 +223,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, op
     host: e.HOST,
     issuer,
     databaseUrl: e.DATABASE_URL ?? null,
+    dbPreparedStatements: e.LATCHKEY_DB_PREPARED_STATEMENTS,
     // The default is anchored to the project, so `npm start` and `npx latchkey` from any of its folders meet
     // in one database; a value that is set is taken relative to where the command runs, as paths are.
     dataDir: e.LATCHKEY_DATA_DIR !== undefined ? resolve(e.LATCHKEY_DATA_DIR) : join(packageRoot() ?? process.cwd(), 'data'),

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { createStatementNames } from './statement-names.js';
 import { createNotificationChannel, type NotificationChannel, type NotificationListener } from './notification-channel.js';
 export type { NotificationListener } from './notification-channel.js';
 
@@ -82,30 +83,52 @@ function listenerConfig(config: pg.PoolConfig): pg.ClientConfig {
   };
 }
 
+export interface PoolDatabaseOptions {
+  /** Runs after the pool ended (the embedded database's thread). */
+  onClose?: () => Promise<void>;
+  /** The notifications of the database thread this process runs (embedded); Postgres opens its own. */
+  channel?: NotificationChannel;
+  /**
+   * Parameterized statements are prepared once per connection under a name (statement-names.ts). Postgres
+   * only, on by default: the embedded database is one backend session that all its connections share, where
+   * two connections preparing the same name would collide. Off for a pooler that cannot keep a session's
+   * prepared statements (PgBouncer in transaction mode before 1.21, or without max_prepared_statements).
+   */
+  preparedStatements?: boolean;
+}
+
 /**
  * Wraps a node-postgres pool; used for `DATABASE_URL` and for the embedded database's socket alike. Postgres
  * gets a listening connection of its own; the embedded database passes the channel of the database thread
  * this process runs, if it runs one.
  */
-export function createPoolDatabase(
-  config: pg.PoolConfig,
-  kind: Database['kind'],
-  onClose: () => Promise<void> = async () => {},
-  channel?: NotificationChannel,
-): Database {
+export function createPoolDatabase(config: pg.PoolConfig, kind: Database['kind'], options: PoolDatabaseOptions = {}): Database {
+  const { onClose = async () => {}, channel } = options;
+  const names = kind === 'postgres' && options.preparedStatements !== false ? createStatementNames() : null;
   // Fail fast when the database is unreachable instead of queueing requests forever.
   const pool = new pg.Pool({ connectionTimeoutMillis: 5000, idleTimeoutMillis: 30_000, ...config });
   // An idle client losing its connection (database restart) must not crash the process.
   pool.on('error', () => {});
   const notifications = channel ?? (kind === 'postgres' ? createNotificationChannel(listenerConfig(config)) : null);
   let closed = false;
+  async function run<Row extends object>(target: pg.Pool | pg.PoolClient, text: string, params: readonly unknown[]): Promise<QueryResult<Row>> {
+    const name = names?.nameFor(text, params);
+    const values = params as unknown[];
+    const result = name === undefined ? await target.query<Row>(text, values) : await target.query<Row>({ name, text, values });
+    return { rows: result.rows, rowCount: result.rowCount ?? 0 };
+  }
   return {
     kind,
     ...(notifications ? { listen: (channel: string, listener: NotificationListener) => notifications.listen(channel, listener) } : {}),
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     async query<Row extends object>(text: string, params: readonly unknown[] = []) {
-      const result = await pool.query<Row>(text, params as unknown[]);
-      return { rows: result.rows, rowCount: result.rowCount ?? 0 };
+      try {
+        return await run<Row>(pool, text, params);
+      } catch (error) {
+        // Outside a transaction the statement can run again at once, unnamed.
+        if (!names?.refusedPlan(text, error)) throw error;
+        return run<Row>(pool, text, params);
+      }
     },
     async transaction(work) {
       const client = await pool.connect();
@@ -120,8 +143,13 @@ export function createPoolDatabase(
         const tx: Queryable = {
           async query<Row extends object>(text: string, params: readonly unknown[] = []) {
             if (broken) throw broken;
-            const result = await client.query<Row>(text, params as unknown[]);
-            return { rows: result.rows, rowCount: result.rowCount ?? 0 };
+            try {
+              return await run<Row>(client, text, params);
+            } catch (error) {
+              // The transaction is aborted: the caller sees the error, and the next run of the text is unnamed.
+              names?.refusedPlan(text, error);
+              throw error;
+            }
           },
         };
         const value = await work(tx);

@@ -137,7 +137,7 @@ export async function openEmbeddedDatabase(options: EmbeddedOptions): Promise<Da
       rmSync(ownSocket, { force: true });
       await heldLock.release();
     };
-    return createPoolDatabase(pool(port), 'embedded', release, thread.notifications);
+    return createPoolDatabase(pool(port), 'embedded', { onClose: release, channel: thread.notifications });
   } catch (error) {
     await lock.release();
     throw error;

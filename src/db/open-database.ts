@@ -3,9 +3,9 @@ import { openEmbeddedDatabase } from './embedded.js';
 import { databaseUnreachable } from '../errors/startup-error.js';
 
 /** Opens Postgres at `databaseUrl`, or the embedded database in `dataDir` when it is null. */
-export async function openDatabase(options: { databaseUrl: string | null; dataDir: string; maxConnections?: number; role?: 'server' | 'client'; mayCreate?: boolean; onCreate?: (dataDir: string) => void }): Promise<Database> {
+export async function openDatabase(options: { databaseUrl: string | null; dataDir: string; maxConnections?: number; preparedStatements?: boolean; role?: 'server' | 'client'; mayCreate?: boolean; onCreate?: (dataDir: string) => void }): Promise<Database> {
   if (options.databaseUrl) {
-    const db = createPoolDatabase({ connectionString: options.databaseUrl, max: options.maxConnections ?? 10 }, 'postgres');
+    const db = createPoolDatabase({ connectionString: options.databaseUrl, max: options.maxConnections ?? 10 }, 'postgres', { preparedStatements: options.preparedStatements ?? true });
     try {
       await db.query('SELECT 1');
     } catch (error) {

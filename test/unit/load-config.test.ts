@@ -47,6 +47,12 @@ describe('loadConfig', () => {
     expect(loadConfig({ S3_ENDPOINT: 'http://minio:9000/', S3_STS_ACCESS_KEY: 'broker', S3_STS_SECRET_KEY: 'secret-key' }).s3).toEqual({ endpoint: 'http://minio:9000', region: 'us-east-1', accessKey: 'broker', secretKey: 'secret-key' });
   });
 
+  it('prepares statements unless LATCHKEY_DB_PREPARED_STATEMENTS turns it off, and names a bad value', () => {
+    expect(loadConfig({}).dbPreparedStatements).toBe(true);
+    expect(loadConfig({ LATCHKEY_DB_PREPARED_STATEMENTS: 'false' }).dbPreparedStatements).toBe(false);
+    expect(() => loadConfig({ LATCHKEY_DB_PREPARED_STATEMENTS: 'sometimes' })).toThrow(/LATCHKEY_DB_PREPARED_STATEMENTS: must be true or false/);
+  });
+
   it('requires a metrics token or a metrics port in production, naming both variables', () => {
     const production = { NODE_ENV: 'production', LATCHKEY_SECRET: SECRET, DATABASE_URL: 'postgres://db/x', LATCHKEY_ISSUER: 'https://id.example.com' };
     expect(() => loadConfig(production)).toThrow(/LATCHKEY_METRICS_TOKEN or LATCHKEY_METRICS_PORT: one is required when NODE_ENV=production/);
