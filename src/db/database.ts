@@ -95,6 +95,8 @@ export interface PoolDatabaseOptions {
    * prepared statements (PgBouncer in transaction mode before 1.21, or without max_prepared_statements).
    */
   preparedStatements?: boolean;
+  /** How often each connection renews its plans (statement-names.ts); default 10 s. */
+  replanAfterMs?: number;
 }
 
 /**
@@ -104,18 +106,43 @@ export interface PoolDatabaseOptions {
  */
 export function createPoolDatabase(config: pg.PoolConfig, kind: Database['kind'], options: PoolDatabaseOptions = {}): Database {
   const { onClose = async () => {}, channel } = options;
-  const names = kind === 'postgres' && options.preparedStatements !== false ? createStatementNames() : null;
+  const names = kind === 'postgres' && options.preparedStatements !== false ? createStatementNames(options.replanAfterMs === undefined ? {} : { replanAfterMs: options.replanAfterMs }) : null;
   // Fail fast when the database is unreachable instead of queueing requests forever.
   const pool = new pg.Pool({ connectionTimeoutMillis: 5000, idleTimeoutMillis: 30_000, ...config });
   // An idle client losing its connection (database restart) must not crash the process.
   pool.on('error', () => {});
   const notifications = channel ?? (kind === 'postgres' ? createNotificationChannel(listenerConfig(config)) : null);
   let closed = false;
-  async function run<Row extends object>(target: pg.Pool | pg.PoolClient, text: string, params: readonly unknown[]): Promise<QueryResult<Row>> {
+  async function run<Row extends object>(client: pg.PoolClient, text: string, params: readonly unknown[]): Promise<QueryResult<Row>> {
     const name = names?.nameFor(text, params);
     const values = params as unknown[];
-    const result = name === undefined ? await target.query<Row>(text, values) : await target.query<Row>({ name, text, values });
+    const result = name === undefined ? await client.query<Row>(text, values) : await client.query<Row>({ name, text, values });
     return { rows: result.rows, rowCount: result.rowCount ?? 0 };
+  }
+  /** A connection for one statement or one transaction, its plans renewed when due (statement-names.ts). */
+  async function checkOut(): Promise<pg.PoolClient> {
+    const client = await pool.connect();
+    if (names?.replanDue(client)) {
+      try {
+        await client.query('DISCARD PLANS');
+      } catch (error) {
+        client.release(error as Error);
+        throw error;
+      }
+    }
+    return client;
+  }
+  /** One statement on a connection of its own, as pool.query runs it (a failed statement discards its connection). */
+  async function runAlone<Row extends object>(text: string, params: readonly unknown[]): Promise<QueryResult<Row>> {
+    const client = await checkOut();
+    try {
+      const result = await run<Row>(client, text, params);
+      client.release();
+      return result;
+    } catch (error) {
+      client.release(error as Error);
+      throw error;
+    }
   }
   return {
     kind,
@@ -123,15 +150,15 @@ export function createPoolDatabase(config: pg.PoolConfig, kind: Database['kind']
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     async query<Row extends object>(text: string, params: readonly unknown[] = []) {
       try {
-        return await run<Row>(pool, text, params);
+        return await runAlone<Row>(text, params);
       } catch (error) {
         // Outside a transaction the statement can run again at once, unnamed.
         if (!names?.refusedPlan(text, error)) throw error;
-        return run<Row>(pool, text, params);
+        return runAlone<Row>(text, params);
       }
     },
     async transaction(work) {
-      const client = await pool.connect();
+      const client = await checkOut();
       // A checked-out client has no pool listener: a session the server ends (restart, failover,
       // pg_terminate_backend) would emit an unhandled 'error' and take the process down. Keep what ended
       // it: a later query fails with that (a 503, not "not queryable"), and the client is discarded.

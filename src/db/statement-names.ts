@@ -12,6 +12,13 @@ import { createHash } from 'node:crypto';
  * bounded, so statements built from a variable number of parts (audit filters, a search's conditions) cannot
  * hold an unbounded number of plans on each connection; past the bound a statement runs unnamed, as before.
  * A name is a hash of the text: a given text has the same name on every connection and in every replica.
+ *
+ * A generic plan is made for the tables as they are then, and kept until something invalidates it. One made
+ * while a table was young (a new pool's first minutes) keeps scanning what has since grown: the refresh
+ * grant's rotation, planned on 17 rows, scanned every refresh token by model, and its execution went from
+ * 0.2 to 1.3 ms as the table grew. ANALYZE invalidates plans, but autovacuum runs it once a minute at most
+ * and only past its thresholds. So each connection discards its plans (DISCARD PLANS keeps the statements)
+ * every `replanAfterMs`, and its next run of each statement is planned for the tables as they are now.
  */
 export interface StatementNames {
   /** The name to prepare `text` under, or undefined to run it unnamed (no parameters, bound reached, given up). */
@@ -22,13 +29,18 @@ export interface StatementNames {
    * so the statement heals once it runs unnamed.
    */
   refusedPlan(text: string, error: unknown): boolean;
+  /** Whether `connection` should discard its plans before its next statement (each connection every `replanAfterMs`). */
+  replanDue(connection: object): boolean;
 }
 
 /** SQLSTATE 0A000 (feature_not_supported) is what Postgres raises for a prepared plan whose result type changed. */
 const RESULT_TYPE_CHANGED = /cached plan must not change result type/;
 
-export function createStatementNames(options: { limit?: number } = {}): StatementNames {
+export function createStatementNames(options: { limit?: number; replanAfterMs?: number; now?: () => number } = {}): StatementNames {
   const limit = options.limit ?? 256;
+  const replanAfterMs = options.replanAfterMs ?? 10_000;
+  const now = options.now ?? Date.now;
+  const plannedSince = new WeakMap<object, number>();
   const names = new Map<string, string>();
   const unnamed = new Set<string>();
   return {
@@ -47,6 +59,14 @@ export function createStatementNames(options: { limit?: number } = {}): Statemen
       names.delete(text);
       unnamed.add(text);
       return true;
+    },
+    replanDue(connection) {
+      const at = now();
+      const since = plannedSince.get(connection);
+      if (since !== undefined && at - since < replanAfterMs) return false;
+      plannedSince.set(connection, at);
+      // A new connection has no plans yet.
+      return since !== undefined;
     },
   };
 }

@@ -37,3 +37,23 @@ describe('statement names', () => {
     expect(names.nameFor(text, [1])).toBeUndefined();
   });
 });
+
+describe('plan renewal', () => {
+  it('has each connection discard its plans every replanAfterMs, counting from its first statement', () => {
+    let clock = 0;
+    const names = createStatementNames({ replanAfterMs: 10_000, now: () => clock });
+    const first = {};
+    const second = {};
+    expect(names.replanDue(first)).toBe(false); // a new connection has no plans
+    clock = 9_999;
+    expect(names.replanDue(first)).toBe(false);
+    expect(names.replanDue(second)).toBe(false);
+    clock = 10_000;
+    expect(names.replanDue(first)).toBe(true);
+    expect(names.replanDue(first)).toBe(false);
+    clock = 19_999;
+    expect(names.replanDue(second)).toBe(true);
+    clock = 20_000;
+    expect(names.replanDue(first)).toBe(true);
+  });
+});
