@@ -76,7 +76,7 @@ export function registerClientCommands(program: Command, env: NodeJS.ProcessEnv)
     .option('--signup', 'its users may sign themselves up (when the pool allows it)')
     .option('--no-signup', 'its users may not sign themselves up')
     .option('--auth-flows <list>', 'Cognito API sign-in flows it may use: comma-separated user_password, user_srp, refresh_token, admin_user_password, or none (replaces them)')
-    .option('--cognito-claims', 'its tokens also carry Cognito\'s claims (token_use, cognito:username, cognito:groups, username)')
+    .option('--cognito-claims', 'its tokens also carry Cognito\'s claims (token_use, cognito:username, cognito:groups, origin_jti; username in access tokens)')
     .option('--no-cognito-claims', 'its tokens carry the standard claims only')
     .action(async (clientId: string, o: { cognitoClaims?: boolean; name?: string; redirectUri?: string[]; postLogoutRedirectUri?: string[]; scope?: string; firstParty?: boolean; providers?: string; signup?: boolean; authFlows?: string }) => {
       const postLogout = o.postLogoutRedirectUri?.length === 1 && o.postLogoutRedirectUri[0] === 'none' ? [] : o.postLogoutRedirectUri;

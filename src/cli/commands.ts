@@ -235,7 +235,7 @@ export function registerCommands(program: Command, env: NodeJS.ProcessEnv): void
     .option('--skip-logout-confirmation', 'RP-initiated logout with a valid id_token_hint of the current session asks no question', false)
     .option('--aws-access-key', 'also an AWS access key pair (printed once) that signs the Cognito admin API with SigV4; needs --scope with admin', false)
     .option('--auth-flows <list>', 'Cognito API sign-in flows it may use: comma-separated user_password, user_srp, refresh_token, admin_user_password, or none (default: user_srp,refresh_token)')
-    .option('--cognito-claims', 'its tokens also carry Cognito\'s claims: token_use, cognito:username, cognito:groups, and username in access tokens', false)
+    .option('--cognito-claims', 'its tokens also carry Cognito\'s claims: token_use, cognito:username, cognito:groups, origin_jti, and username in access tokens', false)
     .action(async (o: { cognitoClaims: boolean; name: string; redirectUri: string[]; postLogoutRedirectUri: string[]; public: boolean; grantTypes?: string; scope?: string; firstParty: boolean; providers?: string; signup: boolean; backchannelLogoutUri?: string; backchannelLogoutSessionRequired: boolean; skipLogoutConfirmation: boolean; awsAccessKey: boolean; authFlows?: string }) => {
       const scopes = (o.scope ?? '').split(/\s+/);
       if (o.awsAccessKey && !scopes.includes(AWS_KEY_SCOPE)) throw new InvalidRequestError(`--aws-access-key needs a client allowed the "${AWS_KEY_SCOPE}" scope: add --scope "${AWS_KEY_SCOPE}"`);
