@@ -119,29 +119,29 @@ export function createPoolDatabase(config: pg.PoolConfig, kind: Database['kind']
     const result = name === undefined ? await client.query<Row>(text, values) : await client.query<Row>({ name, text, values });
     return { rows: result.rows, rowCount: result.rowCount ?? 0 };
   }
-  /** A connection for one statement or one transaction, its plans renewed when due (statement-names.ts). */
-  async function checkOut(): Promise<pg.PoolClient> {
+  /**
+   * Runs `work` on one checked-out connection. A checked-out client has no pool listener: a session the
+   * server ends (restart, failover, pg_terminate_backend) would emit an unhandled 'error' and take the
+   * process down. What ended it is kept (a later statement fails with that, a 503, not "not queryable") and
+   * the client is discarded on release; a statement's own error (a constraint, a refused plan) leaves the
+   * session usable, and its prepared statements with it. The connection's plans are renewed when due
+   * (statement-names.ts).
+   */
+  async function withConnection<T>(work: (client: pg.PoolClient, broken: () => Error | undefined) => Promise<T>): Promise<T> {
     const client = await pool.connect();
-    if (names?.replanDue(client)) {
-      try {
-        await client.query('DISCARD PLANS');
-      } catch (error) {
-        client.release(error as Error);
-        throw error;
-      }
-    }
-    return client;
-  }
-  /** One statement on a connection of its own, as pool.query runs it (a failed statement discards its connection). */
-  async function runAlone<Row extends object>(text: string, params: readonly unknown[]): Promise<QueryResult<Row>> {
-    const client = await checkOut();
+    let broken: Error | undefined;
+    const onError = (error: Error) => { broken ??= error; };
+    client.on('error', onError);
+    let failure: unknown;
     try {
-      const result = await run<Row>(client, text, params);
-      client.release();
-      return result;
+      if (names?.replanDue(client)) await client.query('DISCARD PLANS');
+      return await work(client, () => broken);
     } catch (error) {
-      client.release(error as Error);
+      failure = error;
       throw error;
+    } finally {
+      client.removeListener('error', onError);
+      client.release(broken ?? (isDatabaseUnavailable(failure) ? (failure as Error) : undefined));
     }
   }
   return {
@@ -150,26 +150,20 @@ export function createPoolDatabase(config: pg.PoolConfig, kind: Database['kind']
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     async query<Row extends object>(text: string, params: readonly unknown[] = []) {
       try {
-        return await runAlone<Row>(text, params);
+        return await withConnection((client) => run<Row>(client, text, params));
       } catch (error) {
         // Outside a transaction the statement can run again at once, unnamed.
         if (!names?.refusedPlan(text, error)) throw error;
-        return runAlone<Row>(text, params);
+        return withConnection((client) => run<Row>(client, text, params));
       }
     },
-    async transaction(work) {
-      const client = await checkOut();
-      // A checked-out client has no pool listener: a session the server ends (restart, failover,
-      // pg_terminate_backend) would emit an unhandled 'error' and take the process down. Keep what ended
-      // it: a later query fails with that (a 503, not "not queryable"), and the client is discarded.
-      let broken: Error | undefined;
-      const onError = (error: Error) => { broken ??= error; };
-      client.on('error', onError);
-      try {
+    transaction(work) {
+      return withConnection(async (client, broken) => {
         await client.query('BEGIN');
         const tx: Queryable = {
           async query<Row extends object>(text: string, params: readonly unknown[] = []) {
-            if (broken) throw broken;
+            const ended = broken();
+            if (ended) throw ended;
             try {
               return await run<Row>(client, text, params);
             } catch (error) {
@@ -179,16 +173,15 @@ export function createPoolDatabase(config: pg.PoolConfig, kind: Database['kind']
             }
           },
         };
-        const value = await work(tx);
-        await client.query('COMMIT');
-        return value;
-      } catch (error) {
-        await client.query('ROLLBACK').catch(() => {});
-        throw error;
-      } finally {
-        client.removeListener('error', onError);
-        client.release(broken);
-      }
+        try {
+          const value = await work(tx);
+          await client.query('COMMIT');
+          return value;
+        } catch (error) {
+          await client.query('ROLLBACK').catch(() => {});
+          throw error;
+        }
+      });
     },
     async close() {
       if (closed) return;

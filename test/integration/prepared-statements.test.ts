@@ -68,6 +68,20 @@ describe(`prepared statements (${backend})`, () => {
     expect(await plan()).toMatch(/Index Scan using young_pkey/);
   });
 
+  it('fails a statement whose session the server ends with that error, without an uncaught one, and runs the next on a new session', async () => {
+    const db = await open(database, { maxConnections: 1 });
+    const other = await open(database, { maxConnections: 1, preparedStatements: false });
+    opened.push(db, other);
+    const pid = async () => (await db.query<{ pid: number }>('SELECT pg_backend_pid() AS pid WHERE $1::int = 1', [1])).rows[0]!.pid;
+    const first = await pid();
+    const sleeping = db.query('SELECT pg_sleep($1::int)', [5]);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await other.query('SELECT pg_terminate_backend($1::int)', [first]);
+    await expect(sleeping).rejects.toThrow(/terminat/i);
+    const second = await pid();
+    expect(second).not.toBe(first);
+  });
+
   it('prepares nothing when turned off', async () => {
     const db = await open(database, { maxConnections: 1, preparedStatements: false });
     opened.push(db);
