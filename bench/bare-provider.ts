@@ -5,7 +5,7 @@ import Provider, { type Configuration } from 'oidc-provider';
 /**
  * The bare library, run as a process of its own by the benchmark (bench/targets/bare-provider.ts): oidc-provider
  * with its in-memory adapter and static clients, issuing what Latchkey issues (RS256 JWT access tokens for an
- * API audience, rotating refresh tokens). Its development interactions stand in for a sign-in page (any login,
+ * API audience, rotating refresh tokens; bench-reader's opaque ones for userinfo and introspection). Its development interactions stand in for a sign-in page (any login,
  * no password), so an authorization code flow runs through it. No database, no bridges: this stack's ceiling.
  *
  *   BARE_PORT=4000 BARE_SERVICE_SECRET=… BARE_APP_SECRET=… BARE_REDIRECT_URI=… node dist/bench/bare-provider.js
@@ -19,6 +19,7 @@ const configuration: Configuration = {
   clients: [
     { client_id: 'bench-service', client_secret: process.env.BARE_SERVICE_SECRET ?? '', grant_types: ['client_credentials'], redirect_uris: [], response_types: [], scope: 'api:read' },
     { client_id: 'bench-app', client_secret: process.env.BARE_APP_SECRET ?? '', grant_types: ['authorization_code', 'refresh_token'], redirect_uris: [process.env.BARE_REDIRECT_URI ?? ''], response_types: ['code'] },
+    { client_id: 'bench-reader', client_secret: process.env.BARE_APP_SECRET ?? '', grant_types: ['authorization_code', 'refresh_token'], redirect_uris: [process.env.BARE_REDIRECT_URI ?? ''], response_types: ['code'] },
   ],
   jwks: { keys: [{ ...(await exportJWK(privateKey)), kid: 'bench', alg: 'RS256', use: 'sig' }] },
   pkce: { required: () => true },
@@ -32,9 +33,10 @@ const configuration: Configuration = {
     introspection: { enabled: true },
     resourceIndicators: {
       enabled: true,
-      // Authorization code tokens stay opaque, so they work at userinfo (oidc-provider refuses JWT access
-      // tokens there); client credentials tokens are JWTs for the API audience, as Latchkey's are.
-      defaultResource: (_ctx, client) => (client.clientId === 'bench-service' ? audience : undefined),
+      // Every grant gets RS256 JWT access tokens for the API audience, as Latchkey's do, so a refresh signs
+      // two tokens (access and ID) on both. Only bench-reader's tokens stay opaque: they are the ones read at
+      // userinfo and introspection, where oidc-provider refuses JWT access tokens.
+      defaultResource: (_ctx, client) => (client.clientId === 'bench-reader' ? undefined : audience),
       useGrantedResource: () => true,
       getResourceServerInfo: () => ({ scope: 'api:read', audience, accessTokenFormat: 'jwt', accessTokenTTL: 3600, jwt: { sign: { alg: 'RS256' as const } } }),
     },

@@ -26,7 +26,7 @@ import { runOAuthScenarios, type OAuthTarget } from './scenarios/oauth-scenarios
 import { recordIdle, runLatchkeyStartup } from './scenarios/startup.js';
 import { runCredentialExchange, runDirectAssumeRole, runSessionFootprint, runSignIns } from './scenarios/user-pool-scenarios.js';
 import { runHydra } from './scenarios/hydra-scenarios.js';
-import { startBareProvider } from './targets/bare-provider.js';
+import { BARE_READER, startBareProvider } from './targets/bare-provider.js';
 import { BENCH_PASSWORD, benchUser, startLatchkey, writeBenchConfig, type LatchkeyTarget } from './targets/latchkey.js';
 
 /** A full run's report is kept in bench/results/; a quick one (figures not for comparison) goes to a temporary folder. */
@@ -146,13 +146,14 @@ async function main(): Promise<void> {
     const bareEndpoints = await discoverEndpoints(bare.url);
     await runOAuthScenarios(ctx, {
       name: bare.name, issuer: bare.url, endpoints: bareEndpoints, service: bare.service, serviceScope: 'api:read', app: bare.app,
-      introspection: { url: bareEndpoints.introspection, client: bare.app },
+      introspection: { url: bareEndpoints.introspection, client: BARE_READER },
       notes: { userinfo: 'opaque access token: oidc-provider accepts no JWT at userinfo', introspection: 'opaque access token' },
       userTokens: async (count) => {
         const sets = [];
         for (let i = 0; i < count; i += 1) sets.push(await authorizationCodeFlow({ endpoints: bareEndpoints, client: bare.app, login: `user${i}`, password: 'any', signIn: 'library' }));
         return sets;
       },
+      readerTokens: () => authorizationCodeFlow({ endpoints: bareEndpoints, client: BARE_READER, login: 'reader', password: 'any', signIn: 'library' }),
     });
     await bare.stop();
 

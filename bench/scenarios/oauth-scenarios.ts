@@ -16,6 +16,8 @@ export interface OAuthTarget {
   introspection: { url: string; client: BenchClient | null };
   /** `count` token sets from complete authorization code flows (with refresh tokens). */
   userTokens(count: number): Promise<TokenSet[]>;
+  /** The token set read at userinfo and introspection, where it must come from another client; else one more of userTokens. */
+  readerTokens?: () => Promise<TokenSet>;
   /** Said beside the userinfo and introspection rows (an opaque token where a server refuses JWTs, another port). */
   notes?: { userinfo?: string; introspection?: string };
 }
@@ -29,8 +31,9 @@ export async function runOAuthScenarios(ctx: BenchContext, target: OAuthTarget):
   const needsUser = ctx.wants('refresh') || ctx.wants('userinfo') || ctx.wants('introspection');
   // One chain per worker for the refresh scenario, and one more token set the refreshes never touch: Hydra
   // revokes the access tokens of a refresh token it rotates, which would leave userinfo nothing valid to read.
-  const tokens = needsUser ? await target.userTokens(ctx.settings.concurrency + 1) : [];
-  const reader = tokens.pop();
+  const readerTokens = needsUser ? target.readerTokens : undefined;
+  const tokens = needsUser ? await target.userTokens(ctx.settings.concurrency + (readerTokens ? 0 : 1)) : [];
+  const reader = readerTokens ? await readerTokens() : tokens.pop();
   if (ctx.wants('refresh')) {
     const chains = tokens.map((t) => t.refresh_token).filter((t): t is string => typeof t === 'string');
     if (chains.length < tokens.length) ctx.record({ scenario: 'refresh', target: target.name, skipped: 'the authorization code flow returned no refresh token' });

@@ -1,7 +1,10 @@
 import { join } from 'node:path';
 import { freePort } from '../../test/support/test-server.js';
 import { startChildServer } from './child-process.js';
-import { APP, BENCH_REDIRECT_URI, SERVICE, type ServerTarget } from './latchkey.js';
+import { APP, BENCH_REDIRECT_URI, SERVICE, type BenchClient, type ServerTarget } from './latchkey.js';
+
+/** The bare library's third client, whose opaque access tokens are read at userinfo and introspection. */
+export const BARE_READER: BenchClient = { id: 'bench-reader', secret: APP.secret };
 
 /** The bare oidc-provider (bench/bare-provider.ts) in a process of its own, with the benchmark's two clients. */
 export async function startBareProvider(): Promise<ServerTarget> {
