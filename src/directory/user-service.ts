@@ -4,35 +4,18 @@ import type { Database, Queryable, StatementChange } from '../db/database.js';
 import { isUuid } from '../lib/uuid.js';
 import { ConflictError, InvalidRequestError, NotFoundError } from '../errors/app-error.js';
 import { userMayAct } from './account-state.js';
-import { validateCustomAttributes, validateProfile } from './attributes.js';
-import { isEmailShaped, normalizeIdentifier, usernameProblem } from './normalize.js';
+import { normalizeIdentifier } from './normalize.js';
 import type { PasswordHasher } from './password-hasher.js';
 import { assertPasswordAllowed, createPasswordPolicy, type PasswordPolicy } from './password-policy.js';
 import type { PasswordPolicySource } from './password-policy-source.js';
 import { createPasswordSignIn, type AuthenticationResult, type SignInAccount } from './password-sign-in.js';
 import type { SrpVerifiers } from './srp-verifiers.js';
-import { listAttributeDefinitions, lockAttributeDefinitions } from './repositories/attribute.repository.js';
-import { findGroupByName, insertGroupMember } from './repositories/group.repository.js';
 import * as users from './repositories/user.repository.js';
 import type { TemporaryPasswordState, UserRow } from './repositories/user.repository.js';
+import { createUser, type CreateUserInput, type CreateUserOptions } from './user-create.js';
 import { updateUser, type UpdateOptions, type UserChanges } from './user-update.js';
 
-export interface CreateUserInput {
-  email?: string | undefined;
-  username?: string | undefined;
-  password?: string | undefined;
-  emailVerified?: boolean;
-  /**
-   * The account status. An account an administrator creates (CLI, admin API) is confirmed unless asked
-   * otherwise; self-service sign-up creates it unconfirmed until the address is verified. Confirmation and
-   * `emailVerified` are separate: a confirmed user may have an unverified address.
-   */
-  status?: 'confirmed' | 'unconfirmed';
-  phoneNumber?: string | undefined;
-  profile?: Record<string, unknown>;
-  customAttributes?: Record<string, unknown>;
-  groups?: readonly string[];
-}
+export type { CreateUserInput };
 
 export interface UserService {
   /**
@@ -40,7 +23,7 @@ export interface UserService {
    * federated identity the user is created for): if it throws, the user is never created. The audit event
    * is `user.created`, or `sign_up.created` for an account people create for themselves (`event`).
    */
-  create(input: CreateUserInput, options?: { within?: (tx: Queryable, user: UserRow) => Promise<void>; event?: 'user.created' | 'sign_up.created' }): Promise<UserRow>;
+  create(input: CreateUserInput, options?: CreateUserOptions): Promise<UserRow>;
   /** Password sign-in, step 1: the account a login identifier (username or e-mail) names, in one query. */
   findSignInAccount(identifier: string): Promise<SignInAccount>;
   /** Password sign-in, step 3 (after the caller counted the attempt): see PasswordSignIn.verifyPassword. */
@@ -154,54 +137,7 @@ export function createUserService(deps: { db: Database; hasher: PasswordHasher; 
   }
 
   return {
-    async create(input, options = {}) {
-      const problems: { path: string; message: string }[] = [];
-      const email = input.email?.trim() || null;
-      const username = input.username?.trim() || null;
-      if (!email && !username) problems.push({ path: 'email', message: 'an e-mail or a username is required' });
-      if (email && !isEmailShaped(email)) problems.push({ path: 'email', message: 'is not an e-mail address' });
-      const usernameRefusal = username ? usernameProblem(username) : null;
-      if (usernameRefusal) problems.push({ path: 'username', message: usernameRefusal });
-      if (problems.length) throw new InvalidRequestError('invalid user', problems);
-      if (input.password !== undefined) assertPasswordAllowed(await currentPolicy(), input.password, { email, username });
-
-      // Checked now for a prompt answer, and again once the password is hashed, with the declarations locked
-      // until the commit: a schema change in between (a new `required`, a new type) must not be slipped past.
-      validateCustomAttributes(await listAttributeDefinitions(db), input.customAttributes ?? {}, { creating: true });
-      const profile = validateProfile(input.profile ?? {});
-      const passwordHash = input.password !== undefined ? await hasher.hash(input.password) : null;
-
-      return db.transaction(async (tx) => {
-        const customAttributes = validateCustomAttributes(await lockAttributeDefinitions(tx), input.customAttributes ?? {}, { creating: true });
-        let user: UserRow;
-        try {
-          user = await users.insertUser(tx, {
-            username,
-            usernameNormalized: username ? normalizeIdentifier(username) : null,
-            email,
-            emailNormalized: email ? normalizeIdentifier(email) : null,
-            emailVerified: input.emailVerified ?? false,
-            phoneNumber: input.phoneNumber ?? null,
-            status: input.status ?? 'confirmed',
-            passwordHash,
-            profile,
-            customAttributes,
-          });
-        } catch (error) {
-          if ((error as { code?: string }).code === '23505') throw new ConflictError('a user with this username or e-mail already exists');
-          throw error;
-        }
-        if (input.password !== undefined && passwordHash !== null) await deps.srp?.store(tx, user.id, input.password, passwordHash);
-        for (const name of input.groups ?? []) {
-          const group = await findGroupByName(tx, name);
-          if (!group) throw new NotFoundError(`no group "${name}"`);
-          await insertGroupMember(tx, group.id, user.id);
-        }
-        await options.within?.(tx, user);
-        await recordAudit(tx, { type: options.event ?? 'user.created', subjectId: user.id, details: { status: user.status, groups: [...(input.groups ?? [])] } });
-        return user;
-      });
-    },
+    create: (input, options = {}) => createUser({ db, hasher, currentPolicy, ...(deps.srp ? { srp: deps.srp } : {}) }, input, options),
 
     findSignInAccount: (identifier) => signIn.findAccount(identifier),
     verifyPassword: (account, password, options) => signIn.verifyPassword(account, password, options),
