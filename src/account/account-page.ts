@@ -84,7 +84,7 @@ export function createAccountPage(deps: { views: Views; csrf: Csrf; users: UserS
         emailVerified: user.email_verified,
         name: typeof profile.name === 'string' ? profile.name : [profile.given_name, profile.family_name].filter((part) => typeof part === 'string').join(' '),
         groups: user.groups,
-        hasPassword: user.password_hash !== null,
+        hasPassword: user.has_password,
       },
       profileFields: EDITABLE_PROFILE.map(([name, label, autocomplete]) => ({
         name, label, autocomplete, value: values[name] ?? (typeof profile[name] === 'string' ? profile[name] : ''), error: fieldErrors[name],

@@ -1,5 +1,5 @@
 import { setAuditActor } from '../audit/audit-context.js';
-import type { UserRow } from '../directory/repositories/user.repository.js';
+import type { UserWithGroupsRow } from '../directory/repositories/user.repository.js';
 import { InvalidTokenError } from '../errors/app-error.js';
 import type { CognitoDeps } from './cognito-operation.js';
 import { tokenUser } from './token-user.js';
@@ -9,7 +9,7 @@ import { tokenUser } from './token-user.js';
  * (token-user.ts), the user still allowed to act, and the audit trail naming them (through the token's
  * client) as the actor of what follows, as the account page names its signed-in user.
  */
-export async function actingUser(deps: CognitoDeps, accessToken: string): Promise<{ user: UserRow; clientId: string }> {
+export async function actingUser(deps: CognitoDeps, accessToken: string): Promise<{ user: UserWithGroupsRow; clientId: string }> {
   const { userId, clientId } = await tokenUser(deps, accessToken);
   const user = await deps.users.findActingUser(userId);
   if (!user) throw new InvalidTokenError('the access token user may no longer act');

@@ -11,7 +11,7 @@ import type { PasswordPolicySource } from './password-policy-source.js';
 import { createPasswordSignIn, type AuthenticationResult, type SignInAccount } from './password-sign-in.js';
 import type { SrpVerifiers } from './srp-verifiers.js';
 import * as users from './repositories/user.repository.js';
-import type { TemporaryPasswordState, UserRow } from './repositories/user.repository.js';
+import type { TemporaryPasswordState, UserRow, UserWithGroupsRow } from './repositories/user.repository.js';
 import { createUser, type CreateUserInput, type CreateUserOptions } from './user-create.js';
 import { updateUser, type UpdateOptions, type UserChanges } from './user-update.js';
 
@@ -38,7 +38,7 @@ export interface UserService {
    * A user who may act (enabled, confirmed, not deleted) with their groups in precedence order and the
    * names of their linked upstream providers, in one query; undefined otherwise. What token-accepting features load before doing anything for a user.
    */
-  findActingUser(id: string): Promise<(UserRow & { groups: string[]; identities: string[] }) | undefined>;
+  findActingUser(id: string): Promise<UserWithGroupsRow | undefined>;
   /** Finds by UUID, username or e-mail, for the CLI and admin API. */
   resolve(reference: string): Promise<UserRow>;
   /** Changes attributes (see user-update.ts: immutable attributes, re-normalised identifiers, 409 on a clash). */

@@ -1,5 +1,5 @@
 import { PROFILE_CLAIMS } from '../directory/attributes.js';
-import type { UserRow } from '../directory/repositories/user.repository.js';
+import type { UserWithGroupsRow } from '../directory/repositories/user.repository.js';
 
 /**
  * Which claims each scope releases (OpenID Connect Core 1.0 §5.4). `groups` rides on `openid`, as
@@ -31,7 +31,7 @@ export function requestableScopes(registered: readonly string[]): string[] {
 }
 
 /** All claims of a user, before masking by scope. Missing claims are left out (undefined), never null. */
-export function userClaims(user: UserRow & { groups: string[]; identities?: string[] }): Record<string, unknown> {
+export function userClaims(user: Omit<UserWithGroupsRow, 'identities' | 'has_password'> & { identities?: string[] }): Record<string, unknown> {
   const claims: Record<string, unknown> = {
     sub: user.id,
     groups: user.groups,

@@ -1,6 +1,6 @@
 import type { Account, KoaContextWithOIDC } from 'oidc-provider';
 import { userMayAct } from '../directory/account-state.js';
-import type { UserRow } from '../directory/repositories/user.repository.js';
+import type { UserWithGroupsRow } from '../directory/repositories/user.repository.js';
 import { userClaims } from './claims.js';
 import { cognitoIdTokenClaims, cognitoUsername, wantsCognitoClaims } from './cognito-claims.js';
 
@@ -12,7 +12,7 @@ export interface LatchkeyAccount extends Account {
 }
 
 /** A user with their groups and linked providers, as the provider's account is built from. */
-export type ActingUserRow = UserRow & { groups: string[]; identities?: string[] };
+export type ActingUserRow = Omit<UserWithGroupsRow, 'identities'> & { identities?: string[] };
 
 /** What the provider needs from the directory: a user who may act, with their groups, in one query. */
 export type FindActingUser = (id: string) => Promise<ActingUserRow | undefined>;

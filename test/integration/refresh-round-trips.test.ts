@@ -86,6 +86,18 @@ describe(`refresh token grant round trips (${currentBackend()})`, () => {
     expect(trips, trips.join('\n')).toHaveLength(2);
   });
 
+  it('never reads a password hash on the token hot path: not for a refresh, nor for userinfo', async () => {
+    const tokens = await signIn();
+    const from = db.log.length;
+    const refreshed = await oidc.refreshTokenGrant(config, tokens.refresh_token!);
+    const info = await oidc.fetchUserInfo(config, refreshed.access_token, userId);
+    expect(info).toMatchObject({ sub: userId, email: 'alice@example.com' });
+    const userReads = requestTrips(db, from).filter((text) => /FROM users|JOIN users/.test(text));
+    // The refresh's token-with-account query and userinfo's liveness-with-user query.
+    expect(userReads, userReads.join('\n')).toHaveLength(2);
+    for (const text of userReads) expect(text).not.toMatch(/password_hash(?! IS NOT NULL)/);
+  });
+
   it('still treats a spent refresh token as a replay: the grant is revoked, so its successor stops working', async () => {
     const tokens = await signIn();
     const refreshed = await oidc.refreshTokenGrant(config, tokens.refresh_token!);

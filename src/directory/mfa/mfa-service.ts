@@ -39,7 +39,7 @@ export interface MfaService {
   /** In one query: the sign-in reads it after every proven password. */
   status(userId: string): Promise<MfaStatus>;
   /** Starts (or resumes) enrolment: the secret to show and the otpauth URI for the QR code. */
-  beginEnrolment(user: UserRow): Promise<{ secret: string; uri: string }>;
+  beginEnrolment(user: Pick<UserRow, 'id' | 'email' | 'username'>): Promise<{ secret: string; uri: string }>;
   /** Confirms enrolment with a first code; on success returns the recovery codes to show once. */
   confirmEnrolment(userId: string, code: string): Promise<{ ok: true; recoveryCodes: string[] } | { ok: false }>;
   /** A TOTP code, or else a recovery code, of a user with a confirmed authenticator (each spent once). */

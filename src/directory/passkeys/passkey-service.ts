@@ -34,12 +34,15 @@ export interface PasskeyProof {
 
 export type PasskeyFailure = 'no_challenge' | 'unknown_credential' | 'wrong_user' | 'invalid' | 'counter' | 'already_registered';
 
+/** What of a user a passkey is registered for: its handle and the names the authenticator shows. */
+export type PasskeyOwner = Pick<UserRow, 'id' | 'username' | 'email' | 'profile'>;
+
 export interface PasskeyService {
   list(userId: string): Promise<PresentedPasskey[]>;
   count(userId: string): Promise<number>;
   /** Options for navigator.credentials.create, with a challenge bound to `binding` (the account session). */
-  registrationOptions(user: UserRow, binding: string): Promise<PublicKeyCredentialCreationOptionsJSON>;
-  register(user: UserRow, binding: string, response: RegistrationResponseJSON, name: string): Promise<{ ok: true; passkey: PresentedPasskey } | { ok: false; reason: PasskeyFailure; detail?: string }>;
+  registrationOptions(user: PasskeyOwner, binding: string): Promise<PublicKeyCredentialCreationOptionsJSON>;
+  register(user: PasskeyOwner, binding: string, response: RegistrationResponseJSON, name: string): Promise<{ ok: true; passkey: PresentedPasskey } | { ok: false; reason: PasskeyFailure; detail?: string }>;
   /**
    * Options for navigator.credentials.get bound to a sign-in: with `userId`, a second factor among that user's
    * passkeys (user verification preferred); without, a passwordless sign-in with a discoverable credential

@@ -183,8 +183,15 @@ export async function deleteUserById(db: Queryable, id: string): Promise<boolean
   return rowCount === 1;
 }
 
-/** A user as the token hot path reads them: the row, group names in precedence order, linked providers' names. */
-export type UserWithGroupsRow = UserRow & { groups: string[]; identities: string[] };
+/**
+ * A user as the token hot path reads them: what claims and the "may act" rule need, whether they have a
+ * password (never its hash: a token refresh or a userinfo call has no use for it), their group names in
+ * precedence order and their linked providers' names.
+ */
+export type UserWithGroupsRow = Pick<UserRow, 'id' | 'username' | 'email' | 'email_verified' | 'phone_number' | 'phone_number_verified' | 'status' | 'enabled' | 'profile' | 'custom_attributes' | 'updated_at'>
+  & { has_password: boolean; groups: string[]; identities: string[] };
+
+const ACTING_USER_COLUMNS = ['id', 'username', 'email', 'email_verified', 'phone_number', 'phone_number_verified', 'status', 'enabled', 'profile', 'custom_attributes', 'updated_at'];
 
 /**
  * The select-list of {@link UserWithGroupsRow} for the users row aliased `alias`: for a statement that reads a
@@ -192,7 +199,7 @@ export type UserWithGroupsRow = UserRow & { groups: string[]; identities: string
  * `alias` is a constant.
  */
 export function userWithGroupsColumns(alias: string): string {
-  return `${USER_COLUMNS.split(',').map((c) => `${alias}.${c.trim()}`).join(', ')},
+  return `${ACTING_USER_COLUMNS.map((c) => `${alias}.${c}`).join(', ')}, ${alias}.password_hash IS NOT NULL AS has_password,
        COALESCE(ARRAY(SELECT g.name FROM group_members m JOIN groups g ON g.id = m.group_id
                        WHERE m.user_id = ${alias}.id ORDER BY g.precedence, g.name), '{}') AS groups,
        COALESCE(ARRAY(SELECT f.provider FROM federated_identities f WHERE f.user_id = ${alias}.id ORDER BY f.provider), '{}') AS identities`;

@@ -17,7 +17,7 @@ export type SendOutcome = { sent: true } | { sent: false; retryAfterSeconds: num
 
 export interface AccountCodes {
   /** Mails a verification code (and a link carrying it) to the user's address, within the cool-down. */
-  sendVerification(user: UserRow): Promise<SendOutcome>;
+  sendVerification(user: Pick<UserRow, 'id' | 'email'>): Promise<SendOutcome>;
   /**
    * A verification code for a subject that is no account (a sign-up with an address that has one), mailed to
    * nobody: attempts, expiry and the work done then behave exactly as for a real sign-up, so entering codes
