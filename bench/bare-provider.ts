@@ -5,8 +5,9 @@ import Provider, { type Configuration } from 'oidc-provider';
 /**
  * The bare library, run as a process of its own by the benchmark (bench/targets/bare-provider.ts): oidc-provider
  * with its in-memory adapter and static clients, issuing what Latchkey issues (RS256 JWT access tokens for an
- * API audience, rotating refresh tokens; bench-reader's opaque ones for userinfo and introspection). Its development interactions stand in for a sign-in page (any login,
- * no password), so an authorization code flow runs through it. No database, no bridges: this stack's ceiling.
+ * API audience, rotating refresh tokens; bench-reader's opaque ones for userinfo and introspection). Its
+ * development interactions stand in for a sign-in page (any login, no password), so an authorization code flow
+ * runs through it. No database, no bridges: this stack's ceiling.
  *
  *   BARE_PORT=4000 BARE_SERVICE_SECRET=… BARE_APP_SECRET=… BARE_REDIRECT_URI=… node dist/bench/bare-provider.js
  */

@@ -42,10 +42,11 @@ export async function runOAuthScenarios(ctx: BenchContext, target: OAuthTarget):
   // request, and introspection `active: false`, in the runs before this order).
   const access = reader?.access_token;
   if (access && ctx.wants('userinfo')) {
-    const answer = await userinfo(target.endpoints, access)(0);
+    const operation = userinfo(target.endpoints, access);
+    const answer = await operation(0);
     await answer?.arrayBuffer();
     if (answer && !answer.ok) ctx.record({ scenario: 'userinfo', target: target.name, skipped: `the token read answered ${answer.status} before the run` });
-    else await ctx.measure('userinfo', target.name, userinfo(target.endpoints, access), target.notes?.userinfo ? { note: target.notes.userinfo } : {});
+    else await ctx.measure('userinfo', target.name, operation, target.notes?.userinfo ? { note: target.notes.userinfo } : {});
   }
   if (access && ctx.wants('introspection')) {
     const operation = introspection(target.introspection.url, target.introspection.client, access);

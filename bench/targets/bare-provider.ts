@@ -6,7 +6,7 @@ import { APP, BENCH_REDIRECT_URI, SERVICE, type BenchClient, type ServerTarget }
 /** The bare library's third client, whose opaque access tokens are read at userinfo and introspection. */
 export const BARE_READER: BenchClient = { id: 'bench-reader', secret: APP.secret };
 
-/** The bare oidc-provider (bench/bare-provider.ts) in a process of its own, with the benchmark's two clients. */
+/** The bare oidc-provider (bench/bare-provider.ts) in a process of its own, with the benchmark's two clients and its reader. */
 export async function startBareProvider(): Promise<ServerTarget> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;

@@ -112,6 +112,7 @@ export function createUserService(deps: { db: Database; hasher: PasswordHasher; 
   // The pool's policy as it stands now (a source follows `pool set-password-policy`), or a fixed one.
   const currentPolicy = (): Promise<PasswordPolicy> => ('current' in configured ? configured.current() : Promise.resolve(configured));
   const signIn = createPasswordSignIn({ db, hasher, ...(deps.srp ? { srp: deps.srp } : {}) });
+  const creation = { db, hasher, currentPolicy, ...(deps.srp ? { srp: deps.srp } : {}) };
 
   async function resolve(reference: string): Promise<UserRow> {
     const found = isUuid(reference.toLowerCase())
@@ -137,7 +138,7 @@ export function createUserService(deps: { db: Database; hasher: PasswordHasher; 
   }
 
   return {
-    create: (input, options = {}) => createUser({ db, hasher, currentPolicy, ...(deps.srp ? { srp: deps.srp } : {}) }, input, options),
+    create: (input, options = {}) => createUser(creation, input, options),
 
     findSignInAccount: (identifier) => signIn.findAccount(identifier),
     verifyPassword: (account, password, options) => signIn.verifyPassword(account, password, options),

@@ -188,10 +188,9 @@ export async function deleteUserById(db: Queryable, id: string): Promise<boolean
  * password (never its hash: a token refresh or a userinfo call has no use for it), their group names in
  * precedence order and their linked providers' names.
  */
-export type UserWithGroupsRow = Pick<UserRow, 'id' | 'username' | 'email' | 'email_verified' | 'phone_number' | 'phone_number_verified' | 'status' | 'enabled' | 'profile' | 'custom_attributes' | 'updated_at'>
-  & { has_password: boolean; groups: string[]; identities: string[] };
+export type UserWithGroupsRow = Pick<UserRow, (typeof ACTING_USER_COLUMNS)[number]> & { has_password: boolean; groups: string[]; identities: string[] };
 
-const ACTING_USER_COLUMNS = ['id', 'username', 'email', 'email_verified', 'phone_number', 'phone_number_verified', 'status', 'enabled', 'profile', 'custom_attributes', 'updated_at'];
+const ACTING_USER_COLUMNS = ['id', 'username', 'email', 'email_verified', 'phone_number', 'phone_number_verified', 'status', 'enabled', 'profile', 'custom_attributes', 'updated_at'] as const satisfies readonly (keyof UserRow)[];
 
 /**
  * The select-list of {@link UserWithGroupsRow} for the users row aliased `alias`: for a statement that reads a
