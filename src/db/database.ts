@@ -111,6 +111,17 @@ export function createPoolDatabase(config: pg.PoolConfig, kind: Database['kind']
   const pool = new pg.Pool({ connectionTimeoutMillis: 5000, idleTimeoutMillis: 30_000, ...config });
   // An idle client losing its connection (database restart) must not crash the process.
   pool.on('error', () => {});
+  /**
+   * What ended each connection's session, from the moment it opens. A checked-out client has no pool
+   * listener, and a new one is handed over while its first packet is still being parsed: a backend ended
+   * right after start-up (Postgres stopping) sends its FATAL in the same read as ReadyForQuery, before any
+   * caller could listen. Without a listener of its own from 'connect' on, that 'error' is uncaught and takes
+   * the process down.
+   */
+  const endedBy = new WeakMap<pg.PoolClient, Error>();
+  pool.on('connect', (client) => {
+    client.on('error', (error: Error) => { if (!endedBy.has(client)) endedBy.set(client, error); });
+  });
   const notifications = channel ?? (kind === 'postgres' ? createNotificationChannel(listenerConfig(config)) : null);
   let closed = false;
   async function run<Row extends object>(client: pg.PoolClient, text: string, params: readonly unknown[]): Promise<QueryResult<Row>> {
@@ -120,28 +131,26 @@ export function createPoolDatabase(config: pg.PoolConfig, kind: Database['kind']
     return { rows: result.rows, rowCount: result.rowCount ?? 0 };
   }
   /**
-   * Runs `work` on one checked-out connection. A checked-out client has no pool listener: a session the
-   * server ends (restart, failover, pg_terminate_backend) would emit an unhandled 'error' and take the
-   * process down. What ended it is kept (a later statement fails with that, a 503, not "not queryable") and
-   * the client is discarded on release; a statement's own error (a constraint, a refused plan) leaves the
-   * session usable, and its prepared statements with it. The connection's plans are renewed when due
-   * (statement-names.ts).
+   * Runs `work` on one checked-out connection. A session the server ended (restart, failover,
+   * pg_terminate_backend) is known by what ended it (a later statement fails with that, a 503, not "not
+   * queryable"), and the client is discarded on release; a statement's own error (a constraint, a refused
+   * plan) leaves the session usable, and its prepared statements with it. The connection's plans are renewed
+   * when due (statement-names.ts).
    */
   async function withConnection<T>(work: (client: pg.PoolClient, broken: () => Error | undefined) => Promise<T>): Promise<T> {
     const client = await pool.connect();
-    let broken: Error | undefined;
-    const onError = (error: Error) => { broken ??= error; };
-    client.on('error', onError);
+    const broken = () => endedBy.get(client);
     let failure: unknown;
     try {
+      const endedBeforeUse = broken();
+      if (endedBeforeUse) throw endedBeforeUse;
       if (names?.replanDue(client)) await client.query('DISCARD PLANS');
-      return await work(client, () => broken);
+      return await work(client, broken);
     } catch (error) {
       failure = error;
       throw error;
     } finally {
-      client.removeListener('error', onError);
-      client.release(broken ?? (isDatabaseUnavailable(failure) ? (failure as Error) : undefined));
+      client.release(broken() ?? (isDatabaseUnavailable(failure) ? (failure as Error) : undefined));
     }
   }
   return {
