@@ -30,7 +30,7 @@ describe(`audit events of storage credentials (${currentBackend()})`, () => {
   beforeAll(async () => {
     database = await createMigratedTestDatabase();
     minio = await startMinio();
-    server = await startTestServer({ env: database.env, extraEnv: { S3_ENDPOINT: minio.proxyEndpoint, S3_STS_ACCESS_KEY: minio.stsAccessKey, S3_STS_SECRET_KEY: minio.stsSecretKey } });
+    server = await startTestServer({ env: database.env, extraEnv: minio.latchkeyEnv });
     services = server.latchkey.services;
     await services.roles.createRole({ name: 'reader', policy: READER });
     await services.roles.setDefaultRole('reader');

@@ -1,4 +1,4 @@
-import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Amplify } from 'aws-amplify';
 import { confirmSignUp, fetchAuthSession, getCurrentUser, signIn, signOut, signUp } from 'aws-amplify/auth';
 import { cognitoUserPoolsTokenProvider } from 'aws-amplify/auth/cognito';
@@ -37,7 +37,7 @@ describe(`Amplify v6 against Latchkey's Cognito APIs (${currentBackend()})`, () 
     minio = await startMinio();
     server = await startTestServer({
       env: database.env,
-      extraEnv: { SMTP_URL: smtp.url, S3_ENDPOINT: minio.proxyEndpoint, S3_STS_ACCESS_KEY: minio.stsAccessKey, S3_STS_SECRET_KEY: minio.stsSecretKey },
+      extraEnv: { SMTP_URL: smtp.url, ...minio.latchkeyEnv },
     });
     const { services } = server.latchkey;
     await services.roles.createRole({ name: 'viewer', policy: JSON.stringify(VIEWER_POLICY), maxDurationSeconds: 3600 });
@@ -45,7 +45,7 @@ describe(`Amplify v6 against Latchkey's Cognito APIs (${currentBackend()})`, () 
     // A public client with Cognito's default flows (USER_SRP_AUTH and refresh), allowed the identity pool by `sts`.
     // Cognito's claims: Amplify reads the user's name from `cognito:username` and revokes on signOut() by `origin_jti`.
     clientId = (await services.clients.create({ name: 'Amplify app', public: true, firstParty: true, grantTypes: ['refresh_token'], scope: 'openid email profile sts', cognitoClaims: true })).client_id;
-    const root = new S3Client({ endpoint: minio.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'latchkey-root', secretAccessKey: 'root-password-for-tests' } });
+    const root = minio.s3Client();
     await root.send(new PutObjectCommand({ Bucket: 'free', Key: 'trailer.txt', Body: 'free trailer' }));
     await root.send(new PutObjectCommand({ Bucket: 'premium', Key: 'film.txt', Body: 'premium film' }));
     root.destroy();
@@ -143,7 +143,7 @@ describe(`Amplify v6 against Latchkey's Cognito APIs (${currentBackend()})`, () 
     expect(session.identityId).toMatch(/^us-east-1:[0-9a-f-]{36}$/);
     expect(since(from)).toEqual(['GetId 200', 'GetCredentialsForIdentity 200']);
     const credentials = session.credentials!;
-    const s3 = new S3Client({ endpoint: minio.endpoint, region: 'us-east-1', forcePathStyle: true, maxAttempts: 1, credentials });
+    const s3 = minio.s3Client(credentials);
     expect(await read(s3, 'free', 'trailer.txt')).toBe('free trailer');
     expect(await read(s3, 'premium', 'film.txt')).toBe('AccessDenied');
     s3.destroy();

@@ -1,4 +1,4 @@
-import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand, type S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { CognitoIdentityClient, GetCredentialsForIdentityCommand, GetIdCommand } from '@aws-sdk/client-cognito-identity';
 import { fromCognitoIdentityPool } from '@aws-sdk/credential-providers';
 import { decodeJwt, exportJWK, generateKeyPair, importJWK, SignJWT, type JWK } from 'jose';
@@ -35,7 +35,7 @@ describe(`Cognito identity-pool API (${currentBackend()})`, () => {
     server = await startTestServer({
       env: database.env,
       // The hourly limit bounds a user's issuances and an address's guest identities alike.
-      extraEnv: { S3_ENDPOINT: minio.proxyEndpoint, S3_STS_ACCESS_KEY: minio.stsAccessKey, S3_STS_SECRET_KEY: minio.stsSecretKey, LATCHKEY_STS_RATE_LIMIT: String(GUEST_LIMIT) },
+      extraEnv: { ...minio.latchkeyEnv, LATCHKEY_STS_RATE_LIMIT: String(GUEST_LIMIT) },
     });
     const { services } = server.latchkey;
     await services.roles.createRole({ name: 'free-viewer', policy: JSON.stringify(FREE_POLICY), maxDurationSeconds: 3600 });
@@ -52,7 +52,7 @@ describe(`Cognito identity-pool API (${currentBackend()})`, () => {
     for (const username of ['alice', 'bob', 'erin']) idTokens[username] = await idToken(player, username);
     identityPoolId = (await services.userPool.identifiers()).identityPoolId;
     providerName = String(decodeJwt(idTokens.alice!).iss).replace(/(^\w+:|^)\/\//, '');
-    const root = new S3Client({ endpoint: minio.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'latchkey-root', secretAccessKey: 'root-password-for-tests' } });
+    const root = minio.s3Client();
     await root.send(new PutObjectCommand({ Bucket: 'free', Key: 'trailer.txt', Body: 'free trailer' }));
     await root.send(new PutObjectCommand({ Bucket: 'premium', Key: 'film.txt', Body: 'premium film' }));
   }, 180_000);
@@ -83,8 +83,8 @@ describe(`Cognito identity-pool API (${currentBackend()})`, () => {
     return { name: 'no error', message: '' };
   }
 
-  function s3With(credentials: NonNullable<ConstructorParameters<typeof S3Client>[0]>['credentials']) {
-    return new S3Client({ endpoint: minio.endpoint, region: 'us-east-1', forcePathStyle: true, maxAttempts: 1, credentials });
+  function s3With(credentials: S3ClientConfig['credentials']) {
+    return minio.s3Client(credentials);
   }
   async function read(s3: S3Client, bucket: string, key: string): Promise<string> {
     try {

@@ -1,5 +1,5 @@
 import { CognitoIdentityClient, GetCredentialsForIdentityCommand, GetIdCommand, GetOpenIdTokenCommand } from '@aws-sdk/client-cognito-identity';
-import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { AssumeRoleWithWebIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, importJWK, jwtVerify, SignJWT } from 'jose';
 import * as oidc from 'openid-client';
@@ -30,7 +30,7 @@ describe(`Cognito GetOpenIdToken and its token at POST /sts (${currentBackend()}
     minio = await startMinio();
     server = await startTestServer({
       env: database.env,
-      extraEnv: { S3_ENDPOINT: minio.proxyEndpoint, S3_STS_ACCESS_KEY: minio.stsAccessKey, S3_STS_SECRET_KEY: minio.stsSecretKey },
+      extraEnv: minio.latchkeyEnv,
     });
     const { services } = server.latchkey;
     await services.roles.createRole({ name: 'free-viewer', policy: JSON.stringify(FREE_POLICY), maxDurationSeconds: 3600 });
@@ -46,7 +46,7 @@ describe(`Cognito GetOpenIdToken and its token at POST /sts (${currentBackend()}
     for (const username of ['alice', 'bob', 'carol']) idTokens[username] = await idToken(username);
     identityPoolId = (await services.userPool.identifiers()).identityPoolId;
     providerName = String(decodeJwt(idTokens.alice!).iss).replace(/^\w+:\/\//, '');
-    const root = new S3Client({ endpoint: minio.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'latchkey-root', secretAccessKey: 'root-password-for-tests' } });
+    const root = minio.s3Client();
     await root.send(new PutObjectCommand({ Bucket: 'free', Key: 'trailer.txt', Body: 'free trailer' }));
     await root.send(new PutObjectCommand({ Bucket: 'premium', Key: 'film.txt', Body: 'premium film' }));
   }, 180_000);
@@ -78,10 +78,7 @@ describe(`Cognito GetOpenIdToken and its token at POST /sts (${currentBackend()}
     return sts().send(new AssumeRoleWithWebIdentityCommand({ RoleArn: role(roleName), RoleSessionName: 'classic', WebIdentityToken: token }));
   }
   async function read(credentials: { AccessKeyId?: string; SecretAccessKey?: string; SessionToken?: string }, bucket: string, key: string): Promise<string> {
-    const s3 = new S3Client({
-      endpoint: minio.endpoint, region: 'us-east-1', forcePathStyle: true, maxAttempts: 1,
-      credentials: { accessKeyId: credentials.AccessKeyId!, secretAccessKey: credentials.SecretAccessKey!, sessionToken: credentials.SessionToken! },
-    });
+    const s3 = minio.s3Client({ accessKeyId: credentials.AccessKeyId!, secretAccessKey: credentials.SecretAccessKey!, sessionToken: credentials.SessionToken! });
     return s3.send(new GetObjectCommand({ Bucket: bucket, Key: key })).then((r) => r.Body!.transformToString(), (error: Error) => error.name);
   }
 

@@ -1,5 +1,5 @@
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { parse } from 'node-html-parser';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -99,7 +99,7 @@ describe(`Sign in with Apple (${currentBackend()})`, () => {
     });
     server = await startTestServer({
       env: database.env, issuer,
-      extraEnv: { ...appleEnv(port, fake, key.pem), S3_ENDPOINT: minio.proxyEndpoint, S3_STS_ACCESS_KEY: minio.stsAccessKey, S3_STS_SECRET_KEY: minio.stsSecretKey },
+      extraEnv: { ...appleEnv(port, fake, key.pem), ...minio.latchkeyEnv },
     });
     app = await discover(server, await server.latchkey.services.clients.create({ name: 'App', redirectUris: [REDIRECT_URI], firstParty: true, scope: SCOPE }));
   }, 180_000);
@@ -219,10 +219,7 @@ describe(`Sign in with Apple (${currentBackend()})`, () => {
     const credentials = await response.json() as { AccessKeyId: string; SecretAccessKey: string; SessionToken: string; Role: string };
     expect(response.status, JSON.stringify(credentials)).toBe(200);
     expect(credentials.Role).toBe('home-owner');
-    const s3 = new S3Client({
-      endpoint: minio.endpoint, region: 'us-east-1', forcePathStyle: true, maxAttempts: 1,
-      credentials: { accessKeyId: credentials.AccessKeyId, secretAccessKey: credentials.SecretAccessKey, sessionToken: credentials.SessionToken },
-    });
+    const s3 = minio.s3Client({ accessKeyId: credentials.AccessKeyId, secretAccessKey: credentials.SecretAccessKey, sessionToken: credentials.SessionToken });
     const put = (key: string) => s3.send(new PutObjectCommand({ Bucket: 'home', Key: key, Body: 'hello' })).then(() => 'ok', (error: { name: string }) => error.name);
     expect(await put(`${sub}/notes.txt`)).toBe('ok');
     expect(await put(`${jane.account}/notes.txt`)).toBe('AccessDenied');

@@ -1,4 +1,4 @@
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { AssumeRoleWithWebIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { parse } from 'node-html-parser';
 import * as oidc from 'openid-client';
@@ -24,7 +24,7 @@ const HOME_POLICY = {
 
 /** Writes `bucket/key` to MinIO itself with the given credentials: 'ok', or the S3 error name. */
 async function writeObject(minio: MinioHarness, c: Pick<CredentialsBody, 'AccessKeyId' | 'SecretAccessKey' | 'SessionToken'>, path: string, body: string): Promise<string> {
-  const s3 = new S3Client({ endpoint: minio.endpoint, region: 'us-east-1', forcePathStyle: true, maxAttempts: 1, credentials: { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken } });
+  const s3 = minio.s3Client({ accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken });
   const [bucket, ...rest] = path.split('/');
   try {
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: rest.join('/'), Body: body }));
@@ -56,7 +56,7 @@ describe(`identity-pool credentials for a federated user on MinIO (${currentBack
     minio = await startMinio();
     server = await startTestServer({
       env: database.env,
-      extraEnv: { S3_ENDPOINT: minio.proxyEndpoint, S3_STS_ACCESS_KEY: minio.stsAccessKey, S3_STS_SECRET_KEY: minio.stsSecretKey },
+      extraEnv: minio.latchkeyEnv,
     });
     const { services } = server.latchkey;
     corp = await startFakeUpstream({ name: 'corp', redirectUris: [`${server.issuer}/federation/callback/corp`] });

@@ -1,4 +1,4 @@
-import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,7 +40,7 @@ describe(`identity-pool policy variables cannot collide (${currentBackend()})`, 
     minio = await startMinio();
     server = await startTestServer({
       env: database.env,
-      extraEnv: { S3_ENDPOINT: minio.proxyEndpoint, S3_STS_ACCESS_KEY: minio.stsAccessKey, S3_STS_SECRET_KEY: minio.stsSecretKey },
+      extraEnv: minio.latchkeyEnv,
     });
     cliEnv = { ...database.env, LATCHKEY_SECRET: TEST_SECRET, LOG_LEVEL: 'warn' };
     const { services } = server.latchkey;
@@ -54,7 +54,7 @@ describe(`identity-pool policy variables cannot collide (${currentBackend()})`, 
     await server.db.query('UPDATE users SET username = $2, username_normalized = $2 WHERE id = $1', [attacker.id, victim.id]);
     const client = await services.clients.create({ name: 'Drive', redirectUris: [REDIRECT_URI], scope: 'openid email sts' });
     config = await discover(server, client);
-    const root = new S3Client({ endpoint: minio.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'latchkey-root', secretAccessKey: 'root-password-for-tests' } });
+    const root = minio.s3Client();
     await root.send(new PutObjectCommand({ Bucket: 'home', Key: `${victim.id}/diary.txt`, Body: 'dear diary' }));
   }, 180_000);
   afterAll(async () => {
@@ -76,7 +76,7 @@ describe(`identity-pool policy variables cannot collide (${currentBackend()})`, 
   }
 
   async function read(c: { AccessKeyId: string; SecretAccessKey: string; SessionToken: string }, key: string): Promise<string> {
-    const s3 = new S3Client({ endpoint: minio.endpoint, region: 'us-east-1', forcePathStyle: true, maxAttempts: 1, credentials: { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken } });
+    const s3 = minio.s3Client({ accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken });
     try {
       return await (await s3.send(new GetObjectCommand({ Bucket: 'home', Key: key }))).Body!.transformToString();
     } catch (error) {

@@ -24,7 +24,7 @@ describe(`identity pool hot path (${currentBackend()})`, () => {
     database = await createMigratedTestDatabase();
     minio = await startMinio();
     db = countingDatabase(await openDatabase({ databaseUrl: database.env.DATABASE_URL ?? null, dataDir: database.env.LATCHKEY_DATA_DIR ?? '', role: 'server' }));
-    server = await startTestServer({ env: database.env, db, extraEnv: { S3_ENDPOINT: minio.proxyEndpoint, S3_STS_ACCESS_KEY: minio.stsAccessKey, S3_STS_SECRET_KEY: minio.stsSecretKey } });
+    server = await startTestServer({ env: database.env, db, extraEnv: minio.latchkeyEnv });
     const { services } = server.latchkey;
     await services.roles.createRole({ name: 'reader', policy: POLICY });
     await services.roles.createRole({ name: 'corp', policy: CORP_POLICY });

@@ -75,7 +75,7 @@ describe(`which storage credentials a sign-out revokes (${currentBackend()})`, (
   beforeAll(async () => {
     database = await createMigratedTestDatabase();
     minio = await startMinio();
-    server = await startTestServer({ env: database.env, extraEnv: { S3_ENDPOINT: minio.proxyEndpoint, S3_STS_ACCESS_KEY: minio.stsAccessKey, S3_STS_SECRET_KEY: minio.stsSecretKey } });
+    server = await startTestServer({ env: database.env, extraEnv: minio.latchkeyEnv });
     const { services } = server.latchkey;
     await services.roles.createRole({ name: 'reader', policy: READER });
     await services.roles.setDefaultRole('reader');

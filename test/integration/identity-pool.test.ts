@@ -1,4 +1,4 @@
-import { DeleteBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DeleteBucketCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,7 +41,7 @@ describe(`identity pool on MinIO (${currentBackend()})`, () => {
     minio = await startMinio();
     server = await startTestServer({
       env: database.env,
-      extraEnv: { S3_ENDPOINT: minio.proxyEndpoint, S3_STS_ACCESS_KEY: minio.stsAccessKey, S3_STS_SECRET_KEY: minio.stsSecretKey, LATCHKEY_STS_MAX_DURATION: '7200', LATCHKEY_STS_RATE_LIMIT: '40' },
+      extraEnv: { ...minio.latchkeyEnv, LATCHKEY_STS_MAX_DURATION: '7200', LATCHKEY_STS_RATE_LIMIT: '40' },
     });
     const { services } = server.latchkey;
     await services.roles.createRole({ name: 'free-viewer', policy: JSON.stringify(FREE_POLICY), maxDurationSeconds: 3600 });
@@ -67,7 +67,7 @@ describe(`identity pool on MinIO (${currentBackend()})`, () => {
   });
 
   async function putAsRoot(key: string, body: string) {
-    const s3 = new S3Client({ endpoint: minio.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'latchkey-root', secretAccessKey: 'root-password-for-tests' } });
+    const s3 = minio.s3Client();
     const [bucket, ...rest] = key.split('/');
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: rest.join('/'), Body: body }));
   }
@@ -89,7 +89,7 @@ describe(`identity pool on MinIO (${currentBackend()})`, () => {
   }
 
   function s3For(c: { AccessKeyId: string; SecretAccessKey: string; SessionToken: string }) {
-    return new S3Client({ endpoint: minio.endpoint, region: 'us-east-1', forcePathStyle: true, maxAttempts: 1, credentials: { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken } });
+    return minio.s3Client({ accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken });
   }
 
   async function s3Outcome(promise: Promise<unknown>): Promise<string> {

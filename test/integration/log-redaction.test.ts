@@ -73,7 +73,7 @@ describe(`log redaction over a whole journey (${currentBackend()})`, () => {
     keep('S3_STS_SECRET_KEY', minio.stsSecretKey);
     server = await startTestServer({
       env: database.env, clock,
-      extraEnv: { LOG_LEVEL: 'debug', SMTP_URL: smtp.url, S3_ENDPOINT: minio.proxyEndpoint, S3_STS_ACCESS_KEY: minio.stsAccessKey, S3_STS_SECRET_KEY: minio.stsSecretKey },
+      extraEnv: { LOG_LEVEL: 'debug', SMTP_URL: smtp.url, ...minio.latchkeyEnv },
     });
     const { services } = server.latchkey;
     await services.roles.createRole({ name: 'reader', policy: JSON.stringify(READ_POLICY) });

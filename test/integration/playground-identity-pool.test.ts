@@ -17,7 +17,7 @@ describe(`playground with the identity pool (${currentBackend()})`, () => {
   beforeAll(async () => {
     database = await createMigratedTestDatabase();
     minio = await startMinio();
-    server = await startTestServer({ env: database.env, extraEnv: { S3_ENDPOINT: minio.proxyEndpoint, S3_STS_ACCESS_KEY: minio.stsAccessKey, S3_STS_SECRET_KEY: minio.stsSecretKey } });
+    server = await startTestServer({ env: database.env, extraEnv: minio.latchkeyEnv });
     await server.latchkey.services.roles.createRole({ name: 'reader', policy: POLICY });
     await server.latchkey.services.roles.setDefaultRole('reader');
     await server.latchkey.services.users.create({ username: 'tess', email: 'tess@example.com', emailVerified: true, password: PASSWORD });

@@ -1,3 +1,4 @@
+import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
@@ -61,6 +62,13 @@ export interface MinioHarness {
   proxy: CountingProxy;
   stsAccessKey: string;
   stsSecretKey: string;
+  /** The environment that points Latchkey's identity pool at this MinIO (through the counting proxy) as its broker user. */
+  latchkeyEnv: { S3_ENDPOINT: string; S3_STS_ACCESS_KEY: string; S3_STS_SECRET_KEY: string };
+  /**
+   * An S3 client on MinIO itself: as root, or with the given (temporary) credentials. One attempt, so that a
+   * refusal is the answer rather than a retry.
+   */
+  s3Client(credentials?: S3ClientConfig['credentials']): S3Client;
   /** Runs mc with alias `t` bound to root, or to the given credentials as alias `x`. */
   mc(args: string[], as?: { accessKeyId: string; secretAccessKey: string; sessionToken: string }): Promise<{ code: number; stdout: string; stderr: string }>;
   stop(): Promise<void>;
@@ -138,6 +146,9 @@ export async function startMinio(): Promise<MinioHarness> {
     proxy,
     stsAccessKey,
     stsSecretKey,
+    latchkeyEnv: { S3_ENDPOINT: `http://127.0.0.1:${proxy.port}`, S3_STS_ACCESS_KEY: stsAccessKey, S3_STS_SECRET_KEY: stsSecretKey },
+    s3Client: (credentials = { accessKeyId: root.user, secretAccessKey: root.password }) =>
+      new S3Client({ endpoint, region: 'us-east-1', forcePathStyle: true, maxAttempts: 1, credentials }),
     mc,
     async stop() {
       await proxy.stop();
