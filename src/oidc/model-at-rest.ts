@@ -32,9 +32,17 @@ export interface ModelAtRest {
    * a NUL byte, an odd length) never reaches SQL raw.
    */
   lookupKeys(value: string): string[];
-  /** The payload to store: clear fields as they are, every other field inside `sealed`. */
+  /**
+   * The payload to store: clear fields as they are, every other field inside `sealed`, less what the row
+   * already says. `kind` is the row's model. `jti` is the row's id for a model found only by its id (no
+   * `uid`, no `userCode`), and every `find` by id puts the id it was asked for back; a Session (found by its
+   * uid) or a device code (by its user code) keeps it. About 300 bytes of each session's rows.
+   */
   seal(model: string, payload: AdapterPayload): Record<string, unknown>;
-  /** The provider's payload again; undefined when no configured secret opens it. Raw legacy payloads pass. */
+  /**
+   * The provider's payload again (with its `kind`; without a `jti` the row's id stands for); undefined when
+   * no configured secret opens it. Raw legacy payloads pass.
+   */
   open(model: string, stored: Record<string, unknown>): AdapterPayload | undefined;
 }
 
@@ -42,8 +50,10 @@ export interface ModelAtRest {
 export const HASHED_PREFIX = 'h1.';
 
 /**
- * Fields kept readable: expiry for operators, and the owner fields that SQL matches on (global sign-out
- * and user deletion by `accountId`, client deletion by `clientId`, access-token liveness on the Grant).
+ * Fields kept readable: issue and expiry times for operators (and the account page's "last used"), and the
+ * owner fields that SQL matches on (global sign-out and user deletion by `accountId`, client deletion by
+ * `clientId`, access-token liveness on the Grant). A `kind` other than the row's model would stay readable
+ * too (rows from before it was left out carry theirs).
  */
 const CLEAR_FIELDS: ReadonlySet<string> = new Set(['iat', 'exp', 'kind', 'accountId', 'clientId', 'grantId']);
 
@@ -66,8 +76,10 @@ export function createModelAtRest(secrets: readonly string[]): ModelAtRest {
     seal(model, payload) {
       const clear: Record<string, unknown> = {};
       const hidden: Record<string, unknown> = {};
+      const foundByIdOnly = payload.uid === undefined && payload.userCode === undefined;
       for (const [field, value] of Object.entries(payload)) {
         if (value === undefined) continue;
+        if ((field === 'kind' && value === model) || (field === 'jti' && foundByIdOnly)) continue;
         if (CLEAR_FIELDS.has(field)) clear[field] = value;
         else hidden[field] = value;
       }
@@ -78,7 +90,7 @@ export function createModelAtRest(secrets: readonly string[]): ModelAtRest {
       if (sealed === undefined) return stored;
       if (typeof sealed !== 'string') return undefined;
       try {
-        return { ...clear, ...(JSON.parse(box.open(sealed, purpose(model))) as Record<string, unknown>) };
+        return { kind: model, ...clear, ...(JSON.parse(box.open(sealed, purpose(model))) as Record<string, unknown>) };
       } catch {
         return undefined;
       }

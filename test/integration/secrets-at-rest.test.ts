@@ -57,16 +57,23 @@ async function expectSessionStillSignsIn(agent: UserAgent, config: oidc.Configur
   expect(landed.location).toMatch(/\?code=/);
 }
 
-/** Rewrites every provider row as Latchkey stored it before ids were hashed: raw ids, clear payloads. */
-async function rewriteAsLegacy(db: Database, atRest: ModelAtRest): Promise<number> {
-  const { rows } = await db.query<{ model: string; id: string; payload: Record<string, unknown> }>(
-    `SELECT model, id, payload FROM oidc_model WHERE model <> 'RevokedAccessToken'`,
+/**
+ * Rewrites every provider row as Latchkey stored it before ids were hashed: raw ids, clear payloads. A row
+ * found only by its id does not store that id (its `jti`): a Grant's is its `grant_id`, and the others' are
+ * among `rawIds`, the codes and tokens the test holds.
+ */
+async function rewriteAsLegacy(db: Database, atRest: ModelAtRest, rawIds: readonly string[]): Promise<number> {
+  const byStorageKey = new Map(rawIds.flatMap((raw) => atRest.lookupKeys(raw).map((key) => [key, raw] as const)));
+  const { rows } = await db.query<{ model: string; id: string; grant_id: string | null; payload: Record<string, unknown> }>(
+    `SELECT model, id, grant_id, payload FROM oidc_model WHERE model <> 'RevokedAccessToken'`,
   );
   for (const row of rows) {
-    const payload = atRest.open(row.model, row.payload)!;
-    expect(typeof payload.jti).toBe('string');
+    const opened = atRest.open(row.model, row.payload)!;
+    const jti = opened.jti ?? (row.model === 'Grant' ? row.grant_id : byStorageKey.get(row.id));
+    expect(typeof jti, `${row.model}'s raw id`).toBe('string');
+    const payload = { ...opened, jti };
     await db.query('UPDATE oidc_model SET id = $3, payload = $4, uid = $5 WHERE model = $1 AND id = $2',
-      [row.model, row.id, payload.jti, JSON.stringify(payload), payload.uid ?? null]);
+      [row.model, row.id, jti, JSON.stringify(payload), payload.uid ?? null]);
   }
   return rows.length;
 }
@@ -181,7 +188,7 @@ describe(`provider state at rest (${currentBackend()})`, () => {
   it('finds rows written before ids were hashed, and re-keys them at the next start', async () => {
     await start(TEST_SECRET);
     const { agent, code, tokens, cookies } = await signIn(config);
-    expect(await rewriteAsLegacy(server!.db, createModelAtRest([NEW_SECRET, TEST_SECRET]))).toBeGreaterThanOrEqual(4);
+    expect(await rewriteAsLegacy(server!.db, createModelAtRest([NEW_SECRET, TEST_SECRET]), [code, tokens.refresh_token!])).toBeGreaterThanOrEqual(4);
     expect(await dumpOidcModel(server!.db)).toContain(tokens.refresh_token!);
 
     // A rolling upgrade: the raw rows keep working until they are converted.

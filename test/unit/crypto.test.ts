@@ -69,18 +69,36 @@ describe('provider models at rest', () => {
 
   it('seals every payload field but the owner and expiry fields, and opens it under any configured secret', () => {
     const payload = {
-      jti: refreshToken, kind: 'Interaction', iat: 1, exp: 2, accountId: 'acc', clientId: 'app', grantId: 'grant',
+      jti: refreshToken, kind: 'Interaction', iat: 1, exp: 2, accountId: 'acc', clientId: 'app', grantId: 'grant', uid: 'interaction-uid',
       session: { cookie: 'session-cookie-value', uid: 'session-uid' }, returnTo: `https://id.example/auth/${refreshToken}`, parJti: 'par-id',
     };
     const stored = createModelAtRest([A]).seal('Interaction', payload);
-    expect(Object.keys(stored).sort()).toEqual(['accountId', 'clientId', 'exp', 'grantId', 'iat', 'kind', 'sealed']);
-    for (const secret of [refreshToken, 'session-cookie-value', 'session-uid', 'par-id']) expect(JSON.stringify(stored)).not.toContain(secret);
+    expect(Object.keys(stored).sort()).toEqual(['accountId', 'clientId', 'exp', 'grantId', 'iat', 'sealed']);
+    for (const secret of [refreshToken, 'session-cookie-value', 'session-uid', 'par-id', 'interaction-uid']) expect(JSON.stringify(stored)).not.toContain(secret);
     expect(createModelAtRest([B, A]).open('Interaction', stored)).toEqual(payload);
     // Bound to its model, and lost with its secret: treated as not found.
     expect(createModelAtRest([A]).open('Session', stored)).toBeUndefined();
     expect(createModelAtRest([B]).open('Interaction', stored)).toBeUndefined();
     // A row from before sealing passes as it is.
     expect(createModelAtRest([A]).open('Interaction', payload)).toEqual(payload);
+  });
+
+  it('leaves out of the sealed payload the kind the row\'s model names, and the jti of a model found only by its id', () => {
+    const atRest = createModelAtRest([A]);
+    const code = { jti: refreshToken, kind: 'AuthorizationCode', iat: 1, exp: 2, accountId: 'acc', clientId: 'app', grantId: 'grant', scope: 'openid' };
+    const storedCode = atRest.seal('AuthorizationCode', code);
+    expect(Object.keys(storedCode).sort()).toEqual(['accountId', 'clientId', 'exp', 'grantId', 'iat', 'sealed']);
+    expect(atRest.open('AuthorizationCode', storedCode)).toEqual({ ...code, jti: undefined }); // find(id) puts the id back as jti
+    // Smaller than the row that stores both: the code's id (43 characters, sealed) and its kind in the clear.
+    const { jti, kind, scope, ...clear } = code;
+    const both = { kind, ...clear, sealed: createSecretBox([A]).seal(JSON.stringify({ jti, scope }), 'oidc-model:AuthorizationCode') };
+    expect(JSON.stringify(storedCode).length).toBeLessThan(JSON.stringify(both).length - 80);
+    // Found by its uid, a Session keeps its jti: nothing else could give it back.
+    const session = { jti: 'session-id', kind: 'Session', uid: 'session-uid', exp: 2, accountId: 'acc' };
+    expect(atRest.open('Session', atRest.seal('Session', session))).toEqual(session);
+    // A row sealed before these were left out opens as it was.
+    const older = { kind: 'AuthorizationCode', iat: 1, sealed: createSecretBox([A]).seal(JSON.stringify({ jti: refreshToken, scope: 'openid' }), 'oidc-model:AuthorizationCode') };
+    expect(atRest.open('AuthorizationCode', older)).toEqual({ kind: 'AuthorizationCode', iat: 1, jti: refreshToken, scope: 'openid' });
   });
 });
 
