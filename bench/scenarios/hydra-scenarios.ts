@@ -2,10 +2,12 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { startHydra } from '../targets/hydra.js';
 import type { BenchContext } from './context.js';
+import { measureDatabaseGrowth } from './database-footprint.js';
 import { runOAuthScenarios } from './oauth-scenarios.js';
+import { recordSessionGrowth } from './user-pool-scenarios.js';
 
 /** The scenarios Hydra is measured in (it has no password sign-in page nor an identity pool). */
-const HYDRA_SCENARIOS = ['client-credentials', 'refresh', 'discovery', 'jwks', 'userinfo', 'introspection', 'ready', 'idle-memory'];
+const HYDRA_SCENARIOS = ['client-credentials', 'refresh', 'discovery', 'jwks', 'userinfo', 'introspection', 'ready', 'idle-memory', 'sessions'];
 
 /** Builds (once, cached) the pinned Hydra, or says why it cannot. */
 function hydraBinDir(): string {
@@ -24,7 +26,8 @@ export async function runHydra(ctx: BenchContext, createDatabase: () => Promise<
     return;
   }
   for (const crypto of ['defaults', 'matched'] as const) {
-    const hydra = await startHydra({ binDir, databaseUrl: await createDatabase(), crypto });
+    const databaseUrl = await createDatabase();
+    const hydra = await startHydra({ binDir, databaseUrl, crypto });
     try {
       ctx.record({ scenario: 'ready', target: hydra.name, value: Math.round(hydra.readyMs), unit: 'ms', note: 'migrated beforehand' });
       ctx.record({ scenario: 'idle-memory', target: hydra.name, value: Math.round(hydra.rssMiB()), unit: 'MiB' });
@@ -41,6 +44,18 @@ export async function runHydra(ctx: BenchContext, createDatabase: () => Promise<
           return sets;
         },
       });
+      // What Hydra stores does not depend on its crypto: measured once.
+      if (crypto === 'matched' && ctx.wants('sessions')) {
+        const count = ctx.settings.sessions;
+        ctx.progress(`  sessions · ${hydra.name} · ${count} authorization code flows`);
+        const growth = await measureDatabaseGrowth(databaseUrl, count, async () => {
+          let done = 0;
+          await Promise.all(Array.from({ length: 8 }, async () => {
+            while (done++ < count) await hydra.obtainTokens(app);
+          }));
+        });
+        recordSessionGrowth(ctx, 'hydra', count, growth, 'authorization code flows with refresh tokens (login and consent not remembered, as in its other scenarios)');
+      }
     } finally {
       await hydra.close();
     }
