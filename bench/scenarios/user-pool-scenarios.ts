@@ -67,9 +67,10 @@ export async function runSessionFootprint(ctx: BenchContext, target: LatchkeyTar
 }
 
 /**
- * What a sign-in leaves that Latchkey's periodic cleanup removes within minutes (expiry-cleanup.ts, every 10
- * minutes): the spent authorization code (valid 60 s, kept until then so that a replay revokes the grant) and
- * the throttle's counters (a 15-minute window; the bench gives every sign-in an address of its own). What is
+ * What a sign-in leaves that Latchkey's periodic cleanup (every 10 minutes, latchkey-jobs.ts) removes long
+ * before the session ends (14 days; its refresh token lasts 30): the spent authorization code, valid 60 s and
+ * kept until then so that a replay revokes the grant, and the throttle's per-address counters, whose window is
+ * 15 minutes and which are swept a day later (the bench gives every sign-in an address of its own). What is
  * left is what an active session holds for its life.
  */
 async function expireSignInLeftovers(client: pg.Client, startedAt: Date): Promise<void> {
@@ -82,7 +83,7 @@ async function expireSignInLeftovers(client: pg.Client, startedAt: Date): Promis
 export function recordSessionGrowth(ctx: BenchContext, name: string, count: number, growth: DatabaseGrowth, what: string): void {
   const perTenThousand = (bytes: number) => `${(bytes * 10_000 / 1024 / 1024).toFixed(1)} MiB per 10,000`;
   if (growth.heldPerUnit !== undefined) {
-    ctx.record({ scenario: 'sessions', target: `${name}: Postgres bytes per active session`, value: Math.round(growth.heldPerUnit), unit: 'B', note: `${perTenThousand(growth.heldPerUnit)}; the figure below less the spent code and the throttle's counters, which the periodic cleanup removes minutes after the sign-in` });
+    ctx.record({ scenario: 'sessions', target: `${name}: Postgres bytes per active session`, value: Math.round(growth.heldPerUnit), unit: 'B', note: `${perTenThousand(growth.heldPerUnit)}; the figure below less the spent code (removed once expired, after 60 s) and the throttle's per-address counters (swept a day after their window)` });
   }
   ctx.record({ scenario: 'sessions', target: `${name}: Postgres bytes per session at sign-in`, value: Math.round(growth.compactedPerUnit), unit: 'B', note: `${count} ${what}; ${perTenThousand(growth.compactedPerUnit)}; live rows, indexes and TOAST (VACUUM FULL before and after): ${describeByTable(growth)}` });
   ctx.record({ scenario: 'sessions', target: `${name}: Postgres growth per session, dead rows included`, value: Math.round(growth.rawPerUnit), unit: 'B', note: `${perTenThousand(growth.rawPerUnit)}; database size before autovacuum reuses the space of updated and deleted rows` });
