@@ -40,8 +40,8 @@ export interface ModelAtRest {
    */
   seal(model: string, payload: AdapterPayload): Record<string, unknown>;
   /**
-   * The provider's payload again (with its `kind`; without a `jti` the row's id stands for); undefined when
-   * no configured secret opens it. Raw legacy payloads pass.
+   * The provider's payload again, its `kind` included; a `jti` left out at sealing is the caller's to put back
+   * (the id it looked the row up by). Undefined when no configured secret opens it. Raw legacy payloads pass.
    */
   open(model: string, stored: Record<string, unknown>): AdapterPayload | undefined;
 }

@@ -74,7 +74,7 @@ export function createPostgresAdapterClass(
         if (held) return held;
       }
       const payload = this.read(await store.findOidcModelById(db, this.model, atRest.lookupKeys(id)));
-      // The stored payload's jti is sealed; the id asked for is the jti by definition.
+      // The stored payload leaves its jti out (model-at-rest.ts); the id asked for is the jti by definition.
       return payload && { ...payload, jti: id };
     }
 
