@@ -46,7 +46,7 @@ describe('a session ended at start-up (postgres)', () => {
   });
   afterAll(async () => {
     await db?.close();
-    await proxy?.stop();
+    await proxy?.cut();
     await database?.drop();
   });
 

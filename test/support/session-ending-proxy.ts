@@ -1,4 +1,5 @@
-import { connect, createServer, type Server, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
+import { TcpProxy } from './tcp-proxy.js';
 
 /** Backend message types of the Postgres protocol (v3) that this proxy reads. */
 const READY_FOR_QUERY = 0x5a; // 'Z'
@@ -21,50 +22,23 @@ function administratorShutdown(): Buffer {
  * Postgres ends right after authenticating it, while shutting down; a real server does it only by chance of
  * timing, this proxy every time. Disarmed, it forwards bytes unchanged.
  */
-export class SessionEndingProxy {
-  private server: Server | undefined;
-  private readonly sockets = new Set<Socket>();
+export class SessionEndingProxy extends TcpProxy {
   /** How many sessions were ended at start-up. */
   ended = 0;
   armed = true;
-  readonly port: number;
-  private readonly target: { host: string; port: number };
-  constructor(port: number, target: { host: string; port: number }) {
-    this.port = port;
-    this.target = target;
-  }
 
-  async start(): Promise<void> {
-    this.server = createServer((client) => {
-      const upstream = connect(this.target.port, this.target.host);
-      for (const socket of [client, upstream]) {
-        this.sockets.add(socket);
-        socket.on('close', () => this.sockets.delete(socket));
-        socket.on('error', () => { client.destroy(); upstream.destroy(); });
-      }
-      client.pipe(upstream);
-      if (!this.armed) {
-        upstream.pipe(client);
-        return;
-      }
-      let startup = Buffer.alloc(0);
-      upstream.on('data', (chunk: Buffer) => {
-        startup = Buffer.concat([startup, chunk]);
-        const end = endOfFirstReadyForQuery(startup);
-        if (end === undefined) return;
-        upstream.destroy();
-        this.ended += 1;
-        client.end(Buffer.concat([startup.subarray(0, end), administratorShutdown()]));
-      });
+  protected override relay(client: Socket, upstream: Socket): void {
+    if (!this.armed) return super.relay(client, upstream);
+    client.pipe(upstream);
+    let startup = Buffer.alloc(0);
+    upstream.on('data', (chunk: Buffer) => {
+      startup = Buffer.concat([startup, chunk]);
+      const end = endOfFirstReadyForQuery(startup);
+      if (end === undefined) return;
+      upstream.destroy();
+      this.ended += 1;
+      client.end(Buffer.concat([startup.subarray(0, end), administratorShutdown()]));
     });
-    await new Promise<void>((resolve) => this.server!.listen(this.port, '127.0.0.1', resolve));
-  }
-
-  async stop(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    for (const socket of this.sockets) socket.destroy();
-    if (server) await new Promise((resolve) => server.close(resolve));
   }
 }
 

@@ -18,9 +18,13 @@ export class TcpProxy {
         s.on('close', () => this.sockets.delete(s));
         s.on('error', () => { client.destroy(); upstream.destroy(); });
       }
-      client.pipe(upstream).pipe(client);
+      this.relay(client, upstream);
     });
     await new Promise<void>((resolve) => this.server!.listen(this.port, '127.0.0.1', resolve));
+  }
+  /** Carries bytes both ways unchanged; a fault-injecting proxy overrides it. */
+  protected relay(client: Socket, upstream: Socket): void {
+    client.pipe(upstream).pipe(client);
   }
   async cut(): Promise<void> {
     const server = this.server;
