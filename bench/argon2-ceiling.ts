@@ -3,34 +3,41 @@ import { Worker } from 'node:worker_threads';
 import { OWASP_ARGON2ID } from '../src/directory/password-hasher.js';
 import type { CeilingJob, CeilingReport } from './argon2-ceiling-worker.js';
 import type { LoadResult } from './load.js';
-import { medianRun, type Measurement } from './measurement.js';
 
 /** Starting a thread loads the hasher and makes one hash and one verification; generous, but bounded. */
 const READY_TIMEOUT_MS = 30_000;
 /** The last verification started before the deadline may still be running when it passes. */
 const FINISH_GRACE_MS = 10_000;
 
+/** The ceiling as a queued figure: who it is, one run of it, and the note its median run gets. */
+export interface CeilingFigure {
+  target: string;
+  runOnce(): Promise<LoadResult>;
+  note(median: LoadResult): string;
+}
+
 /**
  * The most password verifications per second this machine can do at Latchkey's argon2id parameters (the
  * server's hasher is `createPasswordHasher()` with its default, `OWASP_ARGON2ID`): one thread per core, each
- * verifying one hash back to back. No sign-in can be faster than this, so password sign-in figures are read
- * against it. Each thread stops by itself after `seconds`; a thread that does not is terminated.
+ * verifying one hash back to back for `seconds`. No sign-in can be faster than this, so password sign-in
+ * figures are read against it. Each thread stops by itself; a thread that does not is terminated.
  */
-export async function argon2Ceiling(options: { seconds: number; runs: number }): Promise<Measurement> {
-  if (!(options.seconds > 0) || !Number.isInteger(options.runs) || options.runs < 1) {
-    throw new Error('argon2Ceiling needs seconds > 0 and a whole number of runs >= 1');
-  }
+export function argon2Ceiling(options: { seconds: number }): CeilingFigure {
+  if (!(options.seconds > 0)) throw new Error('argon2Ceiling needs seconds > 0');
   const threads = os.availableParallelism();
-  const runs: LoadResult[] = [];
-  for (let run = 0; run < options.runs; run += 1) runs.push(await measureOnce(threads, options.seconds * 1000));
-  const median = medianRun(runs);
-  const { memoryCost, timeCost, parallelism } = OWASP_ARGON2ID;
-  const notes = [`m=${memoryCost} KiB, t=${timeCost}, p=${parallelism}`, `${(median.rps / threads).toFixed(1)} verifications/s per core`];
-  // node-argon2 computes on libuv's thread pool, shared by the whole process (the server's too): with fewer
-  // pool threads than cores, no more verifications than that run at once, whatever the number of threads here.
-  const pool = threadPoolSize();
-  if (pool < threads) notes.push(`libuv thread pool of ${pool} caps concurrent verifications (set UV_THREADPOOL_SIZE)`);
-  return { scenario: 'password-sign-in', target: `argon2id ceiling (${threads} threads)`, median, runs, note: notes.join('; ') };
+  return {
+    target: `argon2id ceiling (${threads} threads)`,
+    runOnce: () => measureOnce(threads, options.seconds * 1000),
+    note(median) {
+      const { memoryCost, timeCost, parallelism } = OWASP_ARGON2ID;
+      const notes = [`m=${memoryCost} KiB, t=${timeCost}, p=${parallelism}`, `${(median.rps / threads).toFixed(1)} verifications/s per core`];
+      // node-argon2 computes on libuv's thread pool, shared by the whole process (the server's too): with fewer
+      // pool threads than cores, no more verifications than that run at once, whatever the number of threads here.
+      const pool = threadPoolSize();
+      if (pool < threads) notes.push(`libuv thread pool of ${pool} caps concurrent verifications (set UV_THREADPOOL_SIZE)`);
+      return notes.join('; ');
+    },
+  };
 }
 
 async function measureOnce(threads: number, durationMs: number): Promise<LoadResult> {

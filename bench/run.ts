@@ -14,7 +14,7 @@ import pg from 'pg';
 import { createThrowawayPostgres, type ThrowawayPostgres } from '../test/support/throwaway-postgres.js';
 import { startMinio, type MinioHarness } from '../test/support/minio.js';
 import { argon2Ceiling } from './argon2-ceiling.js';
-import { authorizationCodeFlow, discoverEndpoints } from './flows/authorization-code.js';
+import { authorizationCodeFlow, discoverEndpoints, type Endpoints } from './flows/authorization-code.js';
 import { callTree, type CpuProfile } from './flame-graph.js';
 import { machineInfo } from './machine.js';
 import type { TargetProfile } from './report-profiles.js';
@@ -22,10 +22,10 @@ import { writeReport } from './report.js';
 import { parseSettings } from './settings.js';
 import { checkTargets } from './target-checks.js';
 import { createContext, type BenchContext } from './scenarios/context.js';
-import { runOAuthScenarios, type OAuthTarget } from './scenarios/oauth-scenarios.js';
+import { queueOAuthScenarios, type OAuthTarget } from './scenarios/oauth-scenarios.js';
 import { recordIdle, runLatchkeyStartup } from './scenarios/startup.js';
-import { runCredentialExchange, runDirectAssumeRole, runSessionFootprint, runSignIns } from './scenarios/user-pool-scenarios.js';
-import { runHydra } from './scenarios/hydra-scenarios.js';
+import { queueCredentialExchange, queueDirectAssumeRole, queueSignIns, runSessionFootprint } from './scenarios/user-pool-scenarios.js';
+import { startHydraTargets } from './scenarios/hydra-scenarios.js';
 import { BARE_READER, startBareProvider } from './targets/bare-provider.js';
 import { BENCH_PASSWORD, benchUser, startLatchkey, writeBenchConfig, type LatchkeyTarget } from './targets/latchkey.js';
 
@@ -33,6 +33,12 @@ import { BENCH_PASSWORD, benchUser, startLatchkey, writeBenchConfig, type Latchk
 function reportFolder(quick: boolean): string {
   return quick ? join(tmpdir(), 'latchkey-bench-quick') : join(import.meta.dirname, '..', '..', 'bench', 'results');
 }
+
+/**
+ * Every target serves at once (the queue alternates between them): Latchkey's pool of 10 and its listener,
+ * and the two Hydras' pools of 40 each (targets/hydra-config.ts), with room to spare.
+ */
+const BENCH_MAX_CONNECTIONS = 200;
 
 async function createDatabaseOn(adminUrl: string): Promise<string> {
   const name = `latchkey_bench_${randomBytes(4).toString('hex')}`;
@@ -61,13 +67,14 @@ async function latchkeyAsOAuthTarget(target: LatchkeyTarget): Promise<OAuthTarge
   };
 }
 
-async function benchLatchkey(ctx: BenchContext, target: LatchkeyTarget, minio: MinioHarness | null, databaseUrl: string | null): Promise<void> {
+/** Records a started Latchkey's idle figures and queues its throughput scenarios (with the tokens they use). */
+async function queueLatchkey(ctx: BenchContext, target: LatchkeyTarget, minio: MinioHarness | null): Promise<Endpoints> {
   recordIdle(ctx, target.name, target.server, 'seeded: 2 clients, 64 users');
   const oauth = await latchkeyAsOAuthTarget(target);
-  await runOAuthScenarios(ctx, oauth);
-  await runSignIns(ctx, target, oauth.endpoints);
-  await runCredentialExchange(ctx, target, oauth.endpoints, minio ? { endpoint: minio.endpoint, accessKey: minio.stsAccessKey, secretKey: minio.stsSecretKey } : null);
-  if (databaseUrl) await runSessionFootprint(ctx, target, oauth.endpoints, databaseUrl);
+  await queueOAuthScenarios(ctx, oauth);
+  queueSignIns(ctx, target, oauth.endpoints);
+  await queueCredentialExchange(ctx, target, oauth.endpoints, minio ? { endpoint: minio.endpoint, accessKey: minio.stsAccessKey, secretKey: minio.stsSecretKey } : null);
+  return oauth.endpoints;
 }
 
 /** A folder for a target's CPU profile when profiling, and reading it back once the process exited. */
@@ -105,7 +112,7 @@ async function main(): Promise<void> {
     let adminUrl = process.env.LATCHKEY_BENCH_DATABASE_URL;
     if (!adminUrl) {
       ctx.progress('starting a throwaway Postgres cluster');
-      const cluster: ThrowawayPostgres = await createThrowawayPostgres();
+      const cluster: ThrowawayPostgres = await createThrowawayPostgres({ maxConnections: BENCH_MAX_CONNECTIONS });
       cleanups.push(() => cluster.destroy());
       adminUrl = cluster.url('postgres');
     }
@@ -122,29 +129,27 @@ async function main(): Promise<void> {
     cleanups.push(async () => rmSync(configDir, { recursive: true, force: true }));
     const configFile = writeBenchConfig(configDir);
 
+    // Every target is started and its scenarios queued first; the queue then measures each scenario's targets
+    // in alternating runs, so that no ratio compares figures taken minutes apart (scenarios/interleaving.ts).
     const databaseUrl = await createDatabase();
     const postgresProfile = profiling.dirFor();
     const onPostgres = await startLatchkey({ name: 'latchkey (Postgres)', databaseUrl, configFile, s3, ...(postgresProfile ? { cpuProfileDir: postgresProfile } : {}) });
     cleanups.push(() => onPostgres.stop());
-    await benchLatchkey(ctx, onPostgres, minio, databaseUrl);
-    await onPostgres.stop();
-    profiling.collect(onPostgres.name, postgresProfile);
+    const postgresEndpoints = await queueLatchkey(ctx, onPostgres, minio);
 
     const dataDir = mkdtempSync(join(tmpdir(), 'latchkey-bench-data-'));
     cleanups.push(async () => rmSync(dataDir, { recursive: true, force: true }));
     const embeddedProfile = profiling.dirFor();
     const embedded = await startLatchkey({ name: 'latchkey (embedded)', dataDir, configFile, s3, ...(embeddedProfile ? { cpuProfileDir: embeddedProfile } : {}) });
     cleanups.push(() => embedded.stop());
-    await benchLatchkey(ctx, embedded, minio, null);
-    await embedded.stop();
-    profiling.collect(embedded.name, embeddedProfile);
-    await runDirectAssumeRole(ctx, s3);
+    await queueLatchkey(ctx, embedded, minio);
+    queueDirectAssumeRole(ctx, s3);
 
     const bare = await startBareProvider();
     cleanups.push(() => bare.stop());
     recordIdle(ctx, bare.name, bare.server);
     const bareEndpoints = await discoverEndpoints(bare.url);
-    await runOAuthScenarios(ctx, {
+    await queueOAuthScenarios(ctx, {
       name: bare.name, issuer: bare.url, endpoints: bareEndpoints, service: bare.service, serviceScope: 'api:read', app: bare.app,
       introspection: { url: bareEndpoints.introspection, client: BARE_READER },
       notes: { userinfo: 'opaque access token: oidc-provider accepts no JWT at userinfo', introspection: 'opaque access token' },
@@ -155,14 +160,28 @@ async function main(): Promise<void> {
       },
       readerTokens: () => authorizationCodeFlow({ endpoints: bareEndpoints, client: BARE_READER, login: 'reader', password: 'any', signIn: 'library' }),
     });
-    await bare.stop();
 
-    await runHydra(ctx, createDatabase);
+    const hydra = await startHydraTargets(ctx, createDatabase);
+    if (hydra) cleanups.push(() => hydra.close());
 
     if (ctx.wants('password-sign-in')) {
-      ctx.progress('argon2id ceiling');
-      ctx.record(await argon2Ceiling({ seconds: settings.seconds, runs: settings.runs }));
+      const ceiling = argon2Ceiling({ seconds: settings.seconds });
+      ctx.measureWith('password-sign-in', ceiling.target, () => ceiling.runOnce(), { note: (median) => ceiling.note(median) });
     }
+
+    ctx.progress('measuring: the targets of each scenario in alternating runs');
+    await ctx.runQueued();
+
+    // Scenario 6's sessions are made after the throughput runs, which then ran on the seeded pool alone.
+    await runSessionFootprint(ctx, onPostgres, postgresEndpoints, databaseUrl);
+    await hydra?.afterQueued();
+
+    await bare.stop();
+    await hydra?.close();
+    await onPostgres.stop();
+    profiling.collect(onPostgres.name, postgresProfile);
+    await embedded.stop();
+    profiling.collect(embedded.name, embeddedProfile);
 
     const report = writeReport({ machine, settings, measurements: ctx.measurements, targets: checkTargets(ctx.measurements), outDir: reportFolder(settings.quick), startedAt, profiles: profiling.profiles });
     process.stdout.write(`${report.markdown}\nreport: ${report.markdownPath}\nchart: ${report.svgPath}\n`);

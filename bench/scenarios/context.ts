@@ -1,17 +1,26 @@
-import { load, type Operation } from '../load.js';
+import { load, type LoadResult, type Operation } from '../load.js';
 import { medianRun, type Measurement } from '../measurement.js';
 import type { BenchSettings } from '../settings.js';
+import { interleavedSchedule } from './interleaving.js';
+
+/** A note beside a row, or one written from the median run (a rate per core). */
+export type FigureNote = string | ((median: LoadResult) => string);
 
 /** What every scenario module is given: the settings, and where its figures go. */
 export interface BenchContext {
   settings: BenchSettings;
   measurements: Measurement[];
   /**
-   * Runs `operation` `settings.runs` times and records the median run (and every run) for the report, at
-   * `concurrency` workers (default: the run's setting).
+   * Queues a throughput figure: `operation` under load at `concurrency` workers (default: the run's setting),
+   * `settings.runs` times. Nothing runs until {@link BenchContext.runQueued}, which measures every target of a
+   * scenario in alternating runs; the target must keep serving until then.
    */
-  measure(scenario: string, target: string, operation: Operation, options?: { note?: string; concurrency?: number }): Promise<void>;
-  /** Records a single figure, or a skip with its reason. */
+  measure(scenario: string, target: string, operation: Operation, options?: { note?: FigureNote; concurrency?: number }): void;
+  /** Queues a figure whose single run is not a load on a server (the argon2id ceiling's threads). */
+  measureWith(scenario: string, target: string, runOnce: () => Promise<LoadResult>, options?: { note?: FigureNote; concurrency?: number }): void;
+  /** Measures every queued figure, interleaved (see interleavedSchedule), and records each one's median run. */
+  runQueued(): Promise<void>;
+  /** Records a single figure, or a skip with its reason, at once. */
   record(measurement: Measurement): void;
   /** Progress on stderr: a long run says what it is doing. */
   progress(line: string): void;
@@ -19,25 +28,48 @@ export interface BenchContext {
   wants(scenario: string): boolean;
 }
 
+interface QueuedFigure {
+  scenario: string;
+  target: string;
+  runOnce: () => Promise<LoadResult>;
+  concurrency: number;
+  note?: FigureNote;
+  runs: LoadResult[];
+}
+
 export function createContext(settings: BenchSettings): BenchContext {
   const measurements: Measurement[] = [];
+  let queue: QueuedFigure[] = [];
   const progress = (line: string) => process.stderr.write(`${line}\n`);
+  const enqueue = (scenario: string, target: string, runOnce: () => Promise<LoadResult>, options: { note?: FigureNote; concurrency?: number }) => {
+    queue.push({ scenario, target, runOnce, concurrency: options.concurrency ?? settings.concurrency, ...(options.note !== undefined ? { note: options.note } : {}), runs: [] });
+  };
   return {
     settings,
     measurements,
     progress,
     wants: (scenario) => settings.only === null || settings.only.has(scenario),
     record: (measurement) => { measurements.push(measurement); },
-    async measure(scenario, target, operation, options = {}) {
-      const runs = [];
+    measure(scenario, target, operation, options = {}) {
       const concurrency = options.concurrency ?? settings.concurrency;
-      for (let run = 1; run <= settings.runs; run += 1) {
-        progress(`  ${scenario} · ${target} · run ${run}/${settings.runs}`);
-        runs.push(await load(operation, { concurrency, durationMs: settings.seconds * 1000, warmupMs: settings.warmupMs }));
+      enqueue(scenario, target, () => load(operation, { concurrency, durationMs: settings.seconds * 1000, warmupMs: settings.warmupMs }), { ...options, concurrency });
+    },
+    measureWith(scenario, target, runOnce, options = {}) {
+      enqueue(scenario, target, runOnce, options);
+    },
+    async runQueued() {
+      const figures = queue;
+      queue = [];
+      for (const { figure, run } of interleavedSchedule(figures, settings.runs)) {
+        progress(`  ${figure.scenario} · ${figure.target} · run ${run + 1}/${settings.runs}`);
+        figure.runs.push(await figure.runOnce());
       }
-      const median = medianRun(runs);
-      if (median.errors > 0) progress(`    ${median.errors} errors in the median run`);
-      measurements.push({ scenario, target, runs, median, concurrency, ...(options.note ? { note: options.note } : {}) });
+      for (const figure of figures) {
+        const median = medianRun(figure.runs);
+        if (median.errors > 0) progress(`    ${figure.scenario} · ${figure.target}: ${median.errors} errors in the median run`);
+        const note = typeof figure.note === 'function' ? figure.note(median) : figure.note;
+        measurements.push({ scenario: figure.scenario, target: figure.target, runs: figure.runs, median, concurrency: figure.concurrency, ...(note ? { note } : {}) });
+      }
     },
   };
 }

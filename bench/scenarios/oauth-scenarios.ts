@@ -23,11 +23,14 @@ export interface OAuthTarget {
   notes?: { userinfo?: string; introspection?: string };
 }
 
-/** Scenarios 1, 3 and 4 on one target. */
-export async function runOAuthScenarios(ctx: BenchContext, target: OAuthTarget): Promise<void> {
+/**
+ * Queues scenarios 1, 3 and 4 on one target, with the user tokens they read and refresh obtained now; the
+ * target keeps serving until the queue has run.
+ */
+export async function queueOAuthScenarios(ctx: BenchContext, target: OAuthTarget): Promise<void> {
   ctx.progress(`${target.name}`);
   if (ctx.wants('client-credentials')) {
-    await ctx.measure('client-credentials', target.name, clientCredentials(target.endpoints, target.service, target.serviceScope));
+    ctx.measure('client-credentials', target.name, clientCredentials(target.endpoints, target.service, target.serviceScope));
   }
   const needsUser = ctx.wants('refresh') || ctx.wants('userinfo') || ctx.wants('introspection');
   // One chain per worker for the refresh scenario, and one more token set the refreshes never touch: Hydra
@@ -35,8 +38,8 @@ export async function runOAuthScenarios(ctx: BenchContext, target: OAuthTarget):
   const readerTokens = needsUser ? target.readerTokens : undefined;
   const tokens = needsUser ? await target.userTokens(ctx.settings.concurrency + (readerTokens ? 0 : 1)) : [];
   const reader = readerTokens ? await readerTokens() : tokens.pop();
-  if (ctx.wants('discovery')) await ctx.measure('discovery', target.name, get(`${target.issuer}/.well-known/openid-configuration`));
-  if (ctx.wants('jwks')) await ctx.measure('jwks', target.name, get(target.endpoints.jwks));
+  if (ctx.wants('discovery')) ctx.measure('discovery', target.name, get(`${target.issuer}/.well-known/openid-configuration`));
+  if (ctx.wants('jwks')) ctx.measure('jwks', target.name, get(target.endpoints.jwks));
   // The reads come before the refreshes: the bare library's memory adapter keeps its last 1,000 entries only,
   // and tens of thousands of rotations would evict the token read here (userinfo then answered 401 to every
   // request, and introspection `active: false`, in the runs before this order).
@@ -46,18 +49,18 @@ export async function runOAuthScenarios(ctx: BenchContext, target: OAuthTarget):
     const answer = await operation(0);
     await answer?.arrayBuffer();
     if (answer && !answer.ok) ctx.record({ scenario: 'userinfo', target: target.name, skipped: `the token read answered ${answer.status} before the run` });
-    else await ctx.measure('userinfo', target.name, operation, target.notes?.userinfo ? { note: target.notes.userinfo } : {});
+    else ctx.measure('userinfo', target.name, operation, target.notes?.userinfo ? { note: target.notes.userinfo } : {});
   }
   if (access && ctx.wants('introspection')) {
     const operation = introspection(target.introspection.url, target.introspection.client, access);
     // An inactive answer is a 200 too, and a cheaper one: only a token that introspects as active is measured.
     if (!(await introspectsActive(operation))) ctx.record({ scenario: 'introspection', target: target.name, skipped: 'the token introspected as inactive before the run' });
-    else await ctx.measure('introspection', target.name, operation, target.notes?.introspection ? { note: target.notes.introspection } : {});
+    else ctx.measure('introspection', target.name, operation, target.notes?.introspection ? { note: target.notes.introspection } : {});
   }
   if (ctx.wants('refresh')) {
     const chains = tokens.map((t) => t.refresh_token).filter((t): t is string => typeof t === 'string');
     if (chains.length < tokens.length) ctx.record({ scenario: 'refresh', target: target.name, skipped: 'the authorization code flow returned no refresh token' });
-    else await ctx.measure('refresh', target.name, refreshRotation(target.endpoints, target.app, chains), { note: 'rotating: each answer replaces the token spent' });
+    else ctx.measure('refresh', target.name, refreshRotation(target.endpoints, target.app, chains), { note: 'rotating: each answer replaces the token spent' });
   }
 }
 

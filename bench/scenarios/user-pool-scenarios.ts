@@ -8,20 +8,20 @@ import { credentialExchange, directAssumeRole, passwordSignIn } from './operatio
 
 const logins = Array.from({ length: BENCH_USERS }, (_, i) => benchUser(i));
 
-/** Scenario 2: complete password sign-ins (authorize → form → consent → code → token), argon2id included. */
-export async function runSignIns(ctx: BenchContext, target: LatchkeyTarget, endpoints: Endpoints): Promise<void> {
+/** Queues scenario 2: complete password sign-ins (authorize → form → consent → code → token), argon2id included. */
+export function queueSignIns(ctx: BenchContext, target: LatchkeyTarget, endpoints: Endpoints): void {
   if (!ctx.wants('password-sign-in')) return;
   // Eight workers, as many as sign-ins argon2 can overlap usefully on a small machine; more only queue.
-  await ctx.measure('password-sign-in', target.name, passwordSignIn(endpoints, target.app, logins, BENCH_PASSWORD, 'latchkey'), { concurrency: 8, note: `${BENCH_USERS} users in turn, one client address per sign-in` });
+  ctx.measure('password-sign-in', target.name, passwordSignIn(endpoints, target.app, logins, BENCH_PASSWORD, 'latchkey'), { concurrency: 8, note: `${BENCH_USERS} users in turn, one client address per sign-in` });
 }
 
 const LOADED_NOTE = `throughput, both sides CPU-bound; the p50 target reads ${CREDENTIAL_EXCHANGE} at 1 client`;
 
 /**
- * Scenario 5: `/sts/credentials`, and the floor: the same AssumeRole calls straight to MinIO. Each at one
- * connection (the latency target's figures), then at the run's workers (throughput).
+ * Queues scenario 5: `/sts/credentials` (with the users' tokens obtained now), at one connection (the latency
+ * target's figures) and at the run's workers (throughput). Its floor is {@link queueDirectAssumeRole}.
  */
-export async function runCredentialExchange(ctx: BenchContext, target: LatchkeyTarget, endpoints: Endpoints, s3: { endpoint: string; accessKey: string; secretKey: string } | null): Promise<void> {
+export async function queueCredentialExchange(ctx: BenchContext, target: LatchkeyTarget, endpoints: Endpoints, s3: { endpoint: string; accessKey: string; secretKey: string } | null): Promise<void> {
   if (!ctx.wants(CREDENTIAL_EXCHANGE)) return;
   if (!s3) {
     ctx.record({ scenario: CREDENTIAL_EXCHANGE, target: target.name, skipped: 'no MinIO' });
@@ -31,15 +31,16 @@ export async function runCredentialExchange(ctx: BenchContext, target: LatchkeyT
   for (let i = 0; i < 8; i += 1) {
     tokens.push((await authorizationCodeFlow({ endpoints, client: target.app, login: benchUser(i), password: BENCH_PASSWORD, signIn: 'latchkey', scope: 'openid sts' })).access_token);
   }
-  await ctx.measure(CREDENTIAL_EXCHANGE, target.name, credentialExchange(target.url, tokens), { concurrency: 1, note: '8 users in turn' });
-  await ctx.measure(CREDENTIAL_EXCHANGE_LOADED, target.name, credentialExchange(target.url, tokens), { note: `8 users in turn; ${LOADED_NOTE}` });
+  ctx.measure(CREDENTIAL_EXCHANGE, target.name, credentialExchange(target.url, tokens), { concurrency: 1, note: '8 users in turn' });
+  ctx.measure(CREDENTIAL_EXCHANGE_LOADED, target.name, credentialExchange(target.url, tokens), { note: `8 users in turn; ${LOADED_NOTE}` });
 }
 
-export async function runDirectAssumeRole(ctx: BenchContext, s3: { endpoint: string; accessKey: string; secretKey: string }): Promise<void> {
+/** Queues the credential exchange's floor: the same AssumeRole calls straight to MinIO, at one connection and loaded. */
+export function queueDirectAssumeRole(ctx: BenchContext, s3: { endpoint: string; accessKey: string; secretKey: string }): void {
   if (!ctx.wants(CREDENTIAL_EXCHANGE)) return;
   const policy = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['s3:GetObject'], Resource: ['arn:aws:s3:::free/*'] }] });
-  await ctx.measure(CREDENTIAL_EXCHANGE, DIRECT_ASSUME_ROLE, directAssumeRole(s3, policy), { concurrency: 1 });
-  await ctx.measure(CREDENTIAL_EXCHANGE_LOADED, DIRECT_ASSUME_ROLE, directAssumeRole(s3, policy), { note: LOADED_NOTE });
+  ctx.measure(CREDENTIAL_EXCHANGE, DIRECT_ASSUME_ROLE, directAssumeRole(s3, policy), { concurrency: 1 });
+  ctx.measure(CREDENTIAL_EXCHANGE_LOADED, DIRECT_ASSUME_ROLE, directAssumeRole(s3, policy), { note: LOADED_NOTE });
 }
 
 /**

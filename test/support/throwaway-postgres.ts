@@ -52,7 +52,12 @@ function unprivilegedOwner(): { uid: number; gid: number } | null {
   throw new Error('running as root, and neither a postgres nor a nobody account exists to own the cluster');
 }
 
-export async function createThrowawayPostgres(): Promise<ThrowawayPostgres> {
+/**
+ * `maxConnections`: the server's `max_connections` (default 50, enough for a test's servers; the benchmark
+ * runs every target at once, two Hydras with pools of 40 among them).
+ */
+export async function createThrowawayPostgres(options: { maxConnections?: number } = {}): Promise<ThrowawayPostgres> {
+  const maxConnections = options.maxConnections ?? 50;
   const bin = postgresBinDir();
   const owner = unprivilegedOwner();
   const dir = mkdtempSync(join(tmpdir(), 'lk-pg-'));
@@ -85,7 +90,7 @@ export async function createThrowawayPostgres(): Promise<ThrowawayPostgres> {
     },
     async start() {
       // fsync off: the test never crashes the machine, and a clean shutdown writes everything it needs.
-      const options = `-p ${port} -c listen_addresses=127.0.0.1 -k ${socketDir} -c fsync=off -c max_connections=50`;
+      const options = `-p ${port} -c listen_addresses=127.0.0.1 -k ${socketDir} -c fsync=off -c max_connections=${maxConnections}`;
       await run('pg_ctl', ['start', '-D', dataDir, '-l', join(dir, 'server.log'), '-w', '-t', '60', '-o', options])
         .catch((error: unknown) => { throw new Error(`${(error as Error).message}\n${serverLog()}`); });
     },
