@@ -1,15 +1,18 @@
-import { createServer } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { exportJWK, generateKeyPair } from 'jose';
 import Provider, { type Configuration } from 'oidc-provider';
+import { createPasswordHasher } from '../src/directory/password-hasher.js';
+import { readRawBody, replayRequest } from '../src/http/raw-body.js';
 
 /**
  * The bare library, run as a process of its own by the benchmark (bench/targets/bare-provider.ts): oidc-provider
  * with its in-memory adapter and static clients, issuing what Latchkey issues (RS256 JWT access tokens for an
  * API audience, rotating refresh tokens; bench-reader's opaque ones for userinfo and introspection). Its
- * development interactions stand in for a sign-in page (any login, no password), so an authorization code flow
- * runs through it. No database, no bridges: this stack's ceiling.
+ * development interactions stand in for a sign-in page (any login), so an authorization code flow runs through
+ * it; every login's password is verified against one argon2id hash at Latchkey's parameters (with Latchkey's
+ * hasher), so that a sign-in does the work a real one must. No database, no bridges: this stack's ceiling.
  *
- *   BARE_PORT=4000 BARE_SERVICE_SECRET=… BARE_APP_SECRET=… BARE_REDIRECT_URI=… node dist/bench/bare-provider.js
+ *   BARE_PORT=4000 BARE_SERVICE_SECRET=… BARE_APP_SECRET=… BARE_REDIRECT_URI=… BARE_PASSWORD=… node dist/bench/bare-provider.js
  */
 const port = Number(process.env.BARE_PORT);
 const url = `http://127.0.0.1:${port}`;
@@ -46,9 +49,27 @@ const configuration: Configuration = {
 };
 const provider = new Provider(url, configuration);
 const handle = provider.callback();
+const hasher = createPasswordHasher();
+const passwordHash = await hasher.hash(process.env.BARE_PASSWORD ?? '');
+
+/** The development interactions' login form (POST /interaction/:uid, prompt=login): its password verified first. */
+async function verifyLoginThenHandle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const body = await readRawBody(req, 56 * 1024);
+  const form = new URLSearchParams(body.toString('utf8'));
+  if (form.get('prompt') === 'login' && !(await hasher.verify(passwordHash, form.get('password') ?? '')).valid) {
+    res.writeHead(401, { 'content-type': 'text/plain' }).end('wrong password');
+    return;
+  }
+  await handle(replayRequest(req, body), res);
+}
+
 const server = createServer((req, res) => {
   if (req.url === '/readyz') {
     res.writeHead(200).end('ready');
+    return;
+  }
+  if (req.method === 'POST' && /^\/interaction\/[^/?]+$/.test(req.url ?? '')) {
+    verifyLoginThenHandle(req, res).catch(() => res.writeHead(400).end());
     return;
   }
   void handle(req, res);

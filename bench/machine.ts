@@ -20,12 +20,19 @@ export async function machineInfo(databaseUrl: string): Promise<MachineInfo> {
   };
 }
 
+/**
+ * The server's version and whether a commit waits for the disk: with fsync or synchronous_commit off, every
+ * write-heavy figure (refresh, sign-ins, the credential exchange's record) is faster than in production.
+ */
 async function postgresVersion(databaseUrl: string): Promise<string> {
   const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 5_000 });
   await client.connect();
   try {
-    const { rows } = await client.query<{ version: string }>('SELECT version()');
-    return rows[0]?.version ?? 'unknown';
+    const { rows } = await client.query<{ version: string; fsync: string; synchronous_commit: string }>(
+      "SELECT version(), current_setting('fsync') AS fsync, current_setting('synchronous_commit') AS synchronous_commit",
+    );
+    const row = rows[0];
+    return row ? `${row.version}; fsync ${row.fsync}, synchronous_commit ${row.synchronous_commit}` : 'unknown';
   } finally {
     await client.end();
   }

@@ -1,9 +1,10 @@
 /**
  * `npm run bench [-- --quick] [-- --profile] [-- --only=SCENARIO,…]`: Latchkey on Postgres and on the embedded database, side
  * by side with the bare oidc-provider, Ory Hydra and the argon2id ceiling, in one run on this machine. Starts
- * what it needs (a throwaway Postgres cluster, unless LATCHKEY_BENCH_DATABASE_URL names a server; MinIO; each
- * server as a process of its own), drives every scenario with the closed-loop load generator on loopback, and
- * writes a Markdown report with a chart to bench/results/. Nothing here asserts a time: the report states
+ * what it needs (a throwaway Postgres cluster with fsync on, unless LATCHKEY_BENCH_DATABASE_URL names a server;
+ * MinIO; each server as a process of its own, all of them serving at once), drives every scenario with the
+ * closed-loop load generator on loopback, each scenario's targets in alternating runs, and writes a Markdown
+ * report with a chart to bench/results/. Nothing here asserts a time: the report states
  * the targets and whether this run met them.
  */
 import { randomBytes } from 'node:crypto';
@@ -72,7 +73,7 @@ async function queueLatchkey(ctx: BenchContext, target: LatchkeyTarget, minio: M
   recordIdle(ctx, target.name, target.server, 'seeded: 2 clients, 64 users');
   const oauth = await latchkeyAsOAuthTarget(target);
   await queueOAuthScenarios(ctx, oauth);
-  queueSignIns(ctx, target, oauth.endpoints);
+  queueSignIns(ctx, target, oauth.endpoints, 'latchkey');
   await queueCredentialExchange(ctx, target, oauth.endpoints, minio ? { endpoint: minio.endpoint, accessKey: minio.stsAccessKey, secretKey: minio.stsSecretKey } : null);
   return oauth.endpoints;
 }
@@ -111,8 +112,8 @@ async function main(): Promise<void> {
   try {
     let adminUrl = process.env.LATCHKEY_BENCH_DATABASE_URL;
     if (!adminUrl) {
-      ctx.progress('starting a throwaway Postgres cluster');
-      const cluster: ThrowawayPostgres = await createThrowawayPostgres({ maxConnections: BENCH_MAX_CONNECTIONS });
+      ctx.progress('starting a throwaway Postgres cluster (fsync on, as an operator runs it)');
+      const cluster: ThrowawayPostgres = await createThrowawayPostgres({ maxConnections: BENCH_MAX_CONNECTIONS, durable: true });
       cleanups.push(() => cluster.destroy());
       adminUrl = cluster.url('postgres');
     }
@@ -155,11 +156,12 @@ async function main(): Promise<void> {
       notes: { userinfo: 'opaque access token: oidc-provider accepts no JWT at userinfo', introspection: 'opaque access token' },
       userTokens: async (count) => {
         const sets = [];
-        for (let i = 0; i < count; i += 1) sets.push(await authorizationCodeFlow({ endpoints: bareEndpoints, client: bare.app, login: `user${i}`, password: 'any', signIn: 'library' }));
+        for (let i = 0; i < count; i += 1) sets.push(await authorizationCodeFlow({ endpoints: bareEndpoints, client: bare.app, login: `user${i}`, password: BENCH_PASSWORD, signIn: 'library' }));
         return sets;
       },
-      readerTokens: () => authorizationCodeFlow({ endpoints: bareEndpoints, client: BARE_READER, login: 'reader', password: 'any', signIn: 'library' }),
+      readerTokens: () => authorizationCodeFlow({ endpoints: bareEndpoints, client: BARE_READER, login: 'reader', password: BENCH_PASSWORD, signIn: 'library' }),
     });
+    queueSignIns(ctx, bare, bareEndpoints, 'library');
 
     const hydra = await startHydraTargets(ctx, createDatabase);
     if (hydra) cleanups.push(() => hydra.close());

@@ -1,5 +1,5 @@
 import { authorizationCodeFlow, type Endpoints } from '../flows/authorization-code.js';
-import { BENCH_PASSWORD, BENCH_USERS, benchUser, type LatchkeyTarget } from '../targets/latchkey.js';
+import { BENCH_PASSWORD, BENCH_USERS, benchUser, type LatchkeyTarget, type ServerTarget } from '../targets/latchkey.js';
 import type pg from 'pg';
 import type { BenchContext } from './context.js';
 import { describeByTable, measureDatabaseGrowth, type DatabaseGrowth } from './database-footprint.js';
@@ -8,11 +8,18 @@ import { credentialExchange, directAssumeRole, passwordSignIn } from './operatio
 
 const logins = Array.from({ length: BENCH_USERS }, (_, i) => benchUser(i));
 
-/** Queues scenario 2: complete password sign-ins (authorize → form → consent → code → token), argon2id included. */
-export function queueSignIns(ctx: BenchContext, target: LatchkeyTarget, endpoints: Endpoints): void {
+/**
+ * Queues scenario 2: complete password sign-ins (authorize → form → consent → code → token), argon2id included:
+ * Latchkey's sign-in page, or the bare library's development interactions with the same argon2id verification
+ * in front (bench/bare-provider.ts): what this stack does for a sign-in with nothing of Latchkey's.
+ */
+export function queueSignIns(ctx: BenchContext, target: Pick<ServerTarget, 'name' | 'app'>, endpoints: Endpoints, signIn: 'latchkey' | 'library'): void {
   if (!ctx.wants('password-sign-in')) return;
+  const note = signIn === 'latchkey'
+    ? `${BENCH_USERS} users in turn, one client address per sign-in`
+    : 'the development interactions (any login) with one argon2id verification at the same parameters: no directory, throttle, CSRF or audit';
   // Eight workers, as many as sign-ins argon2 can overlap usefully on a small machine; more only queue.
-  ctx.measure('password-sign-in', target.name, passwordSignIn(endpoints, target.app, logins, BENCH_PASSWORD, 'latchkey'), { concurrency: 8, note: `${BENCH_USERS} users in turn, one client address per sign-in` });
+  ctx.measure('password-sign-in', target.name, passwordSignIn(endpoints, target.app, logins, BENCH_PASSWORD, signIn), { concurrency: 8, note });
 }
 
 const LOADED_NOTE = `throughput, both sides CPU-bound; the p50 target reads ${CREDENTIAL_EXCHANGE} at 1 client`;

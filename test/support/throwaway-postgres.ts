@@ -54,10 +54,13 @@ function unprivilegedOwner(): { uid: number; gid: number } | null {
 
 /**
  * `maxConnections`: the server's `max_connections` (default 50, enough for a test's servers; the benchmark
- * runs every target at once, two Hydras with pools of 40 among them).
+ * runs every target at once, two Hydras with pools of 40 among them). `durable`: fsync on, as an operator runs
+ * Postgres, so that a commit waits for its WAL to reach the disk (the benchmark); off by default, since a test
+ * never crashes the machine and a clean shutdown writes everything it needs.
  */
-export async function createThrowawayPostgres(options: { maxConnections?: number } = {}): Promise<ThrowawayPostgres> {
+export async function createThrowawayPostgres(options: { maxConnections?: number; durable?: boolean } = {}): Promise<ThrowawayPostgres> {
   const maxConnections = options.maxConnections ?? 50;
+  const fsync = options.durable ? 'on' : 'off';
   const bin = postgresBinDir();
   const owner = unprivilegedOwner();
   const dir = mkdtempSync(join(tmpdir(), 'lk-pg-'));
@@ -89,8 +92,7 @@ export async function createThrowawayPostgres(options: { maxConnections?: number
       }
     },
     async start() {
-      // fsync off: the test never crashes the machine, and a clean shutdown writes everything it needs.
-      const options = `-p ${port} -c listen_addresses=127.0.0.1 -k ${socketDir} -c fsync=off -c max_connections=${maxConnections}`;
+      const options = `-p ${port} -c listen_addresses=127.0.0.1 -k ${socketDir} -c fsync=${fsync} -c max_connections=${maxConnections}`;
       await run('pg_ctl', ['start', '-D', dataDir, '-l', join(dir, 'server.log'), '-w', '-t', '60', '-o', options])
         .catch((error: unknown) => { throw new Error(`${(error as Error).message}\n${serverLog()}`); });
     },
