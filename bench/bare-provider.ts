@@ -69,7 +69,10 @@ const server = createServer((req, res) => {
     return;
   }
   if (req.method === 'POST' && /^\/interaction\/[^/?]+$/.test(req.url ?? '')) {
-    verifyLoginThenHandle(req, res).catch(() => res.writeHead(400).end());
+    verifyLoginThenHandle(req, res).catch(() => {
+      if (!res.headersSent) res.writeHead(400);
+      res.end();
+    });
     return;
   }
   void handle(req, res);
