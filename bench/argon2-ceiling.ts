@@ -12,8 +12,8 @@ const FINISH_GRACE_MS = 10_000;
 /** The ceiling as a queued figure: who it is, one run of it, and the note its median run gets. */
 export interface CeilingFigure {
   target: string;
-  runOnce(): Promise<LoadResult>;
-  note(median: LoadResult): string;
+  runOnce: () => Promise<LoadResult>;
+  note: (median: LoadResult) => string;
 }
 
 /**
@@ -28,7 +28,7 @@ export function argon2Ceiling(options: { seconds: number }): CeilingFigure {
   return {
     target: `argon2id ceiling (${threads} threads)`,
     runOnce: () => measureOnce(threads, options.seconds * 1000),
-    note(median) {
+    note: (median) => {
       const { memoryCost, timeCost, parallelism } = OWASP_ARGON2ID;
       const notes = [`m=${memoryCost} KiB, t=${timeCost}, p=${parallelism}`, `${(median.rps / threads).toFixed(1)} verifications/s per core`];
       // node-argon2 computes on libuv's thread pool, shared by the whole process (the server's too): with fewer

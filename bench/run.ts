@@ -168,7 +168,7 @@ async function main(): Promise<void> {
 
     if (ctx.wants('password-sign-in')) {
       const ceiling = argon2Ceiling({ seconds: settings.seconds });
-      ctx.measureWith('password-sign-in', ceiling.target, () => ceiling.runOnce(), { note: (median) => ceiling.note(median) });
+      ctx.measureWith('password-sign-in', ceiling.target, ceiling.runOnce, { note: ceiling.note });
     }
 
     ctx.progress('measuring: the targets of each scenario in alternating runs');
