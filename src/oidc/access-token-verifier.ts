@@ -2,12 +2,13 @@ import { errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import type { Database } from '../db/database.js';
 import { userMayAct } from '../directory/account-state.js';
 import { ExpiredTokenError, InvalidTokenError } from '../errors/app-error.js';
-import { findAccessTokenLiveness, type AccessTokenLiveness } from './repositories/oidc-model.repository.js';
+import { findAccessTokenLiveness, type AccessTokenLiveness, type LivenessToken } from './repositories/oidc-model.repository.js';
 import { localJwks } from './local-jwks.js';
 import type { ProviderHolder } from './provider-holder.js';
 import { SIGNING_ALGORITHMS } from '../config/signing-config.js';
 import { isUuid } from '../lib/uuid.js';
 import { systemClock, type Clock } from '../lib/clock.js';
+import { createTurnBatch } from '../lib/turn-batch.js';
 
 export type { AccessTokenLiveness };
 
@@ -75,6 +76,8 @@ export function looksLikeJwt(token: string): boolean {
 export function createAccessTokenVerifier(deps: { db: Database; holder: ProviderHolder; issuer: string; audiences: readonly string[]; clock?: Clock }): AccessTokenVerifier {
   const clock = deps.clock ?? systemClock;
   const jwks = localJwks(deps.holder);
+  // The liveness reads of the requests that arrive in one turn share one statement (lib/turn-batch.ts).
+  const livenessOf = createTurnBatch((tokens: readonly LivenessToken[]) => findAccessTokenLiveness(deps.db, tokens));
   const invalid = (description: string, detail?: string) => new InvalidTokenError(description, detail === undefined ? {} : { detail });
 
   async function verifySignature(token: string): Promise<JWTPayload> {
@@ -131,7 +134,8 @@ export function createAccessTokenVerifier(deps: { db: Database; holder: Provider
     verifyClaims,
     async verify(token, options = {}) {
       const claims = await verifyClaims(token, options);
-      assertAccessTokenLive(claims, await findAccessTokenLiveness(deps.db, claims));
+      const { grantId, jti, accountId, clientId } = claims;
+      assertAccessTokenLive(claims, await livenessOf({ grantId, jti, accountId, clientId }));
       return claims;
     },
   };

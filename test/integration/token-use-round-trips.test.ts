@@ -1,3 +1,4 @@
+import { decodeJwt } from 'jose';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/open-database.js';
@@ -8,6 +9,8 @@ import { PASSWORD, REDIRECT_URI } from '../support/fixtures.js';
 import { discover } from '../support/harness.js';
 import { signInForToken } from '../support/storage.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
+import { findAccessTokenLiveness, type LivenessToken } from '../../src/oidc/repositories/oidc-model.repository.js';
+import { findUserinfoRows } from '../../src/oidc/repositories/userinfo.repository.js';
 
 const backend = currentBackend();
 
@@ -77,5 +80,58 @@ describe(`token use hot paths (${backend})`, () => {
     });
     expect(status).toBe(200);
     expect(trips, trips.join('\n')).toHaveLength(0);
+  });
+
+  /** The parts of a token its liveness is read by, from its claims (the verifier's reading of them). */
+  function livenessToken(token: string): LivenessToken & { accountId: string } {
+    const claims = decodeJwt(token);
+    return { grantId: String(claims.grant_id), jti: String(claims.jti), accountId: String(claims.sub), clientId: String(claims.client_id) };
+  }
+
+  async function revoke(token: string): Promise<void> {
+    const response = await fetch(`${server.issuer}/token/revocation`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${app.client_id}:${app.client_secret!}`).toString('base64')}` },
+      body: new URLSearchParams({ token }),
+    });
+    expect(response.status).toBe(200);
+  }
+
+  it('one batched statement answers each token for itself, in the order asked: live, revoked, a disabled user\'s, an unknown grant', async () => {
+    const { services } = server.latchkey;
+    await services.users.create({ username: 'dora', email: 'dora@example.com', password: PASSWORD, emailVerified: true });
+    const config = await discover(server, app);
+    const revoked = await signInForToken(config, 'tess', 'openid email profile');
+    const disabled = await signInForToken(config, 'dora', 'openid email profile');
+    await revoke(revoked);
+    await services.users.setEnabled('dora', false);
+    const tokens = [livenessToken(accessToken), livenessToken(revoked), livenessToken(disabled), { ...livenessToken(accessToken), grantId: 'no-such-grant' }, livenessToken(accessToken)];
+
+    const liveness = await findAccessTokenLiveness(db, tokens);
+    expect(liveness.map((l) => [l.grant_live, l.revoked, l.user_enabled, l.user_status, l.client_exists])).toEqual([
+      [true, false, true, 'confirmed', true],
+      [true, true, true, 'confirmed', true],
+      // Disabling ends the user's grants in the same transaction.
+      [false, false, false, 'confirmed', true],
+      [false, false, true, 'confirmed', true],
+      [true, false, true, 'confirmed', true],
+    ]);
+    const rows = await findUserinfoRows(db, tokens);
+    expect(rows.map((r) => r.user?.username)).toEqual(['tess', 'tess', 'dora', 'tess', 'tess']);
+    expect(rows.map((r) => r.liveness)).toEqual(liveness);
+    expect(rows[0]!.user!.groups).toEqual(['staff']);
+  });
+
+  it('userinfo requests sent together are each answered for their own token, from no more statements than requests', async () => {
+    const revoked = await signInForToken(await discover(server, app), 'tess', 'openid email profile');
+    await revoke(revoked);
+    const tokens = Array.from({ length: 8 }, (_, i) => (i % 2 === 0 ? accessToken : revoked));
+    const from = db.log.length;
+    const statuses = await Promise.all(tokens.map(async (token) => (await fetch(`${server.issuer}/me`, { headers: { authorization: `Bearer ${token}` } })).status));
+    expect(statuses).toEqual([200, 401, 200, 401, 200, 401, 200, 401]);
+    const trips = requestTrips(db, from);
+    expect(trips.length).toBeGreaterThanOrEqual(1);
+    expect(trips.length).toBeLessThanOrEqual(tokens.length);
+    for (const trip of trips) expect(trip).toMatch(/unnest\(.*LEFT JOIN users u/);
   });
 });

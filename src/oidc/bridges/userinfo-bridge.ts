@@ -8,17 +8,19 @@ import { InsufficientScopeError, InvalidTokenError } from '../../errors/app-erro
 import type { AccessTokenVerifier } from '../access-token-verifier.js';
 import { assertAccessTokenLive, looksLikeJwt } from '../access-token-verifier.js';
 import { claimsForScopes, userClaims } from '../claims.js';
-import { findUserinfoRow } from '../repositories/userinfo.repository.js';
+import { findUserinfoRows, type UserinfoToken } from '../repositories/userinfo.repository.js';
+import { createTurnBatch } from '../../lib/turn-batch.js';
 
 /**
  * Userinfo for Latchkey's JWT access tokens (OpenID Connect Core §5.3). oidc-provider serves userinfo only
  * for opaque tokens without an audience; Cognito and Keycloak accept their access tokens there, so this
  * bridge does too, for Bearer JWTs in the Authorization header. Anything else (DPoP, opaque tokens, the
  * form parameter) goes on to the provider unchanged. Steps: the token's claims (no database) → its liveness
- * and its user in one query → the same refusals, in the same order, as a full `verify()` → the claims its
- * scopes release.
+ * and its user in one query (shared with the other requests of the same turn) → the same refusals, in the same
+ * order, as a full `verify()` → the claims its scopes release.
  */
 export function userinfoBridge(deps: { db: Database; verifier: AccessTokenVerifier; audience: string; provider: () => Provider }) {
+  const userinfoRowOf = createTurnBatch((tokens: readonly UserinfoToken[]) => findUserinfoRows(deps.db, tokens));
   return async function userinfo(ctx: Context, next: Next): Promise<void> {
     const bearer = bearerToken(ctx);
     if (!bearer || !looksLikeJwt(bearer)) return void (await next());
@@ -32,7 +34,7 @@ export function userinfoBridge(deps: { db: Database; verifier: AccessTokenVerifi
       await deps.verifier.verify(bearer, { audience: deps.audience });
       throw new InvalidTokenError('client credentials tokens have no userinfo');
     }
-    const { liveness, user } = await findUserinfoRow(deps.db, { ...token, accountId: token.accountId });
+    const { liveness, user } = await userinfoRowOf({ grantId: token.grantId, jti: token.jti, accountId: token.accountId, clientId: token.clientId });
     assertAccessTokenLive(token, liveness);
     if (!token.scopes.has('openid')) throw new InsufficientScopeError('openid');
     if (!user || !userMayAct(user)) throw new InvalidTokenError('access token user may no longer act (disabled, unconfirmed, reset required or deleted)');

@@ -117,6 +117,8 @@ export interface LivenessPlaceholders {
   jti: string;
   accountId: string;
   clientId: string;
+  /** The alias of the token's user row when the statement joins it already: its state is read from there. */
+  joinedUser?: string;
 }
 
 /**
@@ -130,27 +132,52 @@ export interface LivenessPlaceholders {
  * of its id, so it is found by the raw id it carries in `grant_id` (index from migration 0008).
  */
 export function accessTokenLivenessColumns(p: LivenessPlaceholders): string {
+  const userState = p.joinedUser
+    ? `${p.joinedUser}.enabled AS user_enabled, ${p.joinedUser}.status AS user_status`
+    : `(SELECT enabled FROM users WHERE id = ${p.accountId}::uuid) AS user_enabled,
+       (SELECT status FROM users WHERE id = ${p.accountId}::uuid) AS user_status`;
   return `EXISTS (SELECT 1 FROM oidc_model WHERE model = 'Grant' AND grant_id = ${p.grantId}::text AND ${LIVE}
                AND payload->>'accountId' = ${p.accountId}::text AND payload->>'clientId' = ${p.clientId}::text) AS grant_live,
        EXISTS (SELECT 1 FROM oidc_model WHERE model = 'RevokedAccessToken' AND id = ${p.jti}::text) AS revoked,
-       (SELECT enabled FROM users WHERE id = ${p.accountId}::uuid) AS user_enabled,
-       (SELECT status FROM users WHERE id = ${p.accountId}::uuid) AS user_status,
+       ${userState},
        EXISTS (SELECT 1 FROM clients WHERE client_id = ${p.clientId}::text) AS client_exists`;
 }
 
+/** The parts of a verified access token that its liveness is read by. */
+export interface LivenessToken {
+  grantId: string | null;
+  jti: string;
+  /** A UUID (the verifier checks) or null. */
+  accountId: string | null;
+  clientId: string;
+}
+
 /**
- * Liveness of a JWT access token in one round trip (see {@link accessTokenLivenessColumns}). `accountId` must
- * be a UUID or null (the caller checks).
+ * The tokens of a batch as one row each, in their order: `t.grant_id`, `t.jti`, `t.account_id`, `t.client_id`,
+ * `t.ord`, from four arrays ($1 grant ids, $2 jtis, $3 account ids, $4 client ids). One statement text for any
+ * number of tokens, so it is prepared once.
  */
-export async function findAccessTokenLiveness(
-  db: Queryable,
-  token: { grantId: string | null; jti: string; accountId: string | null; clientId: string },
-): Promise<AccessTokenLiveness> {
+export const LIVENESS_BATCH_ROWS = 'unnest($1::text[], $2::text[], $3::uuid[], $4::text[]) WITH ORDINALITY AS t(grant_id, jti, account_id, client_id, ord)';
+const BATCH_PLACEHOLDERS = { grantId: 't.grant_id', jti: 't.jti', accountId: 't.account_id', clientId: 't.client_id' };
+export const LIVENESS_BATCH_COLUMNS = accessTokenLivenessColumns(BATCH_PLACEHOLDERS);
+/** The same columns for a statement that LEFT JOINs the token's user as `alias` (`ON alias.id = t.account_id`). */
+export const livenessBatchColumnsWithUser = (alias: string) => accessTokenLivenessColumns({ ...BATCH_PLACEHOLDERS, joinedUser: alias });
+
+/** The four arrays of {@link LIVENESS_BATCH_ROWS}. */
+export function livenessBatchParameters(tokens: readonly LivenessToken[]): unknown[] {
+  return [tokens.map((t) => t.grantId), tokens.map((t) => t.jti), tokens.map((t) => t.accountId), tokens.map((t) => t.clientId)];
+}
+
+/**
+ * Liveness of JWT access tokens (see {@link accessTokenLivenessColumns}), one per token in their order, in one
+ * round trip however many there are: the verifier batches the requests of one turn (lib/turn-batch.ts).
+ */
+export async function findAccessTokenLiveness(db: Queryable, tokens: readonly LivenessToken[]): Promise<AccessTokenLiveness[]> {
   const { rows } = await db.query<AccessTokenLiveness>(
-    `SELECT ${accessTokenLivenessColumns({ grantId: '$1', jti: '$2', accountId: '$3', clientId: '$4' })}`,
-    [token.grantId, token.jti, token.accountId, token.clientId],
+    `SELECT ${LIVENESS_BATCH_COLUMNS} FROM ${LIVENESS_BATCH_ROWS} ORDER BY t.ord`,
+    livenessBatchParameters(tokens),
   );
-  return rows[0]!;
+  return rows;
 }
 
 /**

@@ -1,6 +1,8 @@
 import type { Queryable } from '../../db/database.js';
 import { userWithGroupsColumns, type UserWithGroupsRow } from '../../directory/repositories/user.repository.js';
-import { accessTokenLivenessColumns, type AccessTokenLiveness } from './oidc-model.repository.js';
+import {
+  LIVENESS_BATCH_ROWS, livenessBatchColumnsWithUser, livenessBatchParameters, type AccessTokenLiveness, type LivenessToken,
+} from './oidc-model.repository.js';
 
 /** What userinfo reads for a verified access token: its liveness and its user (null when there is none). */
 export interface UserinfoRow {
@@ -8,21 +10,26 @@ export interface UserinfoRow {
   user: UserWithGroupsRow | null;
 }
 
-const LIVENESS = accessTokenLivenessColumns({ grantId: '$1', jti: '$2', accountId: '$3', clientId: '$4' });
+/** A user's token: the verifier found a UUID subject. */
+export type UserinfoToken = LivenessToken & { accountId: string };
 
 /**
- * Userinfo's one round trip: the token's liveness (the bridges' shared columns) and the user with groups and
- * linked providers, as the provider's `findAccount` reads them. `accountId` must be a UUID (the verifier
- * checks); a deleted user gives a null user.
+ * Userinfo's one round trip for any number of tokens (the bridge batches the requests of one turn): each
+ * token's liveness (the bridges' shared columns) and its user with groups and linked providers, as the
+ * provider's `findAccount` reads them, one row per token in their order (the user's state for liveness from the
+ * joined row, not read again). A deleted user gives a null user, and a null state.
  */
-export async function findUserinfoRow(db: Queryable, token: { grantId: string | null; jti: string; accountId: string; clientId: string }): Promise<UserinfoRow> {
+export async function findUserinfoRows(db: Queryable, tokens: readonly UserinfoToken[]): Promise<UserinfoRow[]> {
   const { rows } = await db.query<AccessTokenLiveness & NullableUser>(
-    `SELECT ${LIVENESS}, ${userWithGroupsColumns('u')}
-     FROM (SELECT 1) AS token LEFT JOIN users u ON u.id = $3::uuid`,
-    [token.grantId, token.jti, token.accountId, token.clientId],
+    `SELECT ${livenessBatchColumnsWithUser('u')}, ${userWithGroupsColumns('u')}
+     FROM ${LIVENESS_BATCH_ROWS} LEFT JOIN users u ON u.id = t.account_id
+     ORDER BY t.ord`,
+    livenessBatchParameters(tokens),
   );
-  const { grant_live, revoked, user_enabled, user_status, client_exists, ...user } = rows[0]!;
-  return { liveness: { grant_live, revoked, user_enabled, user_status, client_exists }, user: user.id === null ? null : (user as UserWithGroupsRow) };
+  return rows.map(({ grant_live, revoked, user_enabled, user_status, client_exists, ...user }) => ({
+    liveness: { grant_live, revoked, user_enabled, user_status, client_exists },
+    user: user.id === null ? null : (user as UserWithGroupsRow),
+  }));
 }
 
 /** A user's columns after a LEFT JOIN that found none: every one null. */
