@@ -134,8 +134,7 @@ export function createAccessTokenVerifier(deps: { db: Database; holder: Provider
     verifyClaims,
     async verify(token, options = {}) {
       const claims = await verifyClaims(token, options);
-      const { grantId, jti, accountId, clientId } = claims;
-      assertAccessTokenLive(claims, await livenessOf({ grantId, jti, accountId, clientId }));
+      assertAccessTokenLive(claims, await livenessOf(claims));
       return claims;
     },
   };

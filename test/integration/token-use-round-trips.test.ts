@@ -9,8 +9,8 @@ import { PASSWORD, REDIRECT_URI } from '../support/fixtures.js';
 import { discover } from '../support/harness.js';
 import { signInForToken } from '../support/storage.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
-import { findAccessTokenLiveness, type LivenessToken } from '../../src/oidc/repositories/oidc-model.repository.js';
-import { findUserinfoRows } from '../../src/oidc/repositories/userinfo.repository.js';
+import { findAccessTokenLiveness } from '../../src/oidc/repositories/oidc-model.repository.js';
+import { findUserinfoRows, type UserinfoToken } from '../../src/oidc/repositories/userinfo.repository.js';
 
 const backend = currentBackend();
 
@@ -83,7 +83,7 @@ describe(`token use hot paths (${backend})`, () => {
   });
 
   /** The parts of a token its liveness is read by, from its claims (the verifier's reading of them). */
-  function livenessToken(token: string): LivenessToken & { accountId: string } {
+  function livenessToken(token: string): UserinfoToken {
     const claims = decodeJwt(token);
     return { grantId: String(claims.grant_id), jti: String(claims.jti), accountId: String(claims.sub), clientId: String(claims.client_id) };
   }

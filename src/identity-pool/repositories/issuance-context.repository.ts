@@ -1,6 +1,6 @@
 import type { Queryable } from '../../db/database.js';
 import { rateLimitHitStatement } from '../../http/repositories/rate-limit.repository.js';
-import { accessTokenLivenessColumns, type AccessTokenLiveness } from '../../oidc/repositories/oidc-model.repository.js';
+import { accessTokenLivenessColumns, type AccessTokenLiveness, type LivenessToken } from '../../oidc/repositories/oidc-model.repository.js';
 
 /** Everything role resolution needs for one user. */
 export interface ResolutionContextRow {
@@ -35,13 +35,8 @@ export interface IssuanceContextRow extends ResolutionContextRow, AccessTokenLiv
   rate: { count: number; resets_in: number } | null;
 }
 
-/** The token's parts, as `findAccessTokenLiveness` takes them; an issuance is always a user's, through a grant. */
-export interface IssuanceToken {
-  grantId: string;
-  jti: string;
-  accountId: string;
-  clientId: string;
-}
+/** The token's parts its liveness is read by; an issuance is always a user's, through a grant. */
+export type IssuanceToken = LivenessToken & { grantId: string; accountId: string };
 
 /*
  * $1 user id (a UUID, checked with the token's claims), $2 grant id, $3 jti, $4 client id, $5 rate-limit key,

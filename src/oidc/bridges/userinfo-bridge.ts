@@ -34,7 +34,7 @@ export function userinfoBridge(deps: { db: Database; verifier: AccessTokenVerifi
       await deps.verifier.verify(bearer, { audience: deps.audience });
       throw new InvalidTokenError('client credentials tokens have no userinfo');
     }
-    const { liveness, user } = await userinfoRowOf({ grantId: token.grantId, jti: token.jti, accountId: token.accountId, clientId: token.clientId });
+    const { liveness, user } = await userinfoRowOf({ ...token, accountId: token.accountId });
     assertAccessTokenLive(token, liveness);
     if (!token.scopes.has('openid')) throw new InsufficientScopeError('openid');
     if (!user || !userMayAct(user)) throw new InvalidTokenError('access token user may no longer act (disabled, unconfirmed, reset required or deleted)');

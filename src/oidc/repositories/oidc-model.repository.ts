@@ -159,7 +159,7 @@ export interface LivenessToken {
  */
 export const LIVENESS_BATCH_ROWS = 'unnest($1::text[], $2::text[], $3::uuid[], $4::text[]) WITH ORDINALITY AS t(grant_id, jti, account_id, client_id, ord)';
 const BATCH_PLACEHOLDERS = { grantId: 't.grant_id', jti: 't.jti', accountId: 't.account_id', clientId: 't.client_id' };
-export const LIVENESS_BATCH_COLUMNS = accessTokenLivenessColumns(BATCH_PLACEHOLDERS);
+const LIVENESS_BATCH_COLUMNS = accessTokenLivenessColumns(BATCH_PLACEHOLDERS);
 /** The same columns for a statement that LEFT JOINs the token's user as `alias` (`ON alias.id = t.account_id`). */
 export const livenessBatchColumnsWithUser = (alias: string) => accessTokenLivenessColumns({ ...BATCH_PLACEHOLDERS, joinedUser: alias });
 
