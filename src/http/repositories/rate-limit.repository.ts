@@ -1,3 +1,4 @@
+import { arrayParameter } from '../../db/array-parameter.js';
 import type { Queryable, StatementChange } from '../../db/database.js';
 
 /**
@@ -32,7 +33,7 @@ export function rateLimitHitStatement(sql: { keys: string; windowSeconds: string
  */
 export async function incrementRateLimits(db: Queryable, keys: readonly string[], windowSeconds: number): Promise<Map<string, { count: number; resetsInSeconds: number }>> {
   const { rows } = await db.query<{ key: string; count: number; resets_in: number }>(
-    rateLimitHitStatement({ keys: 'SELECT unnest($1::text[])', windowSeconds: '$2' }),
+    rateLimitHitStatement({ keys: `SELECT unnest(${arrayParameter('$1', 'text')})`, windowSeconds: '$2' }),
     [keys, windowSeconds],
   );
   return new Map(rows.map((r) => [r.key, { count: r.count, resetsInSeconds: r.resets_in }]));

@@ -1,4 +1,9 @@
+import { arrayParameter } from '../../db/array-parameter.js';
 import type { Queryable } from '../../db/database.js';
+
+/** The stored forms of one id (or uid, user code), as the finders and writers below take them in `$2`. */
+const KEYS = arrayParameter('$2', 'text');
+const STALE_IDS = arrayParameter('$8', 'text');
 
 /** A stored oidc-provider model instance. */
 export interface OidcModelRow {
@@ -19,7 +24,7 @@ export async function upsertOidcModel(
   },
 ): Promise<void> {
   await db.query(
-    `WITH stale AS (DELETE FROM oidc_model WHERE model = $1 AND id = ANY($8::text[]) AND id <> $2 RETURNING consumed_at)
+    `WITH stale AS (DELETE FROM oidc_model WHERE model = $1 AND id = ANY(${STALE_IDS}) AND id <> $2 RETURNING consumed_at)
      INSERT INTO oidc_model (model, id, payload, grant_id, user_code, uid, expires_at, consumed_at)
      VALUES ($1, $2, $3, $4, $5, $6, CASE WHEN $7::int IS NULL THEN NULL ELSE now() + $7::int * interval '1 second' END,
              (SELECT max(consumed_at) FROM stale))
@@ -37,8 +42,8 @@ const LIVE = '(expires_at IS NULL OR expires_at > now())';
 
 export async function findOidcModelById(db: Queryable, model: string, ids: readonly string[]): Promise<OidcModelRow | undefined> {
   const { rows } = await db.query<OidcModelRow>(
-    `SELECT payload, consumed_at FROM oidc_model WHERE model = $1 AND id = ANY($2::text[]) AND ${LIVE}
-     ORDER BY array_position($2::text[], id) LIMIT 1`,
+    `SELECT payload, consumed_at FROM oidc_model WHERE model = $1 AND id = ANY(${KEYS}) AND ${LIVE}
+     ORDER BY array_position(${KEYS}, id) LIMIT 1`,
     [model, ids],
   );
   return rows[0];
@@ -46,8 +51,8 @@ export async function findOidcModelById(db: Queryable, model: string, ids: reado
 
 export async function findOidcModelByUid(db: Queryable, model: string, uids: readonly string[]): Promise<OidcModelRow | undefined> {
   const { rows } = await db.query<OidcModelRow>(
-    `SELECT payload, consumed_at FROM oidc_model WHERE model = $1 AND uid = ANY($2::text[]) AND ${LIVE}
-     ORDER BY array_position($2::text[], uid) LIMIT 1`,
+    `SELECT payload, consumed_at FROM oidc_model WHERE model = $1 AND uid = ANY(${KEYS}) AND ${LIVE}
+     ORDER BY array_position(${KEYS}, uid) LIMIT 1`,
     [model, uids],
   );
   return rows[0];
@@ -55,8 +60,8 @@ export async function findOidcModelByUid(db: Queryable, model: string, uids: rea
 
 export async function findOidcModelByUserCode(db: Queryable, model: string, userCodes: readonly string[]): Promise<OidcModelRow | undefined> {
   const { rows } = await db.query<OidcModelRow>(
-    `SELECT payload, consumed_at FROM oidc_model WHERE model = $1 AND user_code = ANY($2::text[]) AND ${LIVE}
-     ORDER BY array_position($2::text[], user_code) LIMIT 1`,
+    `SELECT payload, consumed_at FROM oidc_model WHERE model = $1 AND user_code = ANY(${KEYS}) AND ${LIVE}
+     ORDER BY array_position(${KEYS}, user_code) LIMIT 1`,
     [model, userCodes],
   );
   return rows[0];
@@ -70,9 +75,9 @@ export async function findOidcModelByUserCode(db: Queryable, model: string, user
 export async function consumeOidcModel(db: Queryable, model: string, ids: readonly string[]): Promise<{ consumed: boolean; grantId: string | null }> {
   const { rows } = await db.query<{ consumed: boolean; grant_id: string | null }>(
     `WITH consumed AS (
-       UPDATE oidc_model SET consumed_at = now() WHERE model = $1 AND id = ANY($2::text[]) AND consumed_at IS NULL RETURNING grant_id)
+       UPDATE oidc_model SET consumed_at = now() WHERE model = $1 AND id = ANY(${KEYS}) AND consumed_at IS NULL RETURNING grant_id)
      SELECT EXISTS (SELECT 1 FROM consumed) AS consumed,
-            (SELECT grant_id FROM oidc_model WHERE model = $1 AND id = ANY($2::text[]) LIMIT 1) AS grant_id`,
+            (SELECT grant_id FROM oidc_model WHERE model = $1 AND id = ANY(${KEYS}) LIMIT 1) AS grant_id`,
     [model, ids],
   );
   return { consumed: rows[0]?.consumed ?? false, grantId: rows[0]?.grant_id ?? null };
@@ -80,7 +85,7 @@ export async function consumeOidcModel(db: Queryable, model: string, ids: readon
 
 /** Deletes a model instance, `ids` being its stored forms. */
 export async function deleteOidcModel(db: Queryable, model: string, ids: readonly string[]): Promise<void> {
-  await db.query('DELETE FROM oidc_model WHERE model = $1 AND id = ANY($2::text[])', [model, ids]);
+  await db.query(`DELETE FROM oidc_model WHERE model = $1 AND id = ANY(${KEYS})`, [model, ids]);
 }
 
 /**
@@ -155,9 +160,10 @@ export interface LivenessToken {
 /**
  * The tokens of a batch as one row each, in their order: `t.grant_id`, `t.jti`, `t.account_id`, `t.client_id`,
  * `t.ord`, from four arrays ($1 grant ids, $2 jtis, $3 account ids, $4 client ids). One statement text for any
- * number of tokens, so it is prepared once.
+ * number of tokens, so it is prepared once, and a plan that does not depend on how many (db/array-parameter.ts).
  */
-export const LIVENESS_BATCH_ROWS = 'unnest($1::text[], $2::text[], $3::uuid[], $4::text[]) WITH ORDINALITY AS t(grant_id, jti, account_id, client_id, ord)';
+export const LIVENESS_BATCH_ROWS = `unnest(${arrayParameter('$1', 'text')}, ${arrayParameter('$2', 'text')}, ${arrayParameter('$3', 'uuid')}, ${arrayParameter('$4', 'text')})
+  WITH ORDINALITY AS t(grant_id, jti, account_id, client_id, ord)`;
 const BATCH_PLACEHOLDERS = { grantId: 't.grant_id', jti: 't.jti', accountId: 't.account_id', clientId: 't.client_id' };
 const LIVENESS_BATCH_COLUMNS = accessTokenLivenessColumns(BATCH_PLACEHOLDERS);
 /** The same columns for a statement that LEFT JOINs the token's user as `alias` (`ON alias.id = t.account_id`). */

@@ -1,7 +1,11 @@
+import { arrayParameter } from '../../db/array-parameter.js';
 import type { Queryable } from '../../db/database.js';
 import { userWithGroupsColumns } from '../../directory/repositories/user.repository.js';
 import type { ActingUserRow } from '../find-account.js';
 import type { OidcModelRow } from './oidc-model.repository.js';
+
+/** The stored forms of the refresh token's id, in `$1` of both statements (a plan kept whatever their number: db/array-parameter.ts). */
+const TOKEN_KEYS = arrayParameter('$1', 'text');
 
 /** A refresh token with what its grant needs next: the grant's row and the account's. */
 export interface RefreshTokenWithContext {
@@ -34,8 +38,8 @@ export async function findRefreshTokenWithContext(db: Queryable, ids: readonly s
           ORDER BY id LIMIT 1) gr ON true
        LEFT JOIN users u ON u.id = CASE WHEN rt.payload->>'accountId' ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
                                         THEN (rt.payload->>'accountId')::uuid END
-      WHERE rt.model = 'RefreshToken' AND rt.id = ANY($1::text[]) AND (rt.expires_at IS NULL OR rt.expires_at > now())
-      ORDER BY array_position($1::text[], rt.id) LIMIT 1`,
+      WHERE rt.model = 'RefreshToken' AND rt.id = ANY(${TOKEN_KEYS}) AND (rt.expires_at IS NULL OR rt.expires_at > now())
+      ORDER BY array_position(${TOKEN_KEYS}, rt.id) LIMIT 1`,
     [ids],
   );
   const row = rows[0];
@@ -67,14 +71,14 @@ export async function rotateRefreshToken(db: Queryable, spentIds: readonly strin
   const { rows } = await db.query<{ rotated: boolean; grant_id: string | null }>(
     `WITH spent AS (
        UPDATE oidc_model SET consumed_at = now()
-        WHERE model = 'RefreshToken' AND id = ANY($1::text[]) AND consumed_at IS NULL RETURNING 1),
+        WHERE model = 'RefreshToken' AND id = ANY(${TOKEN_KEYS}) AND consumed_at IS NULL RETURNING 1),
      issued AS (
        INSERT INTO oidc_model (model, id, payload, grant_id, expires_at)
        SELECT 'RefreshToken', $2, $3, $4, CASE WHEN $5::int IS NULL THEN NULL ELSE now() + $5::int * interval '1 second' END
         WHERE EXISTS (SELECT 1 FROM spent)
        RETURNING 1)
      SELECT EXISTS (SELECT 1 FROM issued) AS rotated,
-            (SELECT grant_id FROM oidc_model WHERE model = 'RefreshToken' AND id = ANY($1::text[]) LIMIT 1) AS grant_id`,
+            (SELECT grant_id FROM oidc_model WHERE model = 'RefreshToken' AND id = ANY(${TOKEN_KEYS}) LIMIT 1) AS grant_id`,
     [spentIds, next.id, JSON.stringify(next.payload), next.grantId, next.expiresIn],
   );
   return { rotated: rows[0]?.rotated ?? false, grantId: rows[0]?.grant_id ?? null };

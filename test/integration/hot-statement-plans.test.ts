@@ -1,0 +1,101 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPoolDatabase, type Database } from '../../src/db/database.js';
+import { openDatabase } from '../../src/db/open-database.js';
+import { arrayParameter } from '../../src/db/array-parameter.js';
+import { consumeOidcModel, findAccessTokenLiveness, findOidcModelById, LIVENESS_BATCH_ROWS, upsertOidcModel } from '../../src/oidc/repositories/oidc-model.repository.js';
+import { findRefreshTokenWithContext, rotateRefreshToken } from '../../src/oidc/repositories/refresh-grant.repository.js';
+import { findUserinfoRows } from '../../src/oidc/repositories/userinfo.repository.js';
+import { createMigratedTestDatabase, currentBackend, type TestDatabase } from '../support/backend.js';
+
+const backend = currentBackend();
+const EXECUTIONS = 9;
+const token = { grantId: 'grant-1', jti: 'jti-1', accountId: '00000000-0000-4000-8000-000000000001', clientId: 'app' };
+
+/** How the session planned each prepared statement so far (Postgres 14+ counts both kinds). */
+interface PlanCounts { statement: string; generic_plans: number; custom_plans: number }
+
+/**
+ * The hot path's statements over arrays read them through a scalar subquery (db/array-parameter.ts): they still
+ * match every stored form of an id, and on Postgres they keep one generic plan instead of being planned again on
+ * every execution. Prepared statements exist on Postgres only; the embedded database plans each statement as it
+ * runs it (prepared-statements.test.ts).
+ */
+describe(`hot statements over arrays (${backend})`, () => {
+  let database: TestDatabase;
+  let db: Database;
+
+  beforeAll(async () => {
+    database = await createMigratedTestDatabase();
+    // One connection, its plans never renewed during the test: every execution lands on the same session's statements.
+    db = backend === 'postgres'
+      ? createPoolDatabase({ connectionString: database.env.DATABASE_URL!, max: 1 }, 'postgres', { replanAfterMs: 3_600_000 })
+      : await openDatabase({ databaseUrl: null, dataDir: database.env.LATCHKEY_DATA_DIR ?? '', maxConnections: 1 });
+  });
+  afterAll(async () => {
+    await db?.close();
+    await database?.drop();
+  });
+
+  const store = (id: string, marker: string) => upsertOidcModel(db, {
+    model: 'Session', id, staleIds: [], payload: { marker }, grantId: null, userCode: null, uid: null, expiresIn: 60,
+  });
+
+  it('finds a row by any of its stored forms, the first one preferred, and consumes it once', async () => {
+    await store('legacy-form', 'raw');
+    expect((await findOidcModelById(db, 'Session', ['h1.hashed-form', 'legacy-form']))?.payload).toEqual({ marker: 'raw' });
+    await store('h1.hashed-form', 'hashed');
+    expect((await findOidcModelById(db, 'Session', ['h1.hashed-form', 'legacy-form']))?.payload).toEqual({ marker: 'hashed' });
+    expect(await findOidcModelById(db, 'Session', ['h1.other', 'other'])).toBeUndefined();
+    expect((await consumeOidcModel(db, 'Session', ['h1.hashed-form'])).consumed).toBe(true);
+    expect((await consumeOidcModel(db, 'Session', ['h1.hashed-form'])).consumed).toBe(false);
+  });
+
+  if (backend !== 'postgres') return;
+
+  const plans = async () => (await db.query<PlanCounts>('SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements')).rows;
+  const planOf = async (fragment: string) => {
+    const found = (await plans()).filter((p) => p.statement.includes(fragment));
+    expect(found).toHaveLength(1);
+    return found[0]!;
+  };
+
+  it('plans the liveness, userinfo and refresh statements at most five times in nine executions', async () => {
+    for (let i = 0; i < EXECUTIONS; i += 1) {
+      await findAccessTokenLiveness(db, [token]);
+      await findUserinfoRows(db, [token]);
+      await findOidcModelById(db, 'Session', [`h1.session-${i}`, `session-${i}`]);
+      await findRefreshTokenWithContext(db, [`h1.refresh-${i}`, `refresh-${i}`]);
+      await rotateRefreshToken(db, [`h1.spent-${i}`], { id: `h1.next-${i}`, payload: {}, grantId: 'grant-1', expiresIn: 60 });
+    }
+    for (const fragment of ['AS client_exists FROM unnest', 'LEFT JOIN users u ON u.id = t.account_id', 'SELECT payload, consumed_at FROM oidc_model WHERE model = $1 AND id', 'LEFT JOIN LATERAL', 'WITH spent AS']) {
+      const plan = await planOf(fragment);
+      expect(plan.custom_plans, fragment).toBeLessThanOrEqual(5);
+      expect(plan.generic_plans, fragment).toBeGreaterThanOrEqual(EXECUTIONS - 5);
+    }
+  });
+
+  it('plans the same liveness statement again on every execution when its arrays are plain parameters', async () => {
+    const plain = LIVENESS_BATCH_ROWS.replace(/\(SELECT (\$\d)::(\w+)\[\]\)::\w+\[\]/g, '$1::$2[]');
+    expect(plain).not.toContain(arrayParameter('$1', 'text'));
+    const text = `SELECT t.ord AS plain_arrays FROM ${plain} WHERE EXISTS (SELECT 1 FROM oidc_model WHERE model = 'Grant' AND grant_id = t.grant_id) OR EXISTS (SELECT 1 FROM clients WHERE client_id = t.client_id)`;
+    for (let i = 0; i < EXECUTIONS; i += 1) await db.query(text, [[token.grantId], [token.jti], [token.accountId], [token.clientId]]);
+    expect(await planOf('plain_arrays')).toMatchObject({ custom_plans: EXECUTIONS, generic_plans: 0 });
+  });
+
+  it('looks a stored id up by the primary key of a grown table that was never analyzed, its array in the index condition', async () => {
+    await db.query(`INSERT INTO oidc_model (model, id, payload) SELECT 'RefreshToken', 'h1.grown-' || i, '{}' FROM generate_series(1, 20000) i`);
+    // A new session prepares and plans the statement for the table as it is now.
+    const fresh = createPoolDatabase({ connectionString: database.env.DATABASE_URL!, max: 1 }, 'postgres');
+    try {
+      // Past the five custom plans: what runs from then on is the generic plan that EXPLAIN shows.
+      for (let i = 0; i < 6; i += 1) expect(await findOidcModelById(fresh, 'RefreshToken', [`h1.grown-${i + 1}`, `grown-${i + 1}`])).toEqual({ payload: {}, consumed_at: null });
+      const prepared = (await fresh.query<{ name: string; statement: string }>('SELECT name, statement FROM pg_prepared_statements')).rows;
+      const { name } = prepared.find((p) => p.statement.includes('FROM oidc_model WHERE model = $1 AND id'))!;
+      const explained = (await fresh.query<{ 'QUERY PLAN': string }>(`EXPLAIN EXECUTE ${name}('RefreshToken', '{h1.grown-8,grown-8}')`)).rows.map((r) => r['QUERY PLAN']).join('\n');
+      expect(explained).toMatch(/Index Cond: \(\(model = \$\d+\) AND \(id = ANY \(\$\d+\)\)\)/);
+      expect(explained).not.toMatch(/Seq Scan/);
+    } finally {
+      await fresh.close();
+    }
+  });
+});
