@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { decodeProtectedHeader, errors as joseErrors, importJWK, jwtVerify, SignJWT, type CryptoKey, type JWK } from 'jose';
+import { decodeProtectedHeader, importJWK, SignJWT, type CryptoKey, type JWK } from 'jose';
 import { SIGNING_ALGORITHMS } from '../config/signing-config.js';
 import { ExpiredTokenError, InvalidTokenError } from '../errors/app-error.js';
 import { systemClock, type Clock } from '../lib/clock.js';
 import { isUuid } from '../lib/uuid.js';
 import { looksLikeJwt } from '../oidc/access-token-verifier.js';
-import { localJwks } from '../oidc/local-jwks.js';
+import { createLocalJwtVerifier, LocalJwtError } from '../oidc/local-jwt.js';
 import type { ProviderHolder } from '../oidc/provider-holder.js';
 
 /**
@@ -50,7 +50,7 @@ export interface IdentityPoolTokens {
 
 export function createIdentityPoolTokens(deps: { holder: ProviderHolder; issuer: string; clock?: Clock }): IdentityPoolTokens {
   const clock = deps.clock ?? systemClock;
-  const jwks = localJwks(deps.holder);
+  const verifyLocalJwt = createLocalJwtVerifier(() => deps.holder.keySet);
   let signingKey: { version: string; kid: string; alg: string; key: CryptoKey | Uint8Array } | undefined;
 
   /** The default algorithm's signing key, the one the provider signs ID tokens with (signing-keys.ts orders it first). */
@@ -94,14 +94,14 @@ export function createIdentityPoolTokens(deps: { holder: ProviderHolder; issuer:
     async verify(token, expected) {
       let verified;
       try {
-        verified = await jwtVerify(token, jwks(), {
+        verified = verifyLocalJwt(token, {
           issuer: deps.issuer, audience: expected.identityPoolId, typ: IDENTITY_POOL_TOKEN_TYPE,
-          algorithms: [...SIGNING_ALGORITHMS], clockTolerance: 2, currentDate: clock.now(),
+          algorithms: SIGNING_ALGORITHMS, clockToleranceSeconds: 2, now: clock.now(),
           requiredClaims: ['exp', 'iat', 'sub', 'jti', 'amr'],
         });
       } catch (error) {
-        const detail = error instanceof joseErrors.JOSEError ? `${error.code}: ${error.message}` : String(error);
-        if (error instanceof joseErrors.JWTExpired) throw new ExpiredTokenError({ detail });
+        const detail = error instanceof LocalJwtError ? `${error.code}: ${error.message}` : String(error);
+        if (error instanceof LocalJwtError && error.code === 'expired') throw new ExpiredTokenError({ detail });
         throw invalid(detail);
       }
       const { payload } = verified;

@@ -1,9 +1,9 @@
-import { errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
+import type { JWTPayload } from 'jose';
 import type { Database } from '../db/database.js';
 import { userMayAct } from '../directory/account-state.js';
 import { ExpiredTokenError, InvalidTokenError } from '../errors/app-error.js';
 import { findAccessTokenLiveness, type AccessTokenLiveness, type LivenessToken } from './repositories/oidc-model.repository.js';
-import { localJwks } from './local-jwks.js';
+import { createLocalJwtVerifier, LocalJwtError } from './local-jwt.js';
 import type { ProviderHolder } from './provider-holder.js';
 import { SIGNING_ALGORITHMS } from '../config/signing-config.js';
 import { isUuid } from '../lib/uuid.js';
@@ -39,7 +39,7 @@ export interface VerifyOptions {
 
 export interface AccessTokenVerifier {
   /**
-   * Verifies signature (published keys only, RS256 only: no `alg` confusion), issuer, `typ: at+jwt`
+   * Verifies signature (published keys only, each for its own algorithm: no `alg` confusion), issuer, `typ: at+jwt`
    * (RFC 9068 §4, so an ID token cannot pass as an access token), expiry and audience, then liveness in
    * one query: grant still present, token not revoked, user may still act (directory/account-state.ts).
    * Throws UnauthorizedError.
@@ -75,36 +75,35 @@ export function looksLikeJwt(token: string): boolean {
 /** `clock` decides expiry (`exp`, `iat`); the system clock unless a test moves time. */
 export function createAccessTokenVerifier(deps: { db: Database; holder: ProviderHolder; issuer: string; audiences: readonly string[]; clock?: Clock }): AccessTokenVerifier {
   const clock = deps.clock ?? systemClock;
-  const jwks = localJwks(deps.holder);
+  const verifyLocalJwt = createLocalJwtVerifier(() => deps.holder.keySet);
   // The liveness reads of the requests that arrive in one turn share one statement (lib/turn-batch.ts).
   const livenessOf = createTurnBatch((tokens: readonly LivenessToken[]) => findAccessTokenLiveness(deps.db, tokens));
   const invalid = (description: string, detail?: string) => new InvalidTokenError(description, detail === undefined ? {} : { detail });
 
-  async function verifySignature(token: string): Promise<JWTPayload> {
+  function verifySignature(token: string): JWTPayload {
     if (!looksLikeJwt(token)) throw invalid('malformed access token');
     try {
-      const { payload } = await jwtVerify(token, jwks(), {
+      return verifyLocalJwt(token, {
         issuer: deps.issuer,
         typ: 'at+jwt',
         // Any algorithm Latchkey signs with: a token signed before LATCHKEY_SIGNING_ALGS changed still verifies
         // with its published key, and the key's type must match the algorithm anyway.
-        algorithms: [...SIGNING_ALGORITHMS],
-        clockTolerance: 2,
-        currentDate: clock.now(),
+        algorithms: SIGNING_ALGORITHMS,
+        clockToleranceSeconds: 2,
+        now: clock.now(),
         requiredClaims: ['exp', 'iat', 'jti', 'sub', 'client_id'],
-      });
-      return payload;
+      }).payload;
     } catch (error) {
       // The client learns only that the token is invalid (or, for AWS clients, expired); the operator's log
-      // keeps jose's reason (ERR_JWS_SIGNATURE_VERIFICATION_FAILED, a failed claim check, …).
-      const detail = error instanceof joseErrors.JOSEError ? `${error.code}: ${error.message}` : String(error);
-      if (error instanceof joseErrors.JWTExpired) throw new ExpiredTokenError({ detail });
+      // keeps the reason (bad_signature, a failed claim check, …).
+      const detail = error instanceof LocalJwtError ? `${error.code}: ${error.message}` : String(error);
+      if (error instanceof LocalJwtError && error.code === 'expired') throw new ExpiredTokenError({ detail });
       throw invalid('access token is invalid', detail);
     }
   }
 
   async function verifyClaims(token: string, options: VerifyOptions = {}): Promise<VerifiedAccessToken> {
-    const payload = await verifySignature(token);
+    const payload = verifySignature(token);
     // RFC 9449 §7.1: a sender-constrained (DPoP) token presented as a bearer token must be refused;
     // the bridges accept bearer tokens only, so a stolen DPoP-bound token is worthless here.
     if (payload.cnf !== undefined && !options.allowSenderConstrained) throw invalid('sender-constrained access tokens need a DPoP proof, which this endpoint does not accept');

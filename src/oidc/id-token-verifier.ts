@@ -1,4 +1,3 @@
-import { errors as joseErrors, jwtVerify } from 'jose';
 import { SIGNING_ALGORITHMS } from '../config/signing-config.js';
 import type { Database } from '../db/database.js';
 import { userMayAct } from '../directory/account-state.js';
@@ -6,7 +5,7 @@ import { ExpiredTokenError, InvalidTokenError } from '../errors/app-error.js';
 import { systemClock, type Clock } from '../lib/clock.js';
 import { isUuid } from '../lib/uuid.js';
 import { looksLikeJwt } from './access-token-verifier.js';
-import { localJwks } from './local-jwks.js';
+import { createLocalJwtVerifier, LocalJwtError } from './local-jwt.js';
 import type { ProviderHolder } from './provider-holder.js';
 import { findIdTokenLiveness } from './repositories/id-token-liveness.repository.js';
 
@@ -38,7 +37,7 @@ const OTHER_TYPES = new Set(['at+jwt', 'logout+jwt', 'token-introspection+jwt', 
 
 export function createIdTokenVerifier(deps: { db: Database; holder: ProviderHolder; issuer: string; clientAllowed: (clientId: string) => Promise<boolean>; clock?: Clock }): IdTokenVerifier {
   const clock = deps.clock ?? systemClock;
-  const jwks = localJwks(deps.holder);
+  const verifyLocalJwt = createLocalJwtVerifier(() => deps.holder.keySet);
   const invalid = (description: string, detail?: string) => new InvalidTokenError(description, detail === undefined ? {} : { detail });
 
   return {
@@ -46,19 +45,19 @@ export function createIdTokenVerifier(deps: { db: Database; holder: ProviderHold
       if (!looksLikeJwt(token)) throw invalid('malformed ID token');
       let verified;
       try {
-        verified = await jwtVerify(token, jwks(), {
+        verified = verifyLocalJwt(token, {
           issuer: deps.issuer,
-          algorithms: [...SIGNING_ALGORITHMS],
-          clockTolerance: 2,
-          currentDate: clock.now(),
+          algorithms: SIGNING_ALGORITHMS,
+          clockToleranceSeconds: 2,
+          now: clock.now(),
           requiredClaims: ['exp', 'iat', 'sub', 'aud'],
         });
       } catch (error) {
-        const detail = error instanceof joseErrors.JOSEError ? `${error.code}: ${error.message}` : String(error);
-        if (error instanceof joseErrors.JWTExpired) throw new ExpiredTokenError({ detail });
+        const detail = error instanceof LocalJwtError ? `${error.code}: ${error.message}` : String(error);
+        if (error instanceof LocalJwtError && error.code === 'expired') throw new ExpiredTokenError({ detail });
         throw invalid('ID token is invalid', detail);
       }
-      const { payload, protectedHeader } = verified;
+      const { payload, header: protectedHeader } = verified;
       // An access token or a logout token is signed by the same keys: only an ID token is a login.
       const typ = protectedHeader.typ?.toLowerCase();
       if ((typ !== undefined && OTHER_TYPES.has(typ)) || payload.events !== undefined || payload.client_id !== undefined || (payload.token_use !== undefined && payload.token_use !== 'id')) {
