@@ -14,6 +14,7 @@ import type { ClientLookup } from './client-lookup.js';
 import type { SigningAlgorithm } from '../config/signing-config.js';
 import { originAllowedForRedirectUris } from './client-origins.js';
 import { createBackchannelFetch } from './backchannel-logout.js';
+import { NodeSigningKey } from './node-signing-key.js';
 import type { TokenLifetimes } from './token-lifetimes.js';
 import { registerSignInGrant } from './sign-in-grant.js';
 
@@ -73,7 +74,8 @@ export function createProvider(options: ProviderOptions): Provider {
   const configuration: Configuration = {
     adapter: createPostgresAdapterClass(db, options.clients, createModelAtRest(options.secrets), { memo: refreshGrantMemo, request: refreshGrantRequest }),
     findAccount,
-    jwks: { keys: options.privateJwks },
+    // Signed with node:crypto (node-signing-key.ts): the same keys and tokens, without WebCrypto's fixed cost.
+    jwks: { keys: options.privateJwks.map((jwk) => new NodeSigningKey(jwk)) },
     cookies: {
       keys: [...options.secrets],
       long: { signed: true, httpOnly: true, sameSite: 'lax' },
@@ -124,6 +126,8 @@ export function createProvider(options: ProviderOptions): Provider {
     fetch: createBackchannelFetch(),
     features: {
       devInteractions: { enabled: false },
+      // For NodeSigningKey. The ack pins the experiment's version: an upgrade that changes it fails at start.
+      externalSigningSupport: { enabled: true, ack: 'experimental-01' },
       // Same rule as the JWT bridge: a client learns only about tokens issued to itself. APIs verify
       // access tokens locally with the JWKS.
       introspection: { enabled: true, allowedPolicy: (_ctx, client, token) => token.clientId === client.clientId },
