@@ -128,7 +128,7 @@ export function createLocalJwtVerifier(keySet: () => LocalKeySet): (token: strin
     // Latchkey's tokens never carry critical extensions or unencoded payloads (RFC 7797): refuse them all.
     if (header.crit !== undefined || header.b64 !== undefined) throw new LocalJwtError('unsupported_header', '"crit" and "b64" are not accepted');
     const alg = header.alg;
-    if (typeof alg !== 'string' || !expected.algorithms.includes(alg) || !(alg in ALGORITHMS)) throw new LocalJwtError('algorithm_not_allowed', '"alg" is not allowed');
+    if (typeof alg !== 'string' || !expected.algorithms.includes(alg) || !Object.hasOwn(ALGORITHMS, alg)) throw new LocalJwtError('algorithm_not_allowed', '"alg" is not allowed');
     const algorithm = ALGORITHMS[alg]!;
     const entry = typeof header.kid === 'string' ? keysNow().get(header.kid) : undefined;
     if (!entry || (entry.alg !== undefined && entry.alg !== alg) || !algorithm.fits(entry.key)) throw new LocalJwtError('unknown_key', 'no published key matches "kid" and "alg"');

@@ -96,6 +96,9 @@ describe('local JWT verification with node:crypto', () => {
   it('refuses an algorithm the caller does not accept, and a key of another type than the header claims', async () => {
     const es = await sign(claims(), { alg: 'ES256', kid: 'ec-1' }, ec.privateKey);
     expect(refusal(() => verify(es, expectations({ algorithms: ['RS256'] })))).toBe('algorithm_not_allowed');
+    // A name every object has through its prototype is not an algorithm, even where a caller lists it.
+    const inherited = rawRs256({ alg: 'constructor', typ: 'at+jwt', kid: 'rsa-1' }, claims(), rsa.privateKey);
+    expect(refusal(() => verify(inherited, expectations({ algorithms: ['constructor'] })))).toBe('algorithm_not_allowed');
     // An EdDSA signature presented under the RSA key's kid: the key decides, and it does not fit.
     const mismatched = await sign(claims(), { alg: 'EdDSA', kid: 'rsa-1' }, ed.privateKey);
     expect(refusal(() => verify(mismatched, expectations()))).toBe('unknown_key');
