@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { decodeProtectedHeader, importJWK, SignJWT, type CryptoKey, type JWK } from 'jose';
 import { SIGNING_ALGORITHMS } from '../config/signing-config.js';
-import { ExpiredTokenError, InvalidTokenError } from '../errors/app-error.js';
+import { InvalidTokenError } from '../errors/app-error.js';
 import { systemClock, type Clock } from '../lib/clock.js';
 import { isUuid } from '../lib/uuid.js';
 import { looksLikeJwt } from '../oidc/access-token-verifier.js';
-import { createLocalJwtVerifier, LocalJwtError } from '../oidc/local-jwt.js';
+import { createLocalJwtVerifier, tokenRefusal } from '../oidc/local-jwt.js';
 import type { ProviderHolder } from '../oidc/provider-holder.js';
 
 /**
@@ -100,9 +100,7 @@ export function createIdentityPoolTokens(deps: { holder: ProviderHolder; issuer:
           requiredClaims: ['exp', 'iat', 'sub', 'jti', 'amr'],
         });
       } catch (error) {
-        const detail = error instanceof LocalJwtError ? `${error.code}: ${error.message}` : String(error);
-        if (error instanceof LocalJwtError && error.code === 'expired') throw new ExpiredTokenError({ detail });
-        throw invalid(detail);
+        throw tokenRefusal(error, 'identity-pool token is invalid');
       }
       const { payload } = verified;
       const [region, identityUuid] = String(payload.sub).split(':');

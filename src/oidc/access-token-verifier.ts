@@ -1,9 +1,9 @@
 import type { JWTPayload } from 'jose';
 import type { Database } from '../db/database.js';
 import { userMayAct } from '../directory/account-state.js';
-import { ExpiredTokenError, InvalidTokenError } from '../errors/app-error.js';
+import { InvalidTokenError } from '../errors/app-error.js';
 import { findAccessTokenLiveness, type AccessTokenLiveness, type LivenessToken } from './repositories/oidc-model.repository.js';
-import { createLocalJwtVerifier, LocalJwtError } from './local-jwt.js';
+import { createLocalJwtVerifier, tokenRefusal } from './local-jwt.js';
 import type { ProviderHolder } from './provider-holder.js';
 import { SIGNING_ALGORITHMS } from '../config/signing-config.js';
 import { isUuid } from '../lib/uuid.js';
@@ -94,11 +94,7 @@ export function createAccessTokenVerifier(deps: { db: Database; holder: Provider
         requiredClaims: ['exp', 'iat', 'jti', 'sub', 'client_id'],
       }).payload;
     } catch (error) {
-      // The client learns only that the token is invalid (or, for AWS clients, expired); the operator's log
-      // keeps the reason (bad_signature, a failed claim check, …).
-      const detail = error instanceof LocalJwtError ? `${error.code}: ${error.message}` : String(error);
-      if (error instanceof LocalJwtError && error.code === 'expired') throw new ExpiredTokenError({ detail });
-      throw invalid('access token is invalid', detail);
+      throw tokenRefusal(error, 'access token is invalid');
     }
   }
 

@@ -1,11 +1,11 @@
 import { SIGNING_ALGORITHMS } from '../config/signing-config.js';
 import type { Database } from '../db/database.js';
 import { userMayAct } from '../directory/account-state.js';
-import { ExpiredTokenError, InvalidTokenError } from '../errors/app-error.js';
+import { InvalidTokenError } from '../errors/app-error.js';
 import { systemClock, type Clock } from '../lib/clock.js';
 import { isUuid } from '../lib/uuid.js';
 import { looksLikeJwt } from './access-token-verifier.js';
-import { createLocalJwtVerifier, LocalJwtError } from './local-jwt.js';
+import { createLocalJwtVerifier, tokenRefusal } from './local-jwt.js';
 import type { ProviderHolder } from './provider-holder.js';
 import { findIdTokenLiveness } from './repositories/id-token-liveness.repository.js';
 
@@ -53,9 +53,7 @@ export function createIdTokenVerifier(deps: { db: Database; holder: ProviderHold
           requiredClaims: ['exp', 'iat', 'sub', 'aud'],
         });
       } catch (error) {
-        const detail = error instanceof LocalJwtError ? `${error.code}: ${error.message}` : String(error);
-        if (error instanceof LocalJwtError && error.code === 'expired') throw new ExpiredTokenError({ detail });
-        throw invalid('ID token is invalid', detail);
+        throw tokenRefusal(error, 'ID token is invalid');
       }
       const { payload, header: protectedHeader } = verified;
       // An access token or a logout token is signed by the same keys: only an ID token is a login.

@@ -1,5 +1,7 @@
 import { createPublicKey, verify as verifySignature, type KeyObject } from 'node:crypto';
 import type { JWK, JWTPayload, ProtectedHeaderParameters } from 'jose';
+import { ExpiredTokenError, InvalidTokenError } from '../errors/app-error.js';
+import { jwsAlgorithm, keyInput, type JwsAlgorithm } from './jws-algorithms.js';
 
 /**
  * Why a token was refused, as a stable code (the operator's log gets it; a client learns only "invalid",
@@ -21,7 +23,7 @@ export class LocalJwtError extends Error {
 /** What a token is held to. Times in seconds; `now` from the caller's clock. */
 export interface LocalJwtExpectations {
   issuer: string;
-  /** The algorithms accepted (a subset of those below); the key must also be of the algorithm's type. */
+  /** The algorithms accepted (a subset of jws-algorithms.ts); the key must also be of the algorithm's type. */
   algorithms: readonly string[];
   /** The header's `typ` (compared as RFC 8725 §3.11 and jose do: case-insensitive, `application/` optional). */
   typ?: string;
@@ -43,16 +45,6 @@ export interface LocalKeySet {
   publicJwks: readonly JWK[];
 }
 
-/**
- * The algorithms Latchkey signs with (config/signing-config.ts), each with the key type it needs: the key
- * decides, never the header alone, so an RSA public key can never be used as an HMAC secret (RFC 8725 §2.1).
- */
-const ALGORITHMS: Record<string, { digest: string | null; dsaEncoding?: 'ieee-p1363'; fits: (key: KeyObject) => boolean }> = {
-  RS256: { digest: 'sha256', fits: (key) => key.asymmetricKeyType === 'rsa' && (key.asymmetricKeyDetails?.modulusLength ?? 0) >= 2048 },
-  ES256: { digest: 'sha256', dsaEncoding: 'ieee-p1363', fits: (key) => key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1' },
-  EdDSA: { digest: null, fits: (key) => key.asymmetricKeyType === 'ed25519' },
-};
-
 /** A JWS compact serialization: three base64url segments, the last non-empty (no `alg: none`). */
 const COMPACT_JWS = /^([\w-]+)\.([\w-]+)\.([\w-]+)$/;
 const MAX_TOKEN_LENGTH = 8192;
@@ -69,9 +61,9 @@ function decodeObject(segment: string, what: string): Record<string, unknown> {
 }
 
 /** A signature of the wrong length or encoding makes node:crypto throw: that is a bad signature too. */
-function signatureValid(algorithm: (typeof ALGORITHMS)[string], key: KeyObject, signed: Buffer, signature: Buffer): boolean {
+function signatureValid(algorithm: JwsAlgorithm, key: KeyObject, signed: Buffer, signature: Buffer): boolean {
   try {
-    return verifySignature(algorithm.digest, signed, algorithm.dsaEncoding ? { key, dsaEncoding: algorithm.dsaEncoding } : key, signature);
+    return verifySignature(algorithm.digest, signed, keyInput(algorithm, key), signature);
   } catch {
     return false;
   }
@@ -127,9 +119,9 @@ export function createLocalJwtVerifier(keySet: () => LocalKeySet): (token: strin
     const header = decodeObject(encodedHeader, 'protected header') as ProtectedHeaderParameters;
     // Latchkey's tokens never carry critical extensions or unencoded payloads (RFC 7797): refuse them all.
     if (header.crit !== undefined || header.b64 !== undefined) throw new LocalJwtError('unsupported_header', '"crit" and "b64" are not accepted');
-    const alg = header.alg;
-    if (typeof alg !== 'string' || !expected.algorithms.includes(alg) || !Object.hasOwn(ALGORITHMS, alg)) throw new LocalJwtError('algorithm_not_allowed', '"alg" is not allowed');
-    const algorithm = ALGORITHMS[alg]!;
+    const { alg } = header;
+    const algorithm = typeof alg === 'string' && expected.algorithms.includes(alg) ? jwsAlgorithm(alg) : undefined;
+    if (!algorithm) throw new LocalJwtError('algorithm_not_allowed', '"alg" is not allowed');
     const entry = typeof header.kid === 'string' ? keysNow().get(header.kid) : undefined;
     if (!entry || (entry.alg !== undefined && entry.alg !== alg) || !algorithm.fits(entry.key)) throw new LocalJwtError('unknown_key', 'no published key matches "kid" and "alg"');
     const signed = Buffer.from(`${encodedHeader}.${encodedPayload}`, 'ascii');
@@ -142,4 +134,15 @@ export function createLocalJwtVerifier(keySet: () => LocalKeySet): (token: strin
     checkClaims(payload, expected);
     return { header, payload };
   };
+}
+
+/**
+ * The error a refused token becomes: ExpiredTokenError when only its age is wrong (AWS clients surface it as
+ * ExpiredTokenException), else InvalidTokenError with `description`. The client learns no more than that; the
+ * operator's log keeps the reason (bad_signature, a failed claim check, …) as the detail.
+ */
+export function tokenRefusal(error: unknown, description: string): InvalidTokenError {
+  const detail = error instanceof LocalJwtError ? `${error.code}: ${error.message}` : String(error);
+  if (error instanceof LocalJwtError && error.code === 'expired') return new ExpiredTokenError({ detail });
+  return new InvalidTokenError(description, { detail });
 }
