@@ -70,11 +70,14 @@ export async function startServer(config: Config, logger: Logger, options: { db?
     if (report.applied.length && db.kind === 'embedded') settleOtherThreads();
     // A newer replica or CLI already migrated further (rolling upgrade): this build keeps serving.
     if (report.newer.length) logger.info({ newer: report.newer }, 'the database holds migrations from a newer Latchkey');
-    // Provider rows from before ids were hashed: re-key a bounded amount now, the rest with maintenance.
-    const atRest = createModelAtRest(secrets);
-    const rekey = () => convertLegacyOidcModels(db, atRest);
-    await rekey().then((rows) => { if (rows) logger.info({ rows }, 'legacy provider rows re-keyed'); })
-      .catch((error: unknown) => logger.warn({ err: error }, 're-keying legacy provider rows failed; retried with maintenance'));
+    // Provider rows from before ids were hashed: re-key a bounded amount now, the rest with maintenance. A
+    // database that held no migration before this start has no provider rows at all, so nothing to look for
+    // (the scan was about a tenth of an embedded first start).
+    if (report.alreadyApplied > 0) {
+      const atRest = createModelAtRest(secrets);
+      await convertLegacyOidcModels(db, atRest).then((rows) => { if (rows) logger.info({ rows }, 'legacy provider rows re-keyed'); })
+        .catch((error: unknown) => logger.warn({ err: error }, 're-keying legacy provider rows failed; retried with maintenance'));
+    }
     const [{ createApp }, { createServices }, declarative] = await modules;
     // LATCHKEY_CONFIG: the declared state, before the app serves anything (its secret references read from the environment).
     if (config.configFile && declarative) {

@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createPoolDatabase, type Database } from './database.js';
 import { tryLockDataDir, type DataDirLock } from './data-dir-lock.js';
 import { createPGliteDatabase, startPGliteThread } from './pglite-thread.js';
+import { BUILT_TEMPLATE, templateMatches } from './pglite-template.js';
 import { restrictToOwner, withPrivateUmask } from './private-files.js';
 
 /**
@@ -120,12 +121,14 @@ export async function openEmbeddedDatabase(options: EmbeddedOptions): Promise<Da
     const didNotStart = (error: unknown): never => {
       throw new EmbeddedDatabaseError(`the embedded database in ${dataDir} did not start: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     };
-    // The threads create the database files and the socket: under an owner-only umask (process-wide). A
-    // new database is created by a thread of its own, which gives back most of the memory initdb took
-    // (hundreds of MB) when it ends; the serving thread then opens it as it opens any other.
+    // The threads create the database files and the socket: under an owner-only umask (process-wide). A new
+    // database is the build's template, unpacked by the serving thread itself (see startPGliteThread); without
+    // one that fits, or over a directory already there, initdb judges and creates, on a thread of its own,
+    // which gives back most of the memory initdb took (hundreds of MB) when it ends.
+    const restoreFrom = creating && !existsSync(pgdata) && templateMatches(BUILT_TEMPLATE) ? BUILT_TEMPLATE : null;
     const thread = await withPrivateUmask(async () => {
-      if (creating) await createPGliteDatabase(pgdata);
-      return startPGliteThread({ pgdata, socketPath: ownSocket, maxConnections: socketConnections, onLost: databaseLost(dataDir) });
+      if (creating && restoreFrom === null) await createPGliteDatabase(pgdata, null);
+      return startPGliteThread({ pgdata, socketPath: ownSocket, maxConnections: socketConnections, onLost: databaseLost(dataDir), restoreFrom });
     }).catch(didNotStart);
     chmodSync(ownSocket, 0o600);
     // Databases created by earlier versions have files of mode 0666 (Emscripten's): tighten everything

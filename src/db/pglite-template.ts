@@ -2,8 +2,10 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, s
 import { createRequire } from 'node:module';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { gunzipSync, gzipSync } from 'node:zlib';
-import { INITDB_PARAMS } from './pglite-tuning.js';
+import { constants, gunzipSync, gzipSync } from 'node:zlib';
+// The .ts name: the database thread imports this file, and under the tests Node runs that thread's files as
+// they are (the build rewrites the name to .js).
+import { INITDB_PARAMS } from './pglite-tuning.ts';
 
 /**
  * A new embedded database's files, made by initdb once when Latchkey is built and copied into place at
@@ -15,7 +17,8 @@ import { INITDB_PARAMS } from './pglite-tuning.js';
  *
  * The template is keyed by PGlite's version and the initdb parameters: a template from another version or
  * other parameters is not used, and the database is created by initdb as before (also when there is no
- * template, as when the sources run unbuilt).
+ * template, as when the sources run unbuilt). The database thread unpacks it (pglite-thread-worker.ts): a
+ * thousand files, whose creation is most of the work, while the main thread loads the application.
  *
  * Format: gzip of a JSON header line, then per directory `path\0d\0`, per file `path\0size\0` and its bytes
  * (parents before what they hold). Paths are relative and
@@ -67,11 +70,18 @@ function readHeader(data: Buffer): Partial<TemplateHeader> & { end: number } {
   return { ...(JSON.parse(data.subarray(0, end).toString('utf8')) as Partial<TemplateHeader>), end };
 }
 
-/** Whether `file` is a template for this PGlite and these parameters. */
+/** How much of the file is inflated to read its header (a line of about a hundred bytes). */
+const HEADER_PEEK_BYTES = 4096;
+
+/**
+ * Whether `file` is a template for this PGlite and these parameters, from its header alone: the start of the
+ * file, inflated as far as it goes (the whole would be 40 MB to read one line).
+ */
 export function templateMatches(file: string): boolean {
   if (!existsSync(file)) return false;
   try {
-    const header = readHeader(gunzipSync(readFileSync(file)));
+    const start = readFileSync(file).subarray(0, HEADER_PEEK_BYTES);
+    const header = readHeader(gunzipSync(start, { finishFlush: constants.Z_SYNC_FLUSH }));
     return header.format === 1 && header.key === templateKey();
   } catch {
     return false;
@@ -102,7 +112,8 @@ const SAFE_PATH = /^(?!.*(?:^|\/)\.\.?(?:\/|$))[\w.+-]+(?:\/[\w.+-]+)*$/;
 /**
  * Unpacks the template in `file` as a new database in `pgdata` (absent), owner-only, through a temporary
  * directory renamed into place as initdb's creation does. Returns false, writing nothing, when there is no
- * template, it was made for another PGlite or other parameters, or `pgdata` exists; throws on a damaged one.
+ * template, it was made for another PGlite or other parameters, or `pgdata` exists; throws on a damaged one,
+ * which is checked whole before anything is written.
  */
 export function restoreTemplate(file: string, pgdata: string): boolean {
   // An existing directory, even empty, is initdb's path to judge (it refuses one holding other files).
@@ -110,11 +121,12 @@ export function restoreTemplate(file: string, pgdata: string): boolean {
   const data = gunzipSync(readFileSync(file));
   const header = readHeader(data);
   if (header.format !== 1 || header.key !== templateKey()) return false;
+  const entries = parseEntries(data, header, file);
   const temporary = `${pgdata}.creating`;
   rmSync(temporary, { recursive: true, force: true });
   mkdirSync(temporary, { mode: 0o700 });
   try {
-    unpack(data, header, temporary, file);
+    unpack(entries, temporary);
   } catch (error) {
     rmSync(temporary, { recursive: true, force: true });
     throw error;
@@ -123,11 +135,18 @@ export function restoreTemplate(file: string, pgdata: string): boolean {
   return true;
 }
 
-/** Writes the template's entries (after its header) into `temporary`. */
-function unpack(data: Buffer, header: Partial<TemplateHeader> & { end: number }, temporary: string, file: string): void {
+interface TemplateEntry {
+  /** Relative, checked against SAFE_PATH. */
+  path: string;
+  /** A file's bytes; null for a directory. */
+  bytes: Buffer | null;
+}
+
+/** Reads and checks every entry after the header. */
+function parseEntries(data: Buffer, header: Partial<TemplateHeader> & { end: number }, file: string): TemplateEntry[] {
   const damaged = () => new Error(`the embedded database template ${file} is damaged: build Latchkey again (npm run build)`);
+  const entries: TemplateEntry[] = [];
   let offset = header.end + 1;
-  let count = 0;
   const field = () => {
     const end = data.indexOf(0, offset);
     if (end < 0) throw damaged();
@@ -139,17 +158,24 @@ function unpack(data: Buffer, header: Partial<TemplateHeader> & { end: number },
     const path = field();
     const sizeField = field();
     if (!SAFE_PATH.test(path)) throw damaged();
-    const target = join(temporary, ...path.split('/'));
-    count += 1;
     if (sizeField === DIRECTORY) {
-      mkdirSync(target, { recursive: true, mode: 0o700 });
+      entries.push({ path, bytes: null });
       continue;
     }
     const size = Number(sizeField);
     if (!/^\d+$/.test(sizeField) || !Number.isSafeInteger(size) || offset + size > data.length) throw damaged();
-    mkdirSync(dirname(target), { recursive: true, mode: 0o700 });
-    writeFileSync(target, data.subarray(offset, offset + size), { mode: 0o600 });
+    entries.push({ path, bytes: data.subarray(offset, offset + size) });
     offset += size;
   }
-  if (count !== header.files) throw damaged();
+  if (entries.length !== header.files) throw damaged();
+  return entries;
+}
+
+/** Writes checked entries into `temporary`, parents first. */
+function unpack(entries: readonly TemplateEntry[], temporary: string): void {
+  for (const { path, bytes } of entries) {
+    const target = join(temporary, ...path.split('/'));
+    mkdirSync(bytes === null ? target : dirname(target), { recursive: true, mode: 0o700 });
+    if (bytes !== null) writeFileSync(target, bytes, { mode: 0o600 });
+  }
 }

@@ -2,7 +2,7 @@ import { setFlagsFromString } from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
 // Relative imports name the .ts file: under the tests Node runs this file as it is (stripping its types),
 // and the build rewrites them to .js (rewriteRelativeImportExtensions).
-import { followStartupSettling } from '../lib/startup-memory.ts';
+import { collectStartupGarbage, followStartupSettling } from '../lib/startup-memory.ts';
 import { BASELINE_WASM_FLAGS, INITDB_PARAMS, startParams } from './pglite-tuning.ts';
 import type { PGliteThreadData, PGliteThreadReport, PGliteThreadRequest } from './pglite-thread.js';
 
@@ -20,7 +20,8 @@ const STDERR_LINES = 20;
 function isThreadData(value: unknown): value is PGliteThreadData {
   const data = value as Partial<Record<string, unknown>> | null;
   if (!data || typeof data.pgdata !== 'string') return false;
-  return data.task === 'create' || (data.task === 'serve' && typeof data.socketPath === 'string' && typeof data.maxConnections === 'number');
+  return data.task === 'create' || (data.task === 'serve' && typeof data.socketPath === 'string' && typeof data.maxConnections === 'number'
+    && (data.restoreFrom === null || typeof data.restoreFrom === 'string'));
 }
 
 function report(message: PGliteThreadReport): void {
@@ -28,6 +29,17 @@ function report(message: PGliteThreadReport): void {
 }
 
 const reasonOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/** A new database from the build's template, before PGlite opens it (see startPGliteThread). */
+async function restoreNewDatabase(template: string, pgdata: string): Promise<void> {
+  const { restoreTemplate } = await import('./pglite-template.ts');
+  // The starting thread checked that the template fits and that nothing is in the way, under the data
+  // directory's lock: false now means either changed since, which is not ours to resolve.
+  if (!restoreTemplate(template, pgdata)) throw new Error(`the template ${template} no longer fits, or ${pgdata} appeared meanwhile`);
+  // The unpacked template (about 40 MB outside the heap) is freed only when a full collection finds its
+  // buffer, which an idle start-up does not run: freed now, it stays out of the first start's peak.
+  collectStartupGarbage();
+}
 
 async function run(data: PGliteThreadData): Promise<void> {
   setFlagsFromString(BASELINE_WASM_FLAGS); // before PGlite's WebAssembly is compiled (see pglite-tuning.ts)
@@ -58,6 +70,7 @@ async function run(data: PGliteThreadData): Promise<void> {
   let db: InstanceType<typeof PGlite> | undefined;
   let server: InstanceType<typeof PGLiteSocketServer> | undefined;
   try {
+    if (data.restoreFrom !== null) await restoreNewDatabase(data.restoreFrom, data.pgdata);
     db = await PGlite.create(data.pgdata, options);
     db.onNotification(listener.notified);
     server = new PGLiteSocketServer({ db, path: data.socketPath, maxConnections: data.maxConnections });

@@ -18,7 +18,7 @@ import type { ListenerReport, ListenRequest } from './pglite-listener.js';
 /** What a thread is told to do: create a database and end, or open one and serve it on a Unix socket. */
 export type PGliteThreadData =
   | { task: 'create'; pgdata: string }
-  | { task: 'serve'; pgdata: string; socketPath: string; maxConnections: number };
+  | { task: 'serve'; pgdata: string; socketPath: string; maxConnections: number; restoreFrom: string | null };
 
 /**
  * Messages from the thread: serving, created, failed (with what went wrong), or stopped on request; and a
@@ -103,11 +103,15 @@ export async function createPGliteDatabase(pgdata: string, template: string | nu
  * Opens the database in `pgdata` on a new thread and resolves once its socket accepts connections. The
  * thread ending after that, before `stop` was asked for (an error inside it, or Postgres exiting), is
  * reported to `onLost`: the database is gone for good then, and the caller decides what that means.
+ *
+ * `restoreFrom`: a template (pglite-template.ts) the thread first unpacks as the new database in `pgdata`
+ * (absent). Its thousand files are most of a first start's own work: on that thread, they are written while
+ * this one loads the application, instead of before it may (about half a second of a first start).
  */
-export async function startPGliteThread(options: { pgdata: string; socketPath: string; maxConnections: number; onLost(error: Error): void }): Promise<PGliteThread> {
+export async function startPGliteThread(options: { pgdata: string; socketPath: string; maxConnections: number; onLost(error: Error): void; restoreFrom?: string | null }): Promise<PGliteThread> {
   let stopping = false;
   const { worker, exited } = await runThread(
-    { task: 'serve', pgdata: options.pgdata, socketPath: options.socketPath, maxConnections: options.maxConnections },
+    { task: 'serve', pgdata: options.pgdata, socketPath: options.socketPath, maxConnections: options.maxConnections, restoreFrom: options.restoreFrom ?? null },
     'ready',
     (error) => { if (!stopping) options.onLost(error); },
   );

@@ -7,7 +7,8 @@ import type { Database } from '../../src/db/database.js';
 import { openEmbeddedDatabase } from '../../src/db/embedded.js';
 import { defaultMigrationsDir, migrate, readMigrations } from '../../src/db/migrate.js';
 import { restoreTemplate, templateKey, templateMatches, writeTemplate } from '../../src/db/pglite-template.js';
-import { createPGliteDatabase } from '../../src/db/pglite-thread.js';
+import { createPGliteDatabase, startPGliteThread } from '../../src/db/pglite-thread.js';
+import pg from 'pg';
 
 /**
  * The embedded database's template: initdb's cluster packed once (at build time) and unpacked at a first
@@ -81,4 +82,29 @@ describe('the embedded database template', () => {
     }
     expect(existsSync(join(dir, 'planted', 'escaped'))).toBe(false);
   });
+
+  it('is unpacked by the database thread itself, which then serves it; a damaged one fails the start with the reason', async () => {
+    const dataDir = join(dir, 'thread');
+    mkdirSync(dataDir);
+    const socketPath = join(dataDir, '.s.PGSQL.5432');
+    const lost: Error[] = [];
+    const thread = await startPGliteThread({ pgdata: join(dataDir, 'pgdata'), socketPath, maxConnections: 2, onLost: (error) => lost.push(error), restoreFrom: template });
+    const client = new pg.Client({ host: dataDir, port: 5432, user: 'postgres', database: 'postgres' });
+    try {
+      await client.connect();
+      expect((await client.query<{ one: number }>('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+    } finally {
+      await client.end();
+      await thread.stop();
+    }
+    expect(statSync(join(dataDir, 'pgdata', 'PG_VERSION')).mode & 0o777).toBe(0o600);
+    expect(lost).toEqual([]);
+
+    const damaged = join(dir, 'damaged.gz');
+    writeFileSync(damaged, gzipSync(Buffer.from(`${JSON.stringify({ format: 1, key: templateKey(), files: 1 })}\n../escaped\u00001\u0000x`)));
+    await expect(startPGliteThread({ pgdata: join(dir, 'damaged', 'pgdata'), socketPath: join(dir, 'damaged.sock'), maxConnections: 1, onLost: (error) => lost.push(error), restoreFrom: damaged }))
+      .rejects.toThrow(/template .* is damaged: build Latchkey again/);
+    expect(existsSync(join(dir, 'damaged', 'pgdata'))).toBe(false);
+    expect(lost).toEqual([]);
+  }, 60_000);
 });
