@@ -91,28 +91,59 @@ function checkClaims(payload: JWTPayload, expected: LocalJwtExpectations): void 
 }
 
 /**
+ * How many tokens whose signature verified are remembered, by their exact text, for the key set they verified
+ * under. An app presents the same access token many times (userinfo, introspection, storage credentials)
+ * until it expires: the signature, a fifth of such a request's CPU, is checked on the first. Only tokens
+ * Latchkey signed get in, so the bound is on memory (a few MB), not on anyone's guesses; a change of the key
+ * set empties it. Everything that depends on the caller or the time (algorithms allowed, `typ`, issuer,
+ * audience, expiry) is checked on every use, as is everything about the token's state, which is not a JWT's.
+ * Gateways do the same (Envoy's jwt_authn `jwt_cache_config`).
+ */
+const VERIFIED_TOKENS = 4096;
+
+export interface LocalJwtVerifier {
+  (token: string, expected: LocalJwtExpectations): LocalJwt;
+  /** How many verified tokens are remembered now (at most `rememberVerified`). */
+  remembered(): number;
+}
+
+/** A header and payload that verified, frozen: callers share them. */
+type VerifiedParts = Readonly<LocalJwt>;
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) deepFreeze(inner);
+  }
+  return value;
+}
+
+/**
  * Verifies a JWT signed by Latchkey's own keys with `node:crypto`, synchronously: a quarter of the cost of
  * the WebCrypto verification jose is limited to (about 22 µs against 80 µs for RS256 on one core), on the
  * path of every userinfo, introspection and credential request. Foreign tokens (upstream IdPs) still go
  * through jose. Steps: shape → header (no `crit`/`b64`, an allowed `alg`, a known `kid` whose key fits the
- * alg) → signature over the exact ASCII input → payload → `typ` → claims. Throws LocalJwtError.
+ * alg) → signature over the exact ASCII input → payload (the three remembered per token, see
+ * VERIFIED_TOKENS) → `typ` → claims. Throws LocalJwtError.
  */
-export function createLocalJwtVerifier(keySet: () => LocalKeySet): (token: string, expected: LocalJwtExpectations) => LocalJwt {
-  let cached: { version: string; keys: Map<string, { key: KeyObject; alg: string | undefined }> } | undefined;
-  const keysNow = () => {
-    const current = keySet();
-    if (cached?.version !== current.version) {
+export function createLocalJwtVerifier(keySet: () => LocalKeySet, options: { rememberVerified?: number } = {}): LocalJwtVerifier {
+  const remember = options.rememberVerified ?? VERIFIED_TOKENS;
+  let cached: { version: string; keys: Map<string, { key: KeyObject; alg: string | undefined }>; verified: Map<string, VerifiedParts> } | undefined;
+  const current = () => {
+    const set = keySet();
+    if (cached?.version !== set.version) {
       const keys = new Map<string, { key: KeyObject; alg: string | undefined }>();
-      for (const jwk of current.publicJwks) {
+      for (const jwk of set.publicJwks) {
         if (typeof jwk.kid !== 'string' || (jwk.use !== undefined && jwk.use !== 'sig')) continue;
         keys.set(jwk.kid, { key: createPublicKey({ key: jwk, format: 'jwk' }), alg: jwk.alg });
       }
-      cached = { version: current.version, keys };
+      cached = { version: set.version, keys, verified: new Map() };
     }
-    return cached.keys;
+    return cached;
   };
 
-  return function verifyLocalJwt(token, expected) {
+  /** Shape, header, key and signature: what the token's text alone decides, under the current keys. */
+  function verifySigned(token: string, keys: Map<string, { key: KeyObject; alg: string | undefined }>, expected: LocalJwtExpectations): VerifiedParts {
     const parts = token.length <= MAX_TOKEN_LENGTH ? COMPACT_JWS.exec(token) : null;
     if (!parts) throw new LocalJwtError('malformed', 'not a JWS compact serialization');
     const [, encodedHeader, encodedPayload, encodedSignature] = parts as unknown as [string, string, string, string];
@@ -122,18 +153,36 @@ export function createLocalJwtVerifier(keySet: () => LocalKeySet): (token: strin
     const { alg } = header;
     const algorithm = typeof alg === 'string' && expected.algorithms.includes(alg) ? jwsAlgorithm(alg) : undefined;
     if (!algorithm) throw new LocalJwtError('algorithm_not_allowed', '"alg" is not allowed');
-    const entry = typeof header.kid === 'string' ? keysNow().get(header.kid) : undefined;
+    const entry = typeof header.kid === 'string' ? keys.get(header.kid) : undefined;
     if (!entry || (entry.alg !== undefined && entry.alg !== alg) || !algorithm.fits(entry.key)) throw new LocalJwtError('unknown_key', 'no published key matches "kid" and "alg"');
     const signed = Buffer.from(`${encodedHeader}.${encodedPayload}`, 'ascii');
     const signature = Buffer.from(encodedSignature, 'base64url');
     if (!signatureValid(algorithm, entry.key, signed, signature)) throw new LocalJwtError('bad_signature', 'signature verification failed');
-    const payload = decodeObject(encodedPayload, 'payload') as JWTPayload;
+    return deepFreeze({ header, payload: decodeObject(encodedPayload, 'payload') });
+  }
+
+  const verifyLocalJwt = (token: string, expected: LocalJwtExpectations): LocalJwt => {
+    const { keys, verified } = current();
+    let parts = remember > 0 ? verified.get(token) : undefined;
+    if (!parts) {
+      parts = verifySigned(token, keys, expected);
+      if (remember > 0) {
+        // Oldest first out (Map keeps insertion order).
+        if (verified.size >= remember) verified.delete(verified.keys().next().value!);
+        verified.set(token, parts);
+      }
+    } else if (typeof parts.header.alg !== 'string' || !expected.algorithms.includes(parts.header.alg)) {
+      // Verified for another caller, whose list allowed this algorithm.
+      throw new LocalJwtError('algorithm_not_allowed', '"alg" is not allowed');
+    }
+    const { header, payload } = parts;
     if (expected.typ !== undefined && (typeof header.typ !== 'string' || normalizeTyp(header.typ) !== normalizeTyp(expected.typ))) {
       throw new LocalJwtError('wrong_type', 'unexpected "typ" JWT header value');
     }
     checkClaims(payload, expected);
     return { header, payload };
   };
+  return Object.assign(verifyLocalJwt, { remembered: () => cached?.verified.size ?? 0 });
 }
 
 /**

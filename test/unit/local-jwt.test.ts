@@ -148,4 +148,30 @@ describe('local JWT verification with node:crypto', () => {
     expect(verify(await token(claims({ nbf: nowSeconds + 2 })), expectations()).payload.sub).toBe('user-1');
     expect(refusal(() => verify(notYet, expectations()))).toBe('not_yet_valid');
   });
+
+  it('remembers a verified token by its text, a bounded number of them, and still holds each use to its caller and the time', async () => {
+    const remembering = createLocalJwtVerifier(() => keySet, { rememberVerified: 2 });
+    const es = await sign(claims(), { alg: 'ES256', kid: 'ec-1' }, ec.privateKey);
+    expect(remembering(es, expectations()).payload.sub).toBe('user-1');
+    expect(remembering.remembered()).toBe(1);
+    // Verified for a caller that accepts ES256: one that accepts only RS256 still refuses it, and so on.
+    expect(refusal(() => remembering(es, expectations({ algorithms: ['RS256'] })))).toBe('algorithm_not_allowed');
+    expect(refusal(() => remembering(es, expectations({ typ: 'JWT' })))).toBe('wrong_type');
+    expect(refusal(() => remembering(es, expectations({ audience: 'other' })))).toBe('wrong_audience');
+    expect(refusal(() => remembering(es, expectations({ now: new Date(NOW.getTime() + 600_000) })))).toBe('expired');
+    // What callers get is shared, so it cannot be changed under the next one.
+    const { payload } = remembering(es, expectations());
+    expect(() => { (payload as Record<string, unknown>).sub = 'admin'; }).toThrow(TypeError);
+    expect(remembering(es, expectations()).payload.sub).toBe('user-1');
+    // A refused token is never remembered; the oldest goes first once the bound is reached.
+    const forged = await sign(claims(), { alg: 'RS256', kid: 'rsa-1' }, otherRsa.privateKey);
+    expect(refusal(() => remembering(forged, expectations()))).toBe('bad_signature');
+    expect(remembering.remembered()).toBe(1);
+    for (const jti of ['a', 'b', 'c']) remembering(await token(claims({ jti })), expectations());
+    expect(remembering.remembered()).toBe(2);
+    const nested = await token(claims({ groups: ['readers'] }));
+    const groups = remembering(nested, expectations()).payload.groups as string[];
+    expect(() => groups.push('admins')).toThrow(TypeError);
+    expect(remembering(nested, expectations()).payload.groups).toEqual(['readers']);
+  });
 });
