@@ -50,6 +50,9 @@ export interface RunSettings {
   runs: number;
   seconds: number;
   concurrency: number;
+  /** Unrecorded load before each run, and once more before a figure's first (milliseconds). */
+  warmupMs: number;
+  firstWarmupMs: number;
 }
 
 /** The median of `runs` by requests per second (the upper median for an even count). */

@@ -15,7 +15,8 @@ export function renderMarkdown(content: ReportContent, chartHref: string): strin
     `- Machine: ${machine.cpus} cores, ${machine.cpuModel}, ${machine.totalMemoryMiB.toLocaleString('en-US')} MiB memory, ${machine.platform}`,
     `- Load average at start: ${machine.loadAverage.map((load) => load.toFixed(2)).join(' / ')} (1, 5, 15 min)`,
     `- Node ${machine.node}; ${machine.postgres}`,
-    `- ${settings.quick ? 'Quick run' : 'Full run'}: ${settings.runs} ${settings.runs === 1 ? 'run' : 'runs'} per figure (the median shown), ${settings.seconds} s per run, ${settings.concurrency} concurrent clients`,
+    `- ${settings.quick ? 'Quick run' : 'Full run'}: ${settings.runs} ${settings.runs === 1 ? 'run' : 'runs'} per figure (the median shown), ${settings.seconds} s per run, ${settings.concurrency} concurrent clients; `
+      + `${settings.warmupMs / 1000} s of unrecorded load before each run${settings.firstWarmupMs ? ` and ${settings.firstWarmupMs / 1000} s more before a figure's first` : ''}`,
     '',
     '## Targets',
     '',

@@ -32,6 +32,8 @@ interface QueuedFigure {
   scenario: string;
   target: string;
   runOnce: () => Promise<LoadResult>;
+  /** Unrecorded load before the first run (settings.firstWarmupMs); none for figures that are not a server's. */
+  warm?: () => Promise<unknown>;
   concurrency: number;
   note?: FigureNote;
   runs: LoadResult[];
@@ -41,8 +43,11 @@ export function createContext(settings: BenchSettings): BenchContext {
   const measurements: Measurement[] = [];
   let queue: QueuedFigure[] = [];
   const progress = (line: string) => process.stderr.write(`${line}\n`);
-  const enqueue = (scenario: string, target: string, runOnce: () => Promise<LoadResult>, options: { note?: FigureNote; concurrency?: number }) => {
-    queue.push({ scenario, target, runOnce, concurrency: options.concurrency ?? settings.concurrency, ...(options.note !== undefined ? { note: options.note } : {}), runs: [] });
+  const enqueue = (scenario: string, target: string, runOnce: () => Promise<LoadResult>, options: { note?: FigureNote; concurrency?: number; warm?: () => Promise<unknown> }) => {
+    queue.push({
+      scenario, target, runOnce, concurrency: options.concurrency ?? settings.concurrency, runs: [],
+      ...(options.note !== undefined ? { note: options.note } : {}), ...(options.warm ? { warm: options.warm } : {}),
+    });
   };
   return {
     settings,
@@ -52,7 +57,8 @@ export function createContext(settings: BenchSettings): BenchContext {
     record: (measurement) => { measurements.push(measurement); },
     measure(scenario, target, operation, options = {}) {
       const concurrency = options.concurrency ?? settings.concurrency;
-      enqueue(scenario, target, () => load(operation, { concurrency, durationMs: settings.seconds * 1000, warmupMs: settings.warmupMs }), { ...options, concurrency });
+      const warm = settings.firstWarmupMs > 0 ? () => load(operation, { concurrency, durationMs: settings.firstWarmupMs, warmupMs: 0 }) : undefined;
+      enqueue(scenario, target, () => load(operation, { concurrency, durationMs: settings.seconds * 1000, warmupMs: settings.warmupMs }), { ...options, concurrency, ...(warm ? { warm } : {}) });
     },
     measureWith(scenario, target, runOnce, options = {}) {
       enqueue(scenario, target, runOnce, options);
@@ -62,6 +68,7 @@ export function createContext(settings: BenchSettings): BenchContext {
       queue = [];
       for (const { figure, run } of interleavedSchedule(figures, settings.runs)) {
         progress(`  ${figure.scenario} · ${figure.target} · run ${run + 1}/${settings.runs}`);
+        if (run === 0) await figure.warm?.();
         figure.runs.push(await figure.runOnce());
       }
       for (const figure of figures) {

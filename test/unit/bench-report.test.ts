@@ -19,7 +19,7 @@ function throughput(scenario: string, target: string, rates: number[], note?: st
 function content(measurements: Measurement[]): ReportContent {
   return {
     machine: { cpus: 2, cpuModel: 'Test CPU @ 3.0GHz', loadAverage: [0.5, 0.25, 0.125], node: 'v24.21.0', platform: 'linux 6.8.0 x64', totalMemoryMiB: 7936, postgres: 'PostgreSQL 17.2 on x86_64-pc-linux-gnu' },
-    settings: { quick: false, runs: 3, seconds: 5, concurrency: 16 },
+    settings: { quick: false, runs: 3, seconds: 5, concurrency: 16, warmupMs: 2000, firstWarmupMs: 8000 },
     measurements,
     targets: [
       { measure: 'client_credentials, Latchkey / bare', target: '≥ 0.5', measured: '0.62', met: true },
