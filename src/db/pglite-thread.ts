@@ -105,8 +105,8 @@ export async function createPGliteDatabase(pgdata: string, template: string | nu
  * reported to `onLost`: the database is gone for good then, and the caller decides what that means.
  *
  * `restoreFrom`: a template (pglite-template.ts) the thread first unpacks as the new database in `pgdata`
- * (absent). Its thousand files are most of a first start's own work: on that thread, they are written while
- * this one loads the application, instead of before it may (about half a second of a first start).
+ * (absent). Creating its thousand files is most of a first start's own work; written on that thread, they no
+ * longer hold up this one, which loads the application meanwhile.
  */
 export async function startPGliteThread(options: { pgdata: string; socketPath: string; maxConnections: number; onLost(error: Error): void; restoreFrom?: string | null }): Promise<PGliteThread> {
   let stopping = false;
