@@ -50,8 +50,14 @@ export interface RunSettings {
   runs: number;
   seconds: number;
   concurrency: number;
-  /** Unrecorded load before each run, and once more before a figure's first (milliseconds). */
+  /** Unrecorded load before each run (milliseconds). */
   warmupMs: number;
+  /**
+   * Unrecorded load once more before a figure's first run: a server's code reaches its steady speed only after
+   * some seconds of load (Latchkey's client credentials went from 1,929 to 2,570 and then about 2,700 per
+   * second over three 5-second runs, the bare library's from 2,603 to 2,924 and 3,209), and the first of three
+   * runs would otherwise weigh in a server still warming up. The same for every target.
+   */
   firstWarmupMs: number;
 }
 

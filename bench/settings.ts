@@ -6,13 +6,6 @@ import type { RunSettings } from './measurement.js';
  * whole harness in a few minutes (its figures are not for comparison).
  */
 export interface BenchSettings extends RunSettings {
-  /**
-   * Unrecorded load once more before a figure's first run: a server's code reaches its steady speed only after
-   * some seconds of load (Latchkey's client credentials went from 1,929 to 2,570 and then about 2,700 per
-   * second over three 5-second runs, the bare library's from 2,603 to 2,924 and 3,209), and the first of three
-   * runs would otherwise weigh in a server still warming up. The same for every target.
-   */
-  firstWarmupMs: RunSettings['firstWarmupMs'];
   /** Sessions created for the memory-per-session figure (reported per session and per 10,000). */
   sessions: number;
   only: Set<string> | null;

@@ -27,8 +27,8 @@ process.once('exit', () => { for (const child of running) child.kill('SIGKILL');
 
 /**
  * Spawns `command` and waits until `readyUrl` answers 200 (within `timeoutMs`). Its stdout goes to /dev/null:
- * a server still formats and writes every request line it logs (Latchkey and Hydra log one per request), but
- * the load generator, in this process, no longer reads them, which took it 15 to 30 µs per request of a
+ * a server still formats and writes every request line it logs (Latchkey logs one per request at its default level), but
+ * the load generator, in this process, no longer reads them, which took it 13 to 29 µs per request of a
  * logging server's and so favoured the bare library, which logs nothing. Reasons for failing to start come
  * on stderr (Latchkey's, Hydra's and MinIO's), which is kept.
  */

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -74,14 +74,21 @@ function readHeader(data: Buffer): Partial<TemplateHeader> & { end: number } {
 const HEADER_PEEK_BYTES = 4096;
 
 /**
- * Whether `file` is a template for this PGlite and these parameters, from its header alone: the start of the
- * file, inflated as far as it goes (the whole would be 40 MB to read one line).
+ * Whether `file` is a template for this PGlite and these parameters, from its header alone: the file's first
+ * bytes, inflated as far as they go (the whole is 4 MB to read and 40 MB inflated, for one line).
  */
 export function templateMatches(file: string): boolean {
   if (!existsSync(file)) return false;
   try {
-    const start = readFileSync(file).subarray(0, HEADER_PEEK_BYTES);
-    const header = readHeader(gunzipSync(start, { finishFlush: constants.Z_SYNC_FLUSH }));
+    const start = Buffer.alloc(HEADER_PEEK_BYTES);
+    const fd = openSync(file, 'r');
+    let read: number;
+    try {
+      read = readSync(fd, start, 0, HEADER_PEEK_BYTES, 0);
+    } finally {
+      closeSync(fd);
+    }
+    const header = readHeader(gunzipSync(start.subarray(0, read), { finishFlush: constants.Z_SYNC_FLUSH }));
     return header.format === 1 && header.key === templateKey();
   } catch {
     return false;
