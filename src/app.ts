@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import Koa, { type Context } from 'koa';
+import Koa, { type Context, type Middleware } from 'koa';
 import Router from '@koa/router';
 import type Provider from 'oidc-provider';
 import type { Config } from './config/load-config.js';
@@ -20,7 +20,7 @@ import type { StsBackend } from './identity-pool/minio-sts-client.js';
 import { healthRoutes } from './http/health.js';
 import { auditScope } from './http/audit-scope.js';
 import { metricsEndpoint } from './http/metrics-endpoint.js';
-import { mountLazily, mountRoutes } from './http/router-mount.js';
+import { mountLazily, mountRoutes, mountTogether } from './http/router-mount.js';
 import { requestLogging } from './http/request-logging.js';
 import { securityHeaders } from './http/security-headers.js';
 import { createCsrf } from './interaction/csrf.js';
@@ -178,14 +178,16 @@ export async function createApp(deps: { config: Config; db: Database; secrets: r
   app.use(securityHeaders);
   // Cognito's hosted-UI paths (/oauth2/authorize, /oauth2/token, /logout…) become Latchkey's before routing.
   app.use(cognitoHostedUiAliases);
-  app.use(mountRoutes(healthRoutes({ db, migrations: deps.migrations })));
+  // Every router, entered by the first path segment it claims (one layer for all of them; see mountTogether).
+  const routes: Middleware[] = [];
+  routes.push(mountRoutes(healthRoutes({ db, migrations: deps.migrations })));
   // With a metrics port, /metrics lives on that listener only (server.ts), not on the public port.
-  if (config.metricsPort === null) app.use(mountRoutes(metricsEndpoint({ registry: metrics.registry, token: config.metricsToken })));
+  if (config.metricsPort === null) routes.push(mountRoutes(metricsEndpoint({ registry: metrics.registry, token: config.metricsToken })));
   // Before the hosted pages: the sign-in page's buttons and `identity_provider`, then the federation's own routes.
   // One federation state store and linking policy, for sign-in and for linking from the account page.
   const federationStates = createFederationStates({ db, box: createSecretBox(secrets), secrets });
   const linking = createAccountLinking({ db, users: services.users, logger });
-  app.use(mountRoutes(createFederationRoutes({
+  routes.push(mountRoutes(createFederationRoutes({
     holder, registry: services.providers, states: federationStates, linking, groupMapping: services.groupMapping, clients: services.clients, logger, issuer: config.issuer,
     audit: services.audit, metrics,
   })));
@@ -197,7 +199,7 @@ export async function createApp(deps: { config: Config; db: Database; secrets: r
     policy: services.passwordPolicy, mailer: services.mailer, counters: services.counters, throttle, holder, views, csrf, logger, metrics, issuer: config.issuer,
     secondFactor: mfaPages.secondFactor,
   });
-  app.use(mountRoutes(accountRoutes({
+  routes.push(mountRoutes(accountRoutes({
     holder, users: services.users, identities: services.identities, registry: services.providers,
     states: federationStates, linking,
     views, csrf, clock: deps.clock ?? systemClock, logger, issuer: config.issuer,
@@ -205,31 +207,31 @@ export async function createApp(deps: { config: Config; db: Database; secrets: r
     attributes: services.attributes, sessions: services.sessions, clients: services.clients, userPool: services.userPool, revocations: services.revocations, groupMapping: services.groupMapping, throttle, mailer: services.mailer,
     emailChange: services.emailChange, codes: selfService.codes,
   })));
-  app.use(await rarelyUsed(['admin'], async () => (await import('./admin/console/console-routes.js')).consoleRoutes({ services, holder, views, csrf, clock: deps.clock ?? systemClock, issuer: config.issuer })));
-  app.use(mountRoutes(selfServiceRoutes({ holder, csrf, pages: selfService.pages })));
-  app.use(mountRoutes(mfaInteractionRoutes({ holder, csrf, pages: mfaPages })));
-  app.use(mountRoutes(interactionRoutes({
+  routes.push(await rarelyUsed(['admin'], async () => (await import('./admin/console/console-routes.js')).consoleRoutes({ services, holder, views, csrf, clock: deps.clock ?? systemClock, issuer: config.issuer })));
+  routes.push(mountRoutes(selfServiceRoutes({ holder, csrf, pages: selfService.pages })));
+  routes.push(mountRoutes(mfaInteractionRoutes({ holder, csrf, pages: mfaPages })));
+  routes.push(mountRoutes(interactionRoutes({
     holder, users: services.users, views, csrf, logger, throttle, metrics,
     offerSelfService: offerSelfService(selfService.pages.offer), continueToVerification: selfService.continueToVerification,
     secondFactor: mfaPages.secondFactor, passkeys: services.passkeys,
   })));
-  app.use(mountRoutes(landingRoutes({ views, issuer: config.issuer, production: config.production, playground: config.playground, database: describeDatabase(config) })));
+  routes.push(mountRoutes(landingRoutes({ views, issuer: config.issuer, production: config.production, playground: config.playground, database: describeDatabase(config) })));
   // The playground calls this app in-process (its token endpoint, userinfo, STS), through the whole chain.
   let handler: ReturnType<Koa['callback']> | undefined;
   const playground = await createPlayground({
     enabled: config.playground, issuer: config.issuer, productName: config.productName, identityPool: config.s3 !== null, secrets,
     clients: services.clients, views, csrf, clock: deps.clock ?? systemClock, handler: () => (handler ??= app.callback()),
   });
-  if (playground) app.use(mountRoutes(playground));
-  app.use(mountRoutes(router));
-  app.use(await rarelyUsed(['admin'], async () => (await import('./admin/api/admin-api.js')).adminApi({ services, verifier, issuer: config.issuer, productName: config.productName })));
-  app.use(mountRoutes(credentialsRoutes({ verifier, credentials: services.credentials, audience: config.issuer })));
+  if (playground) routes.push(mountRoutes(playground));
+  routes.push(mountRoutes(router));
+  routes.push(await rarelyUsed(['admin'], async () => (await import('./admin/api/admin-api.js')).adminApi({ services, verifier, issuer: config.issuer, productName: config.productName })));
+  routes.push(mountRoutes(credentialsRoutes({ verifier, credentials: services.credentials, audience: config.issuer })));
   const cognitoIdentity = createCognitoIdentityService({
     db, issuer: config.issuer, holder, ...clock, identifiers: () => services.userPool.identifiers(), clients: services.clients, credentials: services.credentials,
   });
-  app.use(mountRoutes(awsStsRoutes({ verifier, credentials: services.credentials, audience: config.issuer, issuer: config.issuer, identityPool: cognitoIdentity })));
+  routes.push(mountRoutes(awsStsRoutes({ verifier, credentials: services.credentials, audience: config.issuer, issuer: config.issuer, identityPool: cognitoIdentity })));
   // POST / with X-Amz-Target: the Cognito JSON API, over the same services and codes as the hosted pages.
-  app.use(await rarelyUsed([''], async () => {
+  routes.push(await rarelyUsed([''], async () => {
     const [{ cognitoRoutes }, { createSrpSignIn }, { cognitoAdminOperationsFor }, { identityPoolOperations }, { createMfaSessions }] = await Promise.all([
       import('./cognito/cognito-routes.js'), import('./cognito/srp/srp-sign-in.js'), import('./cognito/admin/admin-operations.js'),
       import('./cognito/identity-operations.js'), import('./cognito/mfa-session.js'),
@@ -247,6 +249,9 @@ export async function createApp(deps: { config: Config; db: Database; secrets: r
     const adminOperations = cognitoAdminOperationsFor({ services, db, secrets, region: config.region, signIn: cognitoDeps });
     return cognitoRoutes(cognitoDeps, new Map([...identityOperations, ...adminOperations]));
   }, ['POST', 'OPTIONS']));
+  // With tracing, each router is mounted on its own, where instrumentation-koa finds its layers to name routes.
+  if (deps.routersAtStart) for (const mount of routes) app.use(mount);
+  else app.use(mountTogether(routes));
   app.use(guardProviderInput);
   app.use((ctx) => delegate(ctx));
   return { app, services, holder, verifier, metrics };

@@ -1,6 +1,10 @@
 import type Router from '@koa/router';
 import type { Middleware } from 'koa';
 
+/** The first path segments a mounted router claims (see {@link mountTogether}); absent: it claims every path. */
+const CLAIMED_SEGMENTS = Symbol('claimedSegments');
+type Claiming = Middleware & { [CLAIMED_SEGMENTS]?: ReadonlySet<string> };
+
 /** The first path segment, lower-cased as the routers match (they are case-insensitive by default). */
 function firstSegment(path: string): string {
   const end = path.indexOf('/', 1);
@@ -36,7 +40,7 @@ export function mountRoutes(router: Router): Middleware {
   };
   // Marked as @koa/router marks its own dispatch, so that tracing (instrumentation-koa) still finds the
   // router's layers and names each request's route.
-  return Object.assign(mounted, { router });
+  return Object.assign(mounted, { router, [CLAIMED_SEGMENTS]: segments });
 }
 
 /**
@@ -55,7 +59,7 @@ export function mountLazily(segments: readonly string[], build: () => Promise<Ro
     if (!own || [...own].some((segment) => !wanted.has(segment))) throw new Error(`a lazily mounted router serves paths outside /${segments.join(', /')}`);
     return mountRoutes(router);
   };
-  return async (ctx, next) => {
+  const lazy: Claiming = async (ctx, next) => {
     if (!wanted.has(firstSegment(ctx.path)) || (methods && !methods.includes(ctx.method))) {
       await next();
       return;
@@ -65,5 +69,38 @@ export function mountLazily(segments: readonly string[], build: () => Promise<Ro
       throw error;
     });
     await (await dispatch)(ctx, next);
+  };
+  lazy[CLAIMED_SEGMENTS] = wanted;
+  return lazy;
+}
+
+/**
+ * Mounted routers (`mountRoutes`, `mountLazily`) as one middleware: a request's first path segment is read
+ * once, and only the routers claiming it (and those claiming every path) are entered, in the order given.
+ * Mounted one by one, each router is a layer every request passes through twice (in and out): the token
+ * endpoint crossed fourteen of them before the provider. Chains are built once per claimed segment; any
+ * other segment (a client chooses it) shares the chain of the routers that claim every path, so the table
+ * does not grow with requests.
+ */
+export function mountTogether(mounts: readonly Middleware[]): Middleware {
+  const claims = mounts.map((mount) => (mount as Claiming)[CLAIMED_SEGMENTS] ?? null);
+  const chainOf = (segment: string | null) => chain(mounts.filter((_, i) => claims[i] === null || (segment !== null && claims[i]!.has(segment))));
+  const chains = new Map<string, Middleware>();
+  for (const claim of claims) for (const segment of claim ?? []) if (!chains.has(segment)) chains.set(segment, chainOf(segment));
+  const unclaimed = chainOf(null);
+  return async (ctx, next) => {
+    await (chains.get(firstSegment(ctx.path)) ?? unclaimed)(ctx, next);
+  };
+}
+
+/** Middlewares run one after the other, as Koa composes them; the last one's `next` is the caller's. */
+function chain(middlewares: readonly Middleware[]): Middleware {
+  if (middlewares.length === 1) return middlewares[0]!;
+  return async (ctx, next) => {
+    const step = async (index: number): Promise<void> => {
+      if (index === middlewares.length) await next();
+      else await middlewares[index]!(ctx, () => step(index + 1));
+    };
+    await step(0);
   };
 }

@@ -1,7 +1,7 @@
 import Router from '@koa/router';
 import Koa from 'koa';
 import { describe, expect, it } from 'vitest';
-import { mountLazily, mountRoutes, routeSegments } from '../../src/http/router-mount.js';
+import { mountLazily, mountRoutes, mountTogether, routeSegments } from '../../src/http/router-mount.js';
 
 async function call(app: Koa, path: string, method = 'GET'): Promise<string> {
   const server = app.listen(0, '127.0.0.1');
@@ -84,5 +84,45 @@ describe('router mounting', () => {
     expect(await call(app, '/admin/x')).toBe('Internal Server Error');
     expect(await call(app, '/admin/x')).toBe('x');
     expect(builds).toBe(2);
+  });
+
+  it('mounted together, enters in order only the routers claiming the segment and those claiming every path', async () => {
+    const entered: string[] = [];
+    const everyPath: Koa.Middleware = async (ctx, next) => { entered.push(`${ctx.method} ${ctx.path}`); await next(); };
+    const account = new Router();
+    account.get('/account', (ctx) => { ctx.body = 'account'; });
+    const open = new Router();
+    open.get('/:anything/open', (ctx) => { ctx.body = 'open'; });
+    const bridges = new Router();
+    bridges.post('/token/introspection', (ctx) => { ctx.body = 'introspection'; });
+    bridges.get('/account/linked', (ctx) => { ctx.body = 'linked'; });
+    let builds = 0;
+    const app = new Koa();
+    app.use(mountTogether([
+      mountRoutes(account),
+      everyPath,
+      mountRoutes(open),
+      mountRoutes(bridges),
+      mountLazily([''], async () => {
+        builds += 1;
+        const router = new Router();
+        router.post('/', (ctx) => { ctx.body = 'operation'; });
+        return router;
+      }, ['POST']),
+    ]));
+    app.use((ctx) => { ctx.body = `fell through ${ctx.method} ${ctx.path}`; });
+
+    expect(await call(app, '/ACCOUNT')).toBe('account');
+    expect(await call(app, '/account/linked')).toBe('linked');
+    expect(await call(app, '/x/open')).toBe('open');
+    expect(await call(app, '/token/introspection', 'POST')).toBe('introspection');
+    expect(await call(app, '/token', 'POST')).toBe('fell through POST /token');
+    expect(await call(app, '/unclaimed')).toBe('fell through GET /unclaimed');
+    expect(await call(app, '/')).toBe('fell through GET /');
+    expect(builds).toBe(0);
+    expect(await call(app, '/', 'POST')).toBe('operation');
+    expect(builds).toBe(1);
+    // A middleware that names no segment is entered for every request that gets that far, in its place.
+    expect(entered).toEqual(['GET /account/linked', 'GET /x/open', 'POST /token/introspection', 'POST /token', 'GET /unclaimed', 'GET /', 'POST /']);
   });
 });
