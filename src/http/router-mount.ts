@@ -1,9 +1,13 @@
 import type Router from '@koa/router';
 import type { Middleware } from 'koa';
 
-/** The first path segments a mounted router claims (see {@link mountTogether}); absent: it claims every path. */
-const CLAIMED_SEGMENTS = Symbol('claimedSegments');
-type Claiming = Middleware & { [CLAIMED_SEGMENTS]?: ReadonlySet<string> };
+/**
+ * What a mounted router claims (see {@link mountTogether}): the first path segments it serves, and what to enter
+ * once the segment is known to be one of them. Absent: the middleware claims every path.
+ */
+const CLAIM = Symbol('claim');
+interface Claim { segments: ReadonlySet<string>; enter: Middleware }
+type Claiming = Middleware & { [CLAIM]?: Claim };
 
 /** The first path segment, lower-cased as the routers match (they are case-insensitive by default). */
 function firstSegment(path: string): string {
@@ -40,7 +44,7 @@ export function mountRoutes(router: Router): Middleware {
   };
   // Marked as @koa/router marks its own dispatch, so that tracing (instrumentation-koa) still finds the
   // router's layers and names each request's route.
-  return Object.assign(mounted, { router, [CLAIMED_SEGMENTS]: segments });
+  return Object.assign(mounted, { router, [CLAIM]: { segments, enter: dispatch } });
 }
 
 /**
@@ -70,7 +74,7 @@ export function mountLazily(segments: readonly string[], build: () => Promise<Ro
     });
     await (await dispatch)(ctx, next);
   };
-  lazy[CLAIMED_SEGMENTS] = wanted;
+  lazy[CLAIM] = { segments: wanted, enter: lazy };
   return lazy;
 }
 
@@ -83,10 +87,15 @@ export function mountLazily(segments: readonly string[], build: () => Promise<Ro
  * does not grow with requests.
  */
 export function mountTogether(mounts: readonly Middleware[]): Middleware {
-  const claims = mounts.map((mount) => (mount as Claiming)[CLAIMED_SEGMENTS] ?? null);
-  const chainOf = (segment: string | null) => chain(mounts.filter((_, i) => claims[i] === null || (segment !== null && claims[i]!.has(segment))));
+  const claims = mounts.map((mount) => (mount as Claiming)[CLAIM] ?? null);
+  // A router's own dispatch, not its mount: the segment is already known to be one it claims.
+  const chainOf = (segment: string | null) => chain(mounts.flatMap((mount, i) => {
+    const claim = claims[i];
+    if (!claim) return [mount];
+    return segment !== null && claim.segments.has(segment) ? [claim.enter] : [];
+  }));
   const chains = new Map<string, Middleware>();
-  for (const claim of claims) for (const segment of claim ?? []) if (!chains.has(segment)) chains.set(segment, chainOf(segment));
+  for (const claim of claims) for (const segment of claim?.segments ?? []) if (!chains.has(segment)) chains.set(segment, chainOf(segment));
   const unclaimed = chainOf(null);
   return async (ctx, next) => {
     await (chains.get(firstSegment(ctx.path)) ?? unclaimed)(ctx, next);
