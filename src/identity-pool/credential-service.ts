@@ -6,9 +6,9 @@ import type { RateCounters } from '../http/rate-counters.js';
 import type { Logger } from '../lib/logger.js';
 import { assertAccessTokenLive, type VerifiedAccessToken } from '../oidc/access-token-verifier.js';
 import { createGuestCredentialService, type GuestCredentialService } from './guest-credentials.js';
-import type { StsBackend } from './minio-sts-client.js';
+import type { StsBackend, TemporaryCredentials } from './minio-sts-client.js';
 import { PolicyRenderError, renderPolicy } from './policy-template.js';
-import { findIssuanceByAccessKey, issuanceInsert, type IssuanceRow } from './repositories/issuance.repository.js';
+import { deletePendingIssuance, findIssuanceByAccessKey, insertPendingIssuance, issuanceCompletion, type IssuanceRow, type PendingIssuance } from './repositories/issuance.repository.js';
 import { countIssuanceAndFindContext, type IssuanceContextRow, type PoolUserRow } from './repositories/issuance-context.repository.js';
 import { resolveRole } from './role-resolution.js';
 import { grantRevokeType } from './revoke-types.js';
@@ -94,12 +94,32 @@ function planIssuance(token: IssuanceBearer, context: IssuanceContextRow, reques
 }
 
 /**
+ * Mints credentials while their issuance is recorded, durably, side by side: a revocation requested from the
+ * moment the row commits finds their tag, and the commit's wait for the disk overlaps MinIO's own work
+ * instead of following it. Credentials are handed out only once both succeeded: minted but unrecorded ones
+ * are never given to anyone (harmless); a row whose credentials were never minted is removed (and would only
+ * make a revocation revoke a tag nothing carries).
+ */
+async function mintRecorded(db: Database, sts: StsBackend, refund: () => Promise<void>, issuance: { pending: PendingIssuance; assumeRole: Parameters<StsBackend['assumeRole']>[0] }): Promise<TemporaryCredentials & { issuanceId: string }> {
+  const [recorded, minted] = await Promise.allSettled([insertPendingIssuance(db, issuance.pending), sts.assumeRole(issuance.assumeRole)]);
+  if (minted.status === 'rejected') {
+    // The object store's failure is not the user's doing: the hit goes back.
+    await refund();
+    if (recorded.status === 'fulfilled') await deletePendingIssuance(db, recorded.value).catch(() => {});
+    throw minted.reason;
+  }
+  if (recorded.status === 'rejected') throw recorded.reason;
+  return { ...minted.value, issuanceId: recorded.value };
+}
+
+/**
  * Steps of an issuance: check the object store is configured → check scope and subject → one query: the
  * token's liveness, the user, their groups and everything resolution needs, and the per-user hourly count
- * with this request in it → the local checks ({@link planIssuance}) → the hourly limit → AssumeRole → record
- * the issuance. MinIO is called only after every local check passed. The token comes from the verifier's
- * `verifyClaims`: its liveness is checked here, in the issuance's own query, so the hot path is two round
- * trips (this query and the issuance row with its audit event).
+ * with this request in it → the local checks ({@link planIssuance}) → the hourly limit → AssumeRole while the
+ * issuance is recorded ({@link mintRecorded}) → complete the record with the access key and the audit event.
+ * MinIO is called only after every local check passed. The token comes from the verifier's `verifyClaims`:
+ * its liveness is checked here, in the issuance's own query, so the hot path is three round trips, one of them
+ * while MinIO works (this query; the pending issuance; its completion with the event).
  */
 export function createCredentialService(deps: { db: Database; counters: RateCounters; sts: StsBackend | null; logger: Logger; hourlyLimitPerUser?: number; onIssued?: (role: string) => void }): CredentialService {
   const { db, logger } = deps;
@@ -137,24 +157,21 @@ export function createCredentialService(deps: { db: Database; counters: RateCoun
 
       // Tagged with the token's grant, so a logout that ends the grant revokes these credentials and no others.
       const revokeType = grantRevokeType(user.id, token.grantId);
-      let credentials;
-      try {
-        credentials = await deps.sts.assumeRole({ policy, durationSeconds: duration, revokeType });
-      } catch (error) {
-        await refund();
-        throw error;
-      }
-      // If recording fails the request fails: credentials nobody was given are harmless, credentials
-      // handed out without an audit row are not.
-      // The issuance row and its event go in one statement: atomic, and one round trip on this hot path.
-      // The access key id is the public half (it names the credentials in the object store's logs).
-      await recordAuditWith(db, issuanceInsert({ user_id: user.id, identity_id: identityId ?? null, client_id: token.clientId, role_name: role.name, access_key_id: credentials.accessKeyId, channel, revoke_type: revokeType, expires_at: credentials.expiration }), {
+      const credentials = await mintRecorded(db, deps.sts, refund, {
+        pending: { user_id: user.id, identity_id: identityId ?? null, client_id: token.clientId, role_name: role.name, channel, revoke_type: revokeType, durationSeconds: duration },
+        assumeRole: { policy, durationSeconds: duration, revokeType },
+      });
+      // The completion and its event go in one statement, committed without waiting for the disk: the row
+      // revocation reads is already durable, and it names who received credentials, when, with which role and
+      // tag, even if a database crash in the next few hundred milliseconds lost this statement. The access key
+      // id is the public half (it names the credentials in the object store's logs).
+      await recordAuditWith(db, issuanceCompletion(credentials.issuanceId, credentials), {
         type: 'credentials.issued', subjectId: user.id, clientId: token.clientId,
         details: { role: role.name, channel, duration_seconds: duration, access_key_id: credentials.accessKeyId, resolved_by: plan.reason },
       });
       deps.onIssued?.(role.name);
       logger.info({ event: 'credentials.issued', userId: user.id, clientId: token.clientId, role: role.name, accessKeyId: credentials.accessKeyId, reason: plan.reason, channel }, 'storage credentials issued');
-      return { ...credentials, role: role.name, userId: user.id };
+      return { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey, sessionToken: credentials.sessionToken, expiration: credentials.expiration, role: role.name, userId: user.id };
     },
   };
 }

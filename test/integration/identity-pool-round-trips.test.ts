@@ -41,16 +41,24 @@ describe(`identity pool hot path (${currentBackend()})`, () => {
     await database?.drop();
   });
 
-  it('issues credentials in 2 database round trips: liveness, user, groups, pool context and the hourly count in one; the issuance row with its audit event', async () => {
+  it('issues credentials in 3 database round trips, one while MinIO mints: the context with the hourly count; the durable pending issuance; its completion with the audit event, committed without waiting for the disk', async () => {
     const token = await signInForToken(config, 'tess');
     expect((await exchangeToken(server.issuer, token)).status).toBe(200);
     db.log.length = 0;
     const { status, body } = await exchangeToken(server.issuer, token);
     expect(status, JSON.stringify(body)).toBe(200);
     const trips = requestTrips(db);
-    expect(trips, trips.join('\n')).toHaveLength(2);
+    expect(trips, trips.join('\n')).toHaveLength(3);
     expect(trips[0]).toMatch(/model = 'Grant'.*model = 'RevokedAccessToken'.*FROM clients.*INSERT INTO rate_limits.*FROM users u WHERE u\.id = \$1.*FROM group_members.*FROM pool_settings/);
-    expect(trips[1]).toMatch(/INSERT INTO credential_issuances.*INSERT INTO audit_events/);
+    expect(trips[1]).toMatch(/^INSERT INTO credential_issuances/);
+    expect(trips[1]).not.toMatch(/synchronous_commit/);
+    expect(trips[2]).toMatch(/UPDATE credential_issuances SET access_key_id.*synchronous_commit.*INSERT INTO audit_events/);
+    const { rows } = await server.db.query<{ access_key_id: string | null; seconds_left: number }>(
+      'SELECT access_key_id, extract(epoch FROM expires_at - now())::int AS seconds_left FROM credential_issuances WHERE user_id = $1 ORDER BY id DESC LIMIT 1', [userId]);
+    // Completed: the access key MinIO minted, and its exact expiry (the pending row's bound is 5 minutes later).
+    expect(rows[0]!.access_key_id).toBe(body.AccessKeyId);
+    expect(rows[0]!.seconds_left).toBeLessThanOrEqual(3600);
+    expect(rows[0]!.seconds_left).toBeGreaterThan(3500);
   });
 
   it('counts an issuance once, gives the hit back when a local check refuses it, and counts nothing for a revoked token', async () => {

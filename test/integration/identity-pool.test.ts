@@ -273,12 +273,16 @@ describe(`identity pool on MinIO (${currentBackend()})`, () => {
     expect(minio.proxy.count).toBe(calls);
   });
 
-  it('answers 503 with a clear message while MinIO is down, and recovers', async () => {
+  it('answers 503 with a clear message while MinIO is down, leaves no issuance recorded, and recovers', async () => {
+    const issuances = async () => (await server.db.query<{ n: number }>('SELECT count(*)::int AS n FROM credential_issuances WHERE user_id = $1', [ids.alice!])).rows[0]!.n;
+    const before = await issuances();
     await minio.proxy.stop();
     try {
       const down = await exchange(tokens.alice!);
       expect(down.status).toBe(503);
       expect(down.body.error).toBe('sts_unavailable');
+      // The row written while MinIO was asked is removed once it failed: nothing was minted.
+      expect(await issuances()).toBe(before);
       expect((await fetch(`${server.issuer}/healthz`)).status).toBe(200);
     } finally {
       await minio.proxy.start();

@@ -1,16 +1,14 @@
 import { arrayParameter } from '../../db/array-parameter.js';
+import { ASYNC_COMMIT } from '../../db/async-commit.js';
 import type { Queryable, StatementChange } from '../../db/database.js';
 
-/**
- * Counts commit without waiting for the WAL flush (`synchronous_commit` off for this transaction only,
- * PostgreSQL manual §28.4 "Asynchronous Commit"): a counter is soft state, and a database crash can lose at
- * most the last few hundred milliseconds of hits, a few attempts more for a throttled caller. The flush is
- * what a commit costs (2 to 5 ms on common disks, against 0.1 ms without), on the path of every sign-in and
- * storage credential. Other sessions see the count at commit as usual, so limits hold across replicas.
+/*
+ * Counts commit without waiting for the WAL flush ({@link ASYNC_COMMIT}): a counter is soft state, and a
+ * database crash can lose at most the last few hundred milliseconds of hits, a few attempts more for a
+ * throttled caller, on the path of every sign-in and storage credential. Limits still hold across replicas.
  * A counting statement therefore runs in a transaction of its own (the counters run on the pool), never in
  * one with changes that must be durable.
  */
-const ASYNC_COMMIT = `set_config('synchronous_commit', 'off', true) = 'off'`;
 
 /**
  * The counting statement of {@link incrementRateLimits}, for a statement that counts in a data-modifying CTE
