@@ -3,8 +3,13 @@
  * rather than silently resolved to one value (parameter pollution); each caller decides how to refuse it.
  */
 export function parseUniqueForm(text: string): { form: Record<string, string> } | { duplicate: string } {
+  return uniqueForm(new URLSearchParams(text));
+}
+
+/** The same for fields already decoded (the edge's checked form, `checkedProviderForm`). */
+export function uniqueForm(fields: Iterable<[string, string]>): { form: Record<string, string> } | { duplicate: string } {
   const form: Record<string, string> = Object.create(null) as Record<string, string>;
-  for (const [key, value] of new URLSearchParams(text)) {
+  for (const [key, value] of fields) {
     if (key in form) return { duplicate: key.slice(0, 64) };
     form[key] = value;
   }

@@ -5,6 +5,21 @@ import { readRawBody, replayRequest } from './raw-body.js';
 /** oidc-provider's own body limit (lib/shared/selective_body.js): a larger body fails there anyway. */
 export const PROVIDER_BODY_LIMIT = 56 * 1024;
 
+/** A urlencoded body this check read: its bytes and its decoded fields, in order. */
+export interface CheckedProviderForm {
+  raw: Buffer;
+  fields: [string, string][];
+}
+
+const CHECKED_FORM = Symbol('checkedProviderForm');
+
+/**
+ * The body {@link guardProviderInput} read and checked, for the token bridges: they decide on its fields
+ * without reading and decoding the body a second time. Undefined when the request had no urlencoded body.
+ */
+export function checkedProviderForm(ctx: Context): CheckedProviderForm | undefined {
+  return (ctx.state as { [CHECKED_FORM]?: CheckedProviderForm })[CHECKED_FORM];
+}
 
 /**
  * The edge check for everything oidc-provider answers (`/auth`, `/token`, `/token/introspection`,
@@ -15,7 +30,8 @@ export const PROVIDER_BODY_LIMIT = 56 * 1024;
  * as the provider itself shows errors it cannot send back to the client.
  *
  * The provider reads raw bodies itself, so a checked body is replayed: `ctx.req` becomes a stand-in holding
- * the same bytes, which the token bridges and the provider then read as if from the socket. A request
+ * the same bytes, which the provider then reads as if from the socket; the token bridges take the checked
+ * fields instead ({@link checkedProviderForm}). A request
  * passes this check once, whether a bridge or the final fall-through to the provider meets it first.
  */
 export async function guardProviderInput(ctx: Context, next: Next): Promise<void> {
@@ -29,7 +45,8 @@ export async function guardProviderInput(ctx: Context, next: Next): Promise<void
   assertWellFormedBasicCredentials(ctx.get('authorization'));
   if (ctx.method !== 'GET' && ctx.method !== 'HEAD' && ctx.is('application/x-www-form-urlencoded')) {
     const raw = await readRawBody(ctx.req, PROVIDER_BODY_LIMIT);
-    parseStrictForm(decodeUtf8(raw, part('body', 'the form')));
+    const fields = parseStrictForm(decodeUtf8(raw, part('body', 'the form')));
+    (ctx.state as { [CHECKED_FORM]?: CheckedProviderForm })[CHECKED_FORM] = { raw, fields };
     const replay = replayRequest(ctx.req, raw);
     ctx.req = replay;
     ctx.request.req = replay;

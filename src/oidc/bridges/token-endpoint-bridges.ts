@@ -1,7 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import type { Context, Next } from 'koa';
 import type { Database } from '../../db/database.js';
-import { parseUniqueForm } from '../../http/form-body.js';
+import { parseUniqueForm, uniqueForm } from '../../http/form-body.js';
+import { checkedProviderForm } from '../../http/provider-input-guard.js';
 import { readRawBody, replayRequest } from '../../http/raw-body.js';
 import type { AccessTokenVerifier } from '../access-token-verifier.js';
 import { looksLikeJwt } from '../access-token-verifier.js';
@@ -18,8 +19,10 @@ type Delegate = (ctx: Context, req: IncomingMessage) => Promise<void>;
 
 async function readTokenForm(ctx: Context): Promise<{ raw: Buffer; form: Record<string, string> } | null> {
   if (!ctx.is('application/x-www-form-urlencoded')) return null;
-  const raw = await readRawBody(ctx.req, BODY_LIMIT);
-  const parsed = parseUniqueForm(raw.toString('utf8'));
+  // Behind the edge check the body was read and decoded once already; read it here only without one.
+  const checked = checkedProviderForm(ctx);
+  const raw = checked?.raw ?? await readRawBody(ctx.req, BODY_LIMIT);
+  const parsed = checked ? uniqueForm(checked.fields) : parseUniqueForm(raw.toString('utf8'));
   // Duplicates: no token field, so the request replays to the provider, which rejects them its own way.
   return { raw, form: 'form' in parsed ? parsed.form : {} };
 }
