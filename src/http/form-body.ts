@@ -1,12 +1,8 @@
 /**
- * Parses an `application/x-www-form-urlencoded` body into string fields. A repeated field is reported
- * rather than silently resolved to one value (parameter pollution); each caller decides how to refuse it.
+ * Collects decoded `application/x-www-form-urlencoded` fields (the edge's checked form, `checkedProviderForm`)
+ * into string fields. A repeated field is reported rather than silently resolved to one value (parameter
+ * pollution); each caller decides how to refuse it.
  */
-export function parseUniqueForm(text: string): { form: Record<string, string> } | { duplicate: string } {
-  return uniqueForm(new URLSearchParams(text));
-}
-
-/** The same for fields already decoded (the edge's checked form, `checkedProviderForm`). */
 export function uniqueForm(fields: Iterable<[string, string]>): { form: Record<string, string> } | { duplicate: string } {
   const form: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const [key, value] of fields) {

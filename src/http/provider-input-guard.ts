@@ -5,9 +5,8 @@ import { readRawBody, replayRequest } from './raw-body.js';
 /** oidc-provider's own body limit (lib/shared/selective_body.js): a larger body fails there anyway. */
 export const PROVIDER_BODY_LIMIT = 56 * 1024;
 
-/** A urlencoded body this check read: its bytes and its decoded fields, in order. */
+/** A urlencoded body this check read: its decoded fields, in order. */
 export interface CheckedProviderForm {
-  raw: Buffer;
   fields: [string, string][];
 }
 
@@ -46,7 +45,7 @@ export async function guardProviderInput(ctx: Context, next: Next): Promise<void
   if (ctx.method !== 'GET' && ctx.method !== 'HEAD' && ctx.is('application/x-www-form-urlencoded')) {
     const raw = await readRawBody(ctx.req, PROVIDER_BODY_LIMIT);
     const fields = parseStrictForm(decodeUtf8(raw, part('body', 'the form')));
-    (ctx.state as { [CHECKED_FORM]?: CheckedProviderForm })[CHECKED_FORM] = { raw, fields };
+    (ctx.state as { [CHECKED_FORM]?: CheckedProviderForm })[CHECKED_FORM] = { fields };
     const replay = replayRequest(ctx.req, raw);
     ctx.req = replay;
     ctx.request.req = replay;

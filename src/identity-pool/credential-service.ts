@@ -100,7 +100,7 @@ function planIssuance(token: IssuanceBearer, context: IssuanceContextRow, reques
  * are never given to anyone (harmless); a row whose credentials were never minted is removed (and would only
  * make a revocation revoke a tag nothing carries).
  */
-async function mintRecorded(db: Database, sts: StsBackend, refund: () => Promise<void>, issuance: { pending: PendingIssuance; assumeRole: Parameters<StsBackend['assumeRole']>[0] }): Promise<TemporaryCredentials & { issuanceId: string }> {
+async function mintRecorded(db: Database, sts: StsBackend, refund: () => Promise<void>, issuance: { pending: PendingIssuance; assumeRole: Parameters<StsBackend['assumeRole']>[0] }): Promise<{ credentials: TemporaryCredentials; issuanceId: string }> {
   const [recorded, minted] = await Promise.allSettled([insertPendingIssuance(db, issuance.pending), sts.assumeRole(issuance.assumeRole)]);
   if (minted.status === 'rejected') {
     // The object store's failure is not the user's doing: the hit goes back.
@@ -109,7 +109,7 @@ async function mintRecorded(db: Database, sts: StsBackend, refund: () => Promise
     throw minted.reason;
   }
   if (recorded.status === 'rejected') throw recorded.reason;
-  return { ...minted.value, issuanceId: recorded.value };
+  return { credentials: minted.value, issuanceId: recorded.value };
 }
 
 /**
@@ -157,7 +157,7 @@ export function createCredentialService(deps: { db: Database; counters: RateCoun
 
       // Tagged with the token's grant, so a logout that ends the grant revokes these credentials and no others.
       const revokeType = grantRevokeType(user.id, token.grantId);
-      const credentials = await mintRecorded(db, deps.sts, refund, {
+      const { credentials, issuanceId } = await mintRecorded(db, deps.sts, refund, {
         pending: { user_id: user.id, identity_id: identityId ?? null, client_id: token.clientId, role_name: role.name, channel, revoke_type: revokeType, durationSeconds: duration },
         assumeRole: { policy, durationSeconds: duration, revokeType },
       });
@@ -165,13 +165,13 @@ export function createCredentialService(deps: { db: Database; counters: RateCoun
       // revocation reads is already durable, and it names who received credentials, when, with which role and
       // tag, even if a database crash in the next few hundred milliseconds lost this statement. The access key
       // id is the public half (it names the credentials in the object store's logs).
-      await recordAuditWith(db, issuanceCompletion(credentials.issuanceId, credentials), {
+      await recordAuditWith(db, issuanceCompletion(issuanceId, credentials), {
         type: 'credentials.issued', subjectId: user.id, clientId: token.clientId,
         details: { role: role.name, channel, duration_seconds: duration, access_key_id: credentials.accessKeyId, resolved_by: plan.reason },
       });
       deps.onIssued?.(role.name);
       logger.info({ event: 'credentials.issued', userId: user.id, clientId: token.clientId, role: role.name, accessKeyId: credentials.accessKeyId, reason: plan.reason, channel }, 'storage credentials issued');
-      return { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey, sessionToken: credentials.sessionToken, expiration: credentials.expiration, role: role.name, userId: user.id };
+      return { ...credentials, role: role.name, userId: user.id };
     },
   };
 }

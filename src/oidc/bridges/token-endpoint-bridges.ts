@@ -1,9 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import type { Context, Next } from 'koa';
 import type { Database } from '../../db/database.js';
-import { parseUniqueForm, uniqueForm } from '../../http/form-body.js';
+import { uniqueForm } from '../../http/form-body.js';
 import { checkedProviderForm } from '../../http/provider-input-guard.js';
-import { readRawBody, replayRequest } from '../../http/raw-body.js';
 import type { AccessTokenVerifier } from '../access-token-verifier.js';
 import { looksLikeJwt } from '../access-token-verifier.js';
 import type { ProviderHolder } from '../provider-holder.js';
@@ -12,19 +11,18 @@ import { authenticateClient } from './client-authentication.js';
 import { allowClientOrigin } from './client-cors.js';
 import { epochSeconds, systemClock, type Clock } from '../../lib/clock.js';
 
-/** oidc-provider's own body limit (lib/shared/selective_body.js). */
-const BODY_LIMIT = 56 * 1024;
-
 type Delegate = (ctx: Context, req: IncomingMessage) => Promise<void>;
 
-async function readTokenForm(ctx: Context): Promise<{ raw: Buffer; form: Record<string, string> } | null> {
-  if (!ctx.is('application/x-www-form-urlencoded')) return null;
-  // Behind the edge check the body was read and decoded once already; read it here only without one.
+/**
+ * The token form, as the edge check (`guardProviderInput`, which both bridges sit behind) read and decoded
+ * it; null when the request has no urlencoded body. Duplicates give no token field, so the request goes on to
+ * the provider, which rejects them its own way.
+ */
+function tokenForm(ctx: Context): Record<string, string> | null {
   const checked = checkedProviderForm(ctx);
-  const raw = checked?.raw ?? await readRawBody(ctx.req, BODY_LIMIT);
-  const parsed = checked ? uniqueForm(checked.fields) : parseUniqueForm(raw.toString('utf8'));
-  // Duplicates: no token field, so the request replays to the provider, which rejects them its own way.
-  return { raw, form: 'form' in parsed ? parsed.form : {} };
+  if (!checked) return null;
+  const parsed = uniqueForm(checked.fields);
+  return 'form' in parsed ? parsed.form : {};
 }
 
 /**
@@ -38,13 +36,14 @@ function jwtTokenBridge(
 ) {
   return async function bridge(ctx: Context, next: Next): Promise<void> {
     if (ctx.method !== 'POST') return void (await next());
-    const body = await readTokenForm(ctx);
-    if (!body) return void (await next());
-    const token = body.form.token;
-    if (!token || !looksLikeJwt(token)) return deps.delegate(ctx, replayRequest(ctx.req, body.raw));
+    const form = tokenForm(ctx);
+    if (!form) return void (await next());
+    const token = form.token;
+    // `ctx.req` is the edge check's replay of the body, not read yet: the provider reads it as sent.
+    if (!token || !looksLikeJwt(token)) return deps.delegate(ctx, ctx.req);
     ctx.set('Cache-Control', 'no-store');
     ctx.state.errorSurface = 'oauth';
-    const caller = await authenticateClient(ctx, deps.holder.provider, body.form, options);
+    const caller = await authenticateClient(ctx, deps.holder.provider, form, options);
     await allowClientOrigin(ctx, async () => caller.client);
     await handle(ctx, token, caller.clientId);
   };
