@@ -18,7 +18,7 @@ export type ActingUserRow = Omit<UserWithGroupsRow, 'identities'> & { identities
 export type FindActingUser = (id: string) => Promise<ActingUserRow | undefined>;
 
 /**
- * The user row this request already loaded with the token it presents (refresh-grant-memo.ts), before the
+ * The user row this request already loaded with the token it presents (token-grant-memo.ts), before the
  * "may act" rule; undefined when it loaded none for `id`.
  */
 export type PreloadedUser = (ctx: KoaContextWithOIDC, id: string) => ActingUserRow | undefined;

@@ -1,8 +1,9 @@
 import { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
 import type { Database } from '../db/database.js';
 import * as store from './repositories/oidc-model.repository.js';
-import * as refreshStore from './repositories/refresh-grant.repository.js';
-import type { RefreshGrantMemo } from './refresh-grant-memo.js';
+import * as grantTokens from './repositories/token-grant.repository.js';
+import type { GrantTokenModel } from './repositories/token-grant.repository.js';
+import type { TokenGrantMemo } from './token-grant-memo.js';
 import type { ClientLookup } from './client-lookup.js';
 import type { ModelAtRest } from './model-at-rest.js';
 
@@ -16,17 +17,17 @@ import type { ModelAtRest } from './model-at-rest.js';
  *   whole grant when a code or rotated refresh token is replayed.
  * - Clients are not stored here: they come read-only from the `clients` table, through the in-process
  *   lookup that keeps them while changes are announced (client-lookup.ts; dynamic registration is off).
- * - A rotating refresh-token grant takes three round trips (two without a session to check) instead of
- *   seven: `refreshGrant` below, refresh-grant-memo.ts.
+ * - An authorization-code grant and a rotating refresh-token grant take two round trips instead of six or
+ *   seven: `tokenGrant` below, token-grant-memo.ts.
  */
 export function createPostgresAdapterClass(
   db: Database,
   clients: Pick<ClientLookup, 'findProviderMetadata'>,
   atRest: ModelAtRest,
-  refreshGrant?: RefreshGrantOptions,
+  tokenGrant?: TokenGrantOptions,
 ): new (name: string) => Adapter {
-  const memo = refreshGrant?.memo;
-  const refreshRequest = () => refreshGrant?.request();
+  const memo = tokenGrant?.memo;
+  const grantRequest = () => tokenGrant?.request();
   return class PostgresAdapter implements Adapter {
     readonly model: string;
     constructor(model: string) {
@@ -38,13 +39,15 @@ export function createPostgresAdapterClass(
       const storedId = atRest.storageKey(id);
       const sealed = atRest.seal(this.model, payload);
       const ttl = Number.isFinite(expiresIn) && expiresIn > 0 ? Math.ceil(expiresIn) : null;
-      const spent = this.model === 'RefreshToken' ? memo?.takeDeferredConsume(refreshRequest()) : undefined;
-      if (spent !== undefined) {
-        // The successor of the token this request consumed (see `consume`): both in one statement.
-        const { rotated, grantId } = await refreshStore.rotateRefreshToken(db, atRest.lookupKeys(spent), {
-          id: storedId, payload: sealed, grantId: payload.grantId ?? null, expiresIn: ttl,
+      const sessionUid = typeof payload.sessionUid === 'string' ? atRest.storageKey(payload.sessionUid) : null;
+      const request = this.model === 'RefreshToken' ? grantRequest() : undefined;
+      const spent = request && memo?.takeDeferredConsume(request.ctx);
+      if (request && spent !== undefined) {
+        // The refresh token issued for the code or token this request consumed (see `consume`): both in one statement.
+        const { issued, grantId } = await grantTokens.consumeAndIssueRefreshToken(db, { model: request.model, ids: atRest.lookupKeys(spent) }, {
+          id: storedId, payload: sealed, grantId: payload.grantId ?? null, sessionUid, expiresIn: ttl,
         });
-        if (!rotated) await this.refuseReplay(grantId);
+        if (!issued) await this.refuseReplay(grantId, request.model);
         return;
       }
       await store.upsertOidcModel(db, {
@@ -59,19 +62,20 @@ export function createPostgresAdapterClass(
         grantId: this.model === 'Interaction' ? null : payload.grantId ?? (this.model === 'Grant' ? id : null),
         userCode: payload.userCode ? atRest.storageKey(payload.userCode) : null,
         uid: payload.uid ? atRest.storageKey(payload.uid) : null,
+        sessionUid,
         expiresIn: ttl,
       });
     }
 
     async find(id: string): Promise<AdapterPayload | undefined> {
       if (this.model === 'Client') return clients.findProviderMetadata(id);
-      if (this.model === 'RefreshToken' && memo) {
-        const request = refreshRequest();
-        if (request) return this.findForRefresh(request, memo, id);
-      }
-      if (this.model === 'Grant') {
-        const held = memo?.takeGrant(refreshRequest(), id);
-        if (held) return held;
+      const request = memo && grantRequest();
+      if (memo && request) {
+        if (this.model === request.model) return this.findWithContext(request.ctx, memo, id);
+        if (this.model === 'Grant') {
+          const held = memo.takeGrant(request.ctx, id);
+          if (held) return held;
+        }
       }
       const payload = this.read(await store.findOidcModelById(db, this.model, atRest.lookupKeys(id)));
       // The stored payload leaves its jti out (model-at-rest.ts); the id asked for is the jti by definition.
@@ -79,6 +83,9 @@ export function createPostgresAdapterClass(
     }
 
     async findByUid(uid: string): Promise<AdapterPayload | undefined> {
+      const request = this.model === 'Session' ? grantRequest() : undefined;
+      const held = request && memo?.takeSession(request.ctx, uid);
+      if (held) return held;
       return this.read(await store.findOidcModelByUid(db, this.model, atRest.lookupKeys(uid)));
     }
 
@@ -87,12 +94,15 @@ export function createPostgresAdapterClass(
     }
 
     async consume(id: string): Promise<void> {
-      // Rotation: the refresh grant consumes the token it was given and saves its successor right after
-      // (oidc-provider 9.13.3, lib/actions/grants/refresh_token.js: `consume()` then `save()`, nothing between
-      // that reads or writes storage). Both happen in the successor's upsert, in one statement that decides
-      // the race as the UPDATE below does. Should the successor never be saved, the request fails and the
-      // presented token stays unspent, as if the request had not been made.
-      if (this.model === 'RefreshToken' && memo?.deferConsume(refreshRequest(), id)) return;
+      // The grant consumes the code or token it was given, and the refresh token it issues is saved later in
+      // the same request (oidc-provider 9.13.3: lib/actions/grants/refresh_token.js, `consume()` then `save()`;
+      // lib/helpers/grant_common.js issueTokens, after authorization_code.js's `consumeGrantSource`, saves the
+      // refresh token after the account check, signing the access token in between). Both happen in the refresh
+      // token's insert, in one statement that decides the race as the UPDATE below does. Should that insert
+      // never run (the request failed between), the presented code or token stays unspent, as if the request
+      // had not been made. Deferred only when a refresh token will be issued: `willIssueRefreshToken`.
+      const request = this.model === 'AuthorizationCode' || this.model === 'RefreshToken' ? grantRequest() : undefined;
+      if (request?.model === this.model && request.willIssueRefreshToken && memo?.deferConsume(request.ctx, id)) return;
       // oidc-provider checks `consumed` when it finds the token and consumes it later, so parallel
       // redemptions of one code or refresh token would all pass its check. The atomic UPDATE decides the
       // race; losers are treated as the replay they are: the grant is revoked and the request fails.
@@ -110,26 +120,28 @@ export function createPostgresAdapterClass(
       await store.deleteOidcModelsByGrantId(db, grantId);
     }
 
-    private async refuseReplay(grantId: string | null): Promise<never> {
+    private async refuseReplay(grantId: string | null, model = this.model): Promise<never> {
       if (grantId) await store.deleteOidcModelsByGrantId(db, grantId);
-      throw new errors.InvalidGrant(`${this.model === 'AuthorizationCode' ? 'authorization code' : 'token'} already used`);
+      throw new errors.InvalidGrant(`${model === 'AuthorizationCode' ? 'authorization code' : 'token'} already used`);
     }
 
     /**
-     * The refresh grant's token, read with its grant and account (one query for what were three), which
-     * the request's next steps take from the memo: `Grant.find` in the provider's validateGrant and our
-     * findAccount. Whatever did not load (no live grant, a payload no secret opens, no user) is left out,
-     * so those steps read the database as usual.
+     * The grant's code or refresh token, read with its grant, session and account (one query for what were
+     * four), which the request's next steps take from the memo: the session binding's `Session.findByUid`,
+     * `Grant.find` in the provider's validateGrant, and our findAccount. Whatever did not load (no live grant
+     * or session, a payload no secret opens, no user) is left out, so those steps read the database as usual.
      */
-    private async findForRefresh(request: object, memo: RefreshGrantMemo, id: string): Promise<AdapterPayload | undefined> {
-      const found = await refreshStore.findRefreshTokenWithContext(db, atRest.lookupKeys(id));
+    private async findWithContext(request: object, memo: TokenGrantMemo, id: string): Promise<AdapterPayload | undefined> {
+      const found = await grantTokens.findGrantTokenWithContext(db, this.model as GrantTokenModel, atRest.lookupKeys(id));
       const payload = this.read(found?.token);
       if (!found || !payload) return undefined;
       const grantRow = found.grant;
       const grant = grantRow ? atRest.open('Grant', grantRow.payload) : undefined;
+      const session = found.session ? atRest.open('Session', found.session.payload) : undefined;
       memo.remember(request, {
         tokenId: id,
         grant: grantRow && grant ? { id: grantRow.id, payload: { ...grant, jti: grantRow.id } } : undefined,
+        session: session && typeof session.uid === 'string' ? { uid: session.uid, payload: session } : undefined,
         user: found.user ?? undefined,
       });
       return { ...payload, jti: id };
@@ -145,9 +157,19 @@ export function createPostgresAdapterClass(
   };
 }
 
-/** The refresh-token grant's shortcuts (refresh-grant-memo.ts), wired by the provider factory. */
-export interface RefreshGrantOptions {
-  memo: RefreshGrantMemo;
-  /** The current request when it is a refresh-token grant at the token endpoint; undefined otherwise. */
-  request: () => object | undefined;
+/** The token endpoint's shortcuts for the code and refresh-token grants (token-grant-memo.ts), wired by the provider factory. */
+export interface TokenGrantOptions {
+  memo: TokenGrantMemo;
+  /** The current request when it is an authorization-code or refresh-token grant at the token endpoint; undefined otherwise. */
+  request: () => TokenGrantRequest | undefined;
+}
+
+/** A token-endpoint request presenting a code or a refresh token. */
+export interface TokenGrantRequest {
+  /** The request's context: the memo's key. */
+  ctx: object;
+  /** The model of what it presents. */
+  model: GrantTokenModel;
+  /** Whether it will issue a refresh token (the provider's `issueRefreshToken` for this client), into whose insert the consumption may go. */
+  willIssueRefreshToken: boolean;
 }

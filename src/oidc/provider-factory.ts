@@ -7,8 +7,8 @@ import { SCOPE_CLAIMS, SUPPORTED_SCOPES } from './claims.js';
 import { COGNITO_ID_TOKEN_CLAIMS, cognitoAccessTokenClaims, wantsCognitoClaims } from './cognito-claims.js';
 import { createFindAccount, type FindActingUser, type LatchkeyAccount } from './find-account.js';
 import { loadExistingGrant } from './implied-consent.js';
-import { createPostgresAdapterClass } from './postgres-adapter.js';
-import { createRefreshGrantMemo } from './refresh-grant-memo.js';
+import { createPostgresAdapterClass, type TokenGrantRequest } from './postgres-adapter.js';
+import { createTokenGrantMemo } from './token-grant-memo.js';
 import { createModelAtRest } from './model-at-rest.js';
 import type { ClientLookup } from './client-lookup.js';
 import type { SigningAlgorithm } from '../config/signing-config.js';
@@ -60,19 +60,27 @@ export function createProvider(options: ProviderOptions): Provider {
   const [defaultAlg] = signingAlgs;
   if (!defaultAlg) throw new Error('at least one signing algorithm is required');
   const allowedAudiences = new Set(audiences);
-  // A refresh-token grant loads its grant and account with the token (postgres-adapter.ts), held for the
-  // rest of that request only. The request is oidc-provider's own Koa context: 9.13.3 runs each request in an
-  // AsyncLocalStorage (lib/helpers/initialize_app.js) that the static `Provider.ctx` reads, and the token
-  // endpoint has parsed its parameters before the grant handler runs (lib/actions/token.js).
-  const refreshGrantMemo = createRefreshGrantMemo();
-  const refreshGrantRequest = () => {
+  // An authorization-code or refresh-token grant loads its grant, session and account with the code or token
+  // (postgres-adapter.ts), held for the rest of that request only. The request is oidc-provider's own Koa
+  // context: 9.13.3 runs each request in an AsyncLocalStorage (lib/helpers/initialize_app.js) that the static
+  // `Provider.ctx` reads, and the token endpoint has parsed its parameters and authenticated the client before
+  // the grant handler runs (lib/actions/token.js).
+  const tokenGrantMemo = createTokenGrantMemo();
+  const tokenGrantRequest = (): TokenGrantRequest | undefined => {
     const ctx = Provider.ctx;
-    return ctx?.oidc.route === 'token' && ctx.oidc.params?.grant_type === 'refresh_token' ? ctx : undefined;
+    if (ctx?.oidc.route !== 'token') return undefined;
+    const grantType = ctx.oidc.params?.grant_type;
+    // Rotation is on, so a refresh grant always saves a successor; a code's grant saves a refresh token when
+    // `issueRefreshToken` below says so, decided by this same function, so that a deferred consumption always
+    // has the insert it rides on.
+    if (grantType === 'refresh_token') return { ctx, model: 'RefreshToken', willIssueRefreshToken: true };
+    if (grantType === 'authorization_code' && ctx.oidc.client) return { ctx, model: 'AuthorizationCode', willIssueRefreshToken: issuesRefreshTokens(ctx.oidc.client) };
+    return undefined;
   };
-  const findAccount = createFindAccount(options.findActingUser, (ctx, id) => refreshGrantMemo.takeUser(ctx, id));
+  const findAccount = createFindAccount(options.findActingUser, (ctx, id) => tokenGrantMemo.takeUser(ctx, id));
 
   const configuration: Configuration = {
-    adapter: createPostgresAdapterClass(db, options.clients, createModelAtRest(options.secrets), { memo: refreshGrantMemo, request: refreshGrantRequest }),
+    adapter: createPostgresAdapterClass(db, options.clients, createModelAtRest(options.secrets), { memo: tokenGrantMemo, request: tokenGrantRequest }),
     findAccount,
     // Signed with node:crypto (node-signing-key.ts): the same keys and tokens, without WebCrypto's fixed cost.
     jwks: { keys: options.privateJwks.map((jwk) => new NodeSigningKey(jwk)) },
@@ -185,7 +193,7 @@ export function createProvider(options: ProviderOptions): Provider {
       }
       return extra;
     },
-    issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
+    issueRefreshToken: async (_ctx, client) => issuesRefreshTokens(client),
     rotateRefreshToken: true,
     ttl: {
       AccessToken: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? lifetimes.accessToken,
@@ -249,4 +257,9 @@ export function createProvider(options: ProviderOptions): Provider {
   provider.on('backchannel.success', (_ctx, client, accountId) => options.logger.info({ event: 'backchannel_logout.sent', clientId: client.clientId, userId: accountId }, 'logout token delivered'));
   provider.on('grant.revoked', (_ctx, grantId) => options.logger.info({ grantId }, 'grant revoked'));
   return provider;
+}
+
+/** Whether the token endpoint issues `client` refresh tokens: the provider's `issueRefreshToken`. */
+function issuesRefreshTokens(client: { grantTypeAllowed(type: string): boolean }): boolean {
+  return client.grantTypeAllowed('refresh_token');
 }

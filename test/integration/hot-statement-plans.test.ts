@@ -3,7 +3,7 @@ import { createPoolDatabase, type Database } from '../../src/db/database.js';
 import { openDatabase } from '../../src/db/open-database.js';
 import { arrayParameter } from '../../src/db/array-parameter.js';
 import { consumeOidcModel, findAccessTokenLiveness, findOidcModelById, LIVENESS_BATCH_ROWS, upsertOidcModel } from '../../src/oidc/repositories/oidc-model.repository.js';
-import { findRefreshTokenWithContext, rotateRefreshToken } from '../../src/oidc/repositories/refresh-grant.repository.js';
+import { consumeAndIssueRefreshToken, findGrantTokenWithContext } from '../../src/oidc/repositories/token-grant.repository.js';
 import { findUserinfoRows } from '../../src/oidc/repositories/userinfo.repository.js';
 import { createMigratedTestDatabase, currentBackend, type TestDatabase } from '../support/backend.js';
 
@@ -37,7 +37,7 @@ describe(`hot statements over arrays (${backend})`, () => {
   });
 
   const store = (id: string, marker: string) => upsertOidcModel(db, {
-    model: 'Session', id, staleIds: [], payload: { marker }, grantId: null, userCode: null, uid: null, expiresIn: 60,
+    model: 'Session', id, staleIds: [], payload: { marker }, grantId: null, userCode: null, uid: null, sessionUid: null, expiresIn: 60,
   });
 
   it('finds a row by any of its stored forms, the first one preferred, and consumes it once', async () => {
@@ -64,8 +64,8 @@ describe(`hot statements over arrays (${backend})`, () => {
       await findAccessTokenLiveness(db, [token]);
       await findUserinfoRows(db, [token]);
       await findOidcModelById(db, 'Session', [`h1.session-${i}`, `session-${i}`]);
-      await findRefreshTokenWithContext(db, [`h1.refresh-${i}`, `refresh-${i}`]);
-      await rotateRefreshToken(db, [`h1.spent-${i}`], { id: `h1.next-${i}`, payload: {}, grantId: 'grant-1', expiresIn: 60 });
+      await findGrantTokenWithContext(db, i % 2 ? 'RefreshToken' : 'AuthorizationCode', [`h1.refresh-${i}`, `refresh-${i}`]);
+      await consumeAndIssueRefreshToken(db, { model: i % 2 ? 'RefreshToken' : 'AuthorizationCode', ids: [`h1.spent-${i}`] }, { id: `h1.next-${i}`, payload: {}, grantId: 'grant-1', sessionUid: null, expiresIn: 60 });
     }
     for (const fragment of ['AS client_exists FROM unnest', 'LEFT JOIN users u ON u.id = t.account_id', 'SELECT payload, consumed_at FROM oidc_model WHERE model = $1 AND id', 'LEFT JOIN LATERAL', 'WITH spent AS']) {
       const plan = await planOf(fragment);

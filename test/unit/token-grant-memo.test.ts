@@ -1,15 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import type { ActingUserRow } from '../../src/oidc/find-account.js';
-import { createRefreshGrantMemo } from '../../src/oidc/refresh-grant-memo.js';
+import { createTokenGrantMemo } from '../../src/oidc/token-grant-memo.js';
 
 const user = { id: 'u-1', groups: [] } as unknown as ActingUserRow;
 
-describe('refresh grant memo', () => {
+describe('token grant memo', () => {
   it('hands each loaded row out once, to the request that loaded it, and only under the id it was loaded for', () => {
-    const memo = createRefreshGrantMemo();
+    const memo = createTokenGrantMemo();
     const request = {};
-    memo.remember(request, { tokenId: 't-1', grant: { id: 'g-1', payload: { accountId: 'u-1' } }, user });
+    memo.remember(request, { tokenId: 't-1', grant: { id: 'g-1', payload: { accountId: 'u-1' } }, session: { uid: 's-1', payload: { uid: 's-1' } }, user });
     expect(memo.takeGrant({}, 'g-1')).toBeUndefined();
+    expect(memo.takeSession({}, 's-1')).toBeUndefined();
+    expect(memo.takeSession(request, 's-2')).toBeUndefined();
     expect(memo.takeGrant(undefined, 'g-1')).toBeUndefined();
     expect(memo.takeGrant(request, 'g-2')).toBeUndefined();
     expect(memo.takeUser(request, 'u-2')).toBeUndefined();
@@ -17,10 +19,12 @@ describe('refresh grant memo', () => {
     expect(memo.takeGrant(request, 'g-1')).toBeUndefined();
     expect(memo.takeUser(request, 'u-1')).toBe(user);
     expect(memo.takeUser(request, 'u-1')).toBeUndefined();
+    expect(memo.takeSession(request, 's-1')).toEqual({ uid: 's-1' });
+    expect(memo.takeSession(request, 's-1')).toBeUndefined();
   });
 
   it('defers the consumption of the presented token only, once', () => {
-    const memo = createRefreshGrantMemo();
+    const memo = createTokenGrantMemo();
     const request = {};
     expect(memo.deferConsume(request, 't-1')).toBe(false);
     memo.remember(request, { tokenId: 't-1' });
