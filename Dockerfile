@@ -5,6 +5,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src src
+# The build migrates the embedded database's template, so it reads the migrations.
+COPY migrations migrations
 RUN npm run build && npm prune --omit=dev
 
 FROM node:24-bookworm-slim

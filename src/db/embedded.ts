@@ -7,6 +7,7 @@ import { tryLockDataDir, type DataDirLock } from './data-dir-lock.js';
 import { createPGliteDatabase, startPGliteThread } from './pglite-thread.js';
 import { BUILT_TEMPLATE, templateMatches } from './pglite-template.js';
 import { restrictToOwner, withPrivateUmask } from './private-files.js';
+import { drawInstallationValues } from './installation-values.js';
 
 /**
  * The embedded database: PGlite (Postgres compiled to WebAssembly) persisted in the data directory.
@@ -108,6 +109,7 @@ export async function openEmbeddedDatabase(options: EmbeddedOptions): Promise<Da
     await sleep(100);
   }
 
+  let database: Database;
   try {
     const pgdata = join(dataDir, 'pgdata');
     const creating = !existsSync(join(pgdata, 'PG_VERSION'));
@@ -140,9 +142,17 @@ export async function openEmbeddedDatabase(options: EmbeddedOptions): Promise<Da
       rmSync(ownSocket, { force: true });
       await heldLock.release();
     };
-    return createPoolDatabase(pool(port), 'embedded', { onClose: release, channel: thread.notifications });
+    database = createPoolDatabase(pool(port), 'embedded', { onClose: release, channel: thread.notifications });
   } catch (error) {
     await lock.release();
     throw error;
   }
+  // A database made from the build's template draws its own pool identifiers (installation-values.ts).
+  try {
+    await drawInstallationValues(database);
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+  return database;
 }

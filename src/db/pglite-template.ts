@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, sep } from 'node:path';
@@ -6,18 +7,22 @@ import { constants, gunzipSync, gzipSync } from 'node:zlib';
 // The .ts name: the database thread imports this file, and under the tests Node runs that thread's files as
 // they are (the build rewrites the name to .js).
 import { INITDB_PARAMS } from './pglite-tuning.ts';
+import { defaultMigrationsDir, readMigrations } from './migrate.ts';
 
 /**
- * A new embedded database's files, made by initdb once when Latchkey is built and copied into place at
- * the first start. PGlite's initdb is the bulk of a first start (two to five seconds of WebAssembly) and of
- * its memory (a peak of several hundred MB); copying its result takes a fraction of a second and little
- * memory. The copy is the cluster initdb leaves, nothing more: migrations, keys and secrets are made at the
- * first start as before, so no two installations share anything but the empty cluster (its system
- * identifier included, which only replication would read, and an embedded database has none).
+ * A new embedded database's files, made by initdb and migrated once when Latchkey is built, and copied into
+ * place at the first start. PGlite's initdb is the bulk of a first start (two to five seconds of WebAssembly)
+ * and of its memory (a peak of several hundred MB), and applying the migrations was 0.4 s more; copying the
+ * result takes a fraction of a second and little memory. The copy is the schema and nothing else: keys,
+ * secrets and clients are made at the first start as before, and the values a migration draws for each
+ * installation (the pool identifiers) are drawn again when the copy is first opened (installation-values.ts),
+ * so no two installations share anything but the schema and the empty cluster (its system identifier
+ * included, which only replication would read, and an embedded database has none).
  *
- * The template is keyed by PGlite's version and the initdb parameters: a template from another version or
- * other parameters is not used, and the database is created by initdb as before (also when there is no
- * template, as when the sources run unbuilt). The database thread unpacks it (pglite-thread-worker.ts): a
+ * The template is keyed by PGlite's version, the initdb parameters and the migrations (their versions and
+ * checksums): a template from another version, other parameters or other migrations is not used, and the
+ * database is created by initdb and migrated at the first start as before (also when there is no template,
+ * as when the sources run unbuilt). The database thread unpacks it (pglite-thread-worker.ts): a
  * thousand files, whose creation is most of the work, while the main thread loads the application.
  *
  * Format: gzip of a JSON header line, then per directory `path\0d\0`, per file `path\0size\0` and its bytes
@@ -38,7 +43,7 @@ interface TemplateHeader {
 /** The size field of a directory's entry. */
 const DIRECTORY = 'd';
 
-/** What a template must have been made with: this PGlite and these initdb parameters. */
+/** What a template must have been made with: this PGlite, these initdb parameters and these migrations. */
 export function templateKey(): string {
   const require = createRequire(import.meta.url);
   const entry = require.resolve('@electric-sql/pglite');
@@ -46,7 +51,9 @@ export function templateKey(): string {
   let folder = dirname(entry);
   while (!existsSync(join(folder, 'package.json')) && dirname(folder) !== folder) folder = dirname(folder);
   const { version } = JSON.parse(readFileSync(join(folder, 'package.json'), 'utf8')) as { version: string };
-  return JSON.stringify({ pglite: version, initdb: INITDB_PARAMS });
+  const migrations = createHash('sha256');
+  for (const { version, checksum } of readMigrations(defaultMigrationsDir())) migrations.update(`${version}:${checksum}\n`);
+  return JSON.stringify({ pglite: version, initdb: INITDB_PARAMS, migrations: migrations.digest('hex') });
 }
 
 /** Every directory (Postgres needs its empty ones, such as pg_notify) and file under `root`, parents first. */

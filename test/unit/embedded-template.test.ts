@@ -1,10 +1,11 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/db/database.js';
 import { openEmbeddedDatabase } from '../../src/db/embedded.js';
+import { drawInstallationValues, markTemplateValues, MIGRATIONS_DRAWING_INSTALLATION_VALUES } from '../../src/db/installation-values.js';
 import { defaultMigrationsDir, migrate, readMigrations } from '../../src/db/migrate.js';
 import { restoreTemplate, templateKey, templateMatches, writeTemplate } from '../../src/db/pglite-template.js';
 import { createPGliteDatabase, startPGliteThread } from '../../src/db/pglite-thread.js';
@@ -47,7 +48,7 @@ describe('the embedded database template', () => {
     expect((await db.query<{ n: number }>('SELECT count(*)::int AS n FROM users')).rows[0]!.n).toBe(0);
   }, 120_000);
 
-  it('is not used for another PGlite or other initdb parameters, nor over an existing directory', () => {
+  it('is not used for another PGlite, other initdb parameters or other migrations, nor over an existing directory', () => {
     expect(templateMatches(template)).toBe(true);
     const data = gunzipSync(readFileSync(template));
     const end = data.indexOf(10);
@@ -56,6 +57,9 @@ describe('the embedded database template', () => {
     const other = join(dir, 'other.gz');
     writeFileSync(other, gzipSync(Buffer.concat([Buffer.from(`${JSON.stringify({ ...header, key: header.key.replace(/"pglite":"[^"]+"/, '"pglite":"0.0.1"') })}\n`), data.subarray(end + 1)])));
     expect(templateMatches(other)).toBe(false);
+    const otherMigrations = join(dir, 'other-migrations.gz');
+    writeFileSync(otherMigrations, gzipSync(Buffer.concat([Buffer.from(`${JSON.stringify({ ...header, key: header.key.replace(/"migrations":"[0-9a-f]+"/, `"migrations":"${'0'.repeat(64)}"`) })}\n`), data.subarray(end + 1)])));
+    expect(templateMatches(otherMigrations)).toBe(false);
     expect(restoreTemplate(other, join(dir, 'mismatch'))).toBe(false);
     expect(existsSync(join(dir, 'mismatch'))).toBe(false);
     expect(restoreTemplate(join(dir, 'absent.gz'), join(dir, 'absent'))).toBe(false);
@@ -107,4 +111,51 @@ describe('the embedded database template', () => {
     expect(existsSync(join(dir, 'damaged', 'pgdata'))).toBe(false);
     expect(lost).toEqual([]);
   }, 60_000);
+
+  it('built with the migrations, as the build makes it: each database from it opens migrated, with pool identifiers of its own', async () => {
+    // What build-pglite-template.ts does, from this file's initdb cluster.
+    const building = join(dir, 'building');
+    cpSync(join(dir, 'made', 'pgdata'), join(building, 'pgdata'), { recursive: true });
+    const builder = await openEmbeddedDatabase({ dataDir: building, role: 'server' });
+    try {
+      await migrate(builder, readMigrations(defaultMigrationsDir()));
+      await markTemplateValues(builder);
+    } finally {
+      await builder.close();
+    }
+    const migratedTemplate = join(dir, 'migrated.gz');
+    writeTemplate(join(building, 'pgdata'), migratedTemplate);
+
+    const identifiers: { user_pool_id_suffix: string; identity_pool_uuid: string }[] = [];
+    for (const name of ['first', 'second']) {
+      const dataDir = join(dir, `installation-${name}`);
+      mkdirSync(dataDir);
+      expect(await createPGliteDatabase(join(dataDir, 'pgdata'), migratedTemplate)).toBe('template');
+      const installation = await openEmbeddedDatabase({ dataDir, role: 'server' });
+      try {
+        expect((await migrate(installation, readMigrations(defaultMigrationsDir()))).applied).toEqual([]);
+        identifiers.push((await installation.query<{ user_pool_id_suffix: string; identity_pool_uuid: string }>('SELECT user_pool_id_suffix, identity_pool_uuid FROM user_pool_settings')).rows[0]!);
+        // Drawn once: a second open keeps them.
+        expect(await drawInstallationValues(installation)).toBe(false);
+      } finally {
+        await installation.close();
+      }
+    }
+    const [first, second] = identifiers;
+    expect(first!.user_pool_id_suffix).toMatch(/^[A-Za-z0-9]{9}$/);
+    expect(second!.user_pool_id_suffix).toMatch(/^[A-Za-z0-9]{9}$/);
+    expect(first!.user_pool_id_suffix).not.toBe(second!.user_pool_id_suffix);
+    expect(first!.identity_pool_uuid).not.toBe(second!.identity_pool_uuid);
+  }, 120_000);
+
+  it('draws again every value a migration draws for the rows it finds: no other migration draws one', () => {
+    // A random value outside CREATE TABLE (a column default applies to rows inserted later) is drawn at migration
+    // time, once, into the template: installation-values.ts must draw it again for each installation.
+    const drawing = readMigrations(defaultMigrationsDir()).filter((migration) => migration.sql
+      .replace(/--[^\n]*/g, '')
+      .split(';')
+      .some((statement) => /random\(|gen_random_uuid\(/i.test(statement) && !/^\s*CREATE TABLE/i.test(statement)))
+      .map((migration) => migration.version);
+    expect(drawing).toEqual([...MIGRATIONS_DRAWING_INSTALLATION_VALUES]);
+  });
 });
