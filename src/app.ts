@@ -19,6 +19,7 @@ import { createServices, type Services } from './services.js';
 import type { StsBackend } from './identity-pool/minio-sts-client.js';
 import { healthRoutes } from './http/health.js';
 import { auditScope } from './http/audit-scope.js';
+import { withRequestScope } from './lib/request-scope.js';
 import { metricsEndpoint } from './http/metrics-endpoint.js';
 import { mountLazily, mountRoutes, mountTogether } from './http/router-mount.js';
 import { requestLogging } from './http/request-logging.js';
@@ -170,6 +171,8 @@ export async function createApp(deps: { config: Config; db: Database; secrets: r
   }
   router.post('/token/revocation', guardProviderInput, revocationBridge({ db, holder, verifier, delegate, ...clock }));
 
+  // Each request's own scope, which rows read ahead for a later step of the same request are held under.
+  app.use((_ctx, next) => withRequestScope(next));
   app.use(requestLogging(logger));
   app.use(auditScope);
   app.use((ctx, next) => metrics.middleware(ctx, next));

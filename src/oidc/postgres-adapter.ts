@@ -39,7 +39,8 @@ export function createPostgresAdapterClass(
       const storedId = atRest.storageKey(id);
       const sealed = atRest.seal(this.model, payload);
       const ttl = Number.isFinite(expiresIn) && expiresIn > 0 ? Math.ceil(expiresIn) : null;
-      const sessionUid = typeof payload.sessionUid === 'string' ? atRest.storageKey(payload.sessionUid) : null;
+      const boundSession = boundSessionUid(this.model, payload);
+      const sessionUid = boundSession === undefined ? null : atRest.storageKey(boundSession);
       const request = this.model === 'RefreshToken' ? grantRequest() : undefined;
       const spent = request && memo?.takeDeferredConsume(request.ctx);
       if (request && spent !== undefined) {
@@ -77,15 +78,19 @@ export function createPostgresAdapterClass(
           if (held) return held;
         }
       }
+      const scope = this.model === 'Interaction' && memo ? tokenGrant?.scope?.() : undefined;
+      if (memo && scope) return this.findInteraction(scope, memo, id);
       const payload = this.read(await store.findOidcModelById(db, this.model, atRest.lookupKeys(id)));
       // The stored payload leaves its jti out (model-at-rest.ts); the id asked for is the jti by definition.
       return payload && { ...payload, jti: id };
     }
 
     async findByUid(uid: string): Promise<AdapterPayload | undefined> {
-      const request = this.model === 'Session' ? grantRequest() : undefined;
-      const held = request && memo?.takeSession(request.ctx, uid);
-      if (held) return held;
+      if (this.model === 'Session' && memo) {
+        const request = grantRequest();
+        const held = (request && memo.takeSession(request.ctx, uid)) || memo.takeSession(tokenGrant?.scope?.(), uid);
+        if (held) return held;
+      }
       return this.read(await store.findOidcModelByUid(db, this.model, atRest.lookupKeys(uid)));
     }
 
@@ -147,6 +152,19 @@ export function createPostgresAdapterClass(
       return { ...payload, jti: id };
     }
 
+    /**
+     * An interaction, read with the session it names (one query for two): the provider's #getInteraction
+     * (lib/provider.js) reads that session right after, which takes it from the memo for this request only.
+     */
+    private async findInteraction(scope: object, memo: TokenGrantMemo, id: string): Promise<AdapterPayload | undefined> {
+      const found = await store.findInteractionWithSession(db, atRest.lookupKeys(id));
+      const payload = this.read(found);
+      if (!found || !payload) return undefined;
+      const session = found.session_payload ? atRest.open('Session', found.session_payload) : undefined;
+      memo.remember(scope, { tokenId: id, session: session && typeof session.uid === 'string' ? { uid: session.uid, payload: session } : undefined });
+      return { ...payload, jti: id };
+    }
+
     private read(row: store.OidcModelRow | undefined): AdapterPayload | undefined {
       if (!row) return undefined;
       const payload = atRest.open(this.model, row.payload);
@@ -162,6 +180,8 @@ export interface TokenGrantOptions {
   memo: TokenGrantMemo;
   /** The current request when it is an authorization-code or refresh-token grant at the token endpoint; undefined otherwise. */
   request: () => TokenGrantRequest | undefined;
+  /** The current request's scope (lib/request-scope.ts), which an interaction's session is held for; undefined outside a request. */
+  scope?: () => object | undefined;
 }
 
 /** A token-endpoint request presenting a code or a refresh token. */
@@ -172,4 +192,14 @@ export interface TokenGrantRequest {
   model: GrantTokenModel;
   /** Whether it will issue a refresh token (the provider's `issueRefreshToken` for this client), into whose insert the consumption may go. */
   willIssueRefreshToken: boolean;
+}
+
+/**
+ * The raw uid of the session a model instance is bound to, stored (hashed) in `session_uid`: a code's or a
+ * token's `sessionUid`, an interaction's `session.uid` (the session it was started in).
+ */
+function boundSessionUid(model: string, payload: AdapterPayload): string | undefined {
+  if (typeof payload.sessionUid === 'string') return payload.sessionUid;
+  const session = model === 'Interaction' ? (payload.session as { uid?: unknown } | undefined) : undefined;
+  return typeof session?.uid === 'string' ? session.uid : undefined;
 }

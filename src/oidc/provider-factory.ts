@@ -9,6 +9,7 @@ import { createFindAccount, type FindActingUser, type LatchkeyAccount } from './
 import { loadExistingGrant } from './implied-consent.js';
 import { createPostgresAdapterClass, type TokenGrantRequest } from './postgres-adapter.js';
 import { createTokenGrantMemo } from './token-grant-memo.js';
+import { currentRequestScope } from '../lib/request-scope.js';
 import { createModelAtRest } from './model-at-rest.js';
 import type { ClientLookup } from './client-lookup.js';
 import type { SigningAlgorithm } from '../config/signing-config.js';
@@ -80,7 +81,7 @@ export function createProvider(options: ProviderOptions): Provider {
   const findAccount = createFindAccount(options.findActingUser, (ctx, id) => tokenGrantMemo.takeUser(ctx, id));
 
   const configuration: Configuration = {
-    adapter: createPostgresAdapterClass(db, options.clients, createModelAtRest(options.secrets), { memo: tokenGrantMemo, request: tokenGrantRequest }),
+    adapter: createPostgresAdapterClass(db, options.clients, createModelAtRest(options.secrets), { memo: tokenGrantMemo, request: tokenGrantRequest, scope: currentRequestScope }),
     findAccount,
     // Signed with node:crypto (node-signing-key.ts): the same keys and tokens, without WebCrypto's fixed cost.
     jwks: { keys: options.privateJwks.map((jwk) => new NodeSigningKey(jwk)) },

@@ -6,7 +6,7 @@ import type { ActingUserRow } from './find-account.js';
  * later steps of its request.
  */
 export interface TokenGrantPreload {
-  /** The code or refresh token the request presents (its raw id). */
+  /** The code, refresh token or interaction the request presents (its raw id). */
   tokenId: string;
   /** Its grant (raw id, payload opened), when that row was found live and opened. */
   grant?: { id: string; payload: AdapterPayload } | undefined;
@@ -18,7 +18,8 @@ export interface TokenGrantPreload {
 
 /**
  * Rows handed from one step of an authorization-code or refresh-token request to the next, so that the
- * grant, the session and the account come with the token's own query instead of a round trip each.
+ * grant, the session and the account come with the token's own query instead of a round trip each; and the
+ * session an interaction names, read with the interaction (postgres-adapter.ts, `findInteraction`).
  *
  * Entries are keyed by the request's context object in a WeakMap: nothing outlives the request, nothing is
  * shared between requests, so no security state is cached. Each entry is taken once (a second lookup in the

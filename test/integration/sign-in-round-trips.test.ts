@@ -20,13 +20,13 @@ const backend = currentBackend();
  *   time with its event and the counter's reset (one statement), reads the second-factor state and saves the
  *   interaction's result; the provider's resume reads and deletes the interaction, reads the account, and
  *   saves the session, the grant and the code.
- * - for a third-party app the sign-in ends on the consent page instead (it reads the interaction, its session
- *   and the account), and the consent's POST reads the interaction and its session and saves the grant and the
- *   interaction's result, before the provider's resume.
+ * - for a third-party app the sign-in ends on the consent page instead (it reads the interaction with its
+ *   session, then the account), and the consent's POST reads the interaction with its session and saves the grant
+ *   and the interaction's result, before the provider's resume.
  * - token: the code is read with its session, its grant and the account; it is consumed in the statement that
  *   saves the refresh token.
  */
-const EXPECTED = { page: 2, signIn: 12, token: 2, consentSignIn: 14, consent: 12 };
+const EXPECTED = { page: 2, signIn: 12, token: 2, consentSignIn: 13, consent: 11 };
 
 describe(`sign-in round trips (${backend})`, () => {
   let database: TestDatabase;
@@ -107,5 +107,19 @@ describe(`sign-in round trips (${backend})`, () => {
     const trips = await signIn(thirdParty, true);
     expect({ page: trips.page!.length, signIn: trips.signIn!.length, consent: trips.consent!.length, token: trips.token!.length }, described(trips))
       .toEqual({ page: EXPECTED.page, signIn: EXPECTED.consentSignIn, consent: EXPECTED.consent, token: EXPECTED.token });
+    expect(trips.consent![0]).toMatch(/FROM oidc_model i LEFT JOIN LATERAL .*model = 'Session'/);
+  });
+
+  it('still refuses the consent once the session the sign-in started has ended (read with the interaction)', async () => {
+    const agent = new UserAgent();
+    const opened = await openLoginPage(agent, thirdParty);
+    const consentPage = await agent.follow(await agent.submit(opened.page, 'form#login-form', { username: 'tess', password: PASSWORD }), REDIRECT_URI);
+    expect(consentPage.html).toContain('id="consent-form"');
+    await server.db.query(`DELETE FROM oidc_model WHERE model = 'Session'`);
+    const answer = await agent.submit(consentPage, 'form#consent-form');
+    // The provider's SessionNotFound, shown as the page for a sign-in that has expired.
+    expect(answer.status).toBe(400);
+    expect(answer.html).toContain('This sign-in has expired');
+    expect(answer.location ?? '').not.toMatch(/code=/);
   });
 });

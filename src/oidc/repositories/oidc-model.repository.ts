@@ -51,6 +51,32 @@ export async function findOidcModelById(db: Queryable, model: string, ids: reado
   return rows[0];
 }
 
+const INTERACTION_KEYS = arrayParameter('$1', 'text');
+
+/** An interaction with the live session it names (`session_uid`, migration 0033); `session` null when none. */
+export interface InteractionWithSessionRow extends OidcModelRow {
+  session_payload: Record<string, unknown> | null;
+}
+
+/**
+ * An interaction (`ids` its stored forms) with the session it was started in, in one round trip: the provider
+ * reads that session right after the interaction whenever one is named (lib/provider.js, #getInteraction).
+ */
+export async function findInteractionWithSession(db: Queryable, ids: readonly string[]): Promise<InteractionWithSessionRow | undefined> {
+  const { rows } = await db.query<InteractionWithSessionRow>(
+    `SELECT i.payload, i.consumed_at, se.payload AS session_payload
+       FROM oidc_model i
+       LEFT JOIN LATERAL (
+         SELECT payload FROM oidc_model
+          WHERE model = 'Session' AND uid = i.session_uid AND ${LIVE}
+          ORDER BY id LIMIT 1) se ON true
+      WHERE i.model = 'Interaction' AND i.id = ANY(${INTERACTION_KEYS}) AND (i.expires_at IS NULL OR i.expires_at > now())
+      ORDER BY array_position(${INTERACTION_KEYS}, i.id) LIMIT 1`,
+    [ids],
+  );
+  return rows[0];
+}
+
 export async function findOidcModelByUid(db: Queryable, model: string, uids: readonly string[]): Promise<OidcModelRow | undefined> {
   const { rows } = await db.query<OidcModelRow>(
     `SELECT payload, consumed_at FROM oidc_model WHERE model = $1 AND uid = ANY(${KEYS}) AND ${LIVE}
