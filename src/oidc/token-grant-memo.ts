@@ -45,24 +45,20 @@ export interface TokenGrantMemo {
 
 export function createTokenGrantMemo(): TokenGrantMemo {
   const byRequest = new WeakMap<object, TokenGrantPreload & { consume?: boolean }>();
+  /** The row held under `field` when `matches` it, forgotten as it is handed out. */
+  const take = <Field extends 'grant' | 'session'>(request: object | undefined, field: Field, matches: (row: NonNullable<TokenGrantPreload[Field]>) => boolean) => {
+    const entry = request && byRequest.get(request);
+    const row = entry?.[field];
+    if (!entry || !row || !matches(row)) return undefined;
+    entry[field] = undefined;
+    return row.payload;
+  };
   return {
     remember(request, preload) {
       byRequest.set(request, { ...preload });
     },
-    takeGrant(request, grantId) {
-      const entry = request && byRequest.get(request);
-      if (!entry?.grant || entry.grant.id !== grantId) return undefined;
-      const { payload } = entry.grant;
-      entry.grant = undefined;
-      return payload;
-    },
-    takeSession(request, uid) {
-      const entry = request && byRequest.get(request);
-      if (!entry?.session || entry.session.uid !== uid) return undefined;
-      const { payload } = entry.session;
-      entry.session = undefined;
-      return payload;
-    },
+    takeGrant: (request, grantId) => take(request, 'grant', (grant) => grant.id === grantId),
+    takeSession: (request, uid) => take(request, 'session', (session) => session.uid === uid),
     takeUser(request, accountId) {
       const entry = request && byRequest.get(request);
       if (!entry?.user || entry.user.id !== accountId) return undefined;

@@ -53,6 +53,18 @@ export async function findOidcModelById(db: Queryable, model: string, ids: reado
 
 const INTERACTION_KEYS = arrayParameter('$1', 'text');
 
+/**
+ * `LEFT JOIN LATERAL … AS se`: the live Session row whose stored uid `row`'s `session_uid` names (migration
+ * 0033), read with that row in the same statement; `se.payload` is null when none is live or none is named.
+ * `row` is the calling statement's own alias, never input.
+ */
+export function liveSessionOf(row: string): string {
+  return `LEFT JOIN LATERAL (
+         SELECT payload FROM oidc_model
+          WHERE model = 'Session' AND uid = ${row}.session_uid AND ${LIVE}
+          ORDER BY id LIMIT 1) se ON true`;
+}
+
 /** An interaction with the live session it names (`session_uid`, migration 0033); `session` null when none. */
 export interface InteractionWithSessionRow extends OidcModelRow {
   session_payload: Record<string, unknown> | null;
@@ -66,10 +78,7 @@ export async function findInteractionWithSession(db: Queryable, ids: readonly st
   const { rows } = await db.query<InteractionWithSessionRow>(
     `SELECT i.payload, i.consumed_at, se.payload AS session_payload
        FROM oidc_model i
-       LEFT JOIN LATERAL (
-         SELECT payload FROM oidc_model
-          WHERE model = 'Session' AND uid = i.session_uid AND ${LIVE}
-          ORDER BY id LIMIT 1) se ON true
+       ${liveSessionOf('i')}
       WHERE i.model = 'Interaction' AND i.id = ANY(${INTERACTION_KEYS}) AND (i.expires_at IS NULL OR i.expires_at > now())
       ORDER BY array_position(${INTERACTION_KEYS}, i.id) LIMIT 1`,
     [ids],

@@ -2,7 +2,7 @@ import { arrayParameter } from '../../db/array-parameter.js';
 import type { Queryable } from '../../db/database.js';
 import { userWithGroupsColumns } from '../../directory/repositories/user.repository.js';
 import type { ActingUserRow } from '../find-account.js';
-import type { OidcModelRow } from './oidc-model.repository.js';
+import { liveSessionOf, type OidcModelRow } from './oidc-model.repository.js';
 
 /** The stored forms of the presented token's id, in `$1` of both statements (a plan kept whatever their number: db/array-parameter.ts). */
 const TOKEN_KEYS = arrayParameter('$1', 'text');
@@ -43,10 +43,7 @@ export async function findGrantTokenWithContext(db: Queryable, model: GrantToken
          SELECT grant_id, payload FROM oidc_model
           WHERE model = 'Grant' AND grant_id = t.grant_id AND (expires_at IS NULL OR expires_at > now())
           ORDER BY id LIMIT 1) gr ON true
-       LEFT JOIN LATERAL (
-         SELECT payload FROM oidc_model
-          WHERE model = 'Session' AND uid = t.session_uid AND (expires_at IS NULL OR expires_at > now())
-          ORDER BY id LIMIT 1) se ON true
+       ${liveSessionOf('t')}
        LEFT JOIN users u ON u.id = CASE WHEN t.payload->>'accountId' ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
                                         THEN (t.payload->>'accountId')::uuid END
       WHERE t.model = $2 AND t.id = ANY(${TOKEN_KEYS}) AND (t.expires_at IS NULL OR t.expires_at > now())
