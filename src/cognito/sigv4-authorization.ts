@@ -1,7 +1,8 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import type * as SignatureV4Library from '@smithy/signature-v4';
 import { setAuditActor } from '../audit/audit-context.js';
 import { AwsRefusalError } from '../errors/aws-refusal-error.js';
+import { awsEscape, credentialScope, sha256Hex, signatureOf, signingKey, SIGV4_ALGORITHM, stringToSign } from '../lib/aws-sigv4.js';
 import type { AwsAccessKeys } from '../oidc/aws-access-keys.js';
 
 /** The request as it arrived, for rebuilding what the client signed. */
@@ -22,7 +23,6 @@ type Smithy = typeof SignatureV4Library;
 let library: Promise<Smithy> | undefined;
 const smithy = () => library ??= import('@smithy/signature-v4');
 
-const ALGORITHM = 'AWS4-HMAC-SHA256';
 /** AWS accepts a request whose X-Amz-Date is within 15 minutes of its clock, either way. */
 const SKEW_MS = 15 * 60 * 1000;
 const AMZ_DATE = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
@@ -31,14 +31,6 @@ const AUTHORIZATION = /^AWS4-HMAC-SHA256\s+Credential=([^,\s]+)\s*,\s*SignedHead
 const missing = () => new AwsRefusalError(400, 'missing_authentication_token', 'MissingAuthenticationTokenException', 'Missing Authentication Token');
 const incomplete = (why: string) => new AwsRefusalError(400, 'incomplete_signature', 'IncompleteSignatureException', why);
 const badSignature = (why: string) => new AwsRefusalError(400, 'invalid_signature', 'InvalidSignatureException', why);
-
-const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
-const hmac = (key: string | Buffer, data: string) => createHmac('sha256', key).update(data, 'utf8').digest();
-
-/** AWS's URI encoding: RFC 3986 unreserved characters stay, everything else is %XX (upper case). */
-function awsEscape(text: string): string {
-  return encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-}
 
 /**
  * The canonical URI as the AWS SDK computes it for every service but S3: dot segments and empty segments
@@ -85,7 +77,7 @@ export function canonicalRequest(request: RawRequest, signedHeaders: readonly st
     getCanonicalQuery({ query } as Parameters<typeof getCanonicalQuery>[0]),
     signedHeaders.map((name) => `${name}:${canonical[name] ?? ''}\n`).join(''),
     signedHeaders.join(';'),
-    sha256(request.body),
+    sha256Hex(request.body),
   ].join('\n');
 }
 
@@ -101,7 +93,7 @@ export function sigV4Authorizer(deps: { keys: AwsAccessKeys; region: string; ser
   return async (request) => {
     const header = headerValue(request.headers, 'authorization');
     if (!header) throw missing();
-    if (!header.startsWith(`${ALGORITHM} `)) throw incomplete(`Authorization header requires the ${ALGORITHM} algorithm with Credential, SignedHeaders and Signature.`);
+    if (!header.startsWith(`${SIGV4_ALGORITHM} `)) throw incomplete(`Authorization header requires the ${SIGV4_ALGORITHM} algorithm with Credential, SignedHeaders and Signature.`);
     const parts = AUTHORIZATION.exec(header);
     if (!parts) throw incomplete('Authorization header requires \'Credential\', \'SignedHeaders\' and \'Signature\' parameters.');
     const [, credential, signedList, signature] = parts as unknown as [string, string, string, string];
@@ -124,10 +116,8 @@ export function sigV4Authorizer(deps: { keys: AwsAccessKeys; region: string; ser
     const key = /^[A-Z0-9]{1,128}$/.test(accessKeyId) ? await deps.keys.find(accessKeyId) : undefined;
     if (!key) throw new AwsRefusalError(400, 'unrecognized_client', 'UnrecognizedClientException', 'The security token included in the request is invalid.');
 
-    const library = await smithy();
-    const stringToSign = [ALGORITHM, amzDate, library.createScope(scopeDate, region, deps.service), sha256(canonicalRequest(request, signedHeaders, library))].join('\n');
-    const signingKey = [scopeDate, region, deps.service, 'aws4_request'].reduce<Buffer>((k, part) => hmac(k, part), Buffer.from(`AWS4${key.secretAccessKey}`, 'utf8'));
-    const expected = createHmac('sha256', signingKey).update(stringToSign, 'utf8').digest();
+    const toSign = stringToSign(amzDate, credentialScope(scopeDate, region, deps.service), sha256Hex(canonicalRequest(request, signedHeaders, await smithy())));
+    const expected = signatureOf(signingKey(key.secretAccessKey, scopeDate, region, deps.service), toSign);
     if (!timingSafeEqual(expected, Buffer.from(signature, 'hex'))) {
       throw badSignature('The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.');
     }

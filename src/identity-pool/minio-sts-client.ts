@@ -48,7 +48,7 @@ export function createMinioStsClient(options: MinioStsOptions): StsBackend {
   });
 
   async function call(url: URL, body: string, service: 'sts' | 's3', contentType?: string): Promise<{ status: number; text: string }> {
-    const headers = await signRequest({ url, method: 'POST', body, service, region: options.region, accessKey: options.accessKey, secretKey: options.secretKey, ...(contentType ? { contentType } : {}) });
+    const headers = signRequest({ url, method: 'POST', body, service, region: options.region, accessKey: options.accessKey, secretKey: options.secretKey, ...(contentType ? { contentType } : {}) });
     let response: Response;
     try {
       response = await outbound(url, { method: 'POST', headers, body });

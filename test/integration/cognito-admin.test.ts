@@ -6,7 +6,7 @@ import {
 import { SignatureV4 } from '@smithy/signature-v4';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NodeSha256 } from '../../src/identity-pool/node-sha256.js';
+import { Sha256 } from '@aws-crypto/sha256-js';
 import { createAwsAccessKeys } from '../../src/oidc/aws-access-keys.js';
 import { createMigratedTestDatabase, currentBackend, type TestDatabase } from '../support/backend.js';
 import { PASSWORD, REDIRECT_URI } from '../support/fixtures.js';
@@ -222,7 +222,7 @@ describe(`Cognito admin API signed with SigV4 (${currentBackend()})`, () => {
       .toMatchObject({ name: 'UnrecognizedClientException', message: 'The security token included in the request is invalid.', status: 400 });
 
     const url = new URL(`${server.issuer}/`);
-    const signer = new SignatureV4({ credentials, region: 'us-east-1', service: 'cognito-idp', sha256: NodeSha256 });
+    const signer = new SignatureV4({ credentials, region: 'us-east-1', service: 'cognito-idp', sha256: Sha256 });
     const signed = await signer.sign({
       method: 'POST', protocol: url.protocol, hostname: url.hostname, port: Number(url.port), path: '/', query: {},
       headers: { host: url.host, 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `${TARGET}.AdminGetUser` },
