@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, currentBackend, type TestDatabase } from '../support/backend.js';
+import { cliEnv } from '../support/cli-database.js';
 import { runCli } from '../support/processes.js';
-import { TEST_SECRET } from '../support/test-server.js';
 import { hostileString } from './support/arbitraries.js';
 
 /**
@@ -31,7 +31,7 @@ describe(`fuzzing the CLI arguments (${currentBackend()})`, () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    env = { ...database.env, LOG_LEVEL: 'warn', ...(currentBackend() === 'postgres' ? { LATCHKEY_SECRET: TEST_SECRET } : {}) };
+    env = cliEnv(database);
     writeFileSync(policyFiles.valid, JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['s3:GetObject'], Resource: ['arn:aws:s3:::b/${sub}/*'] }] }));
     writeFileSync(policyFiles.hostile, '{"Version":"2012-10-17","Statement":[{"Effect":"Allow\u0000","Action":"s3:*","Resource":"\u202e${sub}"}]}');
     writeFileSync(policyFiles.binary, Buffer.from([0xff, 0xfe, 0x00, 0x7b, 0xc0, 0x80]));

@@ -4,10 +4,11 @@ import { join } from 'node:path';
 import * as oidc from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, currentBackend, type TestDatabase } from '../support/backend.js';
+import { migratedCliDatabase } from '../support/cli-database.js';
 import { openLoginPage, signInToCallback } from '../support/flows.js';
 import { REDIRECT_URI } from '../support/fixtures.js';
 import { runCli, spawnServer } from '../support/processes.js';
-import { freePort, TEST_SECRET } from '../support/test-server.js';
+import { freePort } from '../support/test-server.js';
 import { UserAgent } from '../support/user-agent.js';
 
 /**
@@ -21,11 +22,7 @@ describe(`latchkey CLI (${currentBackend()})`, { timeout: 180_000 }, () => {
   let env: Record<string, string>;
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    env = { ...database.env, LOG_LEVEL: 'warn', ...(currentBackend() === 'postgres' ? { LATCHKEY_SECRET: TEST_SECRET } : {}) };
-    // Only `migrate` and `serve` change the schema; every other command needs a migrated database.
-    const migrated = await runCli(['migrate'], env);
-    expect(migrated.code, migrated.stderr).toBe(0);
+    ({ database, env } = await migratedCliDatabase());
   });
   afterAll(async () => {
     await database?.drop();

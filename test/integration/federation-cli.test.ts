@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, currentBackend, type TestDatabase } from '../support/backend.js';
+import { currentBackend, type TestDatabase } from '../support/backend.js';
+import { migratedCliDatabase } from '../support/cli-database.js';
 import { runCli } from '../support/processes.js';
-import { TEST_SECRET } from '../support/test-server.js';
 
 /** `latchkey provider add|list|remove`, as an administrator runs it. */
 describe(`latchkey provider (${currentBackend()})`, () => {
@@ -9,10 +9,7 @@ describe(`latchkey provider (${currentBackend()})`, () => {
   let env: Record<string, string>;
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    env = { ...database.env, LOG_LEVEL: 'warn', ...(currentBackend() === 'postgres' ? { LATCHKEY_SECRET: TEST_SECRET } : {}) };
-    const migrated = await runCli(['migrate'], env);
-    expect(migrated.code, migrated.stderr).toBe(0);
+    ({ database, env } = await migratedCliDatabase());
   });
   afterAll(async () => {
     await database?.drop();

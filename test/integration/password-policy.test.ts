@@ -7,8 +7,8 @@ import { createPasswordPolicy } from '../../src/directory/password-policy.js';
 import { createUserService } from '../../src/directory/user-service.js';
 import { InvalidRequestError, NotFoundError } from '../../src/errors/app-error.js';
 import { createTestDatabase, currentBackend, type TestDatabase } from '../support/backend.js';
+import { migratedCliDatabase } from '../support/cli-database.js';
 import { runCli } from '../support/processes.js';
-import { TEST_SECRET } from '../support/test-server.js';
 
 /** The password policy where passwords are set: the CLI as an administrator runs it, and the user service. */
 describe(`password policy: latchkey user create (${currentBackend()})`, () => {
@@ -16,10 +16,7 @@ describe(`password policy: latchkey user create (${currentBackend()})`, () => {
   let env: Record<string, string>;
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    env = { ...database.env, LOG_LEVEL: 'warn', ...(currentBackend() === 'postgres' ? { LATCHKEY_SECRET: TEST_SECRET } : {}) };
-    const migrated = await runCli(['migrate'], env);
-    expect(migrated.code, migrated.stderr).toBe(0);
+    ({ database, env } = await migratedCliDatabase());
   });
   afterAll(async () => {
     await database?.drop();

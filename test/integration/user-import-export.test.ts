@@ -9,9 +9,10 @@ import { createTestDatabase, currentBackend } from '../support/backend.js';
 import { argon2Parameters, REDIRECT_URI } from '../support/fixtures.js';
 import { openLoginPage, signInToCallback } from '../support/flows.js';
 import { discover, useTestServer } from '../support/harness.js';
+import { cliEnv } from '../support/cli-database.js';
 import { runCli } from '../support/processes.js';
 import { snapshot } from '../support/snapshot.js';
-import { startTestServer, TEST_SECRET } from '../support/test-server.js';
+import { startTestServer } from '../support/test-server.js';
 import { GENERATED_KINDS, generatedCsv, hashesByKind, kindOf, passwordOf, usernameOf, type GeneratedKind } from '../support/user-import-files.js';
 import { UserAgent } from '../support/user-agent.js';
 
@@ -58,7 +59,7 @@ describe(`user import and export (${currentBackend()})`, () => {
     let env: Record<string, string>;
     let dir: string;
     beforeAll(() => {
-      env = { ...ctx.database.env, LOG_LEVEL: 'warn', ...(currentBackend() === 'postgres' ? { LATCHKEY_SECRET: TEST_SECRET } : {}) };
+      env = cliEnv(ctx.database);
       dir = mkdtempSync(join(tmpdir(), 'lk-transfer-'));
     });
 
