@@ -3,6 +3,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 // Relative imports name the .ts file: under the tests Node runs this file as it is (stripping its types),
 // and the build rewrites them to .js (rewriteRelativeImportExtensions).
 import { collectStartupGarbage, followStartupSettling } from '../lib/startup-memory.ts';
+import { rememberFileSizes } from './pglite-file-sizes.ts';
 import { BASELINE_WASM_FLAGS, INITDB_PARAMS, startParams } from './pglite-tuning.ts';
 import type { PGliteThreadData, PGliteThreadReport, PGliteThreadRequest } from './pglite-thread.js';
 
@@ -72,6 +73,8 @@ async function run(data: PGliteThreadData): Promise<void> {
   try {
     if (data.restoreFrom !== null) await restoreNewDatabase(data.restoreFrom, data.pgdata);
     db = await PGlite.create(data.pgdata, options);
+    // The data directory is this thread's alone (under its lock): its files' sizes can be carried along.
+    rememberFileSizes(db.Module.FS);
     db.onNotification(listener.notified);
     server = new PGLiteSocketServer({ db, path: data.socketPath, maxConnections: data.maxConnections });
     listener.attach(scheduleWholeSessionTurns(server, listener.observe));
