@@ -72,7 +72,14 @@ export function rememberFileSizes(candidate: unknown): boolean {
     return offset + size < 0 ? seek.call(this, stream, offset, whence) : offset + size;
   };
   streamOps.write = function writeAndGrow(this: unknown, stream: FsStream, buffer: Uint8Array, offset: number, length: number, position?: number | null, canOwn?: boolean): number {
-    const count = written.call(this, stream, buffer, offset, length, position, canOwn);
+    let count: number;
+    try {
+      count = written.call(this, stream, buffer, offset, length, position, canOwn);
+    } catch (error) {
+      // A failed write (a full disk) may still have grown the file by part of it: ask again next time.
+      sizes.delete(stream.node);
+      throw error;
+    }
     const known = sizes.get(stream.node);
     if (known !== undefined) {
       // Without a position, the write went to the descriptor's own offset, which this module does not follow.

@@ -82,6 +82,39 @@ describe('remembered file sizes of the embedded database', () => {
     expect(check.rows[0]!.ok).toBe(true);
   }, 120_000);
 
+  it('asks the size again after a write that failed, which may have grown the file by part of it', () => {
+    // A stand-in NODEFS over one file whose size the test controls: what the operating system would say.
+    let onDisk = 8192;
+    let asked = 0;
+    const node = { mode: 0o100600 };
+    const stream = { node };
+    const streamOps: Record<string, unknown> = {
+      llseek: (_stream: unknown, offset: number, whence: number) => { asked++; return whence === 2 ? offset + onDisk : offset; },
+      write: (_stream: unknown, _buffer: Uint8Array, _offset: number, length: number, position: number) => {
+        if (length > 4096) {
+          onDisk = position + 4096; // half of it reached the disk before the disk was full
+          throw new Error('ENOSPC');
+        }
+        onDisk = Math.max(onDisk, position + length);
+        return length;
+      },
+      setattr: () => {},
+      open: () => {},
+    };
+    const fake: EmscriptenFs = { isFile: () => true, filesystems: { NODEFS: { stream_ops: streamOps, node_ops: { setattr: () => {} } } } };
+    expect(rememberFileSizes(fake)).toBe(true);
+    const seekEnd = () => (streamOps.llseek as (s: unknown, o: number, w: number) => number)(stream, 0, 2);
+    const write = (position: number, length: number) => (streamOps.write as (s: unknown, b: Uint8Array, o: number, l: number, p: number) => number)(stream, new Uint8Array(length), 0, length, position);
+
+    expect(seekEnd()).toBe(8192);
+    write(8192, 4096);
+    expect(seekEnd()).toBe(12288);
+    expect(asked).toBe(1);
+    expect(() => write(12288, 8192)).toThrow('ENOSPC');
+    expect(seekEnd()).toBe(16384);
+    expect(asked).toBe(2);
+  });
+
   it('changes nothing for a file system without the operations it relies on', () => {
     const streamOps = { llseek: () => 0 };
     const fake: EmscriptenFs = { isFile: () => true, filesystems: { NODEFS: { stream_ops: streamOps, node_ops: {} } } };
