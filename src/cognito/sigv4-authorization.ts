@@ -2,7 +2,8 @@ import { timingSafeEqual } from 'node:crypto';
 import type * as SignatureV4Library from '@smithy/signature-v4';
 import { setAuditActor } from '../audit/audit-context.js';
 import { AwsRefusalError } from '../errors/aws-refusal-error.js';
-import { awsEscape, credentialScope, sha256Hex, signatureOf, signingKey, SIGV4_ALGORITHM, stringToSign } from '../lib/aws-sigv4.js';
+import { awsEscape, credentialScope, signatureOf, signingKey, SIGV4_ALGORITHM, stringToSign } from '../lib/aws-sigv4.js';
+import { sha256Hex } from '../lib/hashing.js';
 import type { AwsAccessKeys } from '../oidc/aws-access-keys.js';
 
 /** The request as it arrived, for rebuilding what the client signed. */

@@ -1,4 +1,5 @@
-import { awsEscape, credentialScope, sha256Hex, signatureOf, signingKey, SIGV4_ALGORITHM, stringToSign } from '../lib/aws-sigv4.js';
+import { awsEscape, credentialScope, signatureOf, signingKey, SIGV4_ALGORITHM, stringToSign } from '../lib/aws-sigv4.js';
+import { sha256Hex } from '../lib/hashing.js';
 
 export interface SignedRequestInput {
   url: URL;

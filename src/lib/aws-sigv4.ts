@@ -1,4 +1,4 @@
-import { createHash, createHmac } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 
 /**
  * The primitives of AWS Signature Version 4 that signing (identity-pool/sigv4.ts, requests to the object
@@ -7,8 +7,6 @@ import { createHash, createHmac } from 'node:crypto';
  * "Create a signed AWS API request", steps 2 to 4).
  */
 export const SIGV4_ALGORITHM = 'AWS4-HMAC-SHA256';
-
-export const sha256Hex = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex');
 
 /** AWS's URI encoding: RFC 3986 unreserved characters stay, everything else is %XX (upper case). */
 export function awsEscape(text: string): string {
