@@ -49,5 +49,5 @@ export async function passwordSignIn(deps: CognitoDeps, clientId: string, parame
     throw new UnauthorizedError('invalid_credentials', INCORRECT);
   }
   deps.logger.info({ event: 'login.succeeded', userId: result.user.id }, 'login succeeded');
-  return afterPassword(deps, clientId, result.user);
+  return afterPassword(deps, clientId, result.user, account.mfa);
 }

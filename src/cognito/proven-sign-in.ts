@@ -1,4 +1,5 @@
 import { ForbiddenError } from '../errors/app-error.js';
+import type { MfaStatus } from '../directory/mfa/mfa-service.js';
 import type { UserRow } from '../directory/repositories/user.repository.js';
 import { issueSignInTokens } from '../oidc/sign-in-grant.js';
 import type { CognitoDeps, OperationOutput } from './cognito-operation.js';
@@ -14,8 +15,9 @@ import { authenticationResult } from './token-answer.js';
  * - A passkey as the only factor: refused, since this API cannot check a passkey; the hosted sign-in can.
  * The password alone never yields tokens where a second factor applies.
  */
-export async function afterPassword(deps: CognitoDeps, clientId: string, user: UserRow): Promise<OperationOutput> {
-  const status = await deps.mfa.status(user.id);
+export async function afterPassword(deps: CognitoDeps, clientId: string, user: UserRow, known?: MfaStatus): Promise<OperationOutput> {
+  // Read with the account by a password sign-in (findSignInAccount); after SRP, read now.
+  const status = known ?? await deps.mfa.status(user.id);
   if (status.mode !== 'off') {
     if (status.enrolled) {
       deps.metrics.signIn('password', 'mfa_required');

@@ -2,6 +2,7 @@ import { setAuditActor } from '../audit/audit-context.js';
 import { recordAudit, recordAuditWith } from '../audit/record-audit.js';
 import type { Database, StatementChange } from '../db/database.js';
 import { accountRefusal, type AccountRefusal } from './account-state.js';
+import { mfaStatusOf, type MfaStatus } from './mfa/mfa-service.js';
 import { normalizeIdentifier } from './normalize.js';
 import type { PasswordHasher } from './password-hasher.js';
 import { findUserByLoginWithSrpPool } from './repositories/srp-verifier.repository.js';
@@ -22,6 +23,12 @@ export interface SignInAccount {
   readonly user: UserRow | undefined;
   /** The pool name the user's SRP verifier was derived for; null when they have none. */
   readonly srpPoolName?: string | null;
+  /**
+   * The user's second-factor state, read with the account, for the step after a proven password (which then
+   * needs no round trip of its own); undefined when the identifier names nobody. Like the account's own state,
+   * it is told to no one before the password is proven.
+   */
+  readonly mfa?: MfaStatus;
 }
 
 /** The outcome of a password check; `user` and the factors used (`amr`) are set only when `ok`. */
@@ -56,8 +63,8 @@ export function createPasswordSignIn(deps: { db: Database; hasher: PasswordHashe
       const normalized = normalizeIdentifier(identifier);
       const found = normalized.length > 0 && normalized.length <= MAX_IDENTIFIER ? await findUserByLoginWithSrpPool(db, normalized) : undefined;
       if (!found) return { identifier: normalized, user: undefined, srpPoolName: null };
-      const { srp_pool_name: srpPoolName, ...user } = found;
-      return { identifier: normalized, user, srpPoolName };
+      const { srp_pool_name: srpPoolName, mode, group_required, totp_confirmed, recovery_codes_left, passkeys, ...user } = found;
+      return { identifier: normalized, user, srpPoolName, mfa: mfaStatusOf({ mode, group_required, totp_confirmed, recovery_codes_left, passkeys }) };
     },
 
     async verifyPassword({ user, srpPoolName }, password, options = {}) {

@@ -230,4 +230,28 @@ describe(`MFA with TOTP (${currentBackend()})`, () => {
     expect(page.html).not.toContain('id="mfa-form"');
     expect((await claimsAfter(after, page, verifier)).amr).toEqual(['pwd']);
   });
+
+  it('reads the second-factor state with the account a sign-in looks up, equal to the state read on its own in every pool mode', async () => {
+    await services().groups.create({ name: 'strongroom' });
+    await services().mfa.setGroupRequired('strongroom', true);
+    const plain = await createUser('olga');
+    const member = await createUser('otto', ['strongroom']);
+    const enrolled = await createUser('opal');
+    await enrolOnAccountPage('opal');
+    expect((await services().users.findSignInAccount('nobody-here')).mfa).toBeUndefined();
+    try {
+      for (const mode of ['optional', 'required', 'off'] as const) {
+        await services().mfa.setMode(mode);
+        for (const user of [plain, member, enrolled]) {
+          const account = await services().users.findSignInAccount(user.username!);
+          expect(account.mfa, `${user.username} in mode ${mode}`).toEqual(await services().mfa.status(user.id));
+        }
+      }
+      // What the sign-in acts on: in `off` nobody is asked, the enrolled user neither.
+      expect((await services().users.findSignInAccount('opal')).mfa).toMatchObject({ mode: 'off', enrolled: true, required: false, recoveryCodesLeft: 10 });
+    } finally {
+      await services().mfa.setMode('optional');
+    }
+    expect((await services().users.findSignInAccount('otto@example.com')).mfa).toMatchObject({ mode: 'optional', enrolled: false, required: true });
+  });
 });

@@ -24,6 +24,12 @@ export interface MfaStatus {
   passkeys: number;
 }
 
+/** Where a user stands, from the stored state (the pool's mode turns a group's requirement on or off). */
+export function mfaStatusOf(state: repo.MfaStateRow): MfaStatus {
+  const required = state.mode === 'required' || (state.mode === 'optional' && state.group_required);
+  return { mode: state.mode, enrolled: state.totp_confirmed, required, recoveryCodesLeft: state.recovery_codes_left, passkeys: state.passkeys };
+}
+
 /** A second factor presented at sign-in: which one passed, or why nothing did. */
 export type SecondFactorResult =
   | { ok: true; method: 'totp' | 'recovery_code' }
@@ -36,7 +42,7 @@ export interface MfaService {
   setGroupRequired(groupName: string, required: boolean): Promise<{ name: string; mfa_required: boolean }>;
   /** From the pool's mode and the user's groups (`off` overrides every group). */
   isRequiredFor(userId: string): Promise<boolean>;
-  /** In one query: the sign-in reads it after every proven password. */
+  /** In one query. A password sign-in reads the same with the account it looks up (SignInAccount.mfa). */
   status(userId: string): Promise<MfaStatus>;
   /** Starts (or resumes) enrolment: the secret to show and the otpauth URI for the QR code. */
   beginEnrolment(user: Pick<UserRow, 'id' | 'email' | 'username'>): Promise<{ secret: string; uri: string }>;
@@ -112,9 +118,7 @@ export function createMfaService(deps: { db: Database; box: SecretBox; secrets: 
     },
     isRequiredFor,
     async status(userId) {
-      const state = await repo.findMfaState(db, userId);
-      const required = state.mode === 'required' || (state.mode === 'optional' && state.group_required);
-      return { mode: state.mode, enrolled: state.totp_confirmed, required, recoveryCodesLeft: state.recovery_codes_left, passkeys: state.passkeys };
+      return mfaStatusOf(await repo.findMfaState(db, userId));
     },
     async beginEnrolment(user) {
       const row = await repo.insertPendingTotp(db, user.id, box.seal(generateTotpSecret(), purpose(user.id)));

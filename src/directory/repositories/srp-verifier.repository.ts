@@ -1,4 +1,5 @@
 import type { Queryable, StatementChange } from '../../db/database.js';
+import { mfaStateColumns, type MfaStateRow } from '../mfa/repositories/mfa.repository.js';
 import { USER_COLUMNS, type UserRow } from './user.repository.js';
 
 /** A stored SRP verifier (migration 0027); the verifier itself is sealed. */
@@ -56,16 +57,21 @@ export async function deleteAllSrpVerifiers(db: Queryable): Promise<number> {
   return rowCount;
 }
 
-/** A sign-in's user row with the pool name of their verifier (null: none), in the one query that finds them. */
-export type UserWithSrpPoolRow = UserRow & { srp_pool_name: string | null };
+/**
+ * A sign-in's user row with the pool name of their verifier (null: none) and their second-factor state, in the
+ * one query that finds them.
+ */
+export type UserWithSrpPoolRow = UserRow & { srp_pool_name: string | null } & MfaStateRow;
 
 /**
- * The account a login identifier names (as findUserByLogin) and the pool name of its SRP verifier, in one
- * query: a password sign-in learns whether it must derive a verifier without another round trip.
+ * The account a login identifier names (as findUserByLogin), the pool name of its SRP verifier and its
+ * second-factor state, in one query: a password sign-in learns whether it must derive a verifier, and what
+ * it asks after the password, without a round trip for each.
  */
 export async function findUserByLoginWithSrpPool(db: Queryable, normalized: string): Promise<UserWithSrpPoolRow | undefined> {
   const { rows } = await db.query<UserWithSrpPoolRow>(
-    `SELECT ${USER_COLUMNS}, (SELECT pool_name FROM srp_verifiers WHERE user_id = users.id) AS srp_pool_name
+    `SELECT ${USER_COLUMNS}, (SELECT pool_name FROM srp_verifiers WHERE user_id = users.id) AS srp_pool_name,
+            ${mfaStateColumns('users.id')}
        FROM users WHERE username_normalized = $1 OR email_normalized = $1
       ORDER BY (username_normalized = $1) DESC LIMIT 1`,
     [normalized],

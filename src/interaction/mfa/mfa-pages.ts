@@ -1,5 +1,5 @@
 import type { Context } from 'koa';
-import type { MfaService } from '../../directory/mfa/mfa-service.js';
+import type { MfaService, MfaStatus } from '../../directory/mfa/mfa-service.js';
 import type { UserRow } from '../../directory/repositories/user.repository.js';
 import type { UserService } from '../../directory/user-service.js';
 import { ConflictError } from '../../errors/app-error.js';
@@ -127,9 +127,9 @@ export function createMfaPages(deps: MfaPagesDeps) {
      * The login form's `secondFactor` hook, after the password: with the pool's mode not `off`, an
      * enrolled user is asked for a code and a user whom MFA is required of enrols; anyone else signs in.
      */
-    secondFactor: async (ctx: Page, user: UserRow, amr: readonly string[]): Promise<boolean> => {
-      // One query: the mode, the user's requirement, the authenticator and the passkeys.
-      const status = await mfa.status(user.id);
+    secondFactor: async (ctx: Page, user: UserRow, amr: readonly string[], known?: MfaStatus): Promise<boolean> => {
+      // One query, unless the sign-in read it with the account: the mode, the requirement, the authenticator and the passkeys.
+      const status = known ?? await mfa.status(user.id);
       // A registered passkey is a second factor as an authenticator app is: once there, it is asked for.
       const enrolled = status.enrolled || (status.mode !== 'off' && deps.passkeys !== undefined && status.passkeys > 0);
       if (status.mode === 'off' || (!enrolled && !status.required)) return false;

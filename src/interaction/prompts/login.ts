@@ -4,6 +4,7 @@ import { MAX_PASSWORD_BYTES } from '../../directory/password-hasher.js';
 import type { UserRow } from '../../directory/repositories/user.repository.js';
 import type { UserService } from '../../directory/user-service.js';
 import type { AuthenticationMethod } from '../../directory/password-sign-in.js';
+import type { MfaStatus } from '../../directory/mfa/mfa-service.js';
 import { MalformedInputError } from '../../errors/malformed-input-error.js';
 import type { Metrics } from '../../http/metrics.js';
 import type { WithInput } from '../../http/validate.js';
@@ -49,8 +50,9 @@ export interface LoginPromptDeps {
   /**
    * After the password was proven: when the user must present a second factor (or enrol one), takes over
    * the response (the MFA page) and returns true; otherwise returns false and the sign-in finishes here.
+   * `known`: the user's second-factor state as read with the account in this request; else it is read.
    */
-  secondFactor?: (ctx: Context & WithInteraction, user: UserRow, amr: readonly AuthenticationMethod[]) => Promise<boolean>;
+  secondFactor?: (ctx: Context & WithInteraction, user: UserRow, amr: readonly AuthenticationMethod[], known?: MfaStatus) => Promise<boolean>;
   /** Whether the page offers "Sign in with a passkey" (the page then loads the passkey script). */
   passkeySignIn?: boolean;
 }
@@ -161,7 +163,7 @@ export function createLoginPrompt(deps: LoginPromptDeps): LoginPrompt {
       }
       if (!result.ok) return refuse(ctx, result.reason, username);
       deps.logger.info({ event: 'login.succeeded', userId: result.user.id }, 'login succeeded');
-      if (deps.secondFactor && await deps.secondFactor(ctx, result.user, result.amr)) {
+      if (deps.secondFactor && await deps.secondFactor(ctx, result.user, result.amr, account.mfa)) {
         deps.metrics.signIn('password', 'mfa_required');
         return;
       }

@@ -88,21 +88,27 @@ export interface MfaStateRow {
 }
 
 /**
- * Everything the step after a proven password decides on, in one round trip (it runs at every sign-in): the
- * pool's mode, whether a group of the user's requires MFA (as {@link findMfaRequirement}), whether an
- * authenticator is confirmed, the recovery codes left, and how many passkeys the user registered (a second
- * factor as well).
+ * The select-list of {@link MfaStateRow} for the user `userId` names: a parameter (`$1`) or a column of the
+ * caller's query (`users.id`), so that the sign-in's account lookup reads the state in the same round trip.
+ * `userId` is a constant of the calling repository, never input.
+ */
+export function mfaStateColumns(userId: string): string {
+  return `COALESCE((SELECT mfa_mode FROM user_pool_settings), 'optional') AS mode,
+            EXISTS (SELECT 1 FROM group_members m JOIN groups g ON g.id = m.group_id
+                     WHERE m.user_id = ${userId} AND g.mfa_required) AS group_required,
+            EXISTS (SELECT 1 FROM mfa_totp WHERE user_id = ${userId} AND confirmed_at IS NOT NULL) AS totp_confirmed,
+            (SELECT count(*)::int FROM mfa_recovery_codes WHERE user_id = ${userId} AND used_at IS NULL) AS recovery_codes_left,
+            (SELECT count(*)::int FROM webauthn_credentials WHERE user_id = ${userId}) AS passkeys`;
+}
+
+/**
+ * Everything the step after a proven password decides on, in one round trip: the pool's mode, whether a group
+ * of the user's requires MFA (as {@link findMfaRequirement}), whether an authenticator is confirmed, the
+ * recovery codes left, and how many passkeys the user registered (a second factor as well). A password
+ * sign-in reads the same with the account it looks up (srp-verifier.repository.ts).
  */
 export async function findMfaState(db: Queryable, userId: string): Promise<MfaStateRow> {
-  const { rows } = await db.query<MfaStateRow>(
-    `SELECT COALESCE((SELECT mfa_mode FROM user_pool_settings), 'optional') AS mode,
-            EXISTS (SELECT 1 FROM group_members m JOIN groups g ON g.id = m.group_id
-                     WHERE m.user_id = $1 AND g.mfa_required) AS group_required,
-            EXISTS (SELECT 1 FROM mfa_totp WHERE user_id = $1 AND confirmed_at IS NOT NULL) AS totp_confirmed,
-            (SELECT count(*)::int FROM mfa_recovery_codes WHERE user_id = $1 AND used_at IS NULL) AS recovery_codes_left,
-            (SELECT count(*)::int FROM webauthn_credentials WHERE user_id = $1) AS passkeys`,
-    [userId],
-  );
+  const { rows } = await db.query<MfaStateRow>(`SELECT ${mfaStateColumns('$1')}`, [userId]);
   return rows[0]!;
 }
 
