@@ -32,7 +32,7 @@ export async function passwordSignIn(deps: CognitoDeps, clientId: string, parame
   if (!username || !password) throw new InvalidRequestError('Missing required parameter USERNAME or PASSWORD', [{ path: 'AuthParameters', message: 'USERNAME and PASSWORD are required' }]);
   if (username.length > 254 || Buffer.byteLength(password) > MAX_PASSWORD_BYTES) throw new UnauthorizedError('invalid_credentials', INCORRECT);
 
-  const account = await deps.users.findSignInAccount(username);
+  const account = await deps.users.findSignInAccount(username, { withMfaState: true });
   const subject: AttemptSubject = account.user ? { userId: account.user.id } : { identifier: account.identifier };
   await countSignInAttempt(deps, subject, request.address);
   const result = await deps.users.verifyPassword(account, password, { withSuccess: deps.throttle.successStatement(subject, request.address) });

@@ -24,9 +24,9 @@ export interface SignInAccount {
   /** The pool name the user's SRP verifier was derived for; null when they have none. */
   readonly srpPoolName?: string | null;
   /**
-   * The user's second-factor state, read with the account, for the step after a proven password (which then
-   * needs no round trip of its own); undefined when the identifier names nobody. Like the account's own state,
-   * it is told to no one before the password is proven.
+   * The user's second-factor state, read with the account when asked for (`withMfaState`), for the step after a
+   * proven password (which then needs no round trip of its own); undefined when the identifier names nobody.
+   * Like the account's own state, it is told to no one before the password is proven.
    */
   readonly mfa?: MfaStatus;
 }
@@ -42,7 +42,7 @@ export type AuthenticationResult =
  * find the account (one query) → the caller counts → verify the password.
  */
 export interface PasswordSignIn {
-  findAccount(identifier: string): Promise<SignInAccount>;
+  findAccount(identifier: string, options?: { withMfaState?: boolean }): Promise<SignInAccount>;
   /**
    * Spends exactly one argon2 verification whether or not the account exists, so response time does not
    * tell who has an account (OWASP Authentication Cheat Sheet). The account's state is disclosed only to
@@ -59,12 +59,12 @@ export interface PasswordSignIn {
 export function createPasswordSignIn(deps: { db: Database; hasher: PasswordHasher; srp?: SrpVerifiers }): PasswordSignIn {
   const { db, hasher, srp } = deps;
   return {
-    async findAccount(identifier) {
+    async findAccount(identifier, options = {}) {
       const normalized = normalizeIdentifier(identifier);
-      const found = normalized.length > 0 && normalized.length <= MAX_IDENTIFIER ? await findUserByLoginWithSrpPool(db, normalized) : undefined;
+      const found = normalized.length > 0 && normalized.length <= MAX_IDENTIFIER ? await findUserByLoginWithSrpPool(db, normalized, { mfaState: options.withMfaState }) : undefined;
       if (!found) return { identifier: normalized, user: undefined, srpPoolName: null };
-      const { srp_pool_name: srpPoolName, mode, group_required, totp_confirmed, recovery_codes_left, passkeys, ...user } = found;
-      return { identifier: normalized, user, srpPoolName, mfa: mfaStatusOf({ mode, group_required, totp_confirmed, recovery_codes_left, passkeys }) };
+      const { srp_pool_name: srpPoolName, mfa_state: mfaState, ...user } = found;
+      return { identifier: normalized, user, srpPoolName, ...(mfaState ? { mfa: mfaStatusOf(mfaState) } : {}) };
     },
 
     async verifyPassword({ user, srpPoolName }, password, options = {}) {

@@ -24,8 +24,11 @@ export interface UserService {
    * is `user.created`, or `sign_up.created` for an account people create for themselves (`event`).
    */
   create(input: CreateUserInput, options?: CreateUserOptions): Promise<UserRow>;
-  /** Password sign-in, step 1: the account a login identifier (username or e-mail) names, in one query. */
-  findSignInAccount(identifier: string): Promise<SignInAccount>;
+  /**
+   * Password sign-in, step 1: the account a login identifier (username or e-mail) names, in one query; with
+   * `withMfaState`, its second-factor state too (SignInAccount.mfa), for a caller that acts on it after the password.
+   */
+  findSignInAccount(identifier: string, options?: { withMfaState?: boolean }): Promise<SignInAccount>;
   /** Password sign-in, step 3 (after the caller counted the attempt): see PasswordSignIn.verifyPassword. */
   verifyPassword(account: SignInAccount, password: string, options?: { withSuccess?: StatementChange }): Promise<AuthenticationResult>;
   /**
@@ -140,7 +143,7 @@ export function createUserService(deps: { db: Database; hasher: PasswordHasher; 
   return {
     create: (input, options = {}) => createUser(creation, input, options),
 
-    findSignInAccount: (identifier) => signIn.findAccount(identifier),
+    findSignInAccount: (identifier, options) => signIn.findAccount(identifier, options),
     verifyPassword: (account, password, options) => signIn.verifyPassword(account, password, options),
     spendPasswordWork: (password) => hasher.burn(password),
 

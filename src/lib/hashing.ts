@@ -1,8 +1,8 @@
 import { createHash, createHmac, createSecretKey, hkdfSync, timingSafeEqual, type KeyObject } from 'node:crypto';
 
-/** SHA-256 hex digest (of a string's UTF-8). Enough for high-entropy random secrets (client secrets), which need no salt. */
+/** SHA-256 hex digest (a string as its UTF-8). Enough for high-entropy random secrets (client secrets), which need no salt. */
 export function sha256Hex(value: string | Buffer): string {
-  return createHash('sha256').update(value).digest('hex'); // a string is hashed as UTF-8 (Node's default)
+  return createHash('sha256').update(value).digest('hex');
 }
 
 /**

@@ -58,20 +58,23 @@ export async function deleteAllSrpVerifiers(db: Queryable): Promise<number> {
 }
 
 /**
- * A sign-in's user row with the pool name of their verifier (null: none) and their second-factor state, in the
- * one query that finds them.
+ * A sign-in's user row with the pool name of their verifier (null: none) and, when asked for, their
+ * second-factor state, in the one query that finds them.
  */
-export type UserWithSrpPoolRow = UserRow & { srp_pool_name: string | null } & MfaStateRow;
+export type UserWithSrpPoolRow = UserRow & { srp_pool_name: string | null; mfa_state?: MfaStateRow };
+
+/** The second-factor state of the row's user as one column (the select-list of mfa.repository.ts, as JSON). */
+const MFA_STATE = `(SELECT to_json(state) FROM (SELECT ${mfaStateColumns('users.id')}) state) AS mfa_state`;
 
 /**
- * The account a login identifier names (as findUserByLogin), the pool name of its SRP verifier and its
- * second-factor state, in one query: a password sign-in learns whether it must derive a verifier, and what
- * it asks after the password, without a round trip for each.
+ * The account a login identifier names (as findUserByLogin), the pool name of its SRP verifier and, with
+ * `mfaState`, its second-factor state, in one query: a password sign-in learns whether it must derive a
+ * verifier, and what it asks after the password, without a round trip for each. Lookups that act on no
+ * second factor (sign-up's name check, codes, SRP's first step) leave it out.
  */
-export async function findUserByLoginWithSrpPool(db: Queryable, normalized: string): Promise<UserWithSrpPoolRow | undefined> {
+export async function findUserByLoginWithSrpPool(db: Queryable, normalized: string, options: { mfaState?: boolean } = {}): Promise<UserWithSrpPoolRow | undefined> {
   const { rows } = await db.query<UserWithSrpPoolRow>(
-    `SELECT ${USER_COLUMNS}, (SELECT pool_name FROM srp_verifiers WHERE user_id = users.id) AS srp_pool_name,
-            ${mfaStateColumns('users.id')}
+    `SELECT ${USER_COLUMNS}, (SELECT pool_name FROM srp_verifiers WHERE user_id = users.id) AS srp_pool_name${options.mfaState ? `, ${MFA_STATE}` : ''}
        FROM users WHERE username_normalized = $1 OR email_normalized = $1
       ORDER BY (username_normalized = $1) DESC LIMIT 1`,
     [normalized],

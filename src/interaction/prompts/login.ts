@@ -144,7 +144,7 @@ export function createLoginPrompt(deps: LoginPromptDeps): LoginPrompt {
         return render(ctx, 400, { error: NO_ADDRESS, username });
       }
 
-      const account = await deps.users.findSignInAccount(username);
+      const account = await deps.users.findSignInAccount(username, { withMfaState: true });
       const subject: AttemptSubject = account.user ? { userId: account.user.id } : { identifier: account.identifier };
       const throttled = await admitAttempt(deps.throttle, ctx, subject, address);
       if (throttled) {
