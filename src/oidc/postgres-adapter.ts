@@ -4,6 +4,7 @@ import * as store from './repositories/oidc-model.repository.js';
 import * as grantTokens from './repositories/token-grant.repository.js';
 import type { GrantTokenModel } from './repositories/token-grant.repository.js';
 import type { TokenGrantMemo } from './token-grant-memo.js';
+import type { DeferredModelWrites } from './deferred-model-writes.js';
 import type { ClientLookup } from './client-lookup.js';
 import type { ModelAtRest } from './model-at-rest.js';
 
@@ -19,12 +20,15 @@ import type { ModelAtRest } from './model-at-rest.js';
  *   lookup that keeps them while changes are announced (client-lookup.ts; dynamic registration is off).
  * - An authorization-code grant and a rotating refresh-token grant take two round trips instead of six or
  *   seven: `tokenGrant` below, token-grant-memo.ts.
+ * - The authorization endpoint's writes are made in one statement when its answer is ready: `deferred`,
+ *   deferred-model-writes.ts. Every read first makes the writes it could see.
  */
 export function createPostgresAdapterClass(
   db: Database,
   clients: Pick<ClientLookup, 'findProviderMetadata'>,
   atRest: ModelAtRest,
   tokenGrant?: TokenGrantOptions,
+  deferred?: DeferredModelWrites,
 ): new (name: string) => Adapter {
   const memo = tokenGrant?.memo;
   const grantRequest = () => tokenGrant?.request();
@@ -51,7 +55,7 @@ export function createPostgresAdapterClass(
         if (!issued) await this.refuseReplay(grantId, request.model);
         return;
       }
-      await store.upsertOidcModel(db, {
+      const row = {
         model: this.model,
         id: storedId,
         staleIds: atRest.lookupKeys(id).filter((candidate) => candidate !== storedId),
@@ -65,11 +69,19 @@ export function createPostgresAdapterClass(
         uid: payload.uid ? atRest.storageKey(payload.uid) : null,
         sessionUid,
         expiresIn: ttl,
-      });
+      };
+      const holder = deferred?.holder(this.model);
+      if (deferred && holder) {
+        await deferred.hold(holder, id, { op: 'upsert', ...row, keys: row.staleIds });
+        return;
+      }
+      await store.upsertOidcModel(db, row);
     }
 
     async find(id: string): Promise<AdapterPayload | undefined> {
       if (this.model === 'Client') return clients.findProviderMetadata(id);
+      // An interaction is read with its session (findInteraction): a held write of either is made first.
+      await deferred?.before(this.model === 'Interaction' ? ['Interaction', 'Session'] : [this.model]);
       const request = memo && grantRequest();
       if (memo && request) {
         if (this.model === request.model) return this.findWithContext(request.ctx, memo, id);
@@ -86,6 +98,7 @@ export function createPostgresAdapterClass(
     }
 
     async findByUid(uid: string): Promise<AdapterPayload | undefined> {
+      await deferred?.before([this.model]);
       if (this.model === 'Session' && memo) {
         const request = grantRequest();
         const held = (request && memo.takeSession(request.ctx, uid)) || memo.takeSession(tokenGrant?.scope?.(), uid);
@@ -95,10 +108,12 @@ export function createPostgresAdapterClass(
     }
 
     async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
+      await deferred?.before([this.model]);
       return this.read(await store.findOidcModelByUserCode(db, this.model, atRest.lookupKeys(userCode)));
     }
 
     async consume(id: string): Promise<void> {
+      await deferred?.before();
       // The grant consumes the code or token it was given, and the refresh token it issues is saved later in
       // the same request (oidc-provider 9.13.3: lib/actions/grants/refresh_token.js, `consume()` then `save()`;
       // lib/helpers/grant_common.js issueTokens, after authorization_code.js's `consumeGrantSource`, saves the
@@ -116,10 +131,16 @@ export function createPostgresAdapterClass(
     }
 
     async destroy(id: string): Promise<void> {
+      const holder = deferred?.holder(this.model);
+      if (deferred && holder) {
+        await deferred.hold(holder, id, { op: 'delete', model: this.model, keys: atRest.lookupKeys(id) });
+        return;
+      }
       await store.deleteOidcModel(db, this.model, atRest.lookupKeys(id));
     }
 
     async revokeByGrantId(grantId: string): Promise<void> {
+      await deferred?.before();
       // One DELETE covers every model carrying this grant id; the provider calls this once per model,
       // so only the first call does work.
       await store.deleteOidcModelsByGrantId(db, grantId);

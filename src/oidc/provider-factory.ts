@@ -9,6 +9,7 @@ import { createFindAccount, type FindActingUser, type LatchkeyAccount } from './
 import { loadExistingGrant } from './implied-consent.js';
 import { createPostgresAdapterClass, type TokenGrantRequest } from './postgres-adapter.js';
 import { createTokenGrantMemo } from './token-grant-memo.js';
+import { createDeferredModelWrites } from './deferred-model-writes.js';
 import { currentRequestScope } from '../lib/request-scope.js';
 import { createModelAtRest } from './model-at-rest.js';
 import type { ClientLookup } from './client-lookup.js';
@@ -78,10 +79,15 @@ export function createProvider(options: ProviderOptions): Provider {
     if (grantType === 'authorization_code' && ctx.oidc.client) return { ctx, model: 'AuthorizationCode', willIssueRefreshToken: issuesRefreshTokens(ctx.oidc.client) };
     return undefined;
   };
+  // The authorization endpoint's writes, made in one statement once its answer is set (deferred-model-writes.ts).
+  const deferredWrites = createDeferredModelWrites(db, () => {
+    const ctx = Provider.ctx;
+    return ctx?.oidc?.route === 'authorization' || ctx?.oidc?.route === 'resume' ? ctx : undefined;
+  });
   const findAccount = createFindAccount(options.findActingUser, (ctx, id) => tokenGrantMemo.takeUser(ctx, id));
 
   const configuration: Configuration = {
-    adapter: createPostgresAdapterClass(db, options.clients, createModelAtRest(options.secrets), { memo: tokenGrantMemo, request: tokenGrantRequest, scope: currentRequestScope }),
+    adapter: createPostgresAdapterClass(db, options.clients, createModelAtRest(options.secrets), { memo: tokenGrantMemo, request: tokenGrantRequest, scope: currentRequestScope }, deferredWrites),
     findAccount,
     // Signed with node:crypto (node-signing-key.ts): the same keys and tokens, without WebCrypto's fixed cost.
     jwks: { keys: options.privateJwks.map((jwk) => new NodeSigningKey(jwk)) },
@@ -218,6 +224,23 @@ export function createProvider(options: ProviderOptions): Provider {
 
   const provider = new Provider(options.issuer, configuration);
   provider.proxy = options.trustProxy;
+  // Before Koa sends the answer. Should the held writes fail, the answer is replaced as for any server error of
+  // the provider's (a database outage: 503), and neither its redirect (a code never stored) nor its cookies (a
+  // session never stored) leave.
+  provider.use(async (ctx, next) => {
+    try {
+      await next();
+    } finally {
+      await deferredWrites.flush(ctx).catch((error: unknown) => {
+        ctx.remove('Location');
+        ctx.remove('Set-Cookie');
+        ctx.status = 500;
+        provider.emit('server_error', ctx, error);
+        // Only the browser's endpoints hold writes, and the provider renders their errors as pages.
+        pages.error(ctx as KoaContextWithOIDC, { error: ctx.status === 503 ? 'temporarily_unavailable' : 'server_error' }, error);
+      });
+    }
+  });
   // Sign-ins that Latchkey proved itself (the Cognito API) get their tokens from the provider, in process only.
   registerSignInGrant(provider, { defaultAudience });
 
