@@ -36,7 +36,7 @@ export interface DeferredModelWrites {
 const HELD_MODELS: ReadonlySet<string> = new Set(['Interaction', 'Session', 'Grant', 'AuthorizationCode']);
 
 export function createDeferredModelWrites(db: Queryable, currentHolder: () => object | undefined): DeferredModelWrites {
-  /** Per request: its held writes by model and raw id, in the order they were first held. */
+  /** Per request: its held writes by model and raw id. */
   const byRequest = new WeakMap<object, Map<string, OidcModelWrite>>();
   const keyOf = (model: string, id: string) => `${model}\u0000${id}`;
 
@@ -69,10 +69,12 @@ export function createDeferredModelWrites(db: Queryable, currentHolder: () => ob
     },
     async before(models) {
       const request = currentHolder();
-      const held = request && byRequest.get(request);
-      if (!request || !held || held.size === 0) return;
-      if (models && ![...held.values()].some((write) => models.includes(write.model))) return;
-      await flush(request);
+      if (!request) return;
+      const held = byRequest.get(request);
+      const seen = held && [...held.values()].some((write) => !models || models.includes(write.model));
+      // Else a statement already under way (a parallel call's flush, as the provider revokes a grant model by
+      // model at once) is still waited for: what it writes may be what this call reads or acts on.
+      await (seen ? flush(request) : making.get(request));
     },
     flush,
   };

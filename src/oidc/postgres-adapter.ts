@@ -72,7 +72,7 @@ export function createPostgresAdapterClass(
       };
       const holder = deferred?.holder(this.model);
       if (deferred && holder) {
-        await deferred.hold(holder, id, { op: 'upsert', ...row, keys: row.staleIds });
+        await deferred.hold(holder, id, { op: 'upsert', ...row });
         return;
       }
       await store.upsertOidcModel(db, row);
@@ -133,7 +133,7 @@ export function createPostgresAdapterClass(
     async destroy(id: string): Promise<void> {
       const holder = deferred?.holder(this.model);
       if (deferred && holder) {
-        await deferred.hold(holder, id, { op: 'delete', model: this.model, keys: atRest.lookupKeys(id) });
+        await deferred.hold(holder, id, { op: 'delete', model: this.model, ids: atRest.lookupKeys(id) });
         return;
       }
       await store.deleteOidcModel(db, this.model, atRest.lookupKeys(id));

@@ -56,10 +56,10 @@ describe(`held authorization writes (${currentBackend()})`, () => {
     await insert('AuthorizationCode', 'old-secret-copy', { v: 1 }, true);
     await insert('Interaction', 'h1.untouched', { v: 1 });
     await applyOidcModelWrites(db, [
-      { op: 'delete', model: 'Interaction', keys: ['h1.gone', 'gone-legacy'] },
-      { op: 'upsert', model: 'Session', id: 'h1.kept', keys: [], payload: { v: 2 }, grantId: null, userCode: null, uid: 'h1.uid', sessionUid: null, expiresIn: 600 },
-      { op: 'upsert', model: 'AuthorizationCode', id: 'h1.code', keys: ['old-secret-copy'], payload: { v: 2 }, grantId: 'g1', userCode: null, uid: null, sessionUid: 'h1.uid', expiresIn: 60 },
-      { op: 'upsert', model: 'Grant', id: 'h1.grant', keys: [], payload: { v: 1 }, grantId: 'g1', userCode: null, uid: null, sessionUid: null, expiresIn: null },
+      { op: 'delete', model: 'Interaction', ids: ['h1.gone', 'gone-legacy'] },
+      { op: 'upsert', model: 'Session', id: 'h1.kept', staleIds: [], payload: { v: 2 }, grantId: null, userCode: null, uid: 'h1.uid', sessionUid: null, expiresIn: 600 },
+      { op: 'upsert', model: 'AuthorizationCode', id: 'h1.code', staleIds: ['old-secret-copy'], payload: { v: 2 }, grantId: 'g1', userCode: null, uid: null, sessionUid: 'h1.uid', expiresIn: 60 },
+      { op: 'upsert', model: 'Grant', id: 'h1.grant', staleIds: [], payload: { v: 1 }, grantId: 'g1', userCode: null, uid: null, sessionUid: null, expiresIn: null },
     ]);
     expect((await rowsOf('Interaction')).map((row) => row.id)).toEqual(['h1.untouched']);
     const [session] = await rowsOf('Session');

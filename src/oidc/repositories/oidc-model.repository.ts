@@ -11,28 +11,31 @@ export interface OidcModelRow {
   consumed_at: Date | null;
 }
 
+/** A model instance as upsertOidcModel writes it: stored id, stale copies, payload at rest and lookup columns. */
+export interface OidcModelUpsert {
+  model: string; id: string; staleIds: readonly string[]; payload: unknown;
+  grantId: string | null; userCode: string | null; uid: string | null; expiresIn: number | null;
+  /** The stored uid of the session the instance is bound to (migration 0033). */
+  sessionUid: string | null;
+}
+
+/** An upsert's conflict clause: the row replaced, its consumption kept (a replay is still seen as one). */
+export const REPLACE_ON_CONFLICT = `ON CONFLICT (model, id) DO UPDATE SET payload = EXCLUDED.payload, grant_id = EXCLUDED.grant_id,
+       user_code = EXCLUDED.user_code, uid = EXCLUDED.uid, session_uid = EXCLUDED.session_uid, expires_at = EXCLUDED.expires_at,
+       consumed_at = COALESCE(oidc_model.consumed_at, EXCLUDED.consumed_at)`;
+
 /**
  * Writes a model instance under its stored id, and in the same statement removes `staleIds`: copies of
  * the same instance under an older secret's hash or its raw legacy id, so that one instance is one row.
  * A stale copy's consumption carries over.
  */
-export async function upsertOidcModel(
-  db: Queryable,
-  row: {
-    model: string; id: string; staleIds: readonly string[]; payload: unknown;
-    grantId: string | null; userCode: string | null; uid: string | null; expiresIn: number | null;
-    /** The stored uid of the session the instance is bound to (migration 0033). */
-    sessionUid: string | null;
-  },
-): Promise<void> {
+export async function upsertOidcModel(db: Queryable, row: OidcModelUpsert): Promise<void> {
   await db.query(
     `WITH stale AS (DELETE FROM oidc_model WHERE model = $1 AND id = ANY(${STALE_IDS}) AND id <> $2 RETURNING consumed_at)
      INSERT INTO oidc_model (model, id, payload, grant_id, user_code, uid, session_uid, expires_at, consumed_at)
      VALUES ($1, $2, $3, $4, $5, $6, $9, CASE WHEN $7::int IS NULL THEN NULL ELSE now() + $7::int * interval '1 second' END,
              (SELECT max(consumed_at) FROM stale))
-     ON CONFLICT (model, id) DO UPDATE SET payload = EXCLUDED.payload, grant_id = EXCLUDED.grant_id,
-       user_code = EXCLUDED.user_code, uid = EXCLUDED.uid, session_uid = EXCLUDED.session_uid, expires_at = EXCLUDED.expires_at,
-       consumed_at = COALESCE(oidc_model.consumed_at, EXCLUDED.consumed_at)`,
+     ${REPLACE_ON_CONFLICT}`,
     [row.model, row.id, JSON.stringify(row.payload), row.grantId, row.userCode, row.uid, row.expiresIn, row.staleIds, row.sessionUid],
   );
 }
