@@ -48,7 +48,8 @@ import type { UpstreamTransport } from './federation/provider-types.js';
 import { createAccessTokenVerifier, type AccessTokenVerifier } from './oidc/access-token-verifier.js';
 import { introspectionBridge, revocationBridge } from './oidc/bridges/token-endpoint-bridges.js';
 import { userinfoBridge } from './oidc/bridges/userinfo-bridge.js';
-import { createProvider } from './oidc/provider-factory.js';
+import { createDeferredModelWrites } from './oidc/deferred-model-writes.js';
+import { authorizationRouteHolder, createProvider } from './oidc/provider-factory.js';
 import { defaultLifetimes } from './oidc/token-lifetimes.js';
 import { createProviderHolder, type ProviderHolder } from './oidc/provider-holder.js';
 import { describeDatabase } from './landing/describe-database.js';
@@ -91,6 +92,8 @@ export async function createApp(deps: { config: Config; db: Database; secrets: r
   const lifetimes = defaultLifetimes(config.accessTokenTtl);
   // A user who may act, with their groups and the names of their linked upstream providers (the `identities` claim).
   const findActingUser = (id: string) => services.users.findActingUser(id);
+  // The writes to oidc_model that the authorization endpoint and the consent form hold and make in one statement.
+  const modelWrites = createDeferredModelWrites(db, authorizationRouteHolder);
   const metadataCaching = cachePublicMetadata({ jwksMaxAgeSeconds: jwksMaxAgeSeconds(config.signing.publishAheadSeconds, config.keyRefreshSeconds) });
   const holder = await createProviderHolder({
     keys: services.keys,
@@ -101,7 +104,7 @@ export async function createApp(deps: { config: Config; db: Database; secrets: r
         // The provider sees only the issuer's host and protocol (canonicalOrigin rewrites them first), so it
         // always reads X-Forwarded-*: its URLs and its cookies' Secure flag then follow LATCHKEY_ISSUER.
         issuer: config.issuer, db, clients: services.clientLookup, secrets, privateJwks: keySet.privateJwks, signingAlgs: config.signing.algorithms, audiences, lifetimes, trustProxy: true, pages, logger, customClaims,
-        findActingUser,
+        findActingUser, modelWrites,
       });
       provider.use(metadataCaching);
       // After the grant handler answered: the grant type is one the provider has registered (a bounded label).
@@ -214,7 +217,7 @@ export async function createApp(deps: { config: Config; db: Database; secrets: r
   routes.push(mountRoutes(selfServiceRoutes({ holder, csrf, pages: selfService.pages })));
   routes.push(mountRoutes(mfaInteractionRoutes({ holder, csrf, pages: mfaPages })));
   routes.push(mountRoutes(interactionRoutes({
-    holder, users: services.users, views, csrf, logger, throttle, metrics,
+    holder, modelWrites, users: services.users, views, csrf, logger, throttle, metrics,
     offerSelfService: offerSelfService(selfService.pages.offer), continueToVerification: selfService.continueToVerification,
     secondFactor: mfaPages.secondFactor, passkeys: services.passkeys,
   })));

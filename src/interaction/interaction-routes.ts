@@ -7,6 +7,7 @@ import type { Metrics } from '../http/metrics.js';
 import { formBody, validate } from '../http/validate.js';
 import type { Logger } from '../lib/logger.js';
 import type { ProviderHolder } from '../oidc/provider-holder.js';
+import type { DeferredModelWrites } from '../oidc/deferred-model-writes.js';
 import { abortInteraction } from './abort.js';
 import { checkCsrf, type Csrf } from './csrf.js';
 import { csrfFormSchema } from './csrf.schema.js';
@@ -26,6 +27,8 @@ export interface InteractionDeps {
   throttle: LoginThrottle;
   metrics: Pick<Metrics, 'signIn'>;
   holder: ProviderHolder;
+  /** The held writes to oidc_model: the consent form's grant and result are made in one statement. */
+  modelWrites: Pick<DeferredModelWrites, 'within'>;
   users: UserService;
   views: Views;
   csrf: Csrf;

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Queryable } from '../db/database.js';
 import { applyOidcModelWrites, type OidcModelWrite } from './repositories/oidc-model-writes.repository.js';
 
@@ -17,7 +18,9 @@ import { applyOidcModelWrites, type OidcModelWrite } from './repositories/oidc-m
  *   held replaces it (after an upsert, a later upsert or a deletion is what the two leave behind); an upsert after
  *   a deletion makes the held writes first.
  * - Only requests of the authorization endpoint and its resumption hold writes (a code or token grant's writes
- *   decide races in their own statements: postgres-adapter.ts), and only of the models they write.
+ *   decide races in their own statements: postgres-adapter.ts), and only of the models they write; and a step of
+ *   the hosted pages that asks for it (`within`: the consent form saves the grant and the interaction's result in
+ *   one statement, made before its redirect is set).
  *
  * Entries are keyed by the request's context object in a WeakMap, so nothing is shared between requests.
  */
@@ -30,12 +33,23 @@ export interface DeferredModelWrites {
   before(models?: readonly string[]): Promise<void>;
   /** Makes every write `request` holds, in one statement; nothing is held afterwards (also when it fails). */
   flush(request: object): Promise<void>;
+  /**
+   * Runs `work` holding its writes of the held models, then makes them in one statement before returning its
+   * result. Should `work` fail, its held writes are dropped: none of them is made.
+   */
+  within<T>(work: () => Promise<T>): Promise<T>;
 }
 
 /** The models the authorization endpoint and its resumption write. */
 const HELD_MODELS: ReadonlySet<string> = new Set(['Interaction', 'Session', 'Grant', 'AuthorizationCode']);
 
-export function createDeferredModelWrites(db: Queryable, currentHolder: () => object | undefined): DeferredModelWrites {
+/**
+ * `requestHolder`: the current request when it holds its writes by its route (the provider's context); a step
+ * running in `within` holds them under a scope of its own.
+ */
+export function createDeferredModelWrites(db: Queryable, requestHolder: () => object | undefined): DeferredModelWrites {
+  const explicit = new AsyncLocalStorage<object>();
+  const currentHolder = () => explicit.getStore() ?? requestHolder();
   /** Per request: its held writes by model and raw id. */
   const byRequest = new WeakMap<object, Map<string, OidcModelWrite>>();
   const keyOf = (model: string, id: string) => `${model}\u0000${id}`;
@@ -77,5 +91,11 @@ export function createDeferredModelWrites(db: Queryable, currentHolder: () => ob
       await (seen ? flush(request) : making.get(request));
     },
     flush,
+    async within(work) {
+      const scope = {};
+      const result = await explicit.run(scope, work);
+      await flush(scope);
+      return result;
+    },
   };
 }

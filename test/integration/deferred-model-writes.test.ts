@@ -107,10 +107,49 @@ describe(`held authorization writes (${currentBackend()})`, () => {
     expect(await interactions.find('interaction-1')).toMatchObject({ jti: 'interaction-1' });
   });
 
+  it('holds the writes of a step run `within`, makes them in one statement as it ends, and drops them when it fails', async () => {
+    const counting: CountingDatabase = countingDatabase(db);
+    const deferred = createDeferredModelWrites(counting, () => undefined);
+    const Adapter = createPostgresAdapterClass(counting, createClientLookup({ db: counting }), createModelAtRest([TEST_SECRET]), undefined, deferred);
+    const grants = new Adapter('Grant');
+    const interactions = new Adapter('Interaction');
+    const exp = () => Math.floor(Date.now() / 1000) + 600;
+
+    // Outside `within` (and outside a provider route), a write is made at once.
+    let from = counting.log.length;
+    await interactions.upsert('within-0', { exp: exp() }, 600);
+    expect(requestTrips(counting, from)).toHaveLength(1);
+
+    from = counting.log.length;
+    const result = await deferred.within(async () => {
+      await grants.upsert('within-grant', { accountId: 'a1', clientId: 'c1', exp: exp() }, 600);
+      await interactions.upsert('within-1', { exp: exp(), result: { consent: { grantId: 'within-grant' } } }, 600);
+      expect(requestTrips(counting, from)).toEqual([]);
+      return 'answer';
+    });
+    expect(result).toBe('answer');
+    const trips = requestTrips(counting, from);
+    expect(trips).toHaveLength(1);
+    expect(trips[0]).toContain('jsonb_to_recordset');
+    expect(await grants.find('within-grant')).toMatchObject({ accountId: 'a1' });
+    expect(await interactions.find('within-1')).toMatchObject({ result: { consent: { grantId: 'within-grant' } } });
+
+    from = counting.log.length;
+    await expect(deferred.within(async () => {
+      await grants.upsert('within-lost', { accountId: 'a1', clientId: 'c1', exp: exp() }, 600);
+      await interactions.destroy('within-1');
+      throw new Error('refused halfway');
+    })).rejects.toThrow('refused halfway');
+    expect(requestTrips(counting, from)).toEqual([]);
+    expect(await grants.find('within-lost')).toBeUndefined();
+    expect(await interactions.find('within-1')).toMatchObject({ jti: 'within-1' });
+  });
+
   describe('a sign-in resumed at the authorization endpoint', () => {
     let server: TestServer;
     let faulty: ReturnType<typeof failingHeldWrites>;
     let config: oidc.Configuration;
+    let partner: oidc.Configuration;
 
     beforeAll(async () => {
       faulty = failingHeldWrites(db);
@@ -118,6 +157,7 @@ describe(`held authorization writes (${currentBackend()})`, () => {
       const { services } = server.latchkey;
       await services.users.create({ username: 'hana', email: 'hana@example.com', password: PASSWORD, emailVerified: true });
       config = await discover(server, await services.clients.create({ name: 'App', redirectUris: [REDIRECT_URI], scope: 'openid email offline_access', firstParty: true }));
+      partner = await discover(server, await services.clients.create({ name: 'Partner', redirectUris: [REDIRECT_URI], scope: 'openid email' }));
     }, 180_000);
     afterAll(async () => {
       await server?.close();
@@ -131,7 +171,8 @@ describe(`held authorization writes (${currentBackend()})`, () => {
       return { resumeUrl: submitted.location!, verifier };
     }
 
-    const codes = async () => Number((await db.query<{ n: string }>(`SELECT count(*) AS n FROM oidc_model WHERE model = 'AuthorizationCode'`)).rows[0]!.n);
+    const countOf = async (model: string) => Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM oidc_model WHERE model = $1', [model])).rows[0]!.n);
+    const codes = () => countOf('AuthorizationCode');
 
     it('answers a failed write with an error page and no code or session cookie, stores none of it, and can be resumed again', async () => {
       const agent = new UserAgent();
@@ -169,6 +210,31 @@ describe(`held authorization writes (${currentBackend()})`, () => {
       } finally {
         faulty.failWith = null;
       }
+    });
+
+    it('answers a consent whose writes fail with an error page and no redirect, stores no grant, and takes the same consent again', async () => {
+      const agent = new UserAgent();
+      const { page, verifier } = await openLoginPage(agent, partner);
+      const consentPage = await agent.follow(await agent.submit(page, 'form#login-form', { username: 'hana', password: PASSWORD }), REDIRECT_URI);
+      expect(consentPage.html).toContain('id="consent-form"');
+      const grants = await countOf('Grant');
+      faulty.failWith = new Error('disk full');
+      let answer;
+      try {
+        answer = await agent.submit(consentPage, 'form#consent-form');
+      } finally {
+        faulty.failWith = null;
+      }
+      expect(answer.status).toBe(500);
+      expect(answer.location).toBeNull();
+      expect(await countOf('Grant')).toBe(grants);
+
+      // Neither the grant nor the interaction's result was made: the same form now ends at the app with a code that works.
+      const done = await agent.follow(await agent.submit(consentPage, 'form#consent-form'), REDIRECT_URI);
+      expect(done.location).toMatch(/\?code=/);
+      expect(await countOf('Grant')).toBe(grants + 1);
+      const tokens = await oidc.authorizationCodeGrant(partner, new URL(done.location!), { pkceCodeVerifier: verifier });
+      expect(tokens.access_token).toBeTruthy();
     });
   });
 });

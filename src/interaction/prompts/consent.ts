@@ -3,6 +3,7 @@ import type { UserRow } from '../../directory/repositories/user.repository.js';
 import type { UserService } from '../../directory/user-service.js';
 import { InteractionError } from '../../errors/app-error.js';
 import type { WithInput } from '../../http/validate.js';
+import type { DeferredModelWrites } from '../../oidc/deferred-model-writes.js';
 import type { ProviderHolder } from '../../oidc/provider-holder.js';
 import type { Csrf } from '../csrf.js';
 import { finishInteraction, type WithInteraction } from '../load-interaction.js';
@@ -38,7 +39,7 @@ export interface ConsentPrompt {
  * `prompt=consent`. Other first-party consent is implied by the provider's grant hook (`loadExistingGrant`
  * in oidc/provider-factory.ts), so the page never appears for it.
  */
-export function createConsentPrompt(deps: { holder: ProviderHolder; views: Views; csrf: Csrf; users: Pick<UserService, 'findById'> }): ConsentPrompt {
+export function createConsentPrompt(deps: { holder: ProviderHolder; modelWrites: Pick<DeferredModelWrites, 'within'>; views: Views; csrf: Csrf; users: Pick<UserService, 'findById'> }): ConsentPrompt {
   return {
     async show(ctx) {
       const { uid, details, clientName } = ctx.interaction;
@@ -63,15 +64,19 @@ export function createConsentPrompt(deps: { holder: ProviderHolder; views: Views
       const missing = details.prompt.details as MissingGrants;
       const accountId = details.session?.accountId;
       if (!accountId) throw new InteractionError('login_required', 'Sign in first.');
-      const grant = details.grantId
-        ? await provider.Grant.find(details.grantId)
-        : new provider.Grant({ accountId, clientId: String(details.params.client_id) });
-      if (!grant) throw new InteractionError('grant_not_found', 'This sign-in expired. Start again from the application.');
-      if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(' '));
-      if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
-      for (const [indicator, scopes] of Object.entries(missing.missingResourceScopes ?? {})) grant.addResourceScope(indicator, scopes.join(' '));
-      const grantId = await grant.save();
-      const returnTo = await finishInteraction(ctx, deps.holder, { consent: details.grantId ? {} : { grantId } }, { mergeWithLastSubmission: true });
+      // The grant and the interaction's result are made in one statement, before the redirect is set; should
+      // either fail, neither is made (deferred-model-writes.ts).
+      const returnTo = await deps.modelWrites.within(async () => {
+        const grant = details.grantId
+          ? await provider.Grant.find(details.grantId)
+          : new provider.Grant({ accountId, clientId: String(details.params.client_id) });
+        if (!grant) throw new InteractionError('grant_not_found', 'This sign-in expired. Start again from the application.');
+        if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(' '));
+        if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
+        for (const [indicator, scopes] of Object.entries(missing.missingResourceScopes ?? {})) grant.addResourceScope(indicator, scopes.join(' '));
+        const grantId = await grant.save();
+        return finishInteraction(ctx, deps.holder, { consent: details.grantId ? {} : { grantId } }, { mergeWithLastSubmission: true });
+      });
       ctx.status = 303;
       ctx.redirect(returnTo);
     },
