@@ -71,6 +71,18 @@ describe(`held authorization writes (${currentBackend()})`, () => {
     expect(await rowsOf('Grant')).toMatchObject([{ id: 'h1.grant', payload: { v: 1 }, expires_at: null }]);
   });
 
+  it('applies writes of more models than one statement has slots for in one statement per four models, all of them', async () => {
+    const counting: CountingDatabase = countingDatabase(db);
+    const models = ['Interaction', 'Session', 'Grant', 'AuthorizationCode', 'RefreshToken'];
+    await insert('RefreshToken', 'five-old', { v: 1 });
+    const from = counting.log.length;
+    await applyOidcModelWrites(counting, models.map((model) => ({
+      op: 'upsert' as const, model, id: `five-${model}`, staleIds: model === 'RefreshToken' ? ['five-old'] : [], payload: { model }, grantId: null, userCode: null, uid: null, sessionUid: null, expiresIn: 60,
+    })));
+    expect(requestTrips(counting, from)).toHaveLength(2);
+    for (const model of models) expect((await rowsOf(model)).filter((row) => row.id.startsWith('five-')).map((row) => row.id)).toEqual([`five-${model}`]);
+  });
+
   it('makes a held write before a read that could see it, and not before a read of another model', async () => {
     const counting: CountingDatabase = countingDatabase(db);
     const request = {};

@@ -3,6 +3,7 @@ import { createPoolDatabase, type Database } from '../../src/db/database.js';
 import { openDatabase } from '../../src/db/open-database.js';
 import { arrayParameter } from '../../src/db/array-parameter.js';
 import { consumeOidcModel, findAccessTokenLiveness, findOidcModelById, LIVENESS_BATCH_ROWS, upsertOidcModel } from '../../src/oidc/repositories/oidc-model.repository.js';
+import { APPLY_OIDC_MODEL_WRITES, applyOidcModelWrites, oidcModelWritesParameters, type OidcModelWrite } from '../../src/oidc/repositories/oidc-model-writes.repository.js';
 import { consumeAndIssueRefreshToken, findGrantTokenWithContext } from '../../src/oidc/repositories/token-grant.repository.js';
 import { findUserinfoRows } from '../../src/oidc/repositories/userinfo.repository.js';
 import { createMigratedTestDatabase, currentBackend, type TestDatabase } from '../support/backend.js';
@@ -94,6 +95,65 @@ describe(`hot statements over arrays (${backend})`, () => {
       const explained = (await fresh.query<{ 'QUERY PLAN': string }>(`EXPLAIN EXECUTE ${name}('RefreshToken', '{h1.grown-8,grown-8}')`)).rows.map((r) => r['QUERY PLAN']).join('\n');
       expect(explained).toMatch(/Index Cond: \(\(model = \$\d+\) AND \(id = ANY \(\$\d+\)\)\)/);
       expect(explained).not.toMatch(/Seq Scan/);
+    } finally {
+      await fresh.close();
+    }
+  });
+});
+
+/**
+ * The held writes of a sign-in (oidc/repositories/oidc-model-writes.repository.ts) on a table that grew: the rows
+ * they replace or delete are found by the primary key, in a custom plan and in the generic plan that a prepared
+ * statement keeps after five executions (a hash join over a sequential scan of oidc_model was what both chose).
+ */
+describe(`held writes on a grown table (${backend})`, () => {
+  let database: TestDatabase;
+  let db: Database;
+
+  beforeAll(async () => {
+    database = await createMigratedTestDatabase();
+    db = await openDatabase({ databaseUrl: database.env.DATABASE_URL ?? null, dataDir: database.env.LATCHKEY_DATA_DIR ?? '', role: 'server' });
+    await db.query(`INSERT INTO oidc_model (model, id, payload) SELECT 'Session', 'h1.grown-session-' || i, '{}' FROM generate_series(1, 20000) i`);
+  });
+  afterAll(async () => {
+    await db?.close();
+    await database?.drop();
+  });
+
+  /** A sign-in's resumption as the authorization endpoint holds it: the interaction gone, the session replaced, a grant and a code. */
+  const heldWrites = (n: number): OidcModelWrite[] => [
+    { op: 'delete', model: 'Interaction', ids: [`h1.interaction-${n}`, `interaction-${n}`] },
+    { op: 'upsert', model: 'Session', id: `h1.held-session-${n}`, staleIds: [`h1.grown-session-${n}`], payload: {}, grantId: null, userCode: null, uid: `uid-${n}`, sessionUid: null, expiresIn: 600 },
+    { op: 'upsert', model: 'Grant', id: `h1.held-grant-${n}`, staleIds: [], payload: {}, grantId: `held-grant-${n}`, userCode: null, uid: null, sessionUid: null, expiresIn: 600 },
+    { op: 'upsert', model: 'AuthorizationCode', id: `h1.held-code-${n}`, staleIds: [], payload: {}, grantId: `held-grant-${n}`, userCode: null, uid: null, sessionUid: `uid-${n}`, expiresIn: 60 },
+  ];
+  const planText = (rows: { 'QUERY PLAN': string }[]) => rows.map((r) => r['QUERY PLAN']).join('\n');
+  /** A parameter as SQL text, for EXECUTE (test values only). */
+  const literal = (value: unknown): string => (value === null ? 'NULL'
+    : Array.isArray(value) ? `ARRAY[${value.map(literal).join(', ')}]::text[]` : `'${(typeof value === 'string' ? value : JSON.stringify(value)).replaceAll("'", "''")}'`);
+  /** A slot's model and its ids in the index condition (an InitPlan's value is `$n` on Postgres 15, `(InitPlan n).col1` on 17). */
+  const SLOT_CONDITION = /Index Cond: \(\(model = (?:\$\d+|'\w+'::text)\) AND \(id = ANY \((?:\$\d+|\(InitPlan \d+\)\.col1)\)\)\)/g;
+
+  it('finds the rows it replaces by the primary key (a custom plan), and replaces them', async () => {
+    const explained = planText((await db.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${APPLY_OIDC_MODEL_WRITES}`, oidcModelWritesParameters(heldWrites(0)))).rows);
+    expect(explained.match(SLOT_CONDITION)).toHaveLength(4);
+    expect(explained).not.toMatch(/Seq Scan on oidc_model/);
+    await applyOidcModelWrites(db, heldWrites(0));
+    expect((await db.query(`SELECT id FROM oidc_model WHERE id IN ('h1.grown-session-0', 'h1.held-session-0')`)).rows).toEqual([{ id: 'h1.held-session-0' }]);
+  });
+
+  if (backend !== 'postgres') return;
+
+  it('keeps them on the primary key in the generic plan that runs after five executions', async () => {
+    const fresh = createPoolDatabase({ connectionString: database.env.DATABASE_URL!, max: 1 }, 'postgres');
+    try {
+      for (let n = 1; n <= 6; n += 1) await applyOidcModelWrites(fresh, heldWrites(n));
+      const prepared = (await fresh.query<{ name: string; statement: string; generic_plans: number }>('SELECT name, statement, generic_plans FROM pg_prepared_statements')).rows;
+      const statement = prepared.find((p) => p.statement.includes('jsonb_to_recordset'))!;
+      expect(Number(statement.generic_plans)).toBeGreaterThan(0);
+      const explained = planText((await fresh.query<{ 'QUERY PLAN': string }>(`EXPLAIN EXECUTE ${statement.name}(${oidcModelWritesParameters(heldWrites(7)).map(literal).join(', ')})`)).rows);
+      expect(explained.match(SLOT_CONDITION)).toHaveLength(4);
+      expect(explained).not.toMatch(/Seq Scan on oidc_model/);
     } finally {
       await fresh.close();
     }
