@@ -11,8 +11,12 @@ export type OidcModelWrite = ({ op: 'upsert' } & OidcModelUpsert) | { op: 'delet
 /** How many models one statement writes: each has its slot in the deletion's index conditions. */
 const MODEL_SLOTS = 4;
 
-/** Slot `n`'s index condition: its model (`$2`, `$4`, …) and every stored id its writes replace or delete. */
-const slotCondition = (n: number) => `(m.model = $${2 + 2 * n} AND m.id = ANY(${arrayParameter(`$${3 + 2 * n}`, 'text')}))`;
+/**
+ * Slot `n`'s index condition: its model (`$2`, `$4`, …) and every stored id its writes replace or delete. Both are
+ * read through scalar subqueries (db/array-parameter.ts), so that a custom plan, which would know which slots are
+ * used, never looks cheaper than the generic one: the statement is then planned once per connection, not per run.
+ */
+const slotCondition = (n: number) => `(m.model = (SELECT $${2 + 2 * n}::text) AND m.id = ANY(${arrayParameter(`$${3 + 2 * n}`, 'text')}))`;
 
 /**
  * The statement of {@link applyOidcModelWrites}: `$1` the list of writes as JSON, then a model and the stored ids
