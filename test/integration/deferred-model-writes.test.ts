@@ -71,6 +71,21 @@ describe(`held authorization writes (${currentBackend()})`, () => {
     expect(await rowsOf('Grant')).toMatchObject([{ id: 'h1.grant', payload: { v: 1 }, expires_at: null }]);
   });
 
+  it("makes a write alone as the adapter's own statement, with the same effect", async () => {
+    const counting: CountingDatabase = countingDatabase(db);
+    await insert('Interaction', 'alone-stale', { v: 1 }, true);
+    let from = counting.log.length;
+    await applyOidcModelWrites(counting, [{ op: 'upsert', model: 'Interaction', id: 'h1.alone', staleIds: ['alone-stale'], payload: { v: 2 }, grantId: null, userCode: null, uid: 'alone-uid', sessionUid: null, expiresIn: 60 }]);
+    expect(requestTrips(counting, from)).toEqual([expect.stringMatching(/^WITH stale AS \(DELETE FROM oidc_model/)]);
+    const stored = (await rowsOf('Interaction')).filter((row) => row.id.includes('alone'));
+    expect(stored).toMatchObject([{ id: 'h1.alone', payload: { v: 2 } }]);
+    expect(stored[0]!.consumed_at).toBeInstanceOf(Date);
+    from = counting.log.length;
+    await applyOidcModelWrites(counting, [{ op: 'delete', model: 'Interaction', ids: ['h1.alone', 'alone'] }]);
+    expect(requestTrips(counting, from)).toEqual([expect.stringMatching(/^DELETE FROM oidc_model WHERE model = \$1/)]);
+    expect((await rowsOf('Interaction')).filter((row) => row.id.includes('alone'))).toEqual([]);
+  });
+
   it('applies writes of more models than one statement has slots for in one statement per four models, all of them', async () => {
     const counting: CountingDatabase = countingDatabase(db);
     const models = ['Interaction', 'Session', 'Grant', 'AuthorizationCode', 'RefreshToken'];

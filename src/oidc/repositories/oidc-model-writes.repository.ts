@@ -1,6 +1,6 @@
 import { arrayParameter } from '../../db/array-parameter.js';
 import type { Queryable } from '../../db/database.js';
-import { REPLACE_ON_CONFLICT, type OidcModelUpsert } from './oidc-model.repository.js';
+import { deleteOidcModel, REPLACE_ON_CONFLICT, upsertOidcModel, type OidcModelUpsert } from './oidc-model.repository.js';
 
 /**
  * One write of an oidc-provider model instance in its stored form, as postgres-adapter.ts would make it on
@@ -71,6 +71,12 @@ export function oidcModelWritesParameters(writes: readonly OidcModelWrite[]): un
  * over to the row that replaces it.
  */
 export async function applyOidcModelWrites(db: Queryable, writes: readonly OidcModelWrite[]): Promise<void> {
+  // A write alone (the interaction that `/auth` saves) goes as the adapter's own statement: 0.19 ms to execute
+  // where the statement of slots takes 0.45 (pg_stat_statements in the sign-in benchmark).
+  if (writes.length === 1) {
+    const [write] = writes as [OidcModelWrite];
+    return write.op === 'delete' ? deleteOidcModel(db, write.model, write.ids) : upsertOidcModel(db, write);
+  }
   const models = [...new Set(writes.map((write) => write.model))];
   for (let from = 0; from < models.length; from += MODEL_SLOTS) {
     const these = new Set(models.slice(from, from + MODEL_SLOTS));
