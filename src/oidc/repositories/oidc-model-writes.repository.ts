@@ -14,7 +14,8 @@ const MODEL_SLOTS = 4;
 /**
  * Slot `n`'s index condition: its model (`$2`, `$4`, …) and every stored id its writes replace or delete. Both are
  * read through scalar subqueries (db/array-parameter.ts), so that a custom plan, which would know which slots are
- * used, never looks cheaper than the generic one: the statement is then planned once per connection, not per run.
+ * used, never looks cheaper than the generic one: the statement keeps its generic plan instead of being planned on
+ * every run.
  */
 const slotCondition = (n: number) => `(m.model = (SELECT $${2 + 2 * n}::text) AND m.id = ANY(${arrayParameter(`$${3 + 2 * n}`, 'text')}))`;
 
