@@ -9,7 +9,7 @@ import { createFindAccount, type FindActingUser, type LatchkeyAccount } from './
 import { loadExistingGrant } from './implied-consent.js';
 import { createPostgresAdapterClass, type TokenGrantRequest } from './postgres-adapter.js';
 import { createTokenGrantMemo } from './token-grant-memo.js';
-import { createDeferredModelWrites, type DeferredModelWrites } from './deferred-model-writes.js';
+import type { DeferredModelWrites } from './deferred-model-writes.js';
 import { currentRequestScope } from '../lib/request-scope.js';
 import { createModelAtRest } from './model-at-rest.js';
 import type { ClientLookup } from './client-lookup.js';
@@ -49,9 +49,9 @@ export interface ProviderOptions {
   customClaims?: readonly string[];
   /**
    * The held writes to `oidc_model` (deferred-model-writes.ts), shared across provider rebuilds with the hosted
-   * pages that hold theirs; made here when not given. Built with {@link authorizationRouteHolder}.
+   * pages that hold theirs. Built with {@link authorizationRouteHolder}.
    */
-  modelWrites?: DeferredModelWrites;
+  modelWrites: DeferredModelWrites;
 }
 
 /** The request whose writes the provider holds by its route: the authorization endpoint and its resumption. */
@@ -91,7 +91,7 @@ export function createProvider(options: ProviderOptions): Provider {
     return undefined;
   };
   // The authorization endpoint's writes, made in one statement once its answer is set (deferred-model-writes.ts).
-  const deferredWrites = options.modelWrites ?? createDeferredModelWrites(db, authorizationRouteHolder);
+  const deferredWrites = options.modelWrites;
   const findAccount = createFindAccount(options.findActingUser, (ctx, id) => tokenGrantMemo.takeUser(ctx, id));
 
   const configuration: Configuration = {
