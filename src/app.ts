@@ -40,6 +40,7 @@ import type { Clock } from './lib/clock.js';
 import type { Logger } from './lib/logger.js';
 import { systemClock } from './lib/clock.js';
 import { createSecretBox } from './lib/secret-box.js';
+import { CookieSigner } from './lib/cookie-signer.js';
 import { accountRoutes } from './account/account-routes.js';
 import { ACCOUNT_CLIENT_ID, accountCallbackUrl } from './account/account-client.js';
 import { createAccountLinking } from './federation/account-linking.js';
@@ -137,7 +138,9 @@ export async function createApp(deps: { config: Config; db: Database; secrets: r
     await callback(req, ctx.res);
   }
 
-  const app = new Koa({ proxy: config.trustProxy, maxIpsCount: config.proxyHops, keys: [...secrets] });
+  const app = new Koa({ proxy: config.trustProxy, maxIpsCount: config.proxyHops });
+  // The hosted pages' signed cookies, in Keygrip's format without its per-check cost (lib/cookie-signer.ts).
+  app.keys = new CookieSigner(secrets);
   app.on('error', () => {}); // logged by errorHandler; Koa's default would print to stderr
 
   const router = new Router();

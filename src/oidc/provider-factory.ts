@@ -3,6 +3,7 @@ import type { JWK } from 'jose';
 import { isDatabaseUnavailable, type Database } from '../db/database.js';
 import { constantTimeEqual, sha256Hex } from '../lib/hashing.js';
 import type { Logger } from '../lib/logger.js';
+import { CookieSigner } from '../lib/cookie-signer.js';
 import { SCOPE_CLAIMS, SUPPORTED_SCOPES } from './claims.js';
 import { COGNITO_ID_TOKEN_CLAIMS, cognitoAccessTokenClaims, wantsCognitoClaims } from './cognito-claims.js';
 import { createFindAccount, type FindActingUser, type LatchkeyAccount } from './find-account.js';
@@ -100,7 +101,8 @@ export function createProvider(options: ProviderOptions): Provider {
     // Signed with node:crypto (node-signing-key.ts): the same keys and tokens, without WebCrypto's fixed cost.
     jwks: { keys: options.privateJwks.map((jwk) => new NodeSigningKey(jwk)) },
     cookies: {
-      keys: [...options.secrets],
+      // Keygrip's format and key order, without its per-check cost (lib/cookie-signer.ts).
+      keys: new CookieSigner(options.secrets),
       long: { signed: true, httpOnly: true, sameSite: 'lax' },
       short: { signed: true, httpOnly: true, sameSite: 'lax' },
     },
