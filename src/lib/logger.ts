@@ -1,5 +1,6 @@
 import { pino, type Logger, type DestinationStream } from 'pino';
 import { currentLogContext } from './log-context.js';
+import { compileRedaction } from './log-redaction.js';
 
 export type { Logger };
 
@@ -45,7 +46,23 @@ const unredactedSiblings = new WeakMap<Logger, Logger>();
  */
 export function createLogger(level: string, destination: DestinationStream = pino.destination(1)): Logger {
   const options = { level, base: { service: 'latchkey' }, mixin: currentLogContext, timestamp: pino.stdTimeFunctions.isoTime };
-  const logger = pino({ ...options, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } }, destination);
+  // Redaction by compiled paths (log-redaction.ts) instead of pino's `redact`, which costs ~100 µs a line. It
+  // sees a line before pino's serializers, so the error is serialized here first, as pino would, and once.
+  const redact = compileRedaction(REDACTED_PATHS, '[redacted]');
+  const logger = pino({
+    ...options,
+    serializers: { err: (serialized: unknown) => serialized },
+    formatters: {
+      log: (line: Record<string, unknown>) => redact('err' in line ? { ...line, err: pino.stdSerializers.err(line.err as Error) } : line),
+      bindings: (bindings: pino.Bindings) => redact(bindings),
+    },
+  }, destination);
+  // pino formats a child's bindings without the root's bindings formatter, so they are redacted on the way in
+  // (children inherit this method, and `this` is the logger whose child is made).
+  const childOf = Reflect.get(logger, 'child') as unknown as (this: Logger, bindings: pino.Bindings, childOptions?: pino.ChildLoggerOptions) => Logger;
+  Reflect.set(logger, 'child', function childWithRedactedBindings(this: Logger, bindings: pino.Bindings, childOptions?: pino.ChildLoggerOptions): Logger {
+    return childOf.call(this, redact(bindings), childOptions);
+  });
   unredactedSiblings.set(logger, pino(options, destination));
   return logger;
 }
