@@ -15,12 +15,12 @@ interface PathNode {
   /** Children by exact key. */
   readonly keys: Map<string, PathNode>;
   /** The child any key matches (`*`). */
-  any: PathNode | undefined;
+  wildcard: PathNode | undefined;
   /** A path ends here: the value at this point is replaced whole. */
   end: boolean;
 }
 
-const newNode = (): PathNode => ({ keys: new Map(), any: undefined, end: false });
+const newNode = (): PathNode => ({ keys: new Map(), wildcard: undefined, end: false });
 
 /** pino's segmenting of a path (lib/redaction.js): names between dots, or a bracketed name, its quotes dropped. */
 const SEGMENT = /[^.[\]]+|\[([^[\]]*?)\]/g;
@@ -39,7 +39,7 @@ function compile(paths: readonly string[]): PathNode {
   for (const path of paths) {
     let node = root;
     for (const segment of segmentsOf(path)) {
-      if (segment === '*') node = node.any ??= newNode();
+      if (segment === '*') node = node.wildcard ??= newNode();
       else {
         let next = node.keys.get(segment);
         if (!next) node.keys.set(segment, next = newNode());
@@ -62,10 +62,10 @@ function redactIn<T extends object>(obj: T, nodes: readonly PathNode[], censor: 
     let deeper: PathNode[] | undefined;
     for (const node of nodes) {
       const exact = node.keys.get(key);
-      if (exact?.end || node.any?.end) end = true;
+      if (exact?.end || node.wildcard?.end) end = true;
       else {
         if (exact) (deeper ??= []).push(exact);
-        if (node.any) (deeper ??= []).push(node.any);
+        if (node.wildcard) (deeper ??= []).push(node.wildcard);
       }
     }
     const replaced = end ? censor : deeper && typeof value === 'object' && value !== null ? redactIn(value, deeper, censor) : value;

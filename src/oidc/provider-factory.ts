@@ -91,12 +91,10 @@ export function createProvider(options: ProviderOptions): Provider {
     if (grantType === 'authorization_code' && ctx.oidc.client) return { ctx, model: 'AuthorizationCode', willIssueRefreshToken: issuesRefreshTokens(ctx.oidc.client) };
     return undefined;
   };
-  // The authorization endpoint's writes, made in one statement once its answer is set (deferred-model-writes.ts).
-  const deferredWrites = options.modelWrites;
   const findAccount = createFindAccount(options.findActingUser, (ctx, id) => tokenGrantMemo.takeUser(ctx, id));
 
   const configuration: Configuration = {
-    adapter: createPostgresAdapterClass(db, options.clients, createModelAtRest(options.secrets), { memo: tokenGrantMemo, request: tokenGrantRequest, scope: currentRequestScope }, deferredWrites),
+    adapter: createPostgresAdapterClass(db, options.clients, createModelAtRest(options.secrets), { memo: tokenGrantMemo, request: tokenGrantRequest, scope: currentRequestScope }, options.modelWrites),
     findAccount,
     // Signed with node:crypto (node-signing-key.ts): the same keys and tokens, without WebCrypto's fixed cost.
     jwks: { keys: options.privateJwks.map((jwk) => new NodeSigningKey(jwk)) },
@@ -241,7 +239,7 @@ export function createProvider(options: ProviderOptions): Provider {
     try {
       await next();
     } finally {
-      await deferredWrites.flush(ctx).catch((error: unknown) => {
+      await options.modelWrites.flush(ctx).catch((error: unknown) => {
         ctx.remove('Location');
         ctx.remove('Set-Cookie');
         ctx.status = 500;
