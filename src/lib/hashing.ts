@@ -30,3 +30,15 @@ export function constantTimeEqual(a: string, b: string): boolean {
   const right = createHash('sha256').update(b, 'utf8').digest();
   return timingSafeEqual(left, right) && a.length === b.length;
 }
+
+/**
+ * Constant-time comparison of two SHA-256 hex digests (a stored client secret's and the presented one's).
+ * Unlike {@link constantTimeEqual} nothing is hashed again: a digest's length is public (64 for any secret),
+ * so a stored value of another length (in UTF-8 bytes) is refused at once, and equal-length digests are compared byte for
+ * byte by `timingSafeEqual`. The token endpoint authenticates a client with this on every request.
+ */
+export function digestsEqual(stored: string, presented: string): boolean {
+  const left = Buffer.from(stored, 'utf8');
+  const right = Buffer.from(presented, 'utf8');
+  return left.length === right.length && timingSafeEqual(left, right);
+}

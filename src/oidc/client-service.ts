@@ -2,7 +2,7 @@ import { randomBytes, randomInt } from 'node:crypto';
 import { recordAudit } from '../audit/record-audit.js';
 import type { Database } from '../db/database.js';
 import { ConflictError, InvalidRequestError, NotFoundError } from '../errors/app-error.js';
-import { constantTimeEqual, sha256Hex } from '../lib/hashing.js';
+import { digestsEqual, sha256Hex } from '../lib/hashing.js';
 import { clientFieldProblems, clientIdProblem } from './client-validation.js';
 import { createClientSettings, suppliedSecretProblem, type ClientChanges, type RotatedSecret } from './client-settings.js';
 import { logoutSettingsMetadata, logoutSettingsProblems, presentLogoutSettings, type LogoutSettingsInput, type LogoutSettingsView } from './client-logout-settings.js';
@@ -199,7 +199,7 @@ export function createClientService(deps: { db: Database; lookup?: Pick<ClientLo
     },
     async secretMatches(clientId, secret) {
       const row = await clients.findClientById(db, clientId);
-      return row?.client_secret_hash != null && constantTimeEqual(row.client_secret_hash, sha256Hex(secret));
+      return row?.client_secret_hash != null && digestsEqual(row.client_secret_hash, sha256Hex(secret));
     },
     async find(clientId) {
       const row = await clients.findClientById(db, clientId);

@@ -1,7 +1,7 @@
 import Provider, { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import type { JWK } from 'jose';
 import { isDatabaseUnavailable, type Database } from '../db/database.js';
-import { constantTimeEqual, sha256Hex } from '../lib/hashing.js';
+import { digestsEqual, sha256Hex } from '../lib/hashing.js';
 import type { Logger } from '../lib/logger.js';
 import { CookieSigner } from '../lib/cookie-signer.js';
 import { SCOPE_CLAIMS, SUPPORTED_SCOPES } from './claims.js';
@@ -258,8 +258,8 @@ export function createProvider(options: ProviderOptions): Provider {
   provider.Client.prototype.compareClientSecret = async function compareClientSecret(this: { clientSecret?: string; latchkey_previous_secret?: string }, actual: string) {
     if (typeof this.clientSecret !== 'string' || typeof actual !== 'string') return false;
     const presented = sha256Hex(actual);
-    const current = constantTimeEqual(this.clientSecret, presented);
-    const previous = typeof this.latchkey_previous_secret === 'string' && constantTimeEqual(this.latchkey_previous_secret, presented);
+    const current = digestsEqual(this.clientSecret, presented);
+    const previous = typeof this.latchkey_previous_secret === 'string' && digestsEqual(this.latchkey_previous_secret, presented);
     return current || previous;
   };
 

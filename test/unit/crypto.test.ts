@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createSecretBox } from '../../src/lib/secret-box.js';
-import { constantTimeEqual } from '../../src/lib/hashing.js';
+import { constantTimeEqual, digestsEqual, sha256Hex } from '../../src/lib/hashing.js';
 import { createModelAtRest } from '../../src/oidc/model-at-rest.js';
 import { createCsrf } from '../../src/interaction/csrf.js';
 import { addressBucket } from '../../src/interaction/login-throttle.js';
@@ -108,6 +108,21 @@ describe('constantTimeEqual', () => {
     expect(constantTimeEqual('abc', 'abd')).toBe(false);
     expect(constantTimeEqual('abc', 'abcd')).toBe(false);
     expect(constantTimeEqual('', '')).toBe(true);
+  });
+});
+
+describe('digestsEqual', () => {
+  it('accepts the digest of the same secret and refuses any other digest, a truncated one or a non-digest', () => {
+    const stored = sha256Hex('client secret');
+    expect(digestsEqual(stored, sha256Hex('client secret'))).toBe(true);
+    expect(digestsEqual(stored, sha256Hex('client secreT'))).toBe(false);
+    expect(digestsEqual(stored, stored.slice(0, 63))).toBe(false);
+    expect(digestsEqual(stored, `${stored}0`)).toBe(false);
+    expect(digestsEqual('', sha256Hex(''))).toBe(false);
+    // Text beyond Latin-1 is compared as UTF-8, never truncated to a byte that another character shares.
+    expect(digestsEqual('ĩ'.repeat(32), ')'.repeat(32))).toBe(false);
+    expect(digestsEqual('ĩ'.repeat(32), 'ĩ'.repeat(32))).toBe(true);
+    expect(digestsEqual('ĩ'.repeat(32), 'a'.repeat(64))).toBe(false);
   });
 });
 
