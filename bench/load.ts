@@ -1,3 +1,5 @@
+import { cpuPerRequest, type CpuPerRequest, type CpuProbe } from './cpu-time.js';
+
 /** What one bounded load run measured. Latencies in milliseconds. */
 export interface LoadResult {
   requests: number;
@@ -6,6 +8,8 @@ export interface LoadResult {
   p50: number;
   p95: number;
   p99: number;
+  /** The server's CPU time per request over the measured window, when a probe watched it. */
+  cpu?: CpuPerRequest;
 }
 
 export interface LoadOptions {
@@ -16,6 +20,8 @@ export interface LoadOptions {
   warmupMs?: number;
   /** Stop the measured window after this many operations, whatever the time (bounded in count too). */
   maxOperations?: number;
+  /** The server's CPU, read at the measured window's start and end (not over the warm-up). */
+  cpu?: CpuProbe;
 }
 
 /**
@@ -52,10 +58,13 @@ export async function load(operation: Operation, options: LoadOptions): Promise<
     return { latencies, errors };
   };
   await run(options.warmupMs ?? 1000, false);
+  const cpuBefore = await options.cpu?.read();
   const started = performance.now();
   const { latencies, errors } = await run(options.durationMs, true);
   const elapsed = (performance.now() - started) / 1000;
+  const cpuAfter = await options.cpu?.read();
+  const cpu = cpuBefore && cpuAfter ? cpuPerRequest(cpuBefore, cpuAfter, latencies.length) : undefined;
   latencies.sort((a, b) => a - b);
   const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? 0;
-  return { requests: latencies.length, errors, rps: (latencies.length - errors) / elapsed, p50: pct(0.5), p95: pct(0.95), p99: pct(0.99) };
+  return { requests: latencies.length, errors, rps: (latencies.length - errors) / elapsed, p50: pct(0.5), p95: pct(0.95), p99: pct(0.99), ...(cpu ? { cpu } : {}) };
 }

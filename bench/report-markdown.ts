@@ -1,5 +1,6 @@
 import type { Measurement } from './measurement.js';
 import { byScenario, formatMs, formatRate, utcMinute, type ReportContent } from './report-content.js';
+import { formatCpu } from './cpu-time.js';
 
 const NONE = '—';
 
@@ -17,6 +18,9 @@ export function renderMarkdown(content: ReportContent, chartHref: string): strin
     `- Node ${machine.node}; ${machine.postgres}`,
     `- ${settings.quick ? 'Quick run' : 'Full run'}: ${settings.runs} ${settings.runs === 1 ? 'run' : 'runs'} per figure (the median shown), ${settings.seconds} s per run, ${settings.concurrency} concurrent clients; `
       + `${settings.warmupMs / 1000} s of unrecorded load before each run${settings.firstWarmupMs ? ` and ${settings.firstWarmupMs / 1000} s more before a figure's first` : ''}`,
+    ...(content.measurements.some((m) => m.median?.cpu)
+      ? ['- CPU ms per request: the median run\'s measured window, the server process\'s threads (its main thread in brackets; a Go server\'s are not told apart) and the Postgres backends of its database; the load generator\'s own time not counted']
+      : []),
     '',
     '## Targets',
     '',
@@ -39,11 +43,16 @@ function scenarioTable(rows: readonly Measurement[], concurrency: number): strin
   if (!rows.some((measurement) => measurement.median)) {
     return ['| target | value | note |', '|---|---:|---|', ...rows.map((m) => row([m.target, figure(m), note(m)]))];
   }
-  const lines = ['| target | req/s | p50 ms | p99 ms | spread (req/s) | note |', '|---|---:|---:|---:|---:|---|'];
+  // CPU per request, where a probe watched the server (on Linux): the median run's, in milliseconds.
+  const withCpu = rows.some((m) => m.median?.cpu);
+  const lines = withCpu
+    ? ['| target | req/s | p50 ms | p99 ms | spread (req/s) | CPU ms per request | note |', '|---|---:|---:|---:|---:|---:|---|']
+    : ['| target | req/s | p50 ms | p99 ms | spread (req/s) | note |', '|---|---:|---:|---:|---:|---|'];
   for (const m of rows) {
+    const cpu = withCpu ? [m.median?.cpu ? formatCpu(m.median.cpu) : NONE] : [];
     lines.push(row(m.median
-      ? [m.target, formatRate(m.median.rps), formatMs(m.median.p50), formatMs(m.median.p99), spread(m), note(m, concurrency)]
-      : [m.target, figure(m), NONE, NONE, NONE, note(m)]));
+      ? [m.target, formatRate(m.median.rps), formatMs(m.median.p50), formatMs(m.median.p99), spread(m), ...cpu, note(m, concurrency)]
+      : [m.target, figure(m), NONE, NONE, NONE, ...cpu, note(m)]));
   }
   return lines;
 }

@@ -1,3 +1,4 @@
+import type { CpuProbe } from '../cpu-time.js';
 import { load, type LoadResult, type Operation } from '../load.js';
 import { medianRun, type Measurement } from '../measurement.js';
 import type { BenchSettings } from '../settings.js';
@@ -16,6 +17,13 @@ export interface BenchContext {
    * scenario in alternating runs; the target must keep serving until then.
    */
   measure(scenario: string, target: string, operation: Operation, options?: { note?: FigureNote; concurrency?: number }): void;
+  /**
+   * Watches `target`'s CPU in every figure measured on it from now on (its process, and the backends of its
+   * database): each run then reports CPU time per request beside its rate. Closed when the run ends.
+   */
+  watchCpu(target: string, probe: CpuProbe): void;
+  /** Closes the CPU probes' connections. */
+  closeProbes(): Promise<void>;
   /** Queues a figure whose single run is not a load on a server (the argon2id ceiling's threads). */
   measureWith(scenario: string, target: string, runOnce: () => Promise<LoadResult>, options?: { note?: FigureNote; concurrency?: number }): void;
   /** Measures every queued figure, interleaved (see interleavedSchedule), and records each one's median run. */
@@ -41,6 +49,7 @@ interface QueuedFigure {
 
 export function createContext(settings: BenchSettings): BenchContext {
   const measurements: Measurement[] = [];
+  const probes = new Map<string, CpuProbe>();
   let queue: QueuedFigure[] = [];
   const progress = (line: string) => process.stderr.write(`${line}\n`);
   const enqueue = (scenario: string, target: string, runOnce: () => Promise<LoadResult>, options: { note?: FigureNote; concurrency?: number; warm?: () => Promise<unknown> }) => {
@@ -55,10 +64,16 @@ export function createContext(settings: BenchSettings): BenchContext {
     progress,
     wants: (scenario) => settings.only === null || settings.only.has(scenario),
     record: (measurement) => { measurements.push(measurement); },
+    watchCpu: (target, probe) => { probes.set(target, probe); },
+    async closeProbes() {
+      await Promise.all([...probes.values()].map((probe) => probe.close().catch(() => {})));
+      probes.clear();
+    },
     measure(scenario, target, operation, options = {}) {
       const concurrency = options.concurrency ?? settings.concurrency;
       const warm = settings.firstWarmupMs > 0 ? () => load(operation, { concurrency, durationMs: settings.firstWarmupMs, warmupMs: 0 }) : undefined;
-      enqueue(scenario, target, () => load(operation, { concurrency, durationMs: settings.seconds * 1000, warmupMs: settings.warmupMs }), { ...options, concurrency, ...(warm ? { warm } : {}) });
+      const cpu = probes.get(target);
+      enqueue(scenario, target, () => load(operation, { concurrency, durationMs: settings.seconds * 1000, warmupMs: settings.warmupMs, ...(cpu ? { cpu } : {}) }), { ...options, concurrency, ...(warm ? { warm } : {}) });
     },
     measureWith(scenario, target, runOnce, options = {}) {
       enqueue(scenario, target, runOnce, options);

@@ -1,0 +1,80 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { canReadCpu, cpuPerRequest, formatCpu, processCpuNs, type CpuReading } from '../../bench/cpu-time.js';
+import { medianRun } from '../../bench/measurement.js';
+import { renderMarkdown, type ReportContent } from '../../bench/report.js';
+
+const root = mkdtempSync(join(tmpdir(), 'latchkey-proc-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+/** A process in a fake /proc: its tasks' schedstat lines (time on CPU in ns, time waiting, timeslices). */
+function fakeProcess(pid: number, tasks: Record<number, number>): void {
+  for (const [tid, ns] of Object.entries(tasks)) {
+    mkdirSync(join(root, String(pid), 'task', tid), { recursive: true });
+    writeFileSync(join(root, String(pid), 'task', tid, 'schedstat'), `${ns} 1234 56\n`);
+  }
+}
+
+function reading(main: number, threads: number, database: [number, number][] | null, split = true): CpuReading {
+  return { main, threads, split, database: database ? new Map(database) : null };
+}
+
+describe('bench CPU time', () => {
+  it('splits a process into its main thread (tid = pid) and its other threads', () => {
+    fakeProcess(4100, { 4100: 3_000_000, 4101: 2_000_000, 4107: 500_000 });
+    expect(processCpuNs(4100, root)).toEqual({ main: 3_000_000, threads: 2_500_000 });
+  });
+
+  it('reads a process that is gone as zero rather than failing the run', () => {
+    expect(processCpuNs(4999, root)).toEqual({ main: 0, threads: 0 });
+  });
+
+  it('gives the window per request: backends that appeared count from zero, those that left do not count', () => {
+    const before = reading(1_000_000, 4_000_000, [[10, 5_000_000], [11, 7_000_000], [12, 1_000_000]]);
+    // Backend 12 left in the window; 13 was opened in it.
+    const after = reading(3_000_000, 6_000_000, [[10, 6_000_000], [11, 8_000_000], [13, 2_000_000]]);
+    const cpu = cpuPerRequest(before, after, 1000);
+    expect(cpu).toEqual({ processMs: 0.004, mainMs: 0.002, databaseMs: 0.004 });
+    expect(formatCpu(cpu!)).toBe('0.00 (main 0.00) + 0.00 Postgres');
+  });
+
+  it('counts a server whose threads are not told apart as one process, and has no figure without requests', () => {
+    const cpu = cpuPerRequest(reading(0, 0, null, false), reading(600_000_000, 500_000_000, null, false), 1000);
+    expect(cpu).toEqual({ processMs: 1.1, mainMs: null, databaseMs: null });
+    expect(formatCpu(cpu!)).toBe('1.10');
+    expect(cpuPerRequest(reading(0, 0, null), reading(5, 5, null), 0)).toBeUndefined();
+  });
+
+  it('measures this process on this machine: a busy main thread shows in its main thread\'s time', () => {
+    expect(canReadCpu()).toBe(true);
+    const before = processCpuNs(process.pid);
+    const until = performance.now() + 60;
+    let spins = 0;
+    while (performance.now() < until) spins += 1;
+    const after = processCpuNs(process.pid);
+    expect(spins).toBeGreaterThan(0);
+    // 60 ms of wall time spinning: at least 30 ms of it on a CPU, even on a busy machine.
+    expect(after.main - before.main).toBeGreaterThan(30_000_000);
+  });
+
+  it('adds a CPU column to a scenario whose runs were watched, with the legend', () => {
+    const runs = [1000, 1100, 1200].map((rps) => ({ requests: rps * 5, errors: 0, rps, p50: 2, p95: 8, p99: 9, cpu: { processMs: 0.61, mainMs: 0.3, databaseMs: 0.87 } }));
+    const content: ReportContent = {
+      machine: { cpus: 2, cpuModel: 'Test CPU', loadAverage: [0, 0, 0], node: 'v24', platform: 'linux', totalMemoryMiB: 1024, postgres: 'PostgreSQL 17' },
+      settings: { quick: false, runs: 3, seconds: 5, concurrency: 16, warmupMs: 2000, firstWarmupMs: 8000 },
+      measurements: [
+        { scenario: 'refresh', target: 'latchkey (Postgres)', runs, median: medianRun(runs) },
+        { scenario: 'refresh', target: 'hydra (matched crypto)', skipped: 'hydra did not build' },
+      ],
+      targets: [],
+      startedAt: new Date('2026-12-05T14:00:00Z'),
+    };
+    const markdown = renderMarkdown(content, 'chart.svg');
+    expect(markdown).toContain('| target | req/s | p50 ms | p99 ms | spread (req/s) | CPU ms per request | note |');
+    expect(markdown).toContain('| latchkey (Postgres) | 1,100 | 2.0 | 9.0 | 1,000–1,200 | 0.61 (main 0.30) + 0.87 Postgres |  |');
+    expect(markdown).toContain('| hydra (matched crypto) | not measured: hydra did not build | — | — | — | — |  |');
+    expect(markdown).toContain('- CPU ms per request: the median run\'s measured window');
+  });
+});
