@@ -16,7 +16,7 @@ import { createThrowawayPostgres, type ThrowawayPostgres } from '../test/support
 import { startMinio, type MinioHarness } from '../test/support/minio.js';
 import { argon2Ceiling } from './argon2-ceiling.js';
 import { authorizationCodeFlow, discoverEndpoints, type Endpoints } from './flows/authorization-code.js';
-import { canReadCpu, cpuProbe } from './cpu-time.js';
+import { cpuProbe } from './cpu-time.js';
 import { callTree, type CpuProfile } from './flame-graph.js';
 import { machineInfo } from './machine.js';
 import type { TargetProfile } from './report-profiles.js';
@@ -120,7 +120,6 @@ async function main(): Promise<void> {
     }
     // Before the cluster's cleanup, which runs after it: the CPU probes' connections are closed first.
     cleanups.push(() => ctx.closeProbes());
-    const watchCpu: BenchContext['watchCpu'] = (target, probe) => { if (canReadCpu()) ctx.watchCpu(target, probe); };
     const machine = await machineInfo(adminUrl);
     const createDatabase = () => createDatabaseOn(adminUrl);
 
@@ -140,7 +139,7 @@ async function main(): Promise<void> {
     const postgresProfile = profiling.dirFor();
     const onPostgres = await startLatchkey({ name: 'latchkey (Postgres)', databaseUrl, configFile, s3, ...(postgresProfile ? { cpuProfileDir: postgresProfile } : {}) });
     cleanups.push(() => onPostgres.stop());
-    watchCpu(onPostgres.name, cpuProbe(onPostgres.server.pid, { databaseUrl, splitMainThread: true }));
+    ctx.watchCpu(onPostgres.name, cpuProbe(onPostgres.server.pid, { databaseUrl, splitMainThread: true }));
     const postgresEndpoints = await queueLatchkey(ctx, onPostgres, minio);
 
     const dataDir = mkdtempSync(join(tmpdir(), 'latchkey-bench-data-'));
@@ -148,13 +147,13 @@ async function main(): Promise<void> {
     const embeddedProfile = profiling.dirFor();
     const embedded = await startLatchkey({ name: 'latchkey (embedded)', dataDir, configFile, s3, ...(embeddedProfile ? { cpuProfileDir: embeddedProfile } : {}) });
     cleanups.push(() => embedded.stop());
-    watchCpu(embedded.name, cpuProbe(embedded.server.pid, { splitMainThread: true }));
+    ctx.watchCpu(embedded.name, cpuProbe(embedded.server.pid, { splitMainThread: true }));
     await queueLatchkey(ctx, embedded, minio);
     queueDirectAssumeRole(ctx, s3);
 
     const bare = await startBareProvider();
     cleanups.push(() => bare.stop());
-    watchCpu(bare.name, cpuProbe(bare.server.pid, { splitMainThread: true }));
+    ctx.watchCpu(bare.name, cpuProbe(bare.server.pid, { splitMainThread: true }));
     recordIdle(ctx, bare.name, bare.server);
     const bareEndpoints = await discoverEndpoints(bare.url);
     await queueOAuthScenarios(ctx, {

@@ -1,4 +1,4 @@
-import type { CpuProbe } from '../cpu-time.js';
+import { canReadCpu, type CpuProbe } from '../cpu-time.js';
 import { load, type LoadResult, type Operation } from '../load.js';
 import { medianRun, type Measurement } from '../measurement.js';
 import type { BenchSettings } from '../settings.js';
@@ -19,7 +19,8 @@ export interface BenchContext {
   measure(scenario: string, target: string, operation: Operation, options?: { note?: FigureNote; concurrency?: number }): void;
   /**
    * Watches `target`'s CPU in every figure measured on it from now on (its process, and the backends of its
-   * database): each run then reports CPU time per request beside its rate. Closed when the run ends.
+   * database): each run then reports CPU time per request beside its rate. Closed when the run ends. Ignored on
+   * a machine that accounts no CPU per thread in /proc (the report then has no CPU column).
    */
   watchCpu(target: string, probe: CpuProbe): void;
   /** Closes the CPU probes' connections. */
@@ -50,6 +51,7 @@ interface QueuedFigure {
 export function createContext(settings: BenchSettings): BenchContext {
   const measurements: Measurement[] = [];
   const probes = new Map<string, CpuProbe>();
+  const cpuReadable = canReadCpu();
   let queue: QueuedFigure[] = [];
   const progress = (line: string) => process.stderr.write(`${line}\n`);
   const enqueue = (scenario: string, target: string, runOnce: () => Promise<LoadResult>, options: { note?: FigureNote; concurrency?: number; warm?: () => Promise<unknown> }) => {
@@ -64,7 +66,7 @@ export function createContext(settings: BenchSettings): BenchContext {
     progress,
     wants: (scenario) => settings.only === null || settings.only.has(scenario),
     record: (measurement) => { measurements.push(measurement); },
-    watchCpu: (target, probe) => { probes.set(target, probe); },
+    watchCpu: (target, probe) => { if (cpuReadable) probes.set(target, probe); },
     async closeProbes() {
       await Promise.all([...probes.values()].map((probe) => probe.close().catch(() => {})));
       probes.clear();

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { ClientCredentials } from '../targets/hydra-authorization-code.js';
 import { startHydra, type HydraTarget } from '../targets/hydra.js';
 import type { BenchContext } from './context.js';
-import { canReadCpu, cpuProbe } from '../cpu-time.js';
+import { cpuProbe } from '../cpu-time.js';
 import { measureDatabaseGrowth } from './database-footprint.js';
 import { queueOAuthScenarios } from './oauth-scenarios.js';
 import { recordSessionGrowth } from './user-pool-scenarios.js';
@@ -50,7 +50,7 @@ export async function startHydraTargets(ctx: BenchContext, createDatabase: () =>
       const hydra = await startHydra({ binDir, databaseUrl, crypto });
       running.push(hydra);
       // Go's runtime runs goroutines on threads of its choosing: the process is counted as a whole.
-      if (canReadCpu()) ctx.watchCpu(hydra.name, cpuProbe(hydra.pid, { databaseUrl, splitMainThread: false }));
+      ctx.watchCpu(hydra.name, cpuProbe(hydra.pid, { databaseUrl, splitMainThread: false }));
       ctx.record({ scenario: 'ready', target: hydra.name, value: Math.round(hydra.readyMs), unit: 'ms', note: 'migrated beforehand' });
       ctx.record({ scenario: 'idle-memory', target: hydra.name, value: Math.round(hydra.rssMiB()), unit: 'MiB' });
       const service = await hydra.createClient('client_credentials');
