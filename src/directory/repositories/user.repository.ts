@@ -204,12 +204,15 @@ export function userWithGroupsColumns(alias: string): string {
        COALESCE(ARRAY(SELECT f.provider FROM federated_identities f WHERE f.user_id = ${alias}.id ORDER BY f.provider), '{}') AS identities`;
 }
 
+/** Built once: the token hot path runs it per grant, and the statement cache looks texts up by value. */
+const FIND_USER_WITH_GROUPS_BY_ID = `SELECT ${userWithGroupsColumns('u')} FROM users u WHERE u.id = $1`;
+
 /**
  * A user, their group names in precedence order and the names of the upstream providers linked to them (the
  * `identities` claim), in one round trip: the token hot path (ID tokens, userinfo, refresh) reads exactly this.
  */
 export async function findUserWithGroupsById(db: Queryable, id: string): Promise<UserWithGroupsRow | undefined> {
-  const { rows } = await db.query<UserWithGroupsRow>(`SELECT ${userWithGroupsColumns('u')} FROM users u WHERE u.id = $1`, [id]);
+  const { rows } = await db.query<UserWithGroupsRow>(FIND_USER_WITH_GROUPS_BY_ID, [id]);
   return rows[0];
 }
 

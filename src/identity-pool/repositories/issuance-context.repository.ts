@@ -49,6 +49,24 @@ const LIVENESS = accessTokenLivenessColumns({ accountId: '$1', grantId: '$2', jt
 // refuses gives its hit back (as every refusal after the count does).
 const HIT = rateLimitHitStatement({ keys: 'SELECT $5::text FROM live WHERE live.grant_live AND NOT live.revoked AND live.client_exists', windowSeconds: '$6' });
 
+/** The statement of countIssuanceAndFindContext, built once (the statement cache looks texts up by value). */
+const COUNT_ISSUANCE_AND_FIND_CONTEXT = `WITH live AS (SELECT ${LIVENESS}),
+        hit AS (${HIT})
+   SELECT live.grant_live, live.revoked, live.user_enabled, live.user_status, live.client_exists,
+     (SELECT json_build_object('id', u.id, 'username', u.username, 'email', u.email, 'email_verified', u.email_verified,
+               'phone_number', u.phone_number, 'phone_number_verified', u.phone_number_verified, 'status', u.status,
+               'enabled', u.enabled, 'profile', u.profile, 'custom_attributes', u.custom_attributes)
+        FROM users u WHERE u.id = $1::uuid) AS "user",
+     COALESCE((SELECT json_agg(json_build_object('name', g.name, 'precedence', g.precedence, 'role', g.role_name) ORDER BY g.precedence, g.name)
+               FROM group_members m JOIN groups g ON g.id = m.group_id WHERE m.user_id = $1::uuid), '[]'::json) AS groups,
+     s.default_role, s.ambiguous_role_resolution,
+     COALESCE((SELECT json_agg(json_build_object('position', r.position, 'claim', r.claim, 'match_type', r.match_type, 'value', r.value, 'role_name', r.role_name) ORDER BY r.position)
+               FROM role_mapping_rules r), '[]'::json) AS rules,
+     COALESCE((SELECT json_agg(json_build_object('name', ro.name, 'policy_template', ro.policy_template, 'max_duration_seconds', ro.max_duration_seconds))
+               FROM roles ro), '[]'::json) AS roles,
+     (SELECT json_build_object('count', hit.count, 'resets_in', hit.resets_in) FROM hit) AS rate
+   FROM pool_settings s CROSS JOIN live`;
+
 /**
  * The issuance's one round trip (`POST /sts/credentials`, `POST /sts`): the access token's liveness, the user,
  * their groups (with roles, in precedence order), the pool's settings, rules and roles, and the per-user
@@ -58,22 +76,7 @@ const HIT = rateLimitHitStatement({ keys: 'SELECT $5::text FROM live WHERE live.
  */
 export async function countIssuanceAndFindContext(db: Queryable, token: IssuanceToken, rate: { key: string; windowSeconds: number }): Promise<IssuanceContextRow> {
   const { rows } = await db.query<IssuanceContextRow>(
-    `WITH live AS (SELECT ${LIVENESS}),
-          hit AS (${HIT})
-     SELECT live.grant_live, live.revoked, live.user_enabled, live.user_status, live.client_exists,
-       (SELECT json_build_object('id', u.id, 'username', u.username, 'email', u.email, 'email_verified', u.email_verified,
-                 'phone_number', u.phone_number, 'phone_number_verified', u.phone_number_verified, 'status', u.status,
-                 'enabled', u.enabled, 'profile', u.profile, 'custom_attributes', u.custom_attributes)
-          FROM users u WHERE u.id = $1::uuid) AS "user",
-       COALESCE((SELECT json_agg(json_build_object('name', g.name, 'precedence', g.precedence, 'role', g.role_name) ORDER BY g.precedence, g.name)
-                 FROM group_members m JOIN groups g ON g.id = m.group_id WHERE m.user_id = $1::uuid), '[]'::json) AS groups,
-       s.default_role, s.ambiguous_role_resolution,
-       COALESCE((SELECT json_agg(json_build_object('position', r.position, 'claim', r.claim, 'match_type', r.match_type, 'value', r.value, 'role_name', r.role_name) ORDER BY r.position)
-                 FROM role_mapping_rules r), '[]'::json) AS rules,
-       COALESCE((SELECT json_agg(json_build_object('name', ro.name, 'policy_template', ro.policy_template, 'max_duration_seconds', ro.max_duration_seconds))
-                 FROM roles ro), '[]'::json) AS roles,
-       (SELECT json_build_object('count', hit.count, 'resets_in', hit.resets_in) FROM hit) AS rate
-     FROM pool_settings s CROSS JOIN live`,
+    COUNT_ISSUANCE_AND_FIND_CONTEXT,
     [token.accountId, token.grantId, token.jti, token.clientId, rate.key, rate.windowSeconds],
   );
   return rows[0]!;

@@ -73,17 +73,20 @@ export interface InteractionWithSessionRow extends OidcModelRow {
   session_payload: Record<string, unknown> | null;
 }
 
+/** Built once: every interaction step reads it, and the statement cache looks texts up by value. */
+const FIND_INTERACTION_WITH_SESSION = `SELECT i.payload, i.consumed_at, se.payload AS session_payload
+     FROM oidc_model i
+     ${liveSessionOf('i')}
+    WHERE i.model = 'Interaction' AND i.id = ANY(${INTERACTION_KEYS}) AND (i.expires_at IS NULL OR i.expires_at > now())
+    ORDER BY array_position(${INTERACTION_KEYS}, i.id) LIMIT 1`;
+
 /**
  * An interaction (`ids` its stored forms) with the session it was started in, in one round trip: the provider
  * reads that session right after the interaction whenever one is named (lib/provider.js, #getInteraction).
  */
 export async function findInteractionWithSession(db: Queryable, ids: readonly string[]): Promise<InteractionWithSessionRow | undefined> {
   const { rows } = await db.query<InteractionWithSessionRow>(
-    `SELECT i.payload, i.consumed_at, se.payload AS session_payload
-       FROM oidc_model i
-       ${liveSessionOf('i')}
-      WHERE i.model = 'Interaction' AND i.id = ANY(${INTERACTION_KEYS}) AND (i.expires_at IS NULL OR i.expires_at > now())
-      ORDER BY array_position(${INTERACTION_KEYS}, i.id) LIMIT 1`,
+    FIND_INTERACTION_WITH_SESSION,
     [ids],
   );
   return rows[0];

@@ -7,6 +7,35 @@ import { liveSessionOf, type OidcModelRow } from './oidc-model.repository.js';
 /** The stored forms of the presented token's id, in `$1` of both statements (a plan kept whatever their number: db/array-parameter.ts). */
 const TOKEN_KEYS = arrayParameter('$1', 'text');
 
+/**
+ * The statement of findGrantTokenWithContext: $1 the token's stored ids, $2 its model. Both statements' texts
+ * are built once, at load: the statement cache (db/statement-names.ts) looks each text up by value, and a text
+ * rebuilt per call is a new string to hash and compare on every grant.
+ */
+const FIND_GRANT_TOKEN_WITH_CONTEXT = `SELECT t.payload, t.consumed_at, gr.grant_id, gr.payload AS grant_payload, se.payload AS session_payload, ${userWithGroupsColumns('u')}
+     FROM oidc_model t
+     LEFT JOIN LATERAL (
+       SELECT grant_id, payload FROM oidc_model
+        WHERE model = 'Grant' AND grant_id = t.grant_id AND (expires_at IS NULL OR expires_at > now())
+        ORDER BY id LIMIT 1) gr ON true
+     ${liveSessionOf('t')}
+     LEFT JOIN users u ON u.id = CASE WHEN t.payload->>'accountId' ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
+                                      THEN (t.payload->>'accountId')::uuid END
+    WHERE t.model = $2 AND t.id = ANY(${TOKEN_KEYS}) AND (t.expires_at IS NULL OR t.expires_at > now())
+    ORDER BY array_position(${TOKEN_KEYS}, t.id) LIMIT 1`;
+
+/** The statement of consumeAndIssueRefreshToken: $1 the spent ids, $2 their model, $3–$7 the new token. */
+const CONSUME_AND_ISSUE_REFRESH_TOKEN = `WITH spent AS (
+     UPDATE oidc_model SET consumed_at = now()
+      WHERE model = $2 AND id = ANY(${TOKEN_KEYS}) AND consumed_at IS NULL RETURNING 1),
+   issued AS (
+     INSERT INTO oidc_model (model, id, payload, grant_id, session_uid, expires_at)
+     SELECT 'RefreshToken', $3, $4, $5, $6, CASE WHEN $7::int IS NULL THEN NULL ELSE now() + $7::int * interval '1 second' END
+      WHERE EXISTS (SELECT 1 FROM spent)
+     RETURNING 1)
+   SELECT EXISTS (SELECT 1 FROM issued) AS issued,
+          (SELECT grant_id FROM oidc_model WHERE model = $2 AND id = ANY(${TOKEN_KEYS}) LIMIT 1) AS grant_id`;
+
 /** The two models a token-endpoint grant presents and consumes. */
 export type GrantTokenModel = 'AuthorizationCode' | 'RefreshToken';
 
@@ -37,17 +66,7 @@ interface Row extends OidcModelRow, Omit<ActingUserRow, 'id'> {
  */
 export async function findGrantTokenWithContext(db: Queryable, model: GrantTokenModel, ids: readonly string[]): Promise<GrantTokenWithContext | undefined> {
   const { rows } = await db.query<Row>(
-    `SELECT t.payload, t.consumed_at, gr.grant_id, gr.payload AS grant_payload, se.payload AS session_payload, ${userWithGroupsColumns('u')}
-       FROM oidc_model t
-       LEFT JOIN LATERAL (
-         SELECT grant_id, payload FROM oidc_model
-          WHERE model = 'Grant' AND grant_id = t.grant_id AND (expires_at IS NULL OR expires_at > now())
-          ORDER BY id LIMIT 1) gr ON true
-       ${liveSessionOf('t')}
-       LEFT JOIN users u ON u.id = CASE WHEN t.payload->>'accountId' ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
-                                        THEN (t.payload->>'accountId')::uuid END
-      WHERE t.model = $2 AND t.id = ANY(${TOKEN_KEYS}) AND (t.expires_at IS NULL OR t.expires_at > now())
-      ORDER BY array_position(${TOKEN_KEYS}, t.id) LIMIT 1`,
+    FIND_GRANT_TOKEN_WITH_CONTEXT,
     [ids, model],
   );
   const row = rows[0];
@@ -84,16 +103,7 @@ export async function consumeAndIssueRefreshToken(
   next: IssuedRefreshToken,
 ): Promise<{ issued: boolean; grantId: string | null }> {
   const { rows } = await db.query<{ issued: boolean; grant_id: string | null }>(
-    `WITH spent AS (
-       UPDATE oidc_model SET consumed_at = now()
-        WHERE model = $2 AND id = ANY(${TOKEN_KEYS}) AND consumed_at IS NULL RETURNING 1),
-     issued AS (
-       INSERT INTO oidc_model (model, id, payload, grant_id, session_uid, expires_at)
-       SELECT 'RefreshToken', $3, $4, $5, $6, CASE WHEN $7::int IS NULL THEN NULL ELSE now() + $7::int * interval '1 second' END
-        WHERE EXISTS (SELECT 1 FROM spent)
-       RETURNING 1)
-     SELECT EXISTS (SELECT 1 FROM issued) AS issued,
-            (SELECT grant_id FROM oidc_model WHERE model = $2 AND id = ANY(${TOKEN_KEYS}) LIMIT 1) AS grant_id`,
+    CONSUME_AND_ISSUE_REFRESH_TOKEN,
     [spent.ids, spent.model, next.id, JSON.stringify(next.payload), next.grantId, next.sessionUid, next.expiresIn],
   );
   return { issued: rows[0]?.issued ?? false, grantId: rows[0]?.grant_id ?? null };

@@ -13,6 +13,11 @@ export interface UserinfoRow {
 /** A user's token: the verifier found a UUID subject. */
 export type UserinfoToken = LivenessToken & { accountId: string };
 
+/** The statement of findUserinfoRows, built once (a text rebuilt per call is hashed again by the statement cache). */
+const FIND_USERINFO_ROWS = `SELECT ${livenessBatchColumnsWithUser('u')}, ${userWithGroupsColumns('u')}
+   FROM ${LIVENESS_BATCH_ROWS} LEFT JOIN users u ON u.id = t.account_id
+   ORDER BY t.ord`;
+
 /**
  * Userinfo's one round trip for any number of tokens (the bridge batches the requests of one turn): each
  * token's liveness (the bridges' shared columns) and its user with groups and linked providers, as the
@@ -21,9 +26,7 @@ export type UserinfoToken = LivenessToken & { accountId: string };
  */
 export async function findUserinfoRows(db: Queryable, tokens: readonly UserinfoToken[]): Promise<UserinfoRow[]> {
   const { rows } = await db.query<AccessTokenLiveness & NullableUser>(
-    `SELECT ${livenessBatchColumnsWithUser('u')}, ${userWithGroupsColumns('u')}
-     FROM ${LIVENESS_BATCH_ROWS} LEFT JOIN users u ON u.id = t.account_id
-     ORDER BY t.ord`,
+    FIND_USERINFO_ROWS,
     livenessBatchParameters(tokens),
   );
   return rows.map(({ grant_live, revoked, user_enabled, user_status, client_exists, ...user }) => ({
