@@ -13,6 +13,12 @@ export interface CpuPerRequest {
   processMs: number;
   /** Its main thread alone; null for a server whose threads are not told apart (Hydra's Go runtime). */
   mainMs: number | null;
+  /**
+   * Its libuv thread pool (threads named `libuv-worker`): where node:crypto's callback and WebCrypto
+   * operations run, so a server's token signatures show here and not on its main thread. Null when the main
+   * thread is not told apart, or when no thread carries that name (a Node older than 22 leaves them unnamed).
+   */
+  poolMs: number | null;
   /** Null when the server has no database of its own here (the bare library, the embedded database). */
   databaseMs: number | null;
 }
@@ -20,7 +26,10 @@ export interface CpuPerRequest {
 /** Cumulative CPU time in nanoseconds, as read at one instant. */
 export interface CpuReading {
   main: number;
+  /** Every thread but the main one, the pool's included. */
   threads: number;
+  /** The libuv pool's threads; null when none is named so. */
+  pool: number | null;
   /** Whether the main thread is told apart from the others (a Node server) or not (a Go one). */
   split: boolean;
   /** Per backend pid; null when no database is watched, or its backends are not on this machine. */
@@ -53,22 +62,42 @@ export function canReadCpu(procRoot = '/proc'): boolean {
   return taskCpuNs(`${procRoot}/${process.pid}/task/${process.pid}/schedstat`) !== undefined;
 }
 
-/** A process's threads, split into its main thread (tid = pid) and the rest; zero for a process that is gone. */
-export function processCpuNs(pid: number, procRoot = '/proc'): { main: number; threads: number } {
+/** The name libuv (1.45 and later, Node 22 and later) gives the threads of its pool, in `/proc/…/comm`. */
+const POOL_THREAD_NAME = 'libuv-worker';
+
+function threadName(path: string): string {
+  try {
+    return readFileSync(path, 'utf8').trim();
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * A process's threads, split into its main thread (tid = pid) and the rest, the libuv pool's apart (null when
+ * no thread has its name); zero for a process that is gone.
+ */
+export function processCpuNs(pid: number, procRoot = '/proc'): { main: number; threads: number; pool: number | null } {
   let tids: string[];
   try {
     tids = readdirSync(`${procRoot}/${pid}/task`);
   } catch {
-    return { main: 0, threads: 0 };
+    return { main: 0, threads: 0, pool: null };
   }
   let main = 0;
   let threads = 0;
+  let pool: number | null = null;
   for (const tid of tids) {
-    const ns = taskCpuNs(`${procRoot}/${pid}/task/${tid}/schedstat`) ?? 0;
-    if (Number(tid) === pid) main += ns;
-    else threads += ns;
+    const task = `${procRoot}/${pid}/task/${tid}`;
+    const ns = taskCpuNs(`${task}/schedstat`) ?? 0;
+    if (Number(tid) === pid) {
+      main += ns;
+      continue;
+    }
+    threads += ns;
+    if (threadName(`${task}/comm`) === POOL_THREAD_NAME) pool = (pool ?? 0) + ns;
   }
-  return { main, threads };
+  return { main, threads, pool };
 }
 
 /**
@@ -120,11 +149,14 @@ export function cpuPerRequest(before: CpuReading, after: CpuReading, requests: n
     databaseMs = perRequestMs(ns);
   }
   const main = after.main - before.main;
-  return { processMs: perRequestMs(main + after.threads - before.threads), mainMs: after.split ? perRequestMs(main) : null, databaseMs };
+  // The pool's threads are started on first use: one started in the window counts from zero.
+  const pool = after.split && after.pool !== null ? perRequestMs(after.pool - (before.pool ?? 0)) : null;
+  return { processMs: perRequestMs(main + after.threads - before.threads), mainMs: after.split ? perRequestMs(main) : null, poolMs: pool, databaseMs };
 }
 
-/** `0.58 (main 0.31) + 0.87 Postgres`: milliseconds per request, the process's and its database's. */
+/** `2.16 (main 1.26, pool 0.60) + 0.84 Postgres`: milliseconds per request, the process's and its database's. */
 export function formatCpu(cpu: CpuPerRequest): string {
-  const process = cpu.mainMs === null ? cpu.processMs.toFixed(2) : `${cpu.processMs.toFixed(2)} (main ${cpu.mainMs.toFixed(2)})`;
+  const parts = [...(cpu.mainMs === null ? [] : [`main ${cpu.mainMs.toFixed(2)}`]), ...(cpu.poolMs === null ? [] : [`pool ${cpu.poolMs.toFixed(2)}`])];
+  const process = parts.length === 0 ? cpu.processMs.toFixed(2) : `${cpu.processMs.toFixed(2)} (${parts.join(', ')})`;
   return cpu.databaseMs === null ? process : `${process} + ${cpu.databaseMs.toFixed(2)} Postgres`;
 }

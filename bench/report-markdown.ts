@@ -19,7 +19,7 @@ export function renderMarkdown(content: ReportContent, chartHref: string): strin
     `- ${settings.quick ? 'Quick run' : 'Full run'}: ${settings.runs} ${settings.runs === 1 ? 'run' : 'runs'} per figure (the median shown), ${settings.seconds} s per run, ${settings.concurrency} concurrent clients; `
       + `${settings.warmupMs / 1000} s of unrecorded load before each run${settings.firstWarmupMs ? ` and ${settings.firstWarmupMs / 1000} s more before a figure's first` : ''}`,
     ...(content.measurements.some((m) => m.median?.cpu)
-      ? ['- CPU ms per request: the median run\'s measured window, the server process\'s threads (its main thread in brackets; a Go server\'s are not told apart) and the Postgres backends of its database; the load generator\'s own time not counted']
+      ? ['- CPU ms per request: the median run\'s measured window, the server process\'s threads (in brackets its main thread, and its libuv thread pool, where a Node server\'s signatures run; a Go server\'s threads are not told apart) and the Postgres backends of its database; the load generator\'s own time not counted']
       : []),
     '',
     '## Targets',
