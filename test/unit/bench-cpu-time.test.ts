@@ -37,7 +37,7 @@ describe('bench CPU time', () => {
     expect(processCpuNs(4999, root)).toEqual({ main: 0, threads: 0, pool: null });
   });
 
-  it('gives the window per request: backends that appeared count from zero, those that left do not count', () => {
+  it('gives the window per request: backends and a libuv pool that appeared in it count from zero, backends that left do not count', () => {
     const before = reading(1_000_000, 4_000_000, [[10, 5_000_000], [11, 7_000_000], [12, 1_000_000]]);
     // Backend 12 left in the window; 13 was opened in it.
     const after = reading(3_000_000, 6_000_000, [[10, 6_000_000], [11, 8_000_000], [13, 2_000_000]]);
