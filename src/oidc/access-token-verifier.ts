@@ -2,7 +2,7 @@ import type { JWTPayload } from 'jose';
 import type { Database } from '../db/database.js';
 import { userMayAct } from '../directory/account-state.js';
 import { InvalidTokenError } from '../errors/app-error.js';
-import { findAccessTokenLiveness, type AccessTokenLiveness, type LivenessToken } from './repositories/oidc-model.repository.js';
+import { findAccessTokenLiveness, type AccessTokenLiveness, type LivenessToken } from './repositories/access-token-liveness.repository.js';
 import { createLocalJwtVerifier, tokenRefusal } from './local-jwt.js';
 import type { ProviderHolder } from './provider-holder.js';
 import { SIGNING_ALGORITHMS } from '../config/signing-config.js';
@@ -47,7 +47,7 @@ export interface AccessTokenVerifier {
   verify(token: string, options?: VerifyOptions): Promise<VerifiedAccessToken>;
   /**
    * Everything `verify()` checks but liveness, without touching the database: for a caller that reads more
-   * than liveness and folds it into its own query (the liveness columns of oidc-model.repository.ts), then
+   * than liveness and folds it into its own query (the liveness columns of access-token-liveness.repository.ts), then
    * applies it with {@link assertAccessTokenLive}. Until then the token is not known to be live.
    */
   verifyClaims(token: string, options?: VerifyOptions): Promise<VerifiedAccessToken>;

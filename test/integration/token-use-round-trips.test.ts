@@ -9,7 +9,7 @@ import { PASSWORD, REDIRECT_URI } from '../support/fixtures.js';
 import { discover } from '../support/harness.js';
 import { signInForToken } from '../support/storage.js';
 import { startTestServer, type TestServer } from '../support/test-server.js';
-import { findAccessTokenLiveness } from '../../src/oidc/repositories/oidc-model.repository.js';
+import { findAccessTokenLiveness } from '../../src/oidc/repositories/access-token-liveness.repository.js';
 import { findUserinfoRows, type UserinfoToken } from '../../src/oidc/repositories/userinfo.repository.js';
 
 const backend = currentBackend();

@@ -1,6 +1,6 @@
 import type { Queryable } from '../../db/database.js';
 import { rateLimitHitStatement } from '../../http/repositories/rate-limit.repository.js';
-import { accessTokenLivenessColumns, type AccessTokenLiveness, type LivenessToken } from '../../oidc/repositories/oidc-model.repository.js';
+import { accessTokenLivenessColumns, type AccessTokenLiveness, type LivenessToken } from '../../oidc/repositories/access-token-liveness.repository.js';
 
 /** Everything role resolution needs for one user. */
 export interface ResolutionContextRow {

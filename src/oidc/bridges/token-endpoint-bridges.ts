@@ -6,7 +6,7 @@ import { checkedProviderForm } from '../../http/provider-input-guard.js';
 import type { AccessTokenVerifier } from '../access-token-verifier.js';
 import { looksLikeJwt } from '../access-token-verifier.js';
 import type { ProviderHolder } from '../provider-holder.js';
-import { insertRevokedAccessToken } from '../repositories/oidc-model.repository.js';
+import { insertRevokedAccessToken } from '../repositories/access-token-liveness.repository.js';
 import { authenticateClient } from './client-authentication.js';
 import { allowClientOrigin } from './client-cors.js';
 import { epochSeconds, systemClock, type Clock } from '../../lib/clock.js';

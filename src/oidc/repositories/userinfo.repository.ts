@@ -2,7 +2,7 @@ import type { Queryable } from '../../db/database.js';
 import { userWithGroupsColumns, type UserWithGroupsRow } from '../../directory/repositories/user.repository.js';
 import {
   LIVENESS_BATCH_ROWS, livenessBatchColumnsWithUser, livenessBatchParameters, type AccessTokenLiveness, type LivenessToken,
-} from './oidc-model.repository.js';
+} from './access-token-liveness.repository.js';
 
 /** What userinfo reads for a verified access token: its liveness and its user (null when there is none). */
 export interface UserinfoRow {
