@@ -4,7 +4,7 @@ import { LIVE } from './oidc-model.repository.js';
 
 /*
  * Whether a JWT access token may still be used: it is not stored, so its liveness is read from what it names
- * (its grant, its user, its client) and from the revocations of its \`jti\`. Statements that need more than
+ * (its grant, its user, its client) and from the revocations of its `jti`. Statements that need more than
  * liveness in the same round trip embed these columns (userinfo, the identity pool's issuance).
  */
 

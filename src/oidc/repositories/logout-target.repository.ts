@@ -1,6 +1,5 @@
 import type { Queryable } from '../../db/database.js';
-
-const LIVE = '(expires_at IS NULL OR expires_at > now())';
+import { LIVE } from './oidc-model.repository.js';
 
 /** The stored (sealed) payloads of an account's live provider sessions. */
 export async function listSessionPayloadsByAccountId(db: Queryable, accountId: string): Promise<Record<string, unknown>[]> {

@@ -2,7 +2,7 @@ import { arrayParameter } from '../../db/array-parameter.js';
 import type { Queryable } from '../../db/database.js';
 import { userWithGroupsColumns } from '../../directory/repositories/user.repository.js';
 import type { ActingUserRow } from '../find-account.js';
-import { liveSessionOf, type OidcModelRow } from './oidc-model.repository.js';
+import { LIVE, liveSessionOf, type OidcModelRow } from './oidc-model.repository.js';
 
 /** The stored forms of the presented token's id, in `$1` of both statements (a plan kept whatever their number: db/array-parameter.ts). */
 const TOKEN_KEYS = arrayParameter('$1', 'text');
@@ -16,7 +16,7 @@ const FIND_GRANT_TOKEN_WITH_CONTEXT = `SELECT t.payload, t.consumed_at, gr.grant
      FROM oidc_model t
      LEFT JOIN LATERAL (
        SELECT grant_id, payload FROM oidc_model
-        WHERE model = 'Grant' AND grant_id = t.grant_id AND (expires_at IS NULL OR expires_at > now())
+        WHERE model = 'Grant' AND grant_id = t.grant_id AND ${LIVE}
         ORDER BY id LIMIT 1) gr ON true
      ${liveSessionOf('t')}
      LEFT JOIN users u ON u.id = CASE WHEN t.payload->>'accountId' ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
